@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "sharevault",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ShareMath", targets: ["ShareMath"]),
+        .library(name: "ShareVault", targets: ["ShareVault"]),
+        .executable(name: "sharevault", targets: ["SharevaultCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries from the system, found with pkg-config.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        // Pure share math: no files, no network, no clock.
+        .target(
+            name: "ShareMath",
+            dependencies: ["CSodium", "CSecp256k1"]
+        ),
+        // Storage, formats and operations.
+        .target(
+            name: "ShareVault",
+            dependencies: [
+                "ShareMath",
+                "CSodium",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `sharevault` executable: a thin shell over ShareVault.
+        .executableTarget(
+            name: "SharevaultCLI",
+            dependencies: [
+                "ShareVault",
+                "ShareMath",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ShareMathTests",
+            dependencies: [
+                "ShareMath",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "ShareVaultTests",
+            dependencies: [
+                "ShareVault",
+                "ShareMath",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SharevaultCLITests",
+            dependencies: ["ShareVault", "ShareMath"]
+        ),
+    ]
+)

@@ -1,0 +1,218 @@
+internal import CSecp256k1
+internal import CSodium
+
+/// secp256k1 (EVM chains, Bitcoin, Tron) on libsecp256k1.
+///
+/// libsecp256k1's public API has no zero scalar and no point at infinity; this backend represents both
+/// explicitly (an all-zero scalar, an empty point) so the generic math stays total. Random values hit
+/// them only with negligible probability, and decoding refuses them.
+public enum Secp256k1: Curve {
+    public static let id = CurveID.secp256k1
+    public static let scalarLength = 32
+    public static let pointLength = 33
+
+    /// The group order n minus 2, big-endian: the exponent for inversion by Fermat's little theorem.
+    private static let orderMinusTwo: [UInt8] = try! Hex.decode(
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd036413f")
+
+    // MARK: Field
+
+    public static func add(_ a: Scalar<Self>, _ b: Scalar<Self>) -> Scalar<Self> {
+        if a.isZero { return copy(b) }
+        if b.isZero { return copy(a) }
+        return mutatedCopy(of: a) { out in
+            b.withEncoding { tweak in
+                // Fails only when the sum is zero, which the copy then becomes.
+                if secp256k1_ec_seckey_tweak_add(context, out, tweak.uint8) != 1 {
+                    sodium_memzero(out, 32)
+                }
+            }
+        }
+    }
+
+    public static func subtract(_ a: Scalar<Self>, _ b: Scalar<Self>) -> Scalar<Self> {
+        add(a, negate(b))
+    }
+
+    public static func multiply(_ a: Scalar<Self>, _ b: Scalar<Self>) -> Scalar<Self> {
+        if a.isZero || b.isZero { return Scalar(bytes: SecureBytes(zeroedCount: 32)) }
+        return mutatedCopy(of: a) { out in
+            b.withEncoding { tweak in
+                let ok = secp256k1_ec_seckey_tweak_mul(context, out, tweak.uint8)
+                precondition(ok == 1, "secp256k1_ec_seckey_tweak_mul failed on valid nonzero scalars")
+            }
+        }
+    }
+
+    /// `-a mod n`.
+    public static func negate(_ a: Scalar<Self>) -> Scalar<Self> {
+        if a.isZero { return copy(a) }
+        return mutatedCopy(of: a) { out in
+            let ok = secp256k1_ec_seckey_negate(context, out)
+            precondition(ok == 1, "secp256k1_ec_seckey_negate failed on a valid scalar")
+        }
+    }
+
+    /// `a^(n-2) mod n` by square-and-multiply in one guarded buffer (the inputs are public identifiers
+    /// in practice, but the ladder does not branch on `a`).
+    public static func inverse(_ a: Scalar<Self>) -> Scalar<Self> {
+        precondition(!a.isZero, "inverse of zero")
+        let result = element(1)
+        let scratch = SecureBytes(zeroedCount: 32)
+        result.bytes.withUnsafeMutableBytes { accumulator in
+            scratch.withUnsafeMutableBytes { square in
+                a.withEncoding { base in
+                    for byte in orderMinusTwo {
+                        for bit in (0..<8).reversed() {
+                            square.copyMemory(from: UnsafeRawBufferPointer(accumulator))
+                            _ = secp256k1_ec_seckey_tweak_mul(context, accumulator.uint8, square.uint8)
+                            if (byte >> UInt8(bit)) & 1 == 1 {
+                                _ = secp256k1_ec_seckey_tweak_mul(context, accumulator.uint8, base.uint8)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    public static func isEqual(_ a: Scalar<Self>, _ b: Scalar<Self>) -> Bool { a.bytes == b.bytes }
+    public static func isZero(_ a: Scalar<Self>) -> Bool { a.bytes.isZero }
+
+    public static func element(_ value: UInt64) -> Scalar<Self> {
+        let bytes = SecureBytes.filled(count: 32) { buffer in
+            for index in 0..<8 { buffer[31 - index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+        }
+        return Scalar(bytes: bytes)
+    }
+
+    public static func random() -> Scalar<Self> {
+        while true {
+            let candidate = SecureBytes.random(count: 32)
+            let valid = candidate.withUnsafeBytes { secp256k1_ec_seckey_verify(context, $0.uint8) == 1 }
+            if valid { return Scalar(bytes: candidate) }
+        }
+    }
+
+    // MARK: Encodings
+
+    public static func decodeScalar(_ encoded: some Collection<UInt8>) throws(ShareMathError) -> Scalar<Self> {
+        guard encoded.count == 32 else { throw .wrongLength(expected: 32, actual: encoded.count) }
+        let bytes = SecureBytes(copying: encoded)
+        if bytes.isZero { throw .zeroScalar }
+        let valid = bytes.withUnsafeBytes { secp256k1_ec_seckey_verify(context, $0.uint8) == 1 }
+        guard valid else { throw .scalarOutOfRange }
+        return Scalar(bytes: bytes)
+    }
+
+    public static func decodePoint(_ encoded: some Collection<UInt8>) throws(ShareMathError) -> Point<Self> {
+        let input = Array(encoded)
+        if input == [0x00] { throw .identityPoint }
+        guard input.count == 33 else { throw .wrongLength(expected: 33, actual: input.count) }
+        guard input[0] == 0x02 || input[0] == 0x03 else { throw .nonCanonicalPoint }
+        var key = secp256k1_pubkey()
+        guard secp256k1_ec_pubkey_parse(context, &key, input, 33) == 1 else { throw .pointNotOnCurve }
+        return point(key)
+    }
+
+    public static func encodePoint(_ point: Point<Self>) -> [UInt8] {
+        guard var key = pubkey(point) else { return [0x00] }
+        var output = [UInt8](repeating: 0, count: 33)
+        var length = 33
+        _ = secp256k1_ec_pubkey_serialize(context, &output, &length, &key, UInt32(SECP256K1_EC_COMPRESSED))
+        return output
+    }
+
+    // MARK: Group
+
+    public static let identity = Point<Self>(raw: [])
+
+    public static func baseMultiply(_ s: Scalar<Self>) -> Point<Self> {
+        if s.isZero { return identity }
+        var key = secp256k1_pubkey()
+        let ok = s.withEncoding { secp256k1_ec_pubkey_create(context, &key, $0.uint8) }
+        precondition(ok == 1, "secp256k1_ec_pubkey_create failed on a valid scalar")
+        return point(key)
+    }
+
+    public static func multiply(_ p: Point<Self>, _ s: Scalar<Self>) -> Point<Self> {
+        guard var key = pubkey(p), !s.isZero else { return identity }
+        let ok = s.withEncoding { secp256k1_ec_pubkey_tweak_mul(context, &key, $0.uint8) }
+        precondition(ok == 1, "secp256k1_ec_pubkey_tweak_mul failed on valid inputs")
+        return point(key)
+    }
+
+    public static func add(_ p: Point<Self>, _ q: Point<Self>) -> Point<Self> {
+        sum([p, q])
+    }
+
+    /// One `secp256k1_ec_pubkey_combine` for all the points at once.
+    public static func sum(_ points: [Point<Self>]) -> Point<Self> {
+        var keys = points.compactMap(pubkey)
+        if keys.isEmpty { return identity }
+        if keys.count == 1 { return point(keys[0]) }
+        var result = secp256k1_pubkey()
+        let ok = keys.withUnsafeMutableBufferPointer { buffer in
+            var pointers: [UnsafePointer<secp256k1_pubkey>?] = (0..<buffer.count).map {
+                UnsafePointer(buffer.baseAddress! + $0)
+            }
+            return secp256k1_ec_pubkey_combine(context, &result, &pointers, buffer.count)
+        }
+        // combine fails only when the sum is the point at infinity.
+        return ok == 1 ? point(result) : identity
+    }
+
+    public static func isEqual(_ p: Point<Self>, _ q: Point<Self>) -> Bool {
+        switch (pubkey(p), pubkey(q)) {
+        case (nil, nil): return true
+        case (var a?, var b?): return secp256k1_ec_pubkey_cmp(context, &a, &b) == 0
+        default: return false
+        }
+    }
+
+    // MARK: Backend
+
+    /// One context for the process, randomised once; libsecp256k1 allows concurrent use of a const context.
+    nonisolated(unsafe) private static let context: OpaquePointer = {
+        let context = secp256k1_context_create(UInt32(SECP256K1_CONTEXT_NONE))!
+        let seed = SecureBytes.random(count: 32)
+        _ = seed.withUnsafeBytes { secp256k1_context_randomize(context, $0.uint8) }
+        return context
+    }()
+
+    private static func copy(_ a: Scalar<Self>) -> Scalar<Self> {
+        mutatedCopy(of: a) { _ in }
+    }
+
+    private static func mutatedCopy(
+        of a: Scalar<Self>, _ body: (UnsafeMutablePointer<UInt8>) -> Void
+    ) -> Scalar<Self> {
+        let bytes = SecureBytes.filled(count: 32) { buffer in
+            a.withEncoding { buffer.copyMemory(from: $0) }
+            body(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        return Scalar(bytes: bytes)
+    }
+
+    private static func point(_ key: secp256k1_pubkey) -> Point<Self> {
+        withUnsafeBytes(of: key) { Point(raw: Array($0)) }
+    }
+
+    private static func pubkey(_ point: Point<Self>) -> secp256k1_pubkey? {
+        guard point.raw.count == MemoryLayout<secp256k1_pubkey>.size else { return nil }
+        var key = secp256k1_pubkey()
+        withUnsafeMutableBytes(of: &key) { $0.copyBytes(from: point.raw) }
+        return key
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The buffer as a C `unsigned char *`.
+    var uint8: UnsafePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// The buffer as a C `unsigned char *`.
+    var uint8: UnsafeMutablePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
+}

@@ -1,0 +1,93 @@
+internal import CSodium
+
+/// Bytes that hold a secret: allocated by libsodium (guard pages, locked), wiped on release,
+/// compared in constant time and never printed.
+///
+/// The contents are read only through `withUnsafeBytes`; there is deliberately no `Array` or `Data` getter.
+public final class SecureBytes: @unchecked Sendable {
+    // Written only while the instance is being built (init and package-level builders), then immutable.
+    private let pointer: UnsafeMutableRawPointer
+    /// The number of bytes held.
+    public let count: Int
+
+    /// Allocates `count` zeroed bytes in libsodium's guarded memory.
+    package init(zeroedCount count: Int) {
+        precondition(count > 0, "SecureBytes must hold at least one byte")
+        Sodium.ensureInitialized()
+        guard let pointer = sodium_malloc(count) else {
+            fatalError("sodium_malloc(\(count)) failed: out of memory")
+        }
+        sodium_memzero(pointer, count)
+        self.pointer = pointer
+        self.count = count
+    }
+
+    /// Copies `bytes` into guarded memory. The caller remains responsible for wiping its own copy.
+    public convenience init(copying bytes: some Collection<UInt8>) {
+        self.init(zeroedCount: Swift.max(bytes.count, 1))
+        precondition(!bytes.isEmpty, "SecureBytes must hold at least one byte")
+        let target = pointer.bindMemory(to: UInt8.self, capacity: count)
+        for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+    }
+
+    /// `count` bytes from libsodium's CSPRNG.
+    public static func random(count: Int) -> SecureBytes {
+        let bytes = SecureBytes(zeroedCount: count)
+        randombytes_buf(bytes.pointer, count)
+        return bytes
+    }
+
+    /// Builds secure bytes by letting `body` fill freshly allocated memory; used by the curve backends.
+    package static func filled(
+        count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) rethrows -> SecureBytes {
+        let bytes = SecureBytes(zeroedCount: count)
+        try body(UnsafeMutableRawBufferPointer(start: bytes.pointer, count: count))
+        return bytes
+    }
+
+    deinit {
+        sodium_free(pointer)  // sodium_free wipes the memory before releasing it.
+    }
+
+    /// Calls `body` with a read-only view of the secret. Do not let the pointer escape.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Mutable access, for in-place arithmetic while a value is being built.
+    package func withUnsafeMutableBytes<R, E: Error>(
+        _ body: (UnsafeMutableRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        try body(UnsafeMutableRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Whether every byte is zero, in constant time.
+    public var isZero: Bool {
+        sodium_is_zero(pointer.assumingMemoryBound(to: UInt8.self), count) == 1
+    }
+}
+
+extension SecureBytes: Equatable {
+    /// Constant-time comparison (`sodium_memcmp`); lengths are not secret.
+    public static func == (lhs: SecureBytes, rhs: SecureBytes) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return sodium_memcmp(lhs.pointer, rhs.pointer, lhs.count) == 0
+    }
+}
+
+extension SecureBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "SecureBytes(\(count) bytes, redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
+}
+
+/// One-time libsodium initialisation.
+package enum Sodium {
+    private static let initialized: Bool = sodium_init() >= 0
+
+    /// Initialises libsodium once; safe to call from any thread.
+    package static func ensureInitialized() {
+        precondition(initialized, "libsodium failed to initialise")
+    }
+}
