@@ -15,18 +15,23 @@ public enum Hex {
     /// Decodes hex (either case); refuses odd lengths and non-hex characters.
     public static func decode(_ text: some StringProtocol) throws(ShareMathError) -> [UInt8] {
         var out: [UInt8] = []
-        try decode(text) { out.append($0) }
+        try decode(text.utf8) { out.append($0) }
         return out
     }
 
     /// Decodes hex straight into guarded memory, for secrets read from files (no plain copy is made).
     public static func decodeSecret(_ text: some StringProtocol) throws(ShareMathError) -> SecureBytes {
-        let length = text.utf8.count
+        try decodeSecret(ascii: text.utf8)
+    }
+
+    /// Decodes hex held as ASCII bytes (for instance in guarded memory) straight into guarded memory.
+    public static func decodeSecret(ascii: some Collection<UInt8>) throws(ShareMathError) -> SecureBytes {
+        let length = ascii.count
         guard length > 0, length % 2 == 0 else { throw .invalidHex }
         let secret = SecureBytes(zeroedCount: length / 2)
         try secret.withUnsafeMutableBytes { (buffer) throws(ShareMathError) in
             var offset = 0
-            try decode(text) { byte in
+            try decode(ascii) { byte in
                 buffer[offset] = byte
                 offset += 1
             }
@@ -34,9 +39,9 @@ public enum Hex {
         return secret
     }
 
-    private static func decode(_ text: some StringProtocol, into sink: (UInt8) -> Void) throws(ShareMathError) {
-        guard text.utf8.count % 2 == 0 else { throw .invalidHex }
-        var characters = text.utf8.makeIterator()
+    private static func decode(_ ascii: some Collection<UInt8>, into sink: (UInt8) -> Void) throws(ShareMathError) {
+        guard ascii.count % 2 == 0 else { throw .invalidHex }
+        var characters = ascii.makeIterator()
         while let first = characters.next(), let second = characters.next() {
             guard let high = nibble(first), let low = nibble(second) else { throw .invalidHex }
             sink(high << 4 | low)

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import ShareMath
+import ShareVault
+
+/// The contract's exit statuses.
+enum ExitStatus: Int32 {
+    case ok = 0
+    /// The work ran and found a problem (a failed verification, a broken chain).
+    case problemFound = 1
+    /// Bad usage or input.
+    case badInput = 2
+    /// An environment fault (missing key file, locked vault).
+    case environment = 3
+}
+
+/// A failure with its message and exit status; every error reaching `main` is turned into one here.
+struct CommandFailure: Error {
+    let status: ExitStatus
+    let message: String
+
+    init(status: ExitStatus, message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// Maps library and parser errors to a message and an exit status.
+    init(_ error: any Error, context: String? = nil) {
+        let prefix = context.map { "\($0): " } ?? ""
+        switch error {
+        case let failure as CommandFailure:
+            self = failure
+        case let error as DocumentError:
+            self.init(status: .badInput, message: "error: \(prefix)\(error)")
+        case let error as ShareMathError:
+            self.init(status: .badInput, message: "error: \(prefix)\(error)")
+        case let error as ShareSetError:
+            if case .invalidShare = error {
+                self.init(status: .problemFound, message: "error: \(prefix)\(error)")
+            } else {
+                self.init(status: .badInput, message: "error: \(prefix)\(error)")
+            }
+        case let error as SecretFileError:
+            switch error {
+            case .missing, .unreadable, .tooOpen: self.init(status: .environment, message: "error: \(error)")
+            case .tooLarge, .invalidContents: self.init(status: .badInput, message: "error: \(error)")
+            }
+        case let error as InputFileError:
+            self.init(status: .badInput, message: "error: \(error)")
+        default:
+            // ArgumentParser's own errors: help and version exit 0, usage errors 2.
+            let message = SharevaultCommand.fullMessage(for: error)
+            let code = SharevaultCommand.exitCode(for: error)
+            self.init(status: code == .success ? .ok : .badInput, message: message)
+        }
+    }
+}

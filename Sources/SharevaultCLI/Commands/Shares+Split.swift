@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import ShareMath
+import ShareVault
+
+extension SharevaultCommand.Shares {
+    /// `sharevault shares split`: deal a secret into share documents.
+    struct Split: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Split a secret into threshold share documents.",
+            discussion: """
+                Prints the share documents, one JSON object per line (a JSON array with --json), or writes \
+                them to --out DIR as share-N.json files with mode 0600. The secret is fresh and random unless \
+                --secret-file names a file (mode 0600) holding it as hex in the curve's scalar encoding.
+                """
+        )
+
+        @Option(help: "The curve: secp256k1 or ed25519.")
+        var curve: CurveID
+
+        @Option(help: "Shares needed to recombine (2 to --count).")
+        var threshold: Int
+
+        @Option(help: "Shares to make (up to 255).")
+        var count: Int
+
+        @Option(help: "A file holding the secret as hex (not readable by group or others).")
+        var secretFile: String?
+
+        @Option(help: "A directory to write share-N.json files into instead of printing them.")
+        var out: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (2...255).contains(count) else {
+                throw ValidationError("--count must be between 2 and 255 (got \(count))")
+            }
+            guard (2...count).contains(threshold) else {
+                throw ValidationError("--threshold must be between 2 and --count (got \(threshold) of \(count))")
+            }
+        }
+
+        func run() async throws {
+            let secret = try secretFile.map { path throws in try SecretFile.readHex(at: path) }
+            let documents: [AnyShareDocument]
+            do {
+                documents = try ShareCeremony.split(curve: curve, threshold: threshold, count: count, secret: secret)
+            } catch {
+                throw CommandFailure(error, context: secretFile.map { "\($0)" } ?? nil)
+            }
+            if let out {
+                let paths = try ShareFiles.write(documents, to: out)
+                if output.json {
+                    try Terminal.printJSON(SplitReport(curve: curve, threshold: threshold, files: paths))
+                } else {
+                    print("split a \(curve) secret \(threshold)-of-\(count) into:")
+                    for path in paths { print("  \(path)") }
+                }
+            } else if output.json {
+                print("[" + documents.map { $0.exportJSON() }.joined(separator: ",\n") + "]")
+            } else {
+                for document in documents { print(document.exportJSON()) }
+            }
+        }
+    }
+
+    struct SplitReport: Encodable {
+        let curve: CurveID
+        let threshold: Int
+        let files: [String]
+    }
+}
+
+/// Writes share documents as new files with mode 0600.
+enum ShareFiles {
+    static func write(_ documents: [AnyShareDocument], to directory: String) throws -> [String] {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if !manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do {
+                try manager.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw CommandFailure(status: .environment, message: "error: \(directory): cannot create directory")
+            }
+        } else if !isDirectory.boolValue {
+            throw CommandFailure(status: .badInput, message: "error: \(directory): not a directory")
+        }
+        let paths = documents.indices.map { (directory as NSString).appendingPathComponent("share-\($0 + 1).json") }
+        for path in paths where manager.fileExists(atPath: path) {
+            throw CommandFailure(status: .badInput, message: "error: \(path): already exists; not overwriting a share")
+        }
+        for (document, path) in zip(documents, paths) {
+            try PrivateFile.write(Data((document.exportJSON() + "\n").utf8), to: path)
+        }
+        return paths
+    }
+}
+
+/// Creates files that hold secrets: mode 0600 from the first byte, never replacing an existing file.
+enum PrivateFile {
+    static func write(_ data: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw CommandFailure(
+                status: .environment, message: "error: \(path): cannot create: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(descriptor) == 0 else {
+            throw CommandFailure(status: .environment, message: "error: \(path): write failed")
+        }
+    }
+}

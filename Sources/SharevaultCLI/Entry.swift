@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+
+/// The entry point: maps every failure to the contract's exit statuses (DESIGN section 5) in one place:
+/// 0 all good, 1 a problem found, 2 bad usage or input, 3 an environment fault.
+@main
+enum Entry {
+    static func main() async {
+        do {
+            var command = try await SharevaultCommand.asyncParseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let failure = CommandFailure(error)
+            if !failure.message.isEmpty {
+                Terminal.writeError(failure.message)
+            }
+            exit(failure.status.rawValue)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The root `sharevault` command.
+struct SharevaultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sharevault",
+        abstract: "Keep, verify and recombine MPC wallet backup share pairs.",
+        discussion: """
+            Exit status: 0 all good, 1 the work ran and found a problem, 2 bad usage or input, \
+            3 an environment fault.
+            """,
+        version: "0.1.0",
+        subcommands: [Shares.self, Bench.self, Demo.self]
+    )
+}
