@@ -48,10 +48,8 @@ struct CommandFailure: Error {
         case let error as InputFileError:
             self.init(status: .badInput, message: "error: \(error)")
         default:
-            // ArgumentParser's own errors: help and version exit 0, usage errors 2.
-            let message = SharevaultCommand.fullMessage(for: error)
-            let code = SharevaultCommand.exitCode(for: error)
-            self.init(status: code == .success ? .ok : .badInput, message: message)
+            // ArgumentParser's usage errors (help and version requests are handled before this).
+            self.init(status: .badInput, message: SharevaultCommand.fullMessage(for: error))
         }
     }
 }

@@ -14,6 +14,9 @@ enum Entry {
                 try command.run()
             }
         } catch {
+            if !(error is CommandFailure), SharevaultCommand.exitCode(for: error) == .success {
+                SharevaultCommand.exit(withError: error)  // help, version and dump requests: stdout, status 0
+            }
             let failure = CommandFailure(error)
             if !failure.message.isEmpty {
                 Terminal.writeError(failure.message)
