@@ -124,6 +124,25 @@ public enum Secp256k1: Curve {
         return output
     }
 
+    /// The 65-byte uncompressed SEC1 encoding `04 || X || Y` (Ethereum addresses hash `X || Y`).
+    public static func uncompressedEncoding(_ point: Point<Self>) -> [UInt8]? {
+        guard var key = pubkey(point) else { return nil }
+        var output = [UInt8](repeating: 0, count: 65)
+        var length = 65
+        _ = secp256k1_ec_pubkey_serialize(context, &output, &length, &key, UInt32(SECP256K1_EC_UNCOMPRESSED))
+        return output
+    }
+
+    /// Decodes affine coordinates (32-byte big-endian each), as Portal's share JSON gives them.
+    public static func decodePoint(x: [UInt8], y: [UInt8]) throws(ShareMathError) -> Point<Self> {
+        guard x.count == 32 else { throw .wrongLength(expected: 32, actual: x.count) }
+        guard y.count == 32 else { throw .wrongLength(expected: 32, actual: y.count) }
+        var key = secp256k1_pubkey()
+        let input = [0x04] + x + y
+        guard secp256k1_ec_pubkey_parse(context, &key, input, 65) == 1 else { throw .pointNotOnCurve }
+        return point(key)
+    }
+
     // MARK: Group
 
     public static let identity = Point<Self>(raw: [])

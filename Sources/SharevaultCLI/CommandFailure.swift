@@ -45,6 +45,10 @@ struct CommandFailure: Error {
             case .missing, .unreadable, .tooOpen: self.init(status: .environment, message: "error: \(error)")
             case .tooLarge, .invalidContents: self.init(status: .badInput, message: "error: \(error)")
             }
+        case let error as VaultError:
+            self.init(status: error.isEnvironmentFault ? .environment : .badInput, message: "error: \(prefix)\(error)")
+        case let error as SealingError:
+            self.init(status: .environment, message: "error: \(prefix)\(error)")
         case let error as InputFileError:
             self.init(status: .badInput, message: "error: \(error)")
         default:

@@ -10,6 +10,9 @@ struct SharevaultCommand: AsyncParsableCommand {
             3 an environment fault.
             """,
         version: "0.1.0",
-        subcommands: [Shares.self, Bench.self, Demo.self]
+        subcommands: [
+            Init.self, Create.self, Ingest.self, Confirm.self, List.self, Inspect.self, Audit.self, Shares.self,
+            Bench.self, Demo.self,
+        ]
     )
 }

@@ -1,0 +1,166 @@
+import Foundation
+import ShareMath
+
+/// Which layout a share arrived in.
+public enum ShareLayout: String, Sendable, Codable {
+    /// The native share document (DESIGN section 4).
+    case native
+    /// Portal's custodian (CGGMP backup) JSON: decimal `x, y, clientBk, serverBk, share`.
+    case portalCustodian = "portal-custodian"
+    /// Portal's client `MpcShare` JSON: `share`, `pubkey {X, Y}`, `bks {client, server: {X, Rank}}`.
+    case portalClient = "portal-client"
+}
+
+/// One share of a pair, in whichever layout it came, reduced to what the math needs.
+public struct ParsedShare<C: Curve>: Sendable {
+    public let layout: ShareLayout
+    public let threshold: Int
+    public let share: Share<C>
+    public let publicKey: Point<C>
+    /// The other holder's identifier in a 2-of-2 pair, when the layout names it (Portal's other `bk`).
+    public let partnerIdentifier: Scalar<C>?
+    /// Feldman commitments, when the layout carries them (native documents).
+    public let commitments: Commitments<C>?
+
+    /// The share's public share `s·G`.
+    public var publicShare: Point<C> { C.baseMultiply(share.value) }
+}
+
+/// Reads a share in any accepted layout: a native document, or Portal's JSON as it is (field names in
+/// any case, unused fields ignored here and kept byte for byte by the caller).
+public enum ShareParser {
+    /// The largest share accepted.
+    public static let maximumSize = 64 * 1024
+
+    public static func parse<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
+        guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
+        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+            throw .malformedJSON("the share is not a JSON object")
+        }
+        let lowered = Dictionary(fields.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        if lowered["format"] != nil {
+            return try native(data, as: curve)
+        }
+        if lowered["bks"] != nil {
+            return try portalClient(lowered, as: curve)
+        }
+        if lowered["clientbk"] != nil || lowered["serverbk"] != nil {
+            return try portalCustodian(lowered, as: curve)
+        }
+        throw .malformedJSON("unrecognised share layout (neither a sharevault.share document nor Portal's share JSON)")
+    }
+
+    private static func native<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
+        let document = try AnyShareDocument.decode(data)
+        guard let typed = document.on(C.self) else {
+            throw .outOfRange(field: "curve", detail: "the share is on \(document.curve), the method says \(C.id)")
+        }
+        guard typed.threshold == 2 else {
+            throw .outOfRange(field: "threshold", detail: "a backup pair is 2-of-2, the share says \(typed.threshold)")
+        }
+        return ParsedShare(
+            layout: .native, threshold: typed.threshold, share: typed.share, publicKey: typed.publicKey,
+            partnerIdentifier: nil, commitments: typed.commitments)
+    }
+
+    private static func portalCustodian<C: Curve>(
+        _ fields: [String: Any], as curve: C.Type
+    ) throws(DocumentError) -> ParsedShare<C> {
+        let publicKey: Point<C> = try point(x: fields["x"], y: fields["y"], fieldX: "x", fieldY: "y")
+        let identifier: Scalar<C> = try scalar(fields["serverbk"], field: "serverBk")
+        let partner: Scalar<C> = try scalar(fields["clientbk"], field: "clientBk")
+        let value: Scalar<C> = try secretScalar(fields["share"], field: "share")
+        guard identifier != partner else { throw .outOfRange(field: "serverBk", detail: "equals clientBk") }
+        return ParsedShare(
+            layout: .portalCustodian, threshold: 2, share: Share(identifier: identifier, value: value),
+            publicKey: publicKey, partnerIdentifier: partner, commitments: nil)
+    }
+
+    private static func portalClient<C: Curve>(
+        _ fields: [String: Any], as curve: C.Type
+    ) throws(DocumentError) -> ParsedShare<C> {
+        guard let pubkey = lowercasedObject(fields["pubkey"]) else {
+            throw fields["pubkey"] == nil ? .missingField("pubkey") : .wrongType(field: "pubkey", expected: "an object")
+        }
+        guard let bks = lowercasedObject(fields["bks"]) else { throw .wrongType(field: "bks", expected: "an object") }
+        guard let client = lowercasedObject(bks["client"]) else {
+            throw bks["client"] == nil ? .missingField("bks.client") : .wrongType(field: "bks.client", expected: "an object")
+        }
+        guard let server = lowercasedObject(bks["server"]) else {
+            throw bks["server"] == nil ? .missingField("bks.server") : .wrongType(field: "bks.server", expected: "an object")
+        }
+        let publicKey: Point<C> = try point(x: pubkey["x"], y: pubkey["y"], fieldX: "pubkey.X", fieldY: "pubkey.Y")
+        let identifier: Scalar<C> = try scalar(client["x"], field: "bks.client.X")
+        let partner: Scalar<C> = try scalar(server["x"], field: "bks.server.X")
+        let value: Scalar<C> = try secretScalar(fields["share"], field: "share")
+        guard identifier != partner else { throw .outOfRange(field: "bks.client.X", detail: "equals bks.server.X") }
+        return ParsedShare(
+            layout: .portalClient, threshold: 2, share: Share(identifier: identifier, value: value),
+            publicKey: publicKey, partnerIdentifier: partner, commitments: nil)
+    }
+
+    private static func lowercasedObject(_ value: Any?) -> [String: Any]? {
+        guard let object = value as? [String: Any] else { return nil }
+        return Dictionary(object.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static func decimal(_ value: Any?, field: String) throws(DocumentError) -> String {
+        guard let value else { throw .missingField(field) }
+        guard let text = value as? String else { throw .wrongType(field: field, expected: "a decimal string") }
+        return text
+    }
+
+    /// A public scalar (an identifier) from a decimal string, in the curve's encoding.
+    private static func scalar<C: Curve>(_ value: Any?, field: String) throws(DocumentError) -> Scalar<C> {
+        let text = try decimal(value, field: field)
+        guard var bytes = DecimalInteger.bigEndian(text) else {
+            throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
+        }
+        if C.id == .ed25519 { bytes.reverse() }
+        do { return try Scalar<C>(decoding: bytes) } catch { throw .invalidField(field: field, reason: error) }
+    }
+
+    /// A secret scalar from a decimal string, converted in guarded memory.
+    private static func secretScalar<C: Curve>(_ value: Any?, field: String) throws(DocumentError) -> Scalar<C> {
+        let text = try decimal(value, field: field)
+        guard let bigEndian = DecimalInteger.secretBigEndian(text) else {
+            throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
+        }
+        let encoded = C.id == .ed25519
+            ? SecureBytes.filled(count: 32) { out in
+                bigEndian.withUnsafeBytes { for index in 0..<32 { out[index] = $0[31 - index] } }
+            }
+            : bigEndian
+        do {
+            return try encoded.withUnsafeBytes { (bytes) throws(ShareMathError) in try Scalar<C>(decoding: bytes) }
+        } catch {
+            throw .invalidField(field: field, reason: error)
+        }
+    }
+
+    /// A point from decimal affine coordinates.
+    private static func point<C: Curve>(x: Any?, y: Any?, fieldX: String, fieldY: String) throws(DocumentError) -> Point<C> {
+        guard let xBytes = DecimalInteger.bigEndian(try decimal(x, field: fieldX)) else {
+            throw .outOfRange(field: fieldX, detail: "not a decimal integer below 2^256")
+        }
+        guard var yBytes = DecimalInteger.bigEndian(try decimal(y, field: fieldY)) else {
+            throw .outOfRange(field: fieldY, detail: "not a decimal integer below 2^256")
+        }
+        do {
+            switch C.id {
+            case .secp256k1:
+                return try Secp256k1.decodePoint(x: xBytes, y: yBytes) as! Point<C>
+            case .ed25519:
+                // RFC 8032: y little-endian, the top bit holding x's parity.
+                guard yBytes[0] & 0x80 == 0 else { throw ShareMathError.nonCanonicalPoint }
+                yBytes.reverse()
+                yBytes[31] |= (xBytes[31] & 1) << 7
+                return try Point<C>(decoding: yBytes)
+            }
+        } catch let error as ShareMathError {
+            throw .invalidField(field: "\(fieldX), \(fieldY)", reason: error)
+        } catch {
+            throw .invalidField(field: "\(fieldX), \(fieldY)", reason: .pointNotOnCurve)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import ShareMath
+
+/// Where client backup keys live: the user's cloud storage, stood in for by a folder or a password.
+/// The vault never holds these keys.
+public protocol BackupKeyStore: Sendable {
+    /// A key for a new client backup, and how the ciphertext will say to find it again.
+    func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource)
+    /// The key that opens an existing client backup.
+    func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes
+}
+
+/// A folder of key files, one per client and method, named by a hash of the client id; it works with
+/// any synced folder (a mounted Google Drive, an iCloud folder). Files are mode 0600.
+public struct DirectoryKeyStore: BackupKeyStore {
+    public let directory: String
+
+    /// Opens an existing folder, or creates it (mode 0700) when `create` is set.
+    public init(directory: String, create: Bool) throws {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard create else { throw VaultError.keyStoreMissing(path: directory) }
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } else if !isDirectory.boolValue {
+            throw VaultError.keyStoreMissing(path: directory)
+        }
+        self.directory = directory
+    }
+
+    /// `<hash of client id>-<method>.key`.
+    public func path(clientId: String, method: BackupMethod) -> String {
+        let digest = Blake2b.hash([Array("sharevault key store v1".utf8), Array(clientId.utf8)])
+        let name = Hex.encode(digest.prefix(16)) + "-" + method.description.lowercased() + ".key"
+        return (directory as NSString).appendingPathComponent(name)
+    }
+
+    public func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource) {
+        let key = SecureBytes.random(count: 32)
+        let target = path(clientId: clientId, method: method)
+        let temporary = target + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+        try key.withUnsafeBytes { bytes in
+            try PrivateFile.create(at: temporary, contents: bytes, alreadyExists: .keyFileExists(path: temporary))
+        }
+        guard rename(temporary, target) == 0 else {
+            unlink(temporary)
+            throw VaultError.vaultUnreadable(path: target, reason: String(cString: strerror(errno)))
+        }
+        return (key, .storedKey)
+    }
+
+    public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes {
+        let target = path(clientId: clientId, method: method)
+        switch Result(catching: { () throws(SecretFileError) in try SecretFile.readBytes(at: target, limit: 32) }) {
+        case .success(let key):
+            guard key.count == 32 else {
+                throw VaultError.keyFileMalformed(path: target, reason: "a backup key is 32 bytes")
+            }
+            return key
+        case .failure(.missing):
+            throw VaultError.backupKeyMissing(clientId: clientId, method: method.description)
+        case .failure(let error):
+            throw error
+        }
+    }
+}
+
+/// Keys derived from the user's password with Argon2id (method `PASSWORD`); salt and cost travel in the
+/// ciphertext's header.
+public struct PasswordKeyStore: BackupKeyStore {
+    private let password: SecureBytes
+
+    public init(password: SecureBytes) {
+        self.password = password
+    }
+
+    public func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource) {
+        let kdf = Argon2id.fresh(strength: .interactive)
+        return (try kdf.deriveKey(from: password), .password(kdf))
+    }
+
+    public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes {
+        guard case .password(let kdf) = source else {
+            throw VaultError.contradiction("the client backup was not encrypted under a password")
+        }
+        return try kdf.deriveKey(from: password)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import ShareMath
+
+/// The vault key: 32 random bytes in a file next to the vault (mode 0600), optionally wrapped by a
+/// passphrase with Argon2id. It seals custodian backup shares at rest.
+///
+/// The file is text: a header line, then `key <hex>` or `argon2id <salt> <opslimit> <memlimit>` and
+/// `sealed <hex>` (XChaCha20-Poly1305 of the key under the passphrase-derived key).
+public enum VaultKeyFile {
+    static let header = "sharevault vault key v1"
+    static let wrapAssociatedData = Array("sharevault vault key wrap v1".utf8)
+
+    /// `VAULT.key`: where a vault's key file lives unless `--vault-key` says otherwise.
+    public static func defaultPath(forVault vaultPath: String) -> String { vaultPath + ".key" }
+
+    /// Creates a new random key and its file (never replacing one), wrapped when a passphrase is given.
+    public static func create(at path: String, passphrase: SecureBytes?) throws -> SecureBytes {
+        let key = SecureBytes.random(count: 32)
+        var text = header + "\n"
+        if let passphrase {
+            let kdf = Argon2id.fresh(strength: .interactive)
+            let wrappingKey = try kdf.deriveKey(from: passphrase)
+            let sealed = XChaCha20Poly1305.seal(key, key: wrappingKey, associatedData: wrapAssociatedData)
+            text += "argon2id \(Hex.encode(kdf.salt)) \(kdf.operationsLimit) \(kdf.memoryLimit)\n"
+            text += "sealed \(Hex.encode(sealed))\n"
+            try Array(text.utf8).withUnsafeBytes { bytes in
+                try PrivateFile.create(at: path, contents: bytes, alreadyExists: .keyFileExists(path: path))
+            }
+        } else {
+            // The key's hex is assembled in guarded memory, never in a plain String.
+            let prefix = Array((text + "key ").utf8)
+            let contents = SecureBytes.filled(count: prefix.count + 64 + 1) { buffer in
+                buffer.copyBytes(from: prefix)
+                key.withUnsafeBytes { keyBytes in
+                    let digits = Array("0123456789abcdef".utf8)
+                    for (index, byte) in keyBytes.enumerated() {
+                        buffer[prefix.count + 2 * index] = digits[Int(byte >> 4)]
+                        buffer[prefix.count + 2 * index + 1] = digits[Int(byte & 0x0f)]
+                    }
+                }
+                buffer[prefix.count + 64] = UInt8(ascii: "\n")
+            }
+            let failure: (any Error)? = contents.withUnsafeBytes { bytes in
+                do {
+                    try PrivateFile.create(at: path, contents: bytes, alreadyExists: .keyFileExists(path: path))
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+        }
+        return key
+    }
+
+    /// Loads the key, asking `passphrase` only when the file is wrapped.
+    public static func load(at path: String, passphrase: () throws -> SecureBytes?) throws -> SecureBytes {
+        let contents = try readKeyFile(at: path)
+        let lines: [[UInt8]] = contents.withUnsafeBytes { bytes in
+            bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init)
+        }
+        // Only the header and the wrapped form's public lines are copied out as plain text.
+        guard let first = lines.first, String(decoding: first, as: UTF8.self) == header else {
+            throw VaultError.keyFileMalformed(path: path, reason: "missing the \"\(header)\" header")
+        }
+        if lines.count == 2, lines[1].starts(with: Array("key ".utf8)) {
+            let key: SecureBytes? = contents.withUnsafeBytes { bytes in
+                let start = first.count + 1 + 4
+                let end = start + lines[1].count - 4
+                guard end - start == 64 else { return nil }
+                return try? Hex.decodeSecret(ascii: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            }
+            guard let key else { throw VaultError.keyFileMalformed(path: path, reason: "the key is not 64 hex digits") }
+            return key
+        }
+        guard lines.count == 3 else { throw VaultError.keyFileMalformed(path: path, reason: "unexpected lines") }
+        let kdfFields = String(decoding: lines[1], as: UTF8.self).split(separator: " ")
+        let sealedFields = String(decoding: lines[2], as: UTF8.self).split(separator: " ")
+        guard kdfFields.count == 4, kdfFields[0] == "argon2id", sealedFields.count == 2, sealedFields[0] == "sealed",
+            let salt = try? Hex.decode(kdfFields[1]), let ops = UInt64(kdfFields[2]), let mem = UInt64(kdfFields[3]),
+            let sealed = try? Hex.decode(sealedFields[1])
+        else {
+            throw VaultError.keyFileMalformed(path: path, reason: "malformed wrapped key")
+        }
+        let kdf = Argon2id(salt: salt, operationsLimit: ops, memoryLimit: mem)
+        guard kdf.isWithinLimits else { throw VaultError.keyFileMalformed(path: path, reason: "Argon2id cost out of range") }
+        guard let secret = try passphrase() else { throw VaultError.passphraseRequired(path: path) }
+        let wrappingKey = try kdf.deriveKey(from: secret)
+        guard let key = try? XChaCha20Poly1305.open(sealed, key: wrappingKey, associatedData: wrapAssociatedData) else {
+            throw VaultError.wrongPassphrase(path: path)
+        }
+        guard key.count == 32 else { throw VaultError.keyFileMalformed(path: path, reason: "wrapped key is not 32 bytes") }
+        return key
+    }
+
+    private static func readKeyFile(at path: String) throws -> SecureBytes {
+        switch Result(catching: { () throws(SecretFileError) in try SecretFile.readBytes(at: path, limit: 4096) }) {
+        case .success(let contents): return contents
+        case .failure(.missing): throw VaultError.keyFileMissing(path: path)
+        case .failure(let error): throw error
+        }
+    }
+
+    /// A public check value for the key (keyed BLAKE2b of a constant), stored in the vault to detect a
+    /// key file that belongs to another vault.
+    public static func checkValue(of key: SecureBytes) -> String {
+        key.withUnsafeBytes { Hex.encode(Blake2b.hash([Array("sharevault vault key check v1".utf8)], key: Array($0))) }
+    }
+}
+
+/// Files that hold secrets or the vault: created with mode 0600 from the first byte, never replacing one.
+public enum PrivateFile {
+    /// Creates `path` exclusively with `contents`, fsynced; throws `alreadyExists` when the file is there.
+    public static func create(
+        at path: String, contents: UnsafeRawBufferPointer, alreadyExists: VaultError
+    ) throws(VaultError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor < 0 {
+            if errno == EEXIST { throw alreadyExists }
+            throw .vaultUnreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let written = write(descriptor, contents.baseAddress, contents.count)
+        guard written == contents.count, fsync(descriptor) == 0 else {
+            throw .vaultUnreadable(path: path, reason: "write failed")
+        }
+    }
+}

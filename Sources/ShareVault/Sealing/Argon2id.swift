@@ -1,0 +1,58 @@
+internal import CSodium
+import ShareMath
+
+/// Argon2id (libsodium `crypto_pwhash`): keys from passwords and passphrases.
+public struct Argon2id: Sendable, Equatable, Codable {
+    public static let saltLength = 16
+
+    public let salt: [UInt8]
+    public let operationsLimit: UInt64
+    public let memoryLimit: UInt64
+
+    public init(salt: [UInt8], operationsLimit: UInt64, memoryLimit: UInt64) {
+        self.salt = salt
+        self.operationsLimit = operationsLimit
+        self.memoryLimit = memoryLimit
+    }
+
+    /// Fresh parameters: a random salt and libsodium's interactive cost (or `moderate` for vault keys).
+    public static func fresh(strength: Strength = .interactive) -> Argon2id {
+        var salt = [UInt8](repeating: 0, count: saltLength)
+        randombytes_buf(&salt, saltLength)
+        switch strength {
+        case .interactive:
+            return Argon2id(
+                salt: salt, operationsLimit: UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE),
+                memoryLimit: UInt64(crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        case .moderate:
+            return Argon2id(
+                salt: salt, operationsLimit: UInt64(crypto_pwhash_OPSLIMIT_MODERATE),
+                memoryLimit: UInt64(crypto_pwhash_MEMLIMIT_MODERATE))
+        }
+    }
+
+    public enum Strength: Sendable { case interactive, moderate }
+
+    /// Whether the costs are within what libsodium accepts and what this tool will spend (at most 1 GiB).
+    public var isWithinLimits: Bool {
+        salt.count == Self.saltLength
+            && operationsLimit >= UInt64(crypto_pwhash_OPSLIMIT_MIN) && operationsLimit <= 16
+            && memoryLimit >= UInt64(crypto_pwhash_MEMLIMIT_MIN) && memoryLimit <= 1 << 30
+    }
+
+    /// Derives a 32-byte key from `password` into guarded memory.
+    public func deriveKey(from password: SecureBytes) throws(SealingError) -> SecureBytes {
+        guard isWithinLimits else { throw .keyDerivationFailed }
+        var status: Int32 = -1
+        let key = SecureBytes.filled(count: 32) { out in
+            password.withUnsafeBytes { passwordBytes in
+                status = crypto_pwhash(
+                    out.uint8, 32, passwordBytes.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    UInt64(passwordBytes.count), salt, operationsLimit, Int(memoryLimit),
+                    crypto_pwhash_ALG_ARGON2ID13)
+            }
+        }
+        guard status == 0 else { throw .keyDerivationFailed }
+        return key
+    }
+}

@@ -1,0 +1,394 @@
+import Foundation
+import GRDB
+import ShareMath
+
+/// The vault on SQLite through GRDB: WAL, foreign keys, a busy timeout so the CLI and the server can
+/// share one file, and immediate write transactions.
+public final class SQLiteVaultStore: VaultStore {
+    let writer: any DatabaseWriter
+
+    /// Opens (or, with `create`, makes: mode 0600, never over an existing file) the vault at `path`.
+    public init(path: String, create: Bool) throws {
+        let manager = FileManager.default
+        if create {
+            guard !manager.fileExists(atPath: path) else { throw VaultError.vaultExists(path: path) }
+            try [UInt8]().withUnsafeBytes { empty in
+                try PrivateFile.create(at: path, contents: empty, alreadyExists: .vaultExists(path: path))
+            }
+        } else {
+            guard manager.fileExists(atPath: path) else { throw VaultError.vaultMissing(path: path) }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "sharevault"
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try VaultSchema.migrator.migrate(pool)
+            writer = pool
+        } catch let error as DatabaseError {
+            throw Self.vaultError(error, path: path)
+        }
+    }
+
+    /// An in-memory vault, for tests.
+    public init(inMemory: Void = ()) throws {
+        let queue = try DatabaseQueue()
+        try VaultSchema.migrator.migrate(queue)
+        writer = queue
+    }
+
+    static func vaultError(_ error: DatabaseError, path: String) -> VaultError {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .vaultLocked(path: path)
+        default: return .vaultUnreadable(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// Runs `body` in one immediate transaction.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw Self.vaultError(error, path: writer.path)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError {
+            throw Self.vaultError(error, path: writer.path)
+        }
+    }
+
+    // MARK: Metadata
+
+    public func metadata(_ name: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = ?", arguments: [name]) }
+    }
+
+    public func setUp(keyCheck: String, at: String) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')",
+                arguments: [keyCheck, at])
+            try AuditLog.append(db, kind: "init", clientId: nil, detail: ["formatVersion": "1"], at: at)
+        }
+    }
+
+    public func counts() throws -> (clients: Int, wallets: Int, livePairs: Int) {
+        try read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wallet") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM backupPair WHERE isLive") ?? 0
+            )
+        }
+    }
+
+    // MARK: Writing
+
+    public func createWallets(_ wallets: [NewWallet], at: String) throws {
+        try write { db in
+            for wallet in wallets {
+                let clientRow = try clientRowId(db, clientId: wallet.clientId, at: at)
+                let walletId = try walletRowId(
+                    db, clientRow: clientRow, clientId: wallet.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+                    at: at)
+                let signing = wallet.signing
+                try db.execute(
+                    sql: """
+                        INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
+                            custodianIdentifier, custodianPublicShare, createdAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        walletId, signing.generation, signing.status, Data(signing.deviceIdentifier),
+                        Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
+                        Data(signing.custodianPublicShare), at,
+                    ])
+                for backup in wallet.backups {
+                    let (pairId, replaced) = try insertPair(
+                        db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
+                        at: at)
+                    if let cipherText = backup.cipherText {
+                        try db.execute(
+                            sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?)",
+                            arguments: [pairId, cipherText, at, backup.status.isCompleted ? at : nil])
+                    }
+                    var detail = [
+                        "curve": wallet.curve.rawValue, "method": backup.method, "pairId": String(pairId),
+                        "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
+                    ]
+                    if let replaced { detail["replacedPairId"] = String(replaced) }
+                    try AuditLog.append(db, kind: "create", clientId: wallet.clientId, detail: detail, at: at)
+                }
+            }
+        }
+    }
+
+    public func storeCustodianShare(
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
+        at: String
+    ) throws -> CustodianStoreOutcome {
+        try write { db in
+            if let existing = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT p.id, s.shareDigest FROM backupPair p
+                    JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+                    JOIN custodianShare s ON s.pairId = p.id
+                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND p.isLive
+                    """,
+                arguments: [clientId, curve.rawValue, method]),
+                (existing["shareDigest"] as Data) == Data(record.shareDigest)
+            {
+                return .duplicate(pairId: existing["id"])
+            }
+            let clientRow = try clientRowId(db, clientId: clientId, at: at)
+            let walletId = try walletRowId(
+                db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: at)
+            let (pairId, replaced) = try insertPair(
+                db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare, at: at)
+            var detail = [
+                "curve": curve.rawValue, "method": method, "pairId": String(pairId), "layout": record.layout.rawValue,
+                "publicKey": Hex.encode(publicKey),
+            ]
+            if let replaced { detail["replacedPairId"] = String(replaced) }
+            try AuditLog.append(
+                db, kind: replaced == nil ? "ingest-custodian" : "replace", clientId: clientId, detail: detail, at: at)
+            return .stored(pairId: pairId, replaced: replaced)
+        }
+    }
+
+    public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> PairSummary {
+        try write { db in
+            let pairId = try livePairId(db, clientId: clientId, method: method)
+            try db.execute(
+                sql: """
+                    INSERT INTO clientBackup (pairId, cipherText, receivedAt) VALUES (?, ?, ?)
+                    ON CONFLICT (pairId) DO UPDATE SET cipherText = excluded.cipherText,
+                        receivedAt = excluded.receivedAt, confirmedAt = NULL
+                    """,
+                arguments: [pairId, cipherText, at])
+            try db.execute(
+                sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?",
+                arguments: [BackupStatus.storedClientBackupShareKey.rawValue, at, pairId])
+            let summary = try pairSummary(db, pairId: pairId)!
+            try AuditLog.append(
+                db, kind: "ingest-client", clientId: clientId,
+                detail: ["curve": summary.curve.rawValue, "method": summary.method, "pairId": String(pairId)], at: at)
+            return summary
+        }
+    }
+
+    public func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> PairSummary {
+        try write { db in
+            let pairId = try livePairId(db, clientId: clientId, method: method)
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM clientBackup WHERE pairId = ?", arguments: [pairId]) != nil
+            else {
+                throw VaultError.noClientBackup(clientId: clientId, method: method.description)
+            }
+            try db.execute(sql: "UPDATE clientBackup SET confirmedAt = ? WHERE pairId = ?", arguments: [at, pairId])
+            try db.execute(
+                sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?",
+                arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pairId])
+            let summary = try pairSummary(db, pairId: pairId)!
+            try AuditLog.append(
+                db, kind: "confirm", clientId: clientId,
+                detail: ["curve": summary.curve.rawValue, "method": summary.method, "pairId": String(pairId)], at: at)
+            return summary
+        }
+    }
+
+    private func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM client WHERE clientId = ?", arguments: [clientId]) {
+            return id
+        }
+        try db.execute(sql: "INSERT INTO client (clientId, createdAt) VALUES (?, ?)", arguments: [clientId, at])
+        return db.lastInsertedRowID
+    }
+
+    /// The client's wallet on `curve`, made if absent; a different public key is a contradiction.
+    private func walletRowId(
+        _ db: Database, clientRow: Int64, clientId: String, curve: CurveID, publicKey: [UInt8], at: String
+    ) throws -> Int64 {
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT id, publicKey FROM wallet WHERE clientRowId = ? AND curve = ?",
+            arguments: [clientRow, curve.rawValue])
+        {
+            guard (row["publicKey"] as Data) == Data(publicKey) else {
+                throw VaultError.contradiction(
+                    "client \(clientId) already has a \(curve) wallet with public key "
+                        + "\(Hex.encode(row["publicKey"] as Data)); the share is for \(Hex.encode(publicKey))")
+            }
+            return row["id"]
+        }
+        try db.execute(
+            sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)",
+            arguments: [clientRow, curve.rawValue, Data(publicKey), at])
+        return db.lastInsertedRowID
+    }
+
+    /// Inserts a new live pair with its custodian share, retiring the previous live pair for the method.
+    private func insertPair(
+        _ db: Database, walletId: Int64, method: String, record: CustodianShareRecord, status: BackupStatus, at: String
+    ) throws -> (pairId: Int64, replaced: Int64?) {
+        let previous = try Int64.fetchOne(
+            db, sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive",
+            arguments: [walletId, method])
+        if let previous {
+            try db.execute(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?", arguments: [at, previous])
+        }
+        try db.execute(
+            sql: "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)",
+            arguments: [walletId, method, status.rawValue, at, at])
+        let pairId = db.lastInsertedRowID
+        if let previous {
+            try db.execute(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?", arguments: [pairId, previous])
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
+                    commitments, sealedShare, shareDigest, receivedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                pairId, record.layout.rawValue, record.threshold, Data(record.identifier), Data(record.publicShare),
+                record.partnerIdentifier.map { Data($0) }, record.commitments.map { Data($0.joined()) },
+                Data(record.sealedShare), Data(record.shareDigest), at,
+            ])
+        return (pairId, previous)
+    }
+
+    /// The live pair for a client and method; the method's curve may be left out when only one matches.
+    private func livePairId(_ db: Database, clientId: String, method: BackupMethod) throws -> Int64 {
+        guard try Int64.fetchOne(db, sql: "SELECT id FROM client WHERE clientId = ?", arguments: [clientId]) != nil else {
+            throw VaultError.unknownClient(clientId)
+        }
+        var sql = """
+            SELECT p.id FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+            WHERE c.clientId = ? AND p.method = ? AND p.isLive
+            """
+        var arguments: StatementArguments = [clientId, method.name]
+        if let curve = method.curve {
+            sql += " AND w.curve = ?"
+            arguments += [curve.rawValue]
+        }
+        let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments)
+        guard !ids.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
+        guard ids.count == 1 else { throw VaultError.ambiguousMethod(clientId: clientId, method: method.name) }
+        return ids[0]
+    }
+
+    // MARK: Reading
+
+    static let summarySelect = """
+        SELECT p.id, c.clientId, w.curve, w.publicKey, p.method, p.status, p.isLive, p.createdAt, p.updatedAt,
+            p.replacedAt, p.lastVerifiedAt, p.lastVerifiedOutcome, p.lastDrilledAt, p.lastDrilledOutcome,
+            (SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation
+        FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+        """
+
+    static func summary(_ row: Row) -> PairSummary {
+        let status = BackupStatus(rawValue: row["status"]) ?? .storedCustodianBackupShare
+        return PairSummary(
+            pairId: row["id"], clientId: row["clientId"], curve: CurveID(rawValue: row["curve"]) ?? .secp256k1,
+            publicKey: Hex.encode(row["publicKey"] as Data), method: row["method"], status: status,
+            completed: status.isCompleted, live: row["isLive"], createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+            replacedAt: row["replacedAt"], generation: row["generation"], lastVerifiedAt: row["lastVerifiedAt"],
+            lastVerifiedOutcome: row["lastVerifiedOutcome"], lastDrilledAt: row["lastDrilledAt"],
+            lastDrilledOutcome: row["lastDrilledOutcome"])
+    }
+
+    private func pairSummary(_ db: Database, pairId: Int64) throws -> PairSummary? {
+        try Row.fetchOne(db, sql: Self.summarySelect + " WHERE p.id = ?", arguments: [pairId]).map(Self.summary)
+    }
+
+    public func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws {
+        try read { db in
+            var sql = Self.summarySelect + " WHERE p.isLive"
+            if let completed {
+                sql += completed ? " AND p.status = 'STORED_CLIENT_BACKUP_SHARE'" : " AND p.status <> 'STORED_CLIENT_BACKUP_SHARE'"
+            }
+            sql += " ORDER BY c.clientId, w.curve, p.method"
+            let cursor = try Row.fetchCursor(db, sql: sql)
+            while let row = try cursor.next() { try body(Self.summary(row)) }
+        }
+    }
+
+    public func clientDetail(clientId: String) throws -> ClientDetail? {
+        try read { db in
+            guard let client = try Row.fetchOne(
+                db, sql: "SELECT id, createdAt FROM client WHERE clientId = ?", arguments: [clientId])
+            else { return nil }
+            var wallets: [ClientDetail.Wallet] = []
+            for wallet in try Row.fetchAll(
+                db, sql: "SELECT id, curve, publicKey, createdAt FROM wallet WHERE clientRowId = ? ORDER BY curve",
+                arguments: [client["id"] as Int64])
+            {
+                let walletId: Int64 = wallet["id"]
+                let signing = try Row.fetchAll(
+                    db, sql: "SELECT * FROM signingPair WHERE walletId = ? ORDER BY generation", arguments: [walletId]
+                ).map { row in
+                    SigningPairRecord(
+                        generation: row["generation"], status: row["status"],
+                        deviceIdentifier: [UInt8](row["deviceIdentifier"] as Data),
+                        devicePublicShare: [UInt8](row["devicePublicShare"] as Data),
+                        custodianIdentifier: [UInt8](row["custodianIdentifier"] as Data),
+                        custodianPublicShare: [UInt8](row["custodianPublicShare"] as Data), createdAt: row["createdAt"])
+                }
+                let backups = try Row.fetchAll(
+                    db,
+                    sql: Self.summarySelect.replacingOccurrences(
+                        of: "AS generation\n",
+                        with: "AS generation, s.layout, s.identifier AS custodianIdentifier, s.publicShare AS custodianPublicShare, "
+                            + "s.partnerIdentifier, cb.cipherText\n")
+                        + " JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientBackup cb ON cb.pairId = p.id"
+                        + " WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
+                    arguments: [walletId]
+                ).map { row in
+                    let cipherText: String? = row["cipherText"]
+                    let keySource = cipherText.flatMap { try? ClientBackupCiphertext(text: $0) }.map { parsed in
+                        switch parsed.keySource {
+                        case .storedKey: return "key-store"
+                        case .password: return "password"
+                        }
+                    }
+                    return ClientDetail.Backup(
+                        summary: Self.summary(row), layout: ShareLayout(rawValue: row["layout"]) ?? .native,
+                        custodianIdentifier: Hex.encode(row["custodianIdentifier"] as Data),
+                        custodianPublicShare: Hex.encode(row["custodianPublicShare"] as Data),
+                        clientIdentifier: (row["partnerIdentifier"] as Data?).map { Hex.encode($0) },
+                        hasClientBackup: cipherText != nil, clientKeySource: keySource)
+                }
+                wallets.append(
+                    ClientDetail.Wallet(
+                        curve: CurveID(rawValue: wallet["curve"]) ?? .secp256k1,
+                        publicKey: Hex.encode(wallet["publicKey"] as Data), createdAt: wallet["createdAt"],
+                        signingPairs: signing, backupPairs: backups))
+            }
+            return ClientDetail(clientId: clientId, createdAt: client["createdAt"], wallets: wallets)
+        }
+    }
+
+    public func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws {
+        try read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash FROM auditEvent ORDER BY id")
+            while let row = try cursor.next() { try body(AuditLog.event(from: row)) }
+        }
+    }
+
+    public func verifyAuditLog() throws -> AuditVerification {
+        try read { db in try AuditLog.verify(db) }
+    }
+}

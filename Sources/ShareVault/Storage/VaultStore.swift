@@ -1,0 +1,62 @@
+import Foundation
+import ShareMath
+
+/// What the vault's operations need from storage. Every call is one transaction: it all lands or
+/// nothing does. `SQLiteVaultStore` implements it on GRDB; another engine can implement it alone.
+public protocol VaultStore: Sendable {
+    func metadata(_ name: String) throws -> String?
+    /// Records the vault key's check value and the first audit event of a new vault.
+    func setUp(keyCheck: String, at: String) throws
+    /// Inserts wallets made by `create`, with their pairs and audit events.
+    func createWallets(_ wallets: [NewWallet], at: String) throws
+    /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
+    /// history; refuses a public key that contradicts the client's wallet on that curve.
+    func storeCustodianShare(
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
+        at: String
+    ) throws -> CustodianStoreOutcome
+    /// Stores the client's ciphertext on the live pair; the status moves to STORED_CLIENT_BACKUP_SHARE_KEY.
+    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> PairSummary
+    /// The app's notice: the status moves to STORED_CLIENT_BACKUP_SHARE.
+    func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> PairSummary
+    /// Live pairs in a stable order, streamed.
+    func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws
+    func clientDetail(clientId: String) throws -> ClientDetail?
+    func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws
+    func verifyAuditLog() throws -> AuditVerification
+    /// Counts for summaries: clients, wallets, live pairs.
+    func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
+}
+
+extension SigningPairRecord {
+    enum CodingKeys: String, CodingKey {
+        case generation, status, deviceIdentifier, devicePublicShare, custodianIdentifier, custodianPublicShare, createdAt
+    }
+
+    /// Public material as lowercase hex.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(generation, forKey: .generation)
+        try container.encode(status, forKey: .status)
+        try container.encode(Hex.encode(deviceIdentifier), forKey: .deviceIdentifier)
+        try container.encode(Hex.encode(devicePublicShare), forKey: .devicePublicShare)
+        try container.encode(Hex.encode(custodianIdentifier), forKey: .custodianIdentifier)
+        try container.encode(Hex.encode(custodianPublicShare), forKey: .custodianPublicShare)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+/// Timestamps as stored: ISO 8601, UTC, milliseconds.
+public enum VaultClock {
+    public static func now() -> String { format(Date()) }
+
+    public static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+            .timeSeparator(.colon).timeZone(separator: .omitted)) 
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+            .timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+}

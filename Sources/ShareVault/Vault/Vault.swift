@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import ShareMath
+
+/// A vault: one SQLite file holding both halves of every backup pair, and the operations on it.
+///
+/// The CLI and the server are thin shells over these calls. Operations that open custodian shares
+/// need the vault key; the others run on public material alone.
+public final class Vault: Sendable {
+    public let path: String
+    public let store: any VaultStore
+    let vaultKey: SecureBytes?
+    let logger: Logger
+
+    init(path: String, store: any VaultStore, vaultKey: SecureBytes?, logger: Logger) {
+        self.path = path
+        self.store = store
+        self.vaultKey = vaultKey
+        self.logger = logger
+    }
+
+    /// Where a vault's key file is by default: `VAULT.key`.
+    public static func defaultKeyPath(forVault path: String) -> String { VaultKeyFile.defaultPath(forVault: path) }
+
+    /// Makes a new vault and its key file (both mode 0600; the key wrapped when a passphrase is given).
+    public static func create(
+        at path: String, keyPath: String? = nil, passphrase: SecureBytes? = nil,
+        logger: Logger = Logger(label: "sharevault")
+    ) throws -> Vault {
+        let keyPath = keyPath ?? defaultKeyPath(forVault: path)
+        if FileManager.default.fileExists(atPath: path) { throw VaultError.vaultExists(path: path) }
+        if FileManager.default.fileExists(atPath: keyPath) { throw VaultError.keyFileExists(path: keyPath) }
+        let key = try VaultKeyFile.create(at: keyPath, passphrase: passphrase)
+        do {
+            let store = try SQLiteVaultStore(path: path, create: true)
+            try store.setUp(keyCheck: VaultKeyFile.checkValue(of: key), at: VaultClock.now())
+            logger.info("created vault", metadata: ["vault": "\(path)"])
+            return Vault(path: path, store: store, vaultKey: key, logger: logger)
+        } catch {
+            // Leave nothing half-made: no key without its vault.
+            unlink(keyPath)
+            unlink(path)
+            throw error
+        }
+    }
+
+    /// Opens an existing vault; loads and checks the vault key only when `needsKey`.
+    public static func open(
+        at path: String, keyPath: String? = nil, needsKey: Bool, passphrase: () throws -> SecureBytes? = { nil },
+        logger: Logger = Logger(label: "sharevault")
+    ) throws -> Vault {
+        let store = try SQLiteVaultStore(path: path, create: false)
+        var key: SecureBytes?
+        if needsKey {
+            let keyPath = keyPath ?? defaultKeyPath(forVault: path)
+            let loaded = try VaultKeyFile.load(at: keyPath, passphrase: passphrase)
+            guard try store.metadata("keyCheck") == VaultKeyFile.checkValue(of: loaded) else {
+                throw VaultError.keyDoesNotMatchVault(path: keyPath)
+            }
+            key = loaded
+        }
+        return Vault(path: path, store: store, vaultKey: key, logger: logger)
+    }
+
+    /// The vault key; a programmer error to ask for it on a vault opened without it.
+    var key: SecureBytes {
+        guard let vaultKey else { preconditionFailure("this operation needs the vault opened with its key") }
+        return vaultKey
+    }
+}
+
+/// The steps an operation reports while it works (DESIGN section 2); the CLI shows them on a terminal.
+public enum ProgressStep: String, Sendable {
+    case readingShare, generatingShare, parsingShare, encryptingShare, decryptingShare, storingShare, done
+}
+
+/// Receives progress: the step, and how many items of how many are done.
+public typealias ProgressHandler = @Sendable (ProgressStep, _ completed: Int, _ total: Int) -> Void

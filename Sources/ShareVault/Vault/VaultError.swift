@@ -1,0 +1,64 @@
+import ShareMath
+
+/// What a vault operation refuses or cannot do. `isEnvironmentFault` separates a broken environment
+/// (exit status 3) from bad input (exit status 2).
+public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
+    case vaultMissing(path: String)
+    case vaultExists(path: String)
+    case vaultUnreadable(path: String, reason: String)
+    case vaultLocked(path: String)
+    case keyFileMissing(path: String)
+    case keyFileExists(path: String)
+    case keyFileMalformed(path: String, reason: String)
+    case passphraseRequired(path: String)
+    case wrongPassphrase(path: String)
+    case keyDoesNotMatchVault(path: String)
+    case keyStoreMissing(path: String)
+    case backupKeyMissing(clientId: String, method: String)
+    case passwordRequired
+    case invalidClientId(String)
+    case invalidMethod(String)
+    case unknownClient(String)
+    case noBackupPair(clientId: String, method: String)
+    case ambiguousMethod(clientId: String, method: String)
+    case noClientBackup(clientId: String, method: String)
+    /// The input contradicts what the vault already knows (curve vs method, a different public key, ...).
+    case contradiction(String)
+
+    public var description: String {
+        switch self {
+        case .vaultMissing(let path): return "\(path): no vault here (create one with `sharevault init`)"
+        case .vaultExists(let path): return "\(path): a vault already exists; not overwriting it"
+        case .vaultUnreadable(let path, let reason): return "\(path): cannot open the vault: \(reason)"
+        case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"
+        case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
+        case .keyFileExists(let path): return "\(path): a vault key file already exists; not overwriting it"
+        case .keyFileMalformed(let path, let reason): return "\(path): not a sharevault vault key file: \(reason)"
+        case .passphraseRequired(let path): return "\(path): the vault key is wrapped; give --passphrase-file or SHAREVAULT_PASSPHRASE"
+        case .wrongPassphrase(let path): return "\(path): wrong passphrase for the vault key"
+        case .keyDoesNotMatchVault(let path): return "\(path): this key file does not belong to this vault"
+        case .keyStoreMissing(let path): return "\(path): backup key store directory not found"
+        case .backupKeyMissing(let clientId, let method): return "no backup key for client \(clientId), method \(method) in the key store"
+        case .passwordRequired: return "method PASSWORD needs --password-file or SHAREVAULT_BACKUP_PASSWORD"
+        case .invalidClientId(let id): return "invalid client id \"\(id.prefix(80))\": 1 to 128 printable characters"
+        case .invalidMethod(let method): return "invalid backup method \"\(method.prefix(40))\": expected a name like GDRIVE or GDRIVE-SECP256K1"
+        case .unknownClient(let id): return "unknown client \(id)"
+        case .noBackupPair(let clientId, let method): return "client \(clientId) has no live backup pair for method \(method)"
+        case .ambiguousMethod(let clientId, let method): return "client \(clientId) has method \(method) on both curves; say which, as \(method)-SECP256K1 or \(method)-ED25519"
+        case .noClientBackup(let clientId, let method): return "client \(clientId), method \(method): no client backup share has been stored yet"
+        case .contradiction(let why): return why
+        }
+    }
+
+    /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
+    public var isEnvironmentFault: Bool {
+        switch self {
+        case .vaultMissing, .vaultUnreadable, .vaultLocked, .keyFileMissing, .keyFileMalformed,
+            .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
+            .passwordRequired:
+            return true
+        default:
+            return false
+        }
+    }
+}

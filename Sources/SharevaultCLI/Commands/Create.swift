@@ -1,0 +1,84 @@
+import ArgumentParser
+import ShareMath
+import ShareVault
+
+extension SharevaultCommand {
+    /// `sharevault create`: new wallets with signing and backup pairs, for drills, tests and demos.
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make new wallets with signing and backup pairs, as a device and an MPC provider would.",
+            discussion: """
+                For each client and curve: a key, a 2-of-2 signing pair and a 2-of-2 backup pair per method; the \
+                client half encrypted under a fresh key put in --key-store (method PASSWORD: a key from the \
+                password in --password-file or $SHAREVAULT_BACKUP_PASSWORD), the custodian half sealed in the \
+                vault, the status walked to completed. With --count N the clients are ID-1 ... ID-N.
+                """
+        )
+
+        @Option(help: "The client id (with --count, the prefix of the ids).")
+        var clientId: String
+
+        @Option(help: "secp256k1, ed25519 or all.")
+        var curve: CurveChoice = .all
+
+        @Option(help: "A backup method (GDRIVE, ICLOUD, PASSWORD, PASSKEY, CUSTOM, ...); repeat for several.")
+        var method: [String] = []
+
+        @Option(help: "The folder standing for the user's cloud storage, where client backup keys go.")
+        var keyStore: String?
+
+        @Option(help: "A file with the user's backup password, for method PASSWORD (or $SHAREVAULT_BACKUP_PASSWORD).")
+        var passwordFile: String?
+
+        @Option(help: "How many clients to make.")
+        var count: Int = 1
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000000") }
+            guard !method.isEmpty else { throw ValidationError("give at least one --method") }
+        }
+
+        func run() async throws {
+            let methods = try method.map { try BackupMethod(parsing: $0) }
+            let needsDirectory = methods.contains { !$0.usesPassword }
+            guard !needsDirectory || keyStore != nil else {
+                throw CommandFailure(status: .badInput, message: "error: --key-store DIR is required for method \(methods.first { !$0.usesPassword }!)")
+            }
+            let password = methods.contains(where: \.usesPassword)
+                ? try Secrets.read(file: passwordFile, environment: "SHAREVAULT_BACKUP_PASSWORD") : nil
+            let stores = BackupKeyStores(
+                directory: try keyStore.map { try DirectoryKeyStore(directory: $0, create: true) },
+                password: password.map { PasswordKeyStore(password: $0) })
+            let opened = try vault.open(needsKey: true)
+            let clientIds = count == 1 ? [clientId] : (1...count).map { "\(clientId)-\($0)" }
+            let created = try opened.create(
+                clientIds: clientIds, curves: curve.curves, methods: methods, keyStores: stores,
+                progress: ProgressLine("create").handler)
+            if output.json {
+                try Terminal.printJSON(["created": created])
+            } else {
+                for wallet in created.prefix(20) {
+                    print("\(wallet.clientId)  \(wallet.curve)  \(wallet.address)  \(wallet.methods.joined(separator: ","))")
+                }
+                if created.count > 20 { print("... and \(created.count - 20) more") }
+                print("created \(created.count) wallet(s), every backup pair completed")
+            }
+        }
+    }
+}
+
+/// `--curve` for commands that can act on both curves at once.
+enum CurveChoice: String, ExpressibleByArgument, CaseIterable {
+    case secp256k1, ed25519, all
+
+    var curves: [CurveID] {
+        switch self {
+        case .secp256k1: return [.secp256k1]
+        case .ed25519: return [.ed25519]
+        case .all: return CurveID.allCases
+        }
+    }
+}

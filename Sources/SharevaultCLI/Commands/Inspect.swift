@@ -1,0 +1,73 @@
+import ArgumentParser
+import ShareMath
+import ShareVault
+
+extension SharevaultCommand {
+    /// `sharevault inspect`: one client in full.
+    struct Inspect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one client in full: wallets with addresses, signing pairs, backup pairs and their history.",
+            discussion: "Public material only: no share, key or plaintext is ever shown."
+        )
+
+        @Argument(help: "The client id.")
+        var clientId: String
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let detail = try vault.open(needsKey: false).inspect(clientId: clientId)
+            if output.json {
+                try Terminal.printJSON(InspectReport(detail))
+                return
+            }
+            print("client \(detail.clientId) (since \(detail.createdAt))")
+            for wallet in detail.wallets {
+                let address = (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? ""
+                print("  \(wallet.curve) wallet \(address)")
+                print("    public key \(wallet.publicKey)")
+                for signing in wallet.signingPairs {
+                    print("    signing pair generation \(signing.generation): \(signing.status) (since \(signing.createdAt))")
+                    print("      device share     id \(Hex.encode(signing.deviceIdentifier))  public \(Hex.encode(signing.devicePublicShare))")
+                    print("      custodian share  id \(Hex.encode(signing.custodianIdentifier))  public \(Hex.encode(signing.custodianPublicShare))")
+                }
+                for backup in wallet.backupPairs {
+                    let pair = backup.summary
+                    let state = pair.live ? "live" : "replaced \(pair.replacedAt ?? "")"
+                    print("    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout) layout)")
+                    print("      custodian share public \(backup.custodianPublicShare)")
+                    print("      client share    \(backup.hasClientBackup ? "stored (key in \(backup.clientKeySource ?? "?"))" : "not stored")")
+                    print("      last verified   \(pair.lastVerifiedAt ?? "never")  last drilled \(pair.lastDrilledAt ?? "never")")
+                }
+            }
+        }
+    }
+
+    /// `inspect --json`: the detail with each wallet's address.
+    struct InspectReport: Encodable {
+        struct Wallet: Encodable {
+            let address: String
+            let wallet: ClientDetail.Wallet
+            enum CodingKeys: String, CodingKey { case address }
+            func encode(to encoder: any Encoder) throws {
+                try wallet.encode(to: encoder)
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(address, forKey: .address)
+            }
+        }
+        let clientId: String
+        let createdAt: String
+        let wallets: [Wallet]
+
+        init(_ detail: ClientDetail) {
+            clientId = detail.clientId
+            createdAt = detail.createdAt
+            wallets = detail.wallets.map { wallet in
+                Wallet(
+                    address: (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? "",
+                    wallet: wallet)
+            }
+        }
+    }
+}

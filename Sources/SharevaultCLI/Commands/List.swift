@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import ShareMath
+import ShareVault
+
+extension SharevaultCommand {
+    /// `sharevault list`: what is backed up and what is not.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List clients, wallets and live backup pairs: statuses, ages, generation, last verified and drilled.",
+            discussion: "Streams: the vault is never loaded into memory whole. Public material only."
+        )
+
+        enum StatusFilter: String, ExpressibleByArgument, CaseIterable {
+            case completed, incomplete
+        }
+
+        @Option(help: "Only completed or only incomplete pairs.")
+        var status: StatusFilter?
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let opened = try vault.open(needsKey: false)
+            let completed = status.map { $0 == .completed }
+            let now = Date()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var count = 0
+            var incomplete = 0
+            var out = BufferedOutput()
+            if output.json { out.write("[") } else {
+                out.write(Row.header + "\n")
+            }
+            try opened.forEachPair(completed: completed) { pair in
+                let address = Addresses.of(pair)
+                if output.json {
+                    let line = String(decoding: try encoder.encode(ListedPair(pair: pair, address: address)), as: UTF8.self)
+                    out.write((count == 0 ? "\n" : ",\n") + line)
+                } else {
+                    out.write(Row.format(pair, address: address, now: now) + "\n")
+                }
+                count += 1
+                if !pair.completed { incomplete += 1 }
+            }
+            if output.json {
+                out.write("\n]\n")
+            } else {
+                out.write("\(count) live pair(s), \(count - incomplete) completed, \(incomplete) incomplete\n")
+            }
+            out.flush()
+        }
+    }
+
+    /// One line of `list --json`.
+    struct ListedPair: Encodable {
+        let pair: PairSummary
+        let address: String
+
+        enum CodingKeys: String, CodingKey { case address }
+
+        func encode(to encoder: any Encoder) throws {
+            try pair.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(address, forKey: .address)
+        }
+    }
+
+    /// The readable table.
+    enum Row {
+        static let header = pad("CLIENT", 24) + pad("CURVE", 10) + pad("ADDRESS", 44) + pad("METHOD", 10)
+            + pad("STATUS", 32) + pad("AGE", 6) + pad("GEN", 4) + pad("VERIFIED", 10) + "DRILLED"
+
+        static func format(_ pair: PairSummary, address: String, now: Date) -> String {
+            pad(pair.clientId, 24) + pad(pair.curve.rawValue, 10) + pad(address, 44) + pad(pair.method, 10)
+                + pad(pair.status.rawValue, 32) + pad(age(pair.createdAt, now: now), 6)
+                + pad(pair.generation.map(String.init) ?? "-", 4)
+                + pad(pair.lastVerifiedAt.map { age($0, now: now) + " ago" } ?? "never", 10)
+                + (pair.lastDrilledAt.map { age($0, now: now) + " ago" } ?? "never")
+        }
+
+        static func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
+        }
+
+        /// `40s`, `12m`, `5h`, `3d`.
+        static func age(_ stamp: String, now: Date) -> String {
+            guard let date = VaultClock.parse(stamp) else { return "?" }
+            let seconds = max(0, Int(now.timeIntervalSince(date)))
+            switch seconds {
+            case ..<60: return "\(seconds)s"
+            case ..<3600: return "\(seconds / 60)m"
+            case ..<86400: return "\(seconds / 3600)h"
+            default: return "\(seconds / 86400)d"
+            }
+        }
+    }
+}
+
+/// Wallet addresses for display.
+enum Addresses {
+    static func of(_ pair: PairSummary) -> String {
+        guard let key = try? Hex.decode(pair.publicKey) else { return "" }
+        return (try? WalletAddress.address(curve: pair.curve, publicKey: key)) ?? ""
+    }
+}
+
+/// Stdout in large writes, for listings of many rows.
+struct BufferedOutput {
+    private var buffer: [UInt8] = []
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
