@@ -6,7 +6,7 @@ import ShareMath
 /// uncompressed point's `X || Y`, written with EIP-55's mixed-case checksum. ed25519 keys get Solana's: the
 /// Base58 text of the 32-byte RFC 8032 encoding itself.
 public enum WalletAddress {
-    /// The EIP-55 checksummed Ethereum address (`0x` and 40 hex digits) of a secp256k1 public key, as EVM wallets show it.
+    /// The EIP-55 checksummed Ethereum address (`0x`, 40 hex digits) of a secp256k1 key, as EVM wallets show it.
     ///
     /// - Precondition: `publicKey` is not the identity, which has no coordinates to hash (decoding never yields it).
     public static func ethereum(_ publicKey: Point<Secp256k1>) -> String {
@@ -23,7 +23,7 @@ public enum WalletAddress {
         Base58.encode(publicKey.encoded)
     }
 
-    /// The address of a public key given in its curve's canonical encoding, so callers holding bytes need not pick the curve's type.
+    /// The address of a public key in its curve's canonical encoding, for callers that hold bytes and a curve name.
     ///
     /// - Parameters:
     ///   - curve: Which curve, and so which address format: Ethereum's for secp256k1, Solana's for ed25519.

@@ -31,7 +31,7 @@ extension SharevaultCommand {
             var incomplete = 0
             var out = BufferedOutput()
             if output.json { out.write("[") } else {
-                out.write(Row.header + "\n")
+                out.write(PairTable.header + "\n")
             }
             try opened.forEachPair(completed: completed) { pair in
                 let address = Addresses.of(pair)
@@ -39,7 +39,7 @@ extension SharevaultCommand {
                     let line = String(decoding: try encoder.encode(ListedPair(pair: pair, address: address)), as: UTF8.self)
                     out.write((count == 0 ? "\n" : ",\n") + line)
                 } else {
-                    out.write(Row.format(pair, address: address, now: now) + "\n")
+                    out.write(PairTable.format(pair, address: address, now: now) + "\n")
                 }
                 count += 1
                 if !pair.completed { incomplete += 1 }
@@ -68,7 +68,7 @@ extension SharevaultCommand {
     }
 
     /// The readable table.
-    enum Row {
+    enum PairTable {
         static let header = pad("CLIENT", 24) + pad("CURVE", 10) + pad("ADDRESS", 44) + pad("METHOD", 10)
             + pad("STATUS", 32) + pad("AGE", 6) + pad("GEN", 4) + pad("VERIFIED", 10) + "DRILLED"
 
