@@ -1,9 +1,14 @@
 internal import CSodium
+import Synchronization
 
 /// Bytes that hold a secret: allocated by libsodium (guard pages, locked), wiped on release,
 /// compared in constant time and never printed.
 ///
 /// The contents are read only through `withUnsafeBytes`; there is deliberately no `Array` or `Data` getter.
+///
+/// Small values (scalars, keys: up to 64 bytes) live in slots of a `SecureArena`: chunks that libsodium
+/// allocated (guard pages around each chunk, locked), each slot wiped when it is released. This keeps the
+/// arithmetic from paying four system calls per scalar; larger values get their own `sodium_malloc`.
 public final class SecureBytes: @unchecked Sendable {
     // Written only while the instance is being built (init and package-level builders), then immutable.
     private let pointer: UnsafeMutableRawPointer
@@ -14,20 +19,32 @@ public final class SecureBytes: @unchecked Sendable {
     package init(zeroedCount count: Int) {
         precondition(count > 0, "SecureBytes must hold at least one byte")
         Sodium.ensureInitialized()
-        guard let pointer = sodium_malloc(count) else {
-            fatalError("sodium_malloc(\(count)) failed: out of memory")
+        if count <= SecureArena.slotSize {
+            pointer = SecureArena.shared.allocate()
+        } else {
+            guard let pointer = sodium_malloc(count) else {
+                fatalError("sodium_malloc(\(count)) failed: out of memory")
+            }
+            self.pointer = pointer
         }
         sodium_memzero(pointer, count)
-        self.pointer = pointer
         self.count = count
     }
 
     /// Copies `bytes` into guarded memory. The caller remains responsible for wiping its own copy.
     public convenience init(copying bytes: some Collection<UInt8>) {
-        self.init(zeroedCount: Swift.max(bytes.count, 1))
         precondition(!bytes.isEmpty, "SecureBytes must hold at least one byte")
-        let target = pointer.bindMemory(to: UInt8.self, capacity: count)
-        for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+        self.init(zeroedCount: bytes.count)
+        if bytes.withContiguousStorageIfAvailable({ UnsafeMutableRawBufferPointer(start: pointer, count: count).copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+            UnsafeMutableRawBufferPointer(start: pointer, count: count).copyBytes(from: bytes)
+        }
+    }
+
+    /// Copies raw bytes (for instance a slice of other guarded memory) into guarded memory.
+    public convenience init(copying bytes: UnsafeRawBufferPointer) {
+        precondition(!bytes.isEmpty, "SecureBytes must hold at least one byte")
+        self.init(zeroedCount: bytes.count)
+        UnsafeMutableRawBufferPointer(start: pointer, count: count).copyMemory(from: bytes)
     }
 
     /// `count` bytes from libsodium's CSPRNG.
@@ -47,7 +64,12 @@ public final class SecureBytes: @unchecked Sendable {
     }
 
     deinit {
-        sodium_free(pointer)  // sodium_free wipes the memory before releasing it.
+        if count <= SecureArena.slotSize {
+            sodium_memzero(pointer, SecureArena.slotSize)
+            SecureArena.shared.release(pointer)
+        } else {
+            sodium_free(pointer)  // sodium_free wipes the memory before releasing it.
+        }
     }
 
     /// Calls `body` with a read-only view of the secret. Do not let the pointer escape.
@@ -89,5 +111,40 @@ package enum Sodium {
     /// Initialises libsodium once; safe to call from any thread.
     package static func ensureInitialized() {
         precondition(initialized, "libsodium failed to initialise")
+    }
+}
+
+/// Fixed-size slots carved from chunks of libsodium's guarded, locked memory. Slots are wiped by their
+/// owner before they come back; chunks are kept for reuse for the life of the process.
+final class SecureArena: Sendable {
+    static let slotSize = 64
+    static let slotsPerChunk = 1024
+    static let shared = SecureArena()
+
+    private struct State: ~Copyable {
+        /// Free slots' addresses (as integers, which are `Sendable`).
+        var free: [UInt] = []
+    }
+
+    private let state = Mutex(State())
+
+    func allocate() -> UnsafeMutableRawPointer {
+        state.withLock { state in
+            if state.free.isEmpty {
+                let size = Self.slotSize * Self.slotsPerChunk
+                guard let chunk = sodium_malloc(size) else { fatalError("sodium_malloc(\(size)) failed: out of memory") }
+                sodium_memzero(chunk, size)
+                state.free.reserveCapacity(state.free.count + Self.slotsPerChunk)
+                for index in stride(from: Self.slotsPerChunk - 1, through: 0, by: -1) {
+                    state.free.append(UInt(bitPattern: chunk + index * Self.slotSize))
+                }
+            }
+            return UnsafeMutableRawPointer(bitPattern: state.free.removeLast())!
+        }
+    }
+
+    func release(_ slot: UnsafeMutableRawPointer) {
+        let address = UInt(bitPattern: slot)
+        state.withLock { state in state.free.append(address) }
     }
 }

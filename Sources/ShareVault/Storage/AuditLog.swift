@@ -42,17 +42,13 @@ enum AuditLog {
 
     /// Appends one event, chaining it to the last, and records the new head in `vaultMeta`.
     static func append(_ db: Database, kind: String, clientId: String?, detail: [String: String], at: String) throws {
-        let head = try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'")
+        let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
         let previous = try head.map { try Hex.decode($0) } ?? genesis
-        let id = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM auditEvent") ?? 0) + 1
+        let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM auditEvent")) ?? 0) + 1
         let detailText = encode(detail)
         let hash = AuditEvent.link(previous: previous, id: id, at: at, kind: kind, clientId: clientId, detail: detailText)
-        try db.execute(
-            sql: "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [id, at, kind, clientId, detailText, Data(previous), Data(hash)])
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)",
-            arguments: [Hex.encode(hash), String(id)])
+        try db.cachedStatement(sql: "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [id, at, kind, clientId, detailText, Data(previous), Data(hash)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)").execute(arguments: [Hex.encode(hash), String(id)])
     }
 
     /// Walks the chain in order; names the first event that was edited, reordered or deleted.
@@ -80,8 +76,8 @@ enum AuditLog {
             previous = event.hash
             expectedId += 1
         }
-        let head = try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'")
-        let recorded = try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'").flatMap { Int($0) } ?? 0
+        let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
+        let recorded = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'")).flatMap { Int($0) } ?? 0
         if recorded != count || (head.map { (try? Hex.decode($0)) ?? [] } ?? genesis) != previous {
             return AuditVerification(
                 events: count, firstBadEvent: (Int64(count + 1), "events after \(count) were deleted (the head records \(recorded))"))

@@ -72,13 +72,12 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Metadata
 
     public func metadata(_ name: String) throws -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = ?", arguments: [name]) }
+        try read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = ?"), arguments: [name]) }
     }
 
     public func setUp(keyCheck: String, at: String) throws {
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')",
+            try db.cachedStatement(sql: "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')").execute(
                 arguments: [keyCheck, at])
             try AuditLog.append(db, kind: "init", clientId: nil, detail: ["formatVersion": "1"], at: at)
         }
@@ -104,12 +103,13 @@ public final class SQLiteVaultStore: VaultStore {
                     db, clientRow: clientRow, clientId: wallet.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
                     at: at)
                 let signing = wallet.signing
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
                             custodianIdentifier, custodianPublicShare, createdAt)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         walletId, signing.generation, signing.status, Data(signing.deviceIdentifier),
                         Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
@@ -120,8 +120,9 @@ public final class SQLiteVaultStore: VaultStore {
                         db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
                         at: at)
                     if let cipherText = backup.cipherText {
-                        try db.execute(
-                            sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?)",
+                        try db.cachedStatement(
+                            sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?)"
+                        ).execute(
                             arguments: [pairId, cipherText, at, backup.status.isCompleted ? at : nil])
                     }
                     var detail = [
@@ -172,15 +173,13 @@ public final class SQLiteVaultStore: VaultStore {
     public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> PairSummary {
         try write { db in
             let pairId = try livePairId(db, clientId: clientId, method: method)
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO clientBackup (pairId, cipherText, receivedAt) VALUES (?, ?, ?)
                     ON CONFLICT (pairId) DO UPDATE SET cipherText = excluded.cipherText,
                         receivedAt = excluded.receivedAt, confirmedAt = NULL
-                    """,
+                    """).execute(
                 arguments: [pairId, cipherText, at])
-            try db.execute(
-                sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?").execute(
                 arguments: [BackupStatus.storedClientBackupShareKey.rawValue, at, pairId])
             let summary = try pairSummary(db, pairId: pairId)!
             try AuditLog.append(
@@ -193,13 +192,13 @@ public final class SQLiteVaultStore: VaultStore {
     public func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> PairSummary {
         try write { db in
             let pairId = try livePairId(db, clientId: clientId, method: method)
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM clientBackup WHERE pairId = ?", arguments: [pairId]) != nil
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM clientBackup WHERE pairId = ?"), arguments: [pairId]) != nil
             else {
                 throw VaultError.noClientBackup(clientId: clientId, method: method.description)
             }
-            try db.execute(sql: "UPDATE clientBackup SET confirmedAt = ? WHERE pairId = ?", arguments: [at, pairId])
-            try db.execute(
-                sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE clientBackup SET confirmedAt = ? WHERE pairId = ?").execute(
+                arguments: [at, pairId])
+            try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?").execute(
                 arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pairId])
             let summary = try pairSummary(db, pairId: pairId)!
             try AuditLog.append(
@@ -210,10 +209,11 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     private func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM client WHERE clientId = ?", arguments: [clientId]) {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) {
             return id
         }
-        try db.execute(sql: "INSERT INTO client (clientId, createdAt) VALUES (?, ?)", arguments: [clientId, at])
+        try db.cachedStatement(sql: "INSERT INTO client (clientId, createdAt) VALUES (?, ?)").execute(
+                arguments: [clientId, at])
         return db.lastInsertedRowID
     }
 
@@ -222,7 +222,7 @@ public final class SQLiteVaultStore: VaultStore {
         _ db: Database, clientRow: Int64, clientId: String, curve: CurveID, publicKey: [UInt8], at: String
     ) throws -> Int64 {
         if let row = try Row.fetchOne(
-            db, sql: "SELECT id, publicKey FROM wallet WHERE clientRowId = ? AND curve = ?",
+            db.cachedStatement(sql: "SELECT id, publicKey FROM wallet WHERE clientRowId = ? AND curve = ?"),
             arguments: [clientRow, curve.rawValue])
         {
             guard (row["publicKey"] as Data) == Data(publicKey) else {
@@ -232,9 +232,8 @@ public final class SQLiteVaultStore: VaultStore {
             }
             return row["id"]
         }
-        try db.execute(
-            sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)",
-            arguments: [clientRow, curve.rawValue, Data(publicKey), at])
+        try db.cachedStatement(sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)").execute(
+                arguments: [clientRow, curve.rawValue, Data(publicKey), at])
         return db.lastInsertedRowID
     }
 
@@ -242,26 +241,25 @@ public final class SQLiteVaultStore: VaultStore {
     private func insertPair(
         _ db: Database, walletId: Int64, method: String, record: CustodianShareRecord, status: BackupStatus, at: String
     ) throws -> (pairId: Int64, replaced: Int64?) {
-        let previous = try Int64.fetchOne(
-            db, sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive",
+        let previous = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive"),
             arguments: [walletId, method])
         if let previous {
-            try db.execute(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?", arguments: [at, previous])
+            try db.cachedStatement(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?").execute(
+                arguments: [at, previous])
         }
-        try db.execute(
-            sql: "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)",
-            arguments: [walletId, method, status.rawValue, at, at])
+        try db.cachedStatement(sql: "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)").execute(
+                arguments: [walletId, method, status.rawValue, at, at])
         let pairId = db.lastInsertedRowID
         if let previous {
-            try db.execute(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?", arguments: [pairId, previous])
+            try db.cachedStatement(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?").execute(
+                arguments: [pairId, previous])
         }
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
                     commitments, sealedShare, shareDigest, receivedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+                """).execute(
+                arguments: [
                 pairId, record.layout.rawValue, record.threshold, Data(record.identifier), Data(record.publicShare),
                 record.partnerIdentifier.map { Data($0) }, record.commitments.map { Data($0.joined()) },
                 Data(record.sealedShare), Data(record.shareDigest), at,
@@ -271,7 +269,7 @@ public final class SQLiteVaultStore: VaultStore {
 
     /// The live pair for a client and method; the method's curve may be left out when only one matches.
     private func livePairId(_ db: Database, clientId: String, method: BackupMethod) throws -> Int64 {
-        guard try Int64.fetchOne(db, sql: "SELECT id FROM client WHERE clientId = ?", arguments: [clientId]) != nil else {
+        guard try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) != nil else {
             throw VaultError.unknownClient(clientId)
         }
         var sql = """
@@ -327,8 +325,7 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func clientDetail(clientId: String) throws -> ClientDetail? {
         try read { db in
-            guard let client = try Row.fetchOne(
-                db, sql: "SELECT id, createdAt FROM client WHERE clientId = ?", arguments: [clientId])
+            guard let client = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, createdAt FROM client WHERE clientId = ?"), arguments: [clientId])
             else { return nil }
             var wallets: [ClientDetail.Wallet] = []
             for wallet in try Row.fetchAll(

@@ -53,17 +53,30 @@ extension Vault {
         let jobs = clientIds.flatMap { clientId in curves.map { (clientId, $0) } }
         var created: [CreatedWallet] = []
         created.reserveCapacity(jobs.count)
+        // Batches are made on every core while the previous batch is being written: one transaction each.
+        let writer = DispatchQueue(label: "sharevault.create.writer")
+        let writeGroup = DispatchGroup()
+        let writeFailure = ResultSlots<Void>(count: 1)
+        writeFailure.set(0, .success(()))
         let batchSize = 1000
         var done = 0
         for batchStart in stride(from: 0, to: jobs.count, by: batchSize) {
             let batch = Array(jobs[batchStart..<min(batchStart + batchSize, jobs.count)])
             progress?(.generatingShare, done, jobs.count)
             let wallets = try makeWallets(batch, methods: methods, keyStores: keyStores)
+            writeGroup.wait()
+            _ = try writeFailure.values()
             progress?(.storingShare, done, jobs.count)
-            try store.createWallets(wallets.map(\.wallet), at: VaultClock.now())
+            let rows = wallets.map(\.wallet)
+            let store = self.store
+            writer.async(group: writeGroup) {
+                writeFailure.set(0, Result { try store.createWallets(rows, at: VaultClock.now()) })
+            }
             created += wallets.map(\.report)
             done += batch.count
         }
+        writeGroup.wait()
+        _ = try writeFailure.values()
         progress?(.done, done, jobs.count)
         logger.info("created wallets", metadata: ["count": "\(created.count)"])
         return created

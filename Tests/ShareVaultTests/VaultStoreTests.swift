@@ -1,0 +1,140 @@
+import Foundation
+import ShareMath
+import Testing
+
+@testable import ShareVault
+
+/// The store's transactions and the audit chain, on a real file vault.
+@Suite struct VaultStoreTests {
+    final class Scratch {
+        let directory: String
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-store-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    }
+
+    func webhook(clientId: String, method: String, dealing: Dealing<Secp256k1>, index: Int = 1) throws -> Data {
+        let document = ShareDocument.documents(for: dealing)[index]
+        return try JSONSerialization.data(
+            withJSONObject: ["clientId": clientId, "share": document.exportJSON(), "backupMethod": method])
+    }
+
+    func newDealing() throws -> Dealing<Secp256k1> {
+        try Dealing<Secp256k1>.split(secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
+    }
+
+    func livePairs(_ vault: Vault) throws -> [PairSummary] {
+        var pairs: [PairSummary] = []
+        try vault.forEachPair { pairs.append($0) }
+        return pairs
+    }
+
+    @Test func replacingAPairKeepsTheOldOneInHistory() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        let dealing = try newDealing()
+        let first = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
+        #expect(first.outcome == "stored")
+        #expect(try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing)).outcome == "duplicate")
+        let refreshed = try Dealing<Secp256k1>.refresh(dealing.shares, threshold: 2, publicKey: dealing.publicKey)
+        let second = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: refreshed))
+        #expect(second.outcome == "replaced")
+        #expect(second.replacedPairId == first.pairId)
+        #expect(try livePairs(vault).map(\.pairId) == [second.pairId])
+        let detail = try vault.inspect(clientId: "c1")
+        #expect(detail.wallets.count == 1)
+        #expect(detail.wallets[0].backupPairs.map(\.summary.live) == [true, false])
+        #expect(try vault.verifyAuditLog().isIntact)
+    }
+
+    @Test func aContradictingPublicKeyChangesNothing() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
+        let before = try livePairs(vault).map(\.pairId)
+        let events = try vault.verifyAuditLog().events
+        #expect {
+            _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "ICLOUD-SECP256K1", dealing: try newDealing()))
+        } throws: { error in
+            (error as? VaultError).map { "\($0)".contains("already has a secp256k1 wallet") } ?? false
+        }
+        #expect(try livePairs(vault).map(\.pairId) == before)
+        #expect(try vault.verifyAuditLog().events == events)
+    }
+
+    @Test func theStatusFlowNeedsItsStepsInOrder() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        #expect(throws: VaultError.unknownClient("c1")) { _ = try vault.confirm(clientId: "c1", method: "GDRIVE") }
+        _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
+        #expect(throws: VaultError.noClientBackup(clientId: "c1", method: "GDRIVE")) {
+            _ = try vault.confirm(clientId: "c1", method: "GDRIVE")
+        }
+        #expect(throws: VaultError.noBackupPair(clientId: "c1", method: "ICLOUD")) {
+            _ = try vault.confirm(clientId: "c1", method: "ICLOUD")
+        }
+        let key = SecureBytes.random(count: 32)
+        let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
+        let text = ClientBackupCiphertext.seal(SecureBytes(copying: [1]), key: key, keySource: .storedKey, clientId: "c1", method: method).text
+        #expect(try vault.ingestClient(clientId: "c1", method: "GDRIVE", body: Data(text.utf8)).status == .storedClientBackupShareKey)
+        #expect(try vault.confirm(clientId: "c1", method: "GDRIVE-SECP256K1").status == .storedClientBackupShare)
+    }
+
+    @Test func aWrongVaultKeyIsRefused() throws {
+        let scratch = try Scratch()
+        _ = try Vault.create(at: scratch.path("a.db"))
+        _ = try Vault.create(at: scratch.path("b.db"))
+        #expect(throws: VaultError.keyDoesNotMatchVault(path: scratch.path("b.db.key"))) {
+            _ = try Vault.open(at: scratch.path("a.db"), keyPath: scratch.path("b.db.key"), needsKey: true)
+        }
+        #expect(throws: VaultError.vaultMissing(path: scratch.path("c.db"))) {
+            _ = try Vault.open(at: scratch.path("c.db"), needsKey: false)
+        }
+    }
+
+    @Test func theAuditChainNamesTheFirstEditedEvent() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        for index in 0..<4 {
+            _ = try vault.ingestCustodian(try webhook(clientId: "c\(index)", method: "GDRIVE", dealing: try newDealing()))
+        }
+        #expect(try vault.verifyAuditLog() == AuditVerification(events: 5, firstBadEvent: nil))
+        let store = try #require(vault.store as? SQLiteVaultStore)
+        try store.writer.write { db in try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 3") }
+        #expect(try vault.verifyAuditLog().firstBadEvent?.id == 3)
+        try store.writer.write { db in try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3") }
+        #expect(try vault.verifyAuditLog().firstBadEvent?.id == 3)
+    }
+
+    @Test func theTailCannotBeDeletedUnnoticed() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE", dealing: try newDealing()))
+        let store = try #require(vault.store as? SQLiteVaultStore)
+        try store.writer.write { db in try db.execute(sql: "DELETE FROM auditEvent WHERE id = 2") }
+        let result = try vault.verifyAuditLog()
+        #expect(result.firstBadEvent?.id == 2)
+        #expect(result.firstBadEvent?.reason.contains("deleted") == true)
+    }
+
+    @Test func sealedCustodianSharesAreBoundToTheirRecord() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        let body = try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing())
+        _ = try vault.ingestCustodian(body)
+        let store = try #require(vault.store as? SQLiteVaultStore)
+        let sealed = try store.writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedShare FROM custodianShare")! }
+        let original = try JSONSerialization.jsonObject(with: body) as! [String: String]
+        let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
+        let opened = try XChaCha20Poly1305.open(
+            sealed, key: vault.key, associatedData: Vault.custodianAssociatedData(clientId: "c1", method: method))
+        #expect(opened == SecureBytes(copying: Array(original["share"]!.utf8)))
+        #expect(throws: SealingError.authenticationFailed) {
+            _ = try XChaCha20Poly1305.open(
+                sealed, key: vault.key, associatedData: Vault.custodianAssociatedData(clientId: "c2", method: method))
+        }
+    }
+}
