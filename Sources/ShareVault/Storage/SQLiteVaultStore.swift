@@ -22,6 +22,8 @@ public final class SQLiteVaultStore: VaultStore {
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.label = "sharevault"
+        // Durable commits: a returned write (and a 2xx from the intake) survives a power cut.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try VaultSchema.migrator.migrate(pool)

@@ -17,13 +17,21 @@ extension SharevaultCommand {
         @Option(help: "Curves to measure (repeat the option for several; default both).")
         var curve: [CurveID] = CurveID.allCases
 
-        @Option(help: "Seconds to spend on each figure.")
+        @Option(help: "Seconds to spend on each share-math figure.")
         var seconds: Double = 0.5
+
+        @Option(help: "Wallets to create for the vault figures (0 skips them).")
+        var wallets: Int = 100_000
+
+        @Option(help: "Custodian webhooks to ingest for the vault figures.")
+        var webhooks: Int = 2_000
 
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
+            guard (0...1_000_000).contains(wallets) else { throw ValidationError("--wallets must be in 0...1000000") }
+            guard (1...1_000_000).contains(webhooks) else { throw ValidationError("--webhooks must be in 1...1000000") }
         }
 
         func run() async throws {
@@ -33,7 +41,29 @@ extension SharevaultCommand {
                 figures += measured
                 if !output.json { printTable(measured) }
             }
-            if output.json { try Terminal.printJSON(BenchReport(figures: figures)) }
+            var listing: ListingFigure?
+            if wallets > 0 {
+                let directory = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("sharevault-bench-\(UUID().uuidString)").path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let (vaultFigures, vaultPath) = try VaultBenchmark.run(in: directory, wallets: wallets, webhooks: webhooks)
+                figures += vaultFigures
+                listing = try ListingFigure.measure(vaultPath: vaultPath)
+                if !output.json {
+                    print("vault (\(wallets) wallets, \(webhooks) webhooks):")
+                    for figure in vaultFigures {
+                        print("  \(figure.operation): \(format(figure.operationsPerSecond))/s; floor \(format(figure.floorOperationsPerSecond))/s "
+                            + "(\(figure.floor)) = \(String(format: "%.2f", figure.costInFloorOperations)) x floor")
+                    }
+                    if let listing {
+                        print("  list --json over \(listing.pairs) pairs: \(String(format: "%.2f", listing.seconds)) s, "
+                            + "\(format(Double(listing.pairs) / listing.seconds)) pairs/s, peak memory \(listing.peakMemoryKiB / 1024) MiB")
+                    }
+                    print("  bench process peak memory \(ListingFigure.ownPeakMemoryKiB() / 1024) MiB")
+                }
+            }
+            if output.json { try Terminal.printJSON(BenchReport(figures: figures, listing: listing)) }
         }
 
         private func printTable(_ figures: [BenchmarkFigure]) {
@@ -59,8 +89,10 @@ extension SharevaultCommand {
             let costInFloorOperations: Double
         }
         let figures: [Figure]
+        let listing: ListingFigure?
 
-        init(figures: [BenchmarkFigure]) {
+        init(figures: [BenchmarkFigure], listing: ListingFigure?) {
+            self.listing = listing
             self.figures = figures.map {
                 Figure(
                     operation: $0.operation, curve: $0.curve, operationsPerSecond: $0.operationsPerSecond,
@@ -74,5 +106,46 @@ extension SharevaultCommand {
 extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+/// `list --json` over the bench's vault, run as a child process: wall time and the child's peak memory.
+struct ListingFigure: Encodable {
+    let pairs: Int
+    let seconds: Double
+    let peakMemoryKiB: Int
+
+    static func measure(vaultPath: String) throws -> ListingFigure {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = Bundle.main.executableURL
+        }
+        process.arguments = ["list", "--json", "--vault", vaultPath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let clock = ContinuousClock()
+        let start = clock.now
+        try process.run()
+        var pairs = 0
+        while let chunk = try pipe.fileHandleForReading.read(upToCount: 1 << 16), !chunk.isEmpty {
+            pairs += chunk.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        }
+        process.waitUntilExit()
+        let elapsed = clock.now - start
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        guard process.terminationStatus == 0 else {
+            throw CommandFailure(status: .environment, message: "error: list --json failed during the bench")
+        }
+        return ListingFigure(
+            pairs: max(0, pairs - 2), seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            peakMemoryKiB: Int(usage.ru_maxrss))
+    }
+
+    static func ownPeakMemoryKiB() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss)
     }
 }
