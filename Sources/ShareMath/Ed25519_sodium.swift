@@ -64,6 +64,20 @@ public enum Ed25519: Curve {
         return scalar
     }
 
+    /// A 64-byte little-endian integer (a SHA-512 digest) reduced modulo L, in guarded memory.
+    public static func reduce(wide: SecureBytes) -> Scalar<Self> {
+        precondition(wide.count == 64, "reduce takes 64 bytes")
+        return Scalar(bytes: SecureBytes.filled(count: 32) { out in
+            wide.withUnsafeBytes { crypto_core_ed25519_scalar_reduce(out.uint8, $0.uint8) }
+        })
+    }
+
+    /// Verifies an Ed25519 signature with libsodium's `crypto_sign_verify_detached`.
+    public static func verifySignature(signature: [UInt8], message: [UInt8], publicKey: Point<Self>) -> Bool {
+        guard signature.count == 64 else { return false }
+        return crypto_sign_verify_detached(signature, message, UInt64(message.count), publicKey.raw) == 0
+    }
+
     // MARK: Encodings
 
     public static func decodeScalar(_ encoded: some Collection<UInt8>) throws(ShareMathError) -> Scalar<Self> {

@@ -95,6 +95,54 @@ public enum Secp256k1: Curve {
         }
     }
 
+    /// `2^256 - n`, big-endian: adding it modulo 2^256 subtracts n once, and it is also `2^256 mod n`.
+    private static let orderComplement: [UInt8] = try! Hex.decode(
+        "000000000000000000000000000000014551231950b75fc4402da1732fc9bebf")
+
+    /// A big-endian integer of up to 64 bytes reduced modulo n (hash_to_field and BIP-340 challenges),
+    /// computed in guarded memory: `hi·2^256 + lo ≡ hi·(2^256 - n) + (lo mod n)`.
+    public static func reduce(bigEndian wide: SecureBytes) -> Scalar<Self> {
+        precondition(wide.count <= 64, "reduce takes at most 64 bytes")
+        let padded = SecureBytes.filled(count: 64) { out in
+            wide.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[(64 - $0.count)...]).copyMemory(from: $0) }
+        }
+        let low = SecureBytes.filled(count: 32) { out in
+            padded.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[32...])) }
+            let belowOrder = out.isAllZero || secp256k1_ec_seckey_verify(context, out.uint8) == 1
+            if !belowOrder {  // lo - n ≡ lo + (2^256 - n) mod 2^256
+                var carry: UInt16 = 0
+                for index in (0..<32).reversed() {
+                    let sum = UInt16(out[index]) + UInt16(orderComplement[index]) + carry
+                    out[index] = UInt8(truncatingIfNeeded: sum)
+                    carry = sum >> 8
+                }
+            }
+        }
+        let high = SecureBytes.filled(count: 32) { out in
+            padded.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<32])) }
+        }
+        let lowScalar = Scalar<Self>(bytes: low)
+        if high.isZero { return lowScalar }
+        // hi < 2^256 may itself exceed n: reduce it once more the same way (it is below 2^256, so one step).
+        let highScalar = reduce(bigEndian: high)
+        let complement = Scalar<Self>(bytes: SecureBytes(copying: orderComplement))
+        return add(lowScalar, multiply(highScalar, complement))
+    }
+
+    /// Whether a point's y coordinate is even (BIP-340's rule for keys and nonces).
+    public static func hasEvenY(_ point: Point<Self>) -> Bool { encodePoint(point).first == 0x02 }
+
+    /// The 32-byte x coordinate (BIP-340's x-only form).
+    public static func xOnly(_ point: Point<Self>) -> [UInt8] { Array(encodePoint(point).dropFirst()) }
+
+    /// Verifies a BIP-340 signature with libsecp256k1's `secp256k1_schnorrsig_verify`.
+    public static func verifySchnorr(signature: [UInt8], message: [UInt8], publicKey: Point<Self>) -> Bool {
+        guard signature.count == 64, !publicKey.isIdentity else { return false }
+        var xonly = secp256k1_xonly_pubkey()
+        guard secp256k1_xonly_pubkey_parse(context, &xonly, xOnly(publicKey)) == 1 else { return false }
+        return secp256k1_schnorrsig_verify(context, signature, message, message.count, &xonly) == 1
+    }
+
     // MARK: Encodings
 
     public static func decodeScalar(_ encoded: some Collection<UInt8>) throws(ShareMathError) -> Scalar<Self> {
@@ -234,4 +282,6 @@ extension UnsafeRawBufferPointer {
 extension UnsafeMutableRawBufferPointer {
     /// The buffer as a C `unsigned char *`.
     var uint8: UnsafeMutablePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
+
+    var isAllZero: Bool { allSatisfy { $0 == 0 } }
 }

@@ -47,6 +47,8 @@ struct CommandFailure: Error {
             }
         case let error as VaultError:
             self.init(status: error.isEnvironmentFault ? .environment : .badInput, message: "error: \(prefix)\(error)")
+        case let error as PairProblem:
+            self.init(status: .problemFound, message: "error: \(prefix)\(error)")
         case let error as SealingError:
             self.init(status: .environment, message: "error: \(prefix)\(error)")
         case let error as InputFileError:

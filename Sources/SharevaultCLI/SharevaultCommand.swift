@@ -11,8 +11,8 @@ struct SharevaultCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, Create.self, Ingest.self, Confirm.self, List.self, Inspect.self, Audit.self, Shares.self,
-            Bench.self, Demo.self,
+            Init.self, Create.self, Ingest.self, Confirm.self, List.self, Inspect.self, Verify.self, Recover.self,
+            Drill.self, Eject.self, Audit.self, Shares.self, Bench.self, Demo.self,
         ]
     )
 }

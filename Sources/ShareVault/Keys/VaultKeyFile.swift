@@ -110,6 +110,13 @@ public enum VaultKeyFile {
 
 /// Files that hold secrets or the vault: created with mode 0600 from the first byte, never replacing one.
 public enum PrivateFile {
+    /// Writes a new file that holds a secret (mode 0600, fsynced); an existing file is never replaced.
+    public static func write(_ data: Data, to path: String) throws {
+        try data.withUnsafeBytes { bytes in
+            try create(at: path, contents: bytes, alreadyExists: .fileExists(path: path))
+        }
+    }
+
     /// Creates `path` exclusively with `contents`, fsynced; throws `alreadyExists` when the file is there.
     public static func create(
         at path: String, contents: UnsafeRawBufferPointer, alreadyExists: VaultError
@@ -120,7 +127,7 @@ public enum PrivateFile {
             throw .vaultUnreadable(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
-        let written = write(descriptor, contents.baseAddress, contents.count)
+        let written = Glibc.write(descriptor, contents.baseAddress, contents.count)
         guard written == contents.count, fsync(descriptor) == 0 else {
             throw .vaultUnreadable(path: path, reason: "write failed")
         }

@@ -289,6 +289,129 @@ public final class SQLiteVaultStore: VaultStore {
         return ids[0]
     }
 
+    // MARK: Pairs for checks
+
+    static let storedPairSelect = """
+        SELECT p.id, c.clientId, w.curve, w.publicKey, p.method, p.status, p.isLive, p.createdAt, p.updatedAt,
+            p.replacedAt, p.lastVerifiedAt, p.lastVerifiedOutcome, p.lastDrilledAt, p.lastDrilledOutcome,
+            (SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation,
+            w.id AS walletId, s.layout, s.threshold, s.identifier, s.publicShare AS custodianPublicShare,
+            s.partnerIdentifier, s.commitments, s.sealedShare, s.shareDigest, cb.cipherText
+        FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+        JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientBackup cb ON cb.pairId = p.id
+        """
+
+    static func storedPair(_ row: Row) -> StoredPair {
+        let curve = CurveID(rawValue: row["curve"]) ?? .secp256k1
+        let pointLength = curve == .secp256k1 ? 33 : 32
+        let commitmentBytes = (row["commitments"] as Data?).map { [UInt8]($0) }
+        let commitments = commitmentBytes.map { bytes in
+            stride(from: 0, to: bytes.count, by: pointLength).map { Array(bytes[$0..<min($0 + pointLength, bytes.count)]) }
+        }
+        return StoredPair(
+            summary: summary(row), walletId: row["walletId"], publicKey: [UInt8](row["publicKey"] as Data),
+            custodian: CustodianShareRecord(
+                layout: ShareLayout(rawValue: row["layout"]) ?? .native, threshold: row["threshold"],
+                identifier: [UInt8](row["identifier"] as Data), publicShare: [UInt8](row["custodianPublicShare"] as Data),
+                partnerIdentifier: (row["partnerIdentifier"] as Data?).map { [UInt8]($0) }, commitments: commitments,
+                sealedShare: [UInt8](row["sealedShare"] as Data), shareDigest: [UInt8](row["shareDigest"] as Data)),
+            cipherText: row["cipherText"])
+    }
+
+    public func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair] {
+        try read { db in
+            var sql = Self.storedPairSelect + " WHERE p.isLive AND p.id > ?"
+            var arguments: StatementArguments = [pairId]
+            if let clientId {
+                sql += " AND c.clientId = ?"
+                arguments += [clientId]
+            }
+            sql += " ORDER BY p.id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedPair)
+        }
+    }
+
+    public func livePair(clientId: String, method: BackupMethod) throws -> StoredPair {
+        try read { db in
+            let id = try livePairId(db, clientId: clientId, method: method)
+            return try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]).map(Self.storedPair)!
+        }
+    }
+
+    public func livePair(id: Int64) throws -> StoredPair? {
+        try read { db in
+            try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map(Self.storedPair)
+        }
+    }
+
+    public func randomLivePairIds(count: Int) throws -> [Int64] {
+        try read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM backupPair WHERE isLive ORDER BY random() LIMIT ?", arguments: [count])
+        }
+    }
+
+    public func recordVerifications(_ outcomes: [PairOutcome], at: String) throws {
+        guard !outcomes.isEmpty else { return }
+        try write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE backupPair SET lastVerifiedAt = ?, lastVerifiedOutcome = ? WHERE id = ?")
+            for outcome in outcomes { try statement.execute(arguments: [at, outcome.outcome, outcome.pairId]) }
+        }
+    }
+
+    public func recordDrill(
+        _ pair: StoredPair, startedAt: String, milliseconds: Int, outcome: String, detail: String, at: String
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                arguments: [pair.summary.pairId, startedAt, milliseconds, outcome, detail])
+            try db.execute(
+                sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?",
+                arguments: [startedAt, outcome, pair.summary.pairId])
+            try AuditLog.append(
+                db, kind: "drill", clientId: pair.summary.clientId,
+                detail: [
+                    "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
+                    "pairId": String(pair.summary.pairId), "outcome": outcome, "milliseconds": String(milliseconds),
+                ], at: at)
+        }
+    }
+
+    public func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int {
+        try write { db in
+            let current = try Int.fetchOne(
+                db, sql: "SELECT MAX(generation) FROM signingPair WHERE walletId = ?", arguments: [pair.walletId]) ?? 0
+            let generation = current + 1
+            try db.execute(
+                sql: "UPDATE signingPair SET status = 'revoked', revokedAt = ? WHERE walletId = ? AND status = 'active'",
+                arguments: [at, pair.walletId])
+            try db.execute(
+                sql: """
+                    INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
+                        custodianIdentifier, custodianPublicShare, createdAt)
+                    VALUES (?, ?, 'active', ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    pair.walletId, generation, Data(record.deviceIdentifier), Data(record.devicePublicShare),
+                    Data(record.custodianIdentifier), Data(record.custodianPublicShare), at,
+                ])
+            try AuditLog.append(
+                db, kind: "recover", clientId: pair.summary.clientId,
+                detail: [
+                    "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
+                    "pairId": String(pair.summary.pairId), "generation": String(generation),
+                    "revokedThrough": String(current), "publicKey": Hex.encode(pair.publicKey),
+                ], at: at)
+            return generation
+        }
+    }
+
+    public func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws {
+        try write { db in try AuditLog.append(db, kind: kind, clientId: clientId, detail: detail, at: at) }
+    }
+
     // MARK: Reading
 
     static let summarySelect = """

@@ -104,3 +104,25 @@ public struct ClientDetail: Sendable, Encodable {
     public var createdAt: String
     public var wallets: [Wallet]
 }
+
+/// A live pair with everything its checks need: public material, the sealed custodian share and the
+/// client ciphertext.
+public struct StoredPair: Sendable {
+    public var summary: PairSummary
+    public var walletId: Int64
+    public var publicKey: [UInt8]
+    public var custodian: CustodianShareRecord
+    public var cipherText: String?
+}
+
+/// One pair's check outcome, as recorded.
+public struct PairOutcome: Sendable {
+    public var pairId: Int64
+    /// `passed`, or the first failure's reason.
+    public var outcome: String
+
+    public init(pairId: Int64, outcome: String) {
+        self.pairId = pairId
+        self.outcome = outcome
+    }
+}

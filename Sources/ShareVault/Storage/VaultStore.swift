@@ -26,6 +26,23 @@ public protocol VaultStore: Sendable {
     func verifyAuditLog() throws -> AuditVerification
     /// Counts for summaries: clients, wallets, live pairs.
     func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
+
+    /// Up to `limit` live pairs with ids above `pairId`, in id order (for streaming in bounded memory).
+    func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair]
+    /// The live pair for a client and method (the method's curve may be left out when only one matches).
+    func livePair(clientId: String, method: BackupMethod) throws -> StoredPair
+    /// The ids of `count` live pairs picked at random.
+    func randomLivePairIds(count: Int) throws -> [Int64]
+    func livePair(id: Int64) throws -> StoredPair?
+    /// Records verification outcomes on their pairs, with one audit event for the run.
+    func recordVerifications(_ outcomes: [PairOutcome], at: String) throws
+    /// Records a drill: its row, the pair's last-drilled fields and an audit event.
+    func recordDrill(_ pair: StoredPair, startedAt: String, milliseconds: Int, outcome: String, detail: String, at: String) throws
+    /// Adds the next signing generation for the pair's wallet, revoking the older ones, with an audit event;
+    /// returns the new generation.
+    func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int
+    /// Appends an audit event on its own (eject, a verify run's summary).
+    func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws
 }
 
 extension SigningPairRecord {

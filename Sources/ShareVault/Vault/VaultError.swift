@@ -9,6 +9,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case vaultLocked(path: String)
     case keyFileMissing(path: String)
     case keyFileExists(path: String)
+    case fileExists(path: String)
     case keyFileMalformed(path: String, reason: String)
     case passphraseRequired(path: String)
     case wrongPassphrase(path: String)
@@ -33,6 +34,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"
         case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
         case .keyFileExists(let path): return "\(path): a vault key file already exists; not overwriting it"
+        case .fileExists(let path): return "\(path): already exists; not overwriting it"
         case .keyFileMalformed(let path, let reason): return "\(path): not a sharevault vault key file: \(reason)"
         case .passphraseRequired(let path): return "\(path): the vault key is wrapped; give --passphrase-file or SHAREVAULT_PASSPHRASE"
         case .wrongPassphrase(let path): return "\(path): wrong passphrase for the vault key"

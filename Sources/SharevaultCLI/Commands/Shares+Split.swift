@@ -97,19 +97,3 @@ enum ShareFiles {
         return paths
     }
 }
-
-/// Creates files that hold secrets: mode 0600 from the first byte, never replacing an existing file.
-enum PrivateFile {
-    static func write(_ data: Data, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw CommandFailure(
-                status: .environment, message: "error: \(path): cannot create: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == data.count, fsync(descriptor) == 0 else {
-            throw CommandFailure(status: .environment, message: "error: \(path): write failed")
-        }
-    }
-}

@@ -1,0 +1,36 @@
+internal import CSodium
+import ShareMath
+
+/// libsodium sealed boxes: anonymous encryption to a recipient's X25519 public key (recover --seal-to).
+public enum SealedBox {
+    public static let publicKeyLength = 32
+
+    public static func seal(_ plaintext: SecureBytes, to recipient: [UInt8]) -> [UInt8] {
+        precondition(recipient.count == publicKeyLength, "X25519 public keys are 32 bytes")
+        var output = [UInt8](repeating: 0, count: plaintext.count + crypto_box_sealbytes())
+        plaintext.withUnsafeBytes { message in
+            _ = crypto_box_seal(&output, message.uint8, UInt64(message.count), recipient)
+        }
+        return output
+    }
+
+    /// Opens a sealed box with the recipient's key pair (used by tests and by an operator's own tooling).
+    public static func open(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecureBytes) throws(SealingError) -> SecureBytes {
+        guard sealed.count > crypto_box_sealbytes() else { throw .truncated }
+        var status: Int32 = -1
+        let plaintext = SecureBytes.filled(count: sealed.count - crypto_box_sealbytes()) { out in
+            secretKey.withUnsafeBytes { secret in
+                status = crypto_box_seal_open(out.uint8, sealed, UInt64(sealed.count), publicKey, secret.uint8)
+            }
+        }
+        guard status == 0 else { throw .authenticationFailed }
+        return plaintext
+    }
+
+    /// A fresh X25519 key pair.
+    public static func keyPair() -> (publicKey: [UInt8], secretKey: SecureBytes) {
+        var publicKey = [UInt8](repeating: 0, count: publicKeyLength)
+        let secretKey = SecureBytes.filled(count: 32) { _ = crypto_box_keypair(&publicKey, $0.uint8) }
+        return (publicKey, secretKey)
+    }
+}

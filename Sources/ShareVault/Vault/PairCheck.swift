@@ -1,0 +1,147 @@
+import Foundation
+import ShareMath
+
+/// Why a backup pair failed a check; the raw value is what reports and the vault record.
+public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConvertible {
+    // Structural: no secret needed.
+    case incomplete = "incomplete"
+    case invalidPublicMaterial = "invalid-public-material"
+    case commitmentsDisagree = "commitments-disagree"
+    case noClientBackup = "no-client-backup"
+    case ciphertextHeader = "ciphertext-header"
+    // Deep: both halves opened.
+    case custodianShareUnreadable = "custodian-share-unreadable"
+    case custodianShareMismatch = "custodian-share-mismatch"
+    case clientKeyMissing = "client-key-missing"
+    case clientShareUndecryptable = "client-share-undecryptable"
+    case clientShareUnparseable = "client-share-unparseable"
+    case clientShareWrongWallet = "client-share-wrong-wallet"
+    case pairDoesNotInterpolate = "pair-does-not-interpolate"
+    // Drill.
+    case signatureRejected = "signature-rejected"
+
+    public var description: String {
+        switch self {
+        case .incomplete: return "the pair is not completed"
+        case .invalidPublicMaterial: return "stored public material does not decode on the wallet's curve"
+        case .commitmentsDisagree: return "the custodian share's commitments do not give its public share or the wallet's key"
+        case .noClientBackup: return "no client backup share is stored"
+        case .ciphertextHeader: return "the client ciphertext's header does not parse"
+        case .custodianShareUnreadable: return "the sealed custodian share does not open with the vault key (tampered, or moved from another record)"
+        case .custodianShareMismatch: return "the custodian share does not match its stored public share or the wallet"
+        case .clientKeyMissing: return "the key store has no key for this client and method"
+        case .clientShareUndecryptable: return "the client share does not decrypt: wrong key or password, or a tampered or swapped ciphertext"
+        case .clientShareUnparseable: return "the decrypted client share is not a share document"
+        case .clientShareWrongWallet: return "the client share belongs to another wallet"
+        case .pairDoesNotInterpolate: return "the two halves do not interpolate to the wallet's public key"
+        case .signatureRejected: return "the drill's signature was rejected by the curve's verifier"
+        }
+    }
+}
+
+/// A pair with both halves opened: the secrets, parsed on the wallet's curve.
+struct OpenedPair<C: Curve> {
+    let stored: StoredPair
+    let publicKey: Point<C>
+    let client: ParsedShare<C>
+    let custodian: ParsedShare<C>
+
+    var shares: [Share<C>] { [client.share, custodian.share] }
+}
+
+extension Vault {
+    /// Checks that need no secret: status, encodings, commitments, the ciphertext's header.
+    static func structuralProblems(_ pair: StoredPair) -> [PairProblem] {
+        switch pair.summary.curve {
+        case .secp256k1: return structuralProblems(pair, on: Secp256k1.self)
+        case .ed25519: return structuralProblems(pair, on: Ed25519.self)
+        }
+    }
+
+    private static func structuralProblems<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> [PairProblem] {
+        var problems: [PairProblem] = []
+        if !pair.summary.status.isCompleted { problems.append(.incomplete) }
+        guard let publicKey = try? Point<C>(decoding: pair.publicKey),
+            let identifier = try? Scalar<C>(decoding: pair.custodian.identifier),
+            let publicShare = try? Point<C>(decoding: pair.custodian.publicShare),
+            pair.custodian.partnerIdentifier.map({ (try? Scalar<C>(decoding: $0)) != nil }) ?? true
+        else {
+            return problems + [.invalidPublicMaterial]
+        }
+        if let encoded = pair.custodian.commitments {
+            let points = encoded.compactMap { try? Point<C>(decoding: $0) }
+            if points.count != encoded.count || points.isEmpty {
+                problems.append(.invalidPublicMaterial)
+            } else {
+                let commitments = Commitments(points: points)
+                if commitments.publicKey != publicKey || commitments.publicShare(at: identifier) != publicShare {
+                    problems.append(.commitmentsDisagree)
+                }
+            }
+        }
+        if let cipherText = pair.cipherText {
+            if (try? ClientBackupCiphertext(text: cipherText)) == nil { problems.append(.ciphertextHeader) }
+        } else {
+            problems.append(.noClientBackup)
+        }
+        return problems
+    }
+
+    /// Opens both halves of a pair and checks them against each other and the wallet's key.
+    func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
+        guard let publicKey = try? Point<C>(decoding: pair.publicKey),
+            let storedShare = try? Point<C>(decoding: pair.custodian.publicShare)
+        else { throw .invalidPublicMaterial }
+        let method = BackupMethod(name: pair.summary.method, curve: C.id)
+
+        guard let custodianText = try? XChaCha20Poly1305.open(
+            pair.custodian.sealedShare, key: key,
+            associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
+        else { throw .custodianShareUnreadable }
+        guard let custodian = try? custodianText.withUnsafeBytes({ try ShareParser.parse(Data($0), as: C.self) }) else {
+            throw .custodianShareMismatch
+        }
+        guard custodian.publicKey == publicKey, custodian.publicShare == storedShare,
+            custodian.share.identifier.encodedPublicly == pair.custodian.identifier
+        else { throw .custodianShareMismatch }
+
+        guard let cipherText = pair.cipherText else { throw .noClientBackup }
+        guard let parsed = try? ClientBackupCiphertext(text: cipherText) else { throw .ciphertextHeader }
+        let clientKey: SecureBytes
+        do {
+            clientKey = try keyStores.store(for: method).key(
+                clientId: pair.summary.clientId, method: method, source: parsed.keySource)
+        } catch {
+            throw .clientKeyMissing
+        }
+        guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method) else {
+            throw .clientShareUndecryptable
+        }
+        guard let client = try? plaintext.withUnsafeBytes({ try ShareParser.parse(Data($0), as: C.self) }) else {
+            throw .clientShareUnparseable
+        }
+        guard client.publicKey == publicKey else { throw .clientShareWrongWallet }
+        guard client.share.identifier != custodian.share.identifier else { throw .pairDoesNotInterpolate }
+        // Lagrange in the exponent: the two public shares must give the wallet's key. No secret is combined.
+        let interpolated = Lagrange<C>.interpolateAtZero(publicShares: [
+            (client.share.identifier, client.publicShare), (custodian.share.identifier, custodian.publicShare),
+        ])
+        guard interpolated == publicKey else { throw .pairDoesNotInterpolate }
+        return OpenedPair(stored: pair, publicKey: publicKey, client: client, custodian: custodian)
+    }
+
+    /// Every problem a pair has: structural ones, then (when `keyStores` is given) the first deep one.
+    func problems(_ pair: StoredPair, keyStores: BackupKeyStores?) -> [PairProblem] {
+        var problems = Self.structuralProblems(pair)
+        guard let keyStores, problems.allSatisfy({ $0 == .incomplete }), pair.cipherText != nil else { return problems }
+        do {
+            switch pair.summary.curve {
+            case .secp256k1: _ = try openPair(pair, on: Secp256k1.self, keyStores: keyStores)
+            case .ed25519: _ = try openPair(pair, on: Ed25519.self, keyStores: keyStores)
+            }
+        } catch {
+            problems.append(error)
+        }
+        return problems
+    }
+}

@@ -1,0 +1,87 @@
+import Dispatch
+import Foundation
+import ShareMath
+
+/// What a verification run found.
+public struct VerifySummary: Sendable, Encodable {
+    public struct Failure: Sendable, Encodable {
+        public let clientId: String
+        public let curve: CurveID
+        public let method: String
+        public let pairId: Int64
+        public let problems: [String]
+    }
+
+    public var deep: Bool
+    public var checked = 0
+    public var passed = 0
+    public var failed = 0
+    /// Failed pairs by their first problem.
+    public var failedByReason: [String: Int] = [:]
+    /// The first failures, for the report (at most `failureListLimit`; the counts cover them all).
+    public var failures: [Failure] = []
+    public var auditChainIntact = true
+    public var auditChainProblem: String?
+
+    public static let failureListLimit = 1000
+
+    public var allPassed: Bool { failed == 0 && auditChainIntact }
+}
+
+extension Vault {
+    /// Verifies live pairs (one client's, or all), streaming in batches on every core so memory stays flat.
+    ///
+    /// Structural checks need no secret; with `keyStores`, both halves are opened and checked against each
+    /// other and the wallet's key. Each pair's outcome is recorded as its `last verified`.
+    public func verify(
+        clientId: String? = nil, keyStores: BackupKeyStores? = nil, batchSize: Int = 512,
+        progress: ProgressHandler? = nil
+    ) throws -> VerifySummary {
+        if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
+        var summary = VerifySummary(deep: keyStores != nil)
+        let total = clientId == nil ? try store.counts().livePairs : 0
+        var last: Int64 = 0
+        while true {
+            let batch = try store.livePairs(after: last, limit: batchSize, clientId: clientId)
+            guard let lastPair = batch.last else { break }
+            last = lastPair.summary.pairId
+            let results = ResultSlots<[PairProblem]>(count: batch.count)
+            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
+                results.set(index, .success(problems(batch[index], keyStores: keyStores)))
+            }
+            let problemLists = try results.values()
+            var outcomes: [PairOutcome] = []
+            for (pair, problems) in zip(batch, problemLists) {
+                summary.checked += 1
+                if let first = problems.first {
+                    summary.failed += 1
+                    summary.failedByReason[first.rawValue, default: 0] += 1
+                    if summary.failures.count < VerifySummary.failureListLimit {
+                        summary.failures.append(
+                            .init(
+                                clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
+                                pairId: pair.summary.pairId, problems: problems.map(\.rawValue)))
+                    }
+                    outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: first.rawValue))
+                } else {
+                    summary.passed += 1
+                    outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: "passed"))
+                }
+            }
+            try store.recordVerifications(outcomes, at: VaultClock.now())
+            progress?(keyStores == nil ? .parsingShare : .decryptingShare, summary.checked, max(total, summary.checked))
+        }
+        let audit = try store.verifyAuditLog()
+        summary.auditChainIntact = audit.isIntact
+        summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
+        try store.appendAudit(
+            kind: "verify", clientId: clientId,
+            detail: [
+                "deep": String(keyStores != nil), "checked": String(summary.checked), "passed": String(summary.passed),
+                "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),
+            ], at: VaultClock.now())
+        progress?(.done, summary.checked, summary.checked)
+        logger.info("verified", metadata: ["checked": "\(summary.checked)", "failed": "\(summary.failed)"])
+        return summary
+    }
+}
