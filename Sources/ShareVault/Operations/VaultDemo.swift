@@ -62,6 +62,24 @@ public enum VaultDemo {
             if pair.completed { completed += 1 }
         }
         record("the vault lists \(pairs) live backup pairs, \(completed) completed", pairs == 13 && completed == 13)
+
+        let structural = try vault.verify(progress: progress)
+        record("structural verification, no secret: \(structural.passed) of \(structural.checked) pairs pass", structural.allPassed)
+        let deep = try vault.verify(keyStores: stores, progress: progress)
+        record("deep verification, both halves opened: \(deep.passed) of \(deep.checked) pairs pass", deep.allPassed)
+        let drills = try vault.drill(.all, keyStores: stores, progress: progress)
+        record("drills: every pair recovered in memory and proved by a threshold signature (\(drills.passed) of \(drills.drilled))",
+            drills.allPassed)
+
+        // demo-alice loses her phone: a new signing pair from her GDRIVE backup, then a drill of that backup.
+        let prepared = try vault.prepareRecovery(clientId: "demo-alice", method: "GDRIVE-SECP256K1", keyStores: stores)
+        let recovered = try vault.commitRecovery(prepared)
+        let newShares = [prepared.deviceShare, prepared.custodianShare].map { LabeledShareDocument(label: "new", document: $0) }
+        let combined = try ShareCeremony.combine(newShares, revealSecret: false)
+        record("demo-alice lost her device: recovered into signing generation \(recovered.generation), same public key",
+            recovered.generation == 2 && Hex.encode(combined.publicKey) == recovered.publicKey)
+        let redrill = try vault.drill(.client("demo-alice"), keyStores: stores)
+        record("drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass", redrill.allPassed)
         let audit = try vault.verifyAuditLog()
         record("the audit chain holds: \(audit.events) events", audit.isIntact)
         return (vault, steps)
