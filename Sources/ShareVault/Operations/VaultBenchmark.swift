@@ -27,7 +27,41 @@ public enum VaultBenchmark {
         for body in bodies { _ = try vault.ingestCustodian(body) }
         let ingestRate = Double(webhooks) / seconds(clock.now - ingestStart)
 
+        // verify --all, structural and deep (one core, then every core), and drills, over the whole vault.
+        let pairs = try vault.store.counts().livePairs
+        let verifyStart = clock.now
+        _ = try vault.verify()
+        let structuralRate = Double(pairs) / seconds(clock.now - verifyStart)
+        let deepFloor = try floorForDeepVerify(in: directory)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var deepRates: [(Int, Double)] = []
+        for parallelism in Set([1, cores]).sorted() {
+            let start = clock.now
+            _ = try vault.verify(keyStores: stores, parallelism: parallelism)
+            deepRates.append((parallelism, Double(pairs) / seconds(clock.now - start)))
+        }
+        let drillCount = min(pairs, 500)
+        let drillStart = clock.now
+        _ = try vault.drill(.sample(drillCount), keyStores: stores)
+        let drillRate = Double(drillCount) / seconds(clock.now - drillStart)
+        let drillFloor = try floorForDrill()
+
+        let deepFloorName = "per pair: 2 scalar-base and 2 variable-base multiplications, 2 XChaCha20-Poly1305 opens, 1 key-file read (one core)"
         return ([
+            BenchmarkFigure(
+                operation: "verify --all, structural (pairs, every core)", curve: .secp256k1,
+                operationsPerSecond: structuralRate, floor: "per pair: 1 variable-base multiplication (one core)",
+                floorOperationsPerSecond: try floorForStructuralVerify()),
+        ] + deepRates.map { parallelism, rate in
+            BenchmarkFigure(
+                operation: "verify --all --deep (pairs, \(parallelism) core\(parallelism == 1 ? "" : "s"))", curve: .secp256k1,
+                operationsPerSecond: rate, floor: deepFloorName, floorOperationsPerSecond: deepFloor)
+        } + [
+            BenchmarkFigure(
+                operation: "drill (pairs, every core)", curve: .secp256k1, operationsPerSecond: drillRate,
+                floor: "per pair: the deep verification floor plus 2 re-share dealings and a 2-party FROST signature's "
+                    + "6 scalar-base multiplications and 1 verification (one core)",
+                floorOperationsPerSecond: drillFloor),
             BenchmarkFigure(
                 operation: "create (wallets into a file vault)", curve: .secp256k1, operationsPerSecond: createRate,
                 floor: "per wallet: 5 scalar-base multiplications, 2 XChaCha20-Poly1305 seals, 1 fsync'd key file",
@@ -94,6 +128,53 @@ public enum VaultBenchmark {
         if let failure { throw failure }
         try store.write { db in try db.execute(sql: "DELETE FROM vaultMeta WHERE name = 'benchFloor'") }
         return rate
+    }
+
+    /// The commitment check a structural verification makes per pair (Horner in the exponent, t = 2).
+    private static func floorForStructuralVerify() throws -> Double {
+        let point = Secp256k1.baseMultiply(.random())
+        let scalar = Scalar<Secp256k1>.random()
+        return ShareMathBenchmark.measure(seconds: 0.3) { _ = Secp256k1.multiply(point, scalar) }
+    }
+
+    /// What a deep verification cannot avoid per pair, timed in sequence on one core.
+    private static func floorForDeepVerify(in directory: String) throws -> Double {
+        let key = SecureBytes.random(count: 32)
+        let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
+        let scalars = [Scalar<Secp256k1>.random(), .random()]
+        let point = Secp256k1.baseMultiply(.random())
+        let keyPath = (directory as NSString).appendingPathComponent("floor.key")
+        try key.withUnsafeBytes { try PrivateFile.create(at: keyPath, contents: $0, alreadyExists: .fileExists(path: keyPath)) }
+        defer { unlink(keyPath) }
+        var failed = false
+        let rate = ShareMathBenchmark.measure(seconds: 0.5) {
+            for scalar in scalars {
+                _ = Secp256k1.baseMultiply(scalar)
+                _ = Secp256k1.multiply(point, scalar)
+            }
+            for _ in 0..<2 { failed = failed || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil }
+            failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
+        }
+        if failed { throw SealingError.authenticationFailed }
+        return rate
+    }
+
+    /// The deep floor plus what a drill adds: two dealings' commitments and the signature's base
+    /// multiplications, and one BIP-340 verification.
+    private static func floorForDrill() throws -> Double {
+        let scalars = (0..<8).map { _ in Scalar<Secp256k1>.random() }
+        let point = Secp256k1.baseMultiply(.random())
+        let key = SecureBytes.random(count: 32)
+        let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
+        let dealing = try Dealing<Secp256k1>.split(secret: scalars[0], threshold: 2, count: 2)
+        let message = [UInt8](repeating: 7, count: 32)
+        let signature = FROST<FROSTSecp256k1BIP340>.sign(dealing.shares, publicKey: dealing.publicKey, message: message)
+        return ShareMathBenchmark.measure(seconds: 0.5) {
+            for scalar in scalars { _ = Secp256k1.baseMultiply(scalar) }
+            for scalar in scalars.prefix(4) { _ = Secp256k1.multiply(point, scalar) }
+            for _ in 0..<2 { _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1]) }
+            _ = FROSTSecp256k1BIP340.verify(signature: signature, message: message, publicKey: dealing.publicKey)
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

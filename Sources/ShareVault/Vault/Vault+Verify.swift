@@ -35,7 +35,7 @@ extension Vault {
     /// other and the wallet's key. Each pair's outcome is recorded as its `last verified`.
     public func verify(
         clientId: String? = nil, keyStores: BackupKeyStores? = nil, batchSize: Int = 512,
-        progress: ProgressHandler? = nil
+        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         var summary = VerifySummary(deep: keyStores != nil)
@@ -46,8 +46,11 @@ extension Vault {
             guard let lastPair = batch.last else { break }
             last = lastPair.summary.pairId
             let results = ResultSlots<[PairProblem]>(count: batch.count)
-            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-                results.set(index, .success(problems(batch[index], keyStores: keyStores)))
+            let workers = max(1, min(parallelism, batch.count))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: batch.count, by: workers) {
+                    results.set(index, .success(problems(batch[index], keyStores: keyStores)))
+                }
             }
             let problemLists = try results.values()
             var outcomes: [PairOutcome] = []
