@@ -108,7 +108,7 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
         }
         let b1 = Digest.sha256 { update in
             b0.withUnsafeBytes(update)
-            [1].withUnsafeBytes(update)
+            [UInt8(1)].withUnsafeBytes(update)
             dstPrime.withUnsafeBytes(update)
         }
         let mixed = SecureBytes.filled(count: 32) { out in
@@ -116,7 +116,7 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
         }
         let b2 = Digest.sha256 { update in
             mixed.withUnsafeBytes(update)
-            [2].withUnsafeBytes(update)
+            [UInt8(2)].withUnsafeBytes(update)
             dstPrime.withUnsafeBytes(update)
         }
         let uniform = SecureBytes.filled(count: length) { out in

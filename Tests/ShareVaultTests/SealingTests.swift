@@ -46,16 +46,23 @@ import Testing
         #expect(throws: SealingError.authenticationFailed) { try parsed.open(key: wrong, clientId: "alice", method: method) }
     }
 
-    @Test(arguments: [
-        ("", "base64"),
+    static func encoded(_ header: String, _ count: Int) -> String {
+        let bytes: [UInt8] = Array(header.utf8) + [UInt8](repeating: 7, count: count)
+        return Data(bytes).base64EncodedString()
+    }
+
+    static let malformedCiphertexts: [(String, String)] = [
+        ("", "empty"),
         ("not base64 at all!", "base64"),
-        (Data("XXXX\u{1}\u{0}".utf8 + [UInt8](repeating: 7, count: 48)).base64EncodedString(), "bad magic"),
-        (Data("SVCB\u{2}\u{0}".utf8 + [UInt8](repeating: 7, count: 48)).base64EncodedString(), "unsupported format version 2"),
-        (Data("SVCB\u{1}\u{9}".utf8 + [UInt8](repeating: 7, count: 48)).base64EncodedString(), "unknown key source 9"),
-        (Data("SVCB\u{1}\u{0}".utf8 + [UInt8](repeating: 7, count: 40)).base64EncodedString(), "truncated"),
-        (Data("SVCB\u{1}\u{1}".utf8 + [UInt8](repeating: 7, count: 20)).base64EncodedString(), "truncated"),
+        (encoded("XXXX\u{1}\u{0}", 48), "bad magic"),
+        (encoded("SVCB\u{2}\u{0}", 48), "unsupported format version 2"),
+        (encoded("SVCB\u{1}\u{9}", 48), "unknown key source 9"),
+        (encoded("SVCB\u{1}\u{0}", 40), "truncated"),
+        (encoded("SVCB\u{1}\u{1}", 20), "truncated"),
         (String(repeating: "A", count: 70_000), "too large"),
-    ])
+    ]
+
+    @Test(arguments: malformedCiphertexts)
     func malformedCiphertextsAreRefusedWithoutAKey(text: String, message: String) {
         #expect {
             _ = try ClientBackupCiphertext(text: text)
@@ -82,7 +89,8 @@ import Testing
             _ = try VaultKeyFile.load(at: wrapped, passphrase: { SecureBytes(copying: Array("wrong".utf8)) })
         }
         let text = try String(contentsOfFile: wrapped, encoding: .utf8)
-        #expect(!text.contains("key "))
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("key ") })
+        #expect(text.contains("argon2id "))
         for path in [plain, wrapped] {
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600)

@@ -4,24 +4,43 @@ import Testing
 /// The demo, the bench, usage errors and the man pages.
 @Suite struct ToolCommandTests {
     @Test func demoRunsEveryStepAndPasses() throws {
-        let result = try Sharevault.run(["demo"])
+        let result = try Sharevault.run(["demo", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("secp256k1"))
-        #expect(result.stdout.contains("ed25519"))
-        #expect(!result.stdout.contains("FAIL"))
+        let steps = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(steps.count >= 20)
+        #expect(steps.allSatisfy { $0["passed"] as? Bool == true })
+        let text = steps.compactMap { $0["step"] as? String }.joined(separator: "\n")
+        for words in ["secp256k1", "ed25519", "created a scratch vault", "webhook", "audit chain holds"] {
+            #expect(text.contains(words), "demo never says \(words)")
+        }
+        let readable = try Sharevault.run(["demo"])
+        #expect(readable.status == 0)
+        #expect(readable.stdout.contains("STORED_CLIENT_BACKUP_SHARE"))
+        #expect(!readable.stdout.contains("FAIL"))
     }
 
     @Test func benchReportsEveryFigureBesideItsFloor() throws {
-        let result = try Sharevault.run(["bench", "--seconds", "0.01", "--json"])
+        let result = try Sharevault.run(["bench", "--seconds", "0.01", "--wallets", "60", "--webhooks", "5", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let figures = try #require(report["figures"] as? [[String: Any]])
-        #expect(figures.count == 8)
+        let operations = figures.compactMap { $0["operation"] as? String }
+        for expected in [
+            "split 2-of-2", "verify one share", "interpolate public shares to the key", "re-share 2-of-2 to 2-of-2",
+            "create (wallets into a file vault)", "ingest custodian webhook (durable commit)",
+            "verify --all, structural (pairs, every core)", "verify --all --deep (pairs, 1 core)", "drill (pairs, every core)",
+        ] {
+            #expect(operations.contains(expected), "bench does not report \(expected)")
+        }
+        #expect(operations.filter { $0 == "split 2-of-2" }.count == 2)
         for figure in figures {
             #expect((figure["operationsPerSecond"] as? Double ?? 0) > 0)
             #expect((figure["floorOperationsPerSecond"] as? Double ?? 0) > 0)
-            #expect((figure["floor"] as? String)?.contains("scalar-base multiplication") == true)
+            #expect((figure["floor"] as? String)?.contains("multiplication") == true)
         }
+        let listing = try #require(report["listing"] as? [String: Any])
+        #expect(listing["pairs"] as? Int == 65)
+        #expect((listing["peakMemoryKiB"] as? Int ?? 0) > 0)
     }
 
     @Test func unknownCommandsAndOptionsAreUsageErrors() throws {

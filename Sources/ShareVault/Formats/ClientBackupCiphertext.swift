@@ -55,7 +55,9 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
         guard text.utf8.count <= Self.maximumTextLength else {
             throw .tooLarge(limit: Self.maximumTextLength, actual: text.utf8.count)
         }
-        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw .empty }
+        guard let data = Data(base64Encoded: trimmed) else {
             throw .wrongType(field: "cipherText", expected: "base64")
         }
         let bytes = [UInt8](data)
