@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // C libraries from the system, found with pkg-config.
@@ -39,6 +43,19 @@ let package = Package(
                 "ShareMath",
                 "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "BigInt", package: "BigInt"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The HTTP intake (`sharevault serve`): a thin shell over ShareVault's operations.
+        .target(
+            name: "ShareVaultServer",
+            dependencies: [
+                "ShareVault",
+                "ShareMath",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -47,6 +64,7 @@ let package = Package(
             name: "SharevaultCLI",
             dependencies: [
                 "ShareVault",
+                "ShareVaultServer",
                 "ShareMath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "SharevaultCLITests",
             dependencies: ["ShareVault", "ShareMath"]
+        ),
+        .testTarget(
+            name: "ShareVaultServerTests",
+            dependencies: ["ShareVaultServer", "ShareVault", "ShareMath"]
         ),
     ]
 )

@@ -35,13 +35,18 @@ enum FieldDecoding {
 
 extension DocumentError {
     /// Maps Foundation's decoding errors to messages that name the field and never quote a value.
+    public init(decoding error: DecodingError) {
+        self.init(error)
+    }
+
     init(_ error: DecodingError) {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
         case .typeMismatch(let type, let context):
-            self = .wrongType(field: path(context), expected: Self.jsonTypeName(type))
+            self = context.codingPath.isEmpty
+                ? .malformedJSON("the top level must be an object") : .wrongType(field: path(context), expected: Self.jsonTypeName(type))
         case .valueNotFound(let type, let context):
             self = .wrongType(field: path(context), expected: Self.jsonTypeName(type))
         case .keyNotFound(let key, _):

@@ -1,3 +1,4 @@
+import BigInt
 import Foundation
 import ShareMath
 
@@ -151,6 +152,8 @@ public enum ShareParser {
             case .secp256k1:
                 return try Secp256k1.decodePoint(x: xBytes, y: yBytes) as! Point<C>
             case .ed25519:
+                // The encoding keeps only x's parity, so check that (x, y) itself is on the curve.
+                guard EdwardsCurveEquation.holds(x: xBytes, y: yBytes) else { throw ShareMathError.pointNotOnCurve }
                 // RFC 8032: y little-endian, the top bit holding x's parity.
                 guard yBytes[0] & 0x80 == 0 else { throw ShareMathError.nonCanonicalPoint }
                 yBytes.reverse()
@@ -162,5 +165,22 @@ public enum ShareParser {
         } catch {
             throw .invalidField(field: "\(fieldX), \(fieldY)", reason: .pointNotOnCurve)
         }
+    }
+}
+
+/// edwards25519's equation `-x² + y² = 1 + d·x²·y² (mod p)`, for coordinates given as public decimals.
+enum EdwardsCurveEquation {
+    static let p = BigInt(1) << 255 - 19
+    /// `d = -121665/121666 mod p`.
+    static let d = BigInt("37095705934669439343138083508754565189542113879843219016388785533085940283555", radix: 10)!
+
+    static func holds(x: [UInt8], y: [UInt8]) -> Bool {
+        let x = BigInt(BigUInt(Data(x)))
+        let y = BigInt(BigUInt(Data(y)))
+        guard x < p, y < p else { return false }
+        let x2 = x * x % p
+        let y2 = y * y % p
+        let difference = (y2 - x2 - 1 - d * x2 % p * y2) % p
+        return difference == 0
     }
 }

@@ -97,43 +97,68 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Writing
 
-    public func createWallets(_ wallets: [NewWallet], at: String) throws {
+    public func createWallets(
+        _ jobs: [(clientId: String, curve: CurveID)], batchSize: Int, at: String,
+        make: ([(clientId: String, curve: CurveID)]) throws -> [NewWallet]
+    ) throws {
         try write { db in
-            for wallet in wallets {
-                let clientRow = try clientRowId(db, clientId: wallet.clientId, at: at)
-                let walletId = try walletRowId(
-                    db, clientRow: clientRow, clientId: wallet.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+            for start in stride(from: 0, to: jobs.count, by: batchSize) {
+                let batch = Array(jobs[start..<min(start + batchSize, jobs.count)])
+                try refuseExistingWallets(db, batch)
+                try insertWallets(db, try make(batch), at: at)
+            }
+        }
+    }
+
+    private func refuseExistingWallets(_ db: Database, _ batch: [(clientId: String, curve: CurveID)]) throws {
+        let ids = Array(Set(batch.map(\.clientId)))
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let existing = try Row.fetchAll(
+            db,
+            sql: "SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId WHERE c.clientId IN (\(placeholders))",
+            arguments: StatementArguments(ids))
+        let taken = Set(existing.map { "\($0["clientId"] as String) \($0["curve"] as String)" })
+        if let clash = batch.first(where: { taken.contains("\($0.clientId) \($0.curve.rawValue)") }) {
+            throw VaultError.contradiction(
+                "client \(clash.clientId) already has a \(clash.curve) wallet; create makes new wallets only")
+        }
+    }
+
+    private func insertWallets(_ db: Database, _ wallets: [NewWallet], at: String) throws {
+        for wallet in wallets {
+            let clientRow = try clientRowId(db, clientId: wallet.clientId, at: at)
+            let walletId = try walletRowId(
+                db, clientRow: clientRow, clientId: wallet.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+                at: at)
+            let signing = wallet.signing
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
+                        custodianIdentifier, custodianPublicShare, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(
+                arguments: [
+                    walletId, signing.generation, signing.status, Data(signing.deviceIdentifier),
+                    Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
+                    Data(signing.custodianPublicShare), at,
+                ])
+            for backup in wallet.backups {
+                let (pairId, replaced) = try insertPair(
+                    db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
                     at: at)
-                let signing = wallet.signing
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
-                            custodianIdentifier, custodianPublicShare, createdAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(
-                    arguments: [
-                        walletId, signing.generation, signing.status, Data(signing.deviceIdentifier),
-                        Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
-                        Data(signing.custodianPublicShare), at,
-                    ])
-                for backup in wallet.backups {
-                    let (pairId, replaced) = try insertPair(
-                        db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
-                        at: at)
-                    if let cipherText = backup.cipherText {
-                        try db.cachedStatement(
-                            sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?)"
-                        ).execute(
-                            arguments: [pairId, cipherText, at, backup.status.isCompleted ? at : nil])
-                    }
-                    var detail = [
-                        "curve": wallet.curve.rawValue, "method": backup.method, "pairId": String(pairId),
-                        "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
-                    ]
-                    if let replaced { detail["replacedPairId"] = String(replaced) }
-                    try AuditLog.append(db, kind: "create", clientId: wallet.clientId, detail: detail, at: at)
+                if let cipherText = backup.cipherText {
+                    try db.cachedStatement(
+                        sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?)"
+                    ).execute(
+                        arguments: [pairId, cipherText, at, backup.status.isCompleted ? at : nil])
                 }
+                var detail = [
+                    "curve": wallet.curve.rawValue, "method": backup.method, "pairId": String(pairId),
+                    "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
+                ]
+                if let replaced { detail["replacedPairId"] = String(replaced) }
+                try AuditLog.append(db, kind: "create", clientId: wallet.clientId, detail: detail, at: at)
             }
         }
     }

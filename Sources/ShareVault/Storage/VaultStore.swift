@@ -7,8 +7,13 @@ public protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
     /// Records the vault key's check value and the first audit event of a new vault.
     func setUp(keyCheck: String, at: String) throws
-    /// Inserts wallets made by `create`, with their pairs and audit events.
-    func createWallets(_ wallets: [NewWallet], at: String) throws
+    /// Inserts wallets made by `create`, with their pairs and audit events, in one transaction: `make` is
+    /// called for each batch of jobs after the store has checked that none of them has a wallet yet (so a
+    /// refused create never replaces a key that opens a stored backup).
+    func createWallets(
+        _ jobs: [(clientId: String, curve: CurveID)], batchSize: Int, at: String,
+        make: ([(clientId: String, curve: CurveID)]) throws -> [NewWallet]
+    ) throws
     /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
     /// history; refuses a public key that contradicts the client's wallet on that curve.
     func storeCustodianShare(

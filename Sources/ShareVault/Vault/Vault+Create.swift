@@ -50,41 +50,26 @@ extension Vault {
     ) throws -> [CreatedWallet] {
         for clientId in clientIds { try ClientID.validate(clientId) }
         for method in methods { _ = try keyStores.store(for: method) }
-        let jobs = clientIds.flatMap { clientId in curves.map { (clientId, $0) } }
+        let jobs = clientIds.flatMap { clientId in curves.map { (clientId: clientId, curve: $0) } }
         var created: [CreatedWallet] = []
         created.reserveCapacity(jobs.count)
-        // Batches are made on every core while the previous batch is being written: one transaction each.
-        let writer = DispatchQueue(label: "sharevault.create.writer")
-        let writeGroup = DispatchGroup()
-        let writeFailure = ResultSlots<Void>(count: 1)
-        writeFailure.set(0, .success(()))
-        let batchSize = 1000
-        var done = 0
-        for batchStart in stride(from: 0, to: jobs.count, by: batchSize) {
-            let batch = Array(jobs[batchStart..<min(batchStart + batchSize, jobs.count)])
-            progress?(.generatingShare, done, jobs.count)
+        // One transaction for the whole command; each batch is made on every core once the store has checked
+        // that none of its clients already has the wallet.
+        try store.createWallets(jobs, batchSize: 1000, at: VaultClock.now()) { batch in
+            progress?(.generatingShare, created.count, jobs.count)
             let wallets = try makeWallets(batch, methods: methods, keyStores: keyStores)
-            writeGroup.wait()
-            _ = try writeFailure.values()
-            progress?(.storingShare, done, jobs.count)
-            let rows = wallets.map(\.wallet)
-            let store = self.store
-            writer.async(group: writeGroup) {
-                writeFailure.set(0, Result { try store.createWallets(rows, at: VaultClock.now()) })
-            }
             created += wallets.map(\.report)
-            done += batch.count
+            progress?(.storingShare, created.count, jobs.count)
+            return wallets.map(\.wallet)
         }
-        writeGroup.wait()
-        _ = try writeFailure.values()
-        progress?(.done, done, jobs.count)
+        progress?(.done, created.count, jobs.count)
         logger.info("created wallets", metadata: ["count": "\(created.count)"])
         return created
     }
 
     /// Makes a batch of wallets in parallel; the first failure wins.
     private func makeWallets(
-        _ batch: [(String, CurveID)], methods: [BackupMethod], keyStores: BackupKeyStores
+        _ batch: [(clientId: String, curve: CurveID)], methods: [BackupMethod], keyStores: BackupKeyStores
     ) throws -> [(wallet: NewWallet, report: CreatedWallet)] {
         let results = ResultSlots<(wallet: NewWallet, report: CreatedWallet)>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: batch.count) { index in

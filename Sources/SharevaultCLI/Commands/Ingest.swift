@@ -39,14 +39,14 @@ extension SharevaultCommand.Ingest {
             let report: CustodianIngestReport
             do {
                 report = try opened.ingestCustodian(body, progress: ProgressLine("ingest").handler)
-            } catch let error as DocumentError {
+            } catch {
                 throw CommandFailure(error, context: file == "-" ? "stdin" : file)
             }
             if output.json {
                 try Terminal.printJSON(report)
             } else {
                 let replaced = report.replacedPairId.map { " (replaced pair \($0), kept in history)" } ?? ""
-                print("\(report.outcome): client \(report.clientId), \(report.method), \(report.layout) share, pair \(report.pairId)\(replaced)")
+                print("\(report.outcome): client \(report.clientId), \(report.method), \(report.layout.rawValue) share, pair \(report.pairId)\(replaced)")
                 print("public key \(report.publicKey)")
             }
         }
@@ -77,7 +77,7 @@ extension SharevaultCommand.Ingest {
             let summary: PairSummary
             do {
                 summary = try opened.ingestClient(clientId: clientId, method: method, body: body)
-            } catch let error as DocumentError {
+            } catch {
                 throw CommandFailure(error, context: file == "-" ? "stdin" : file)
             }
             if output.json {

@@ -35,7 +35,7 @@ extension SharevaultCommand {
                 for backup in wallet.backupPairs {
                     let pair = backup.summary
                     let state = pair.live ? "live" : "replaced \(pair.replacedAt ?? "")"
-                    print("    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout) layout)")
+                    print("    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout.rawValue) layout)")
                     print("      custodian share public \(backup.custodianPublicShare)")
                     print("      client share    \(backup.hasClientBackup ? "stored (key in \(backup.clientKeySource ?? "?"))" : "not stored")")
                     print("      last verified   \(pair.lastVerifiedAt ?? "never")  last drilled \(pair.lastDrilledAt ?? "never")")

@@ -1,0 +1,24 @@
+import Foundation
+import ShareMath
+
+extension Vault {
+    /// The client's live custodian share strings, byte for byte as the webhook delivered them (`/backup/fetch`).
+    public func custodianShareStrings(clientId: String) throws -> [String] {
+        try ClientID.validate(clientId)
+        let pairs = try store.livePairs(after: 0, limit: Int.max, clientId: clientId)
+        if pairs.isEmpty, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
+        return try pairs.map { pair in
+            let method = BackupMethod(name: pair.summary.method, curve: pair.summary.curve)
+            let opened = try XChaCha20Poly1305.open(
+                pair.custodian.sealedShare, key: key,
+                associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
+            return opened.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// The client's stored ciphertext for a method, for the app to recover with (nil when none is stored).
+    public func clientCipherText(clientId: String, method: String) throws -> String? {
+        try ClientID.validate(clientId)
+        return try store.livePair(clientId: clientId, method: try BackupMethod(parsing: method)).cipherText
+    }
+}

@@ -1,0 +1,167 @@
+import Dispatch
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ShareMath
+import ShareVault
+
+/// The intake's routes, each a thin call into the vault's operations.
+struct IntakeHandlers: Sendable {
+    let vault: Vault
+    let configuration: IntakeConfiguration
+
+    // MARK: The custodian webhook
+
+    /// `POST {root}/backup` with `{clientId, share, backupMethod}`: stores the custodian backup share.
+    func webhookBackup(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard secretMatches(request.headers[.webhookSecret], configuration.webhookSecret) else { return .unauthorized }
+        var request = request
+        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
+        let vault = self.vault
+        return try await respond {
+            let report = try vault.ingestCustodian(body)
+            return .json(.ok, ["status": report.outcome, "clientId": report.clientId, "backupMethod": report.method])
+        }
+    }
+
+    /// `POST {root}/backup/fetch` with `{clientId}`: `{"backupShares": [...]}`, byte for byte as received.
+    func webhookFetch(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard secretMatches(request.headers[.webhookSecret], configuration.webhookSecret) else { return .unauthorized }
+        var request = request
+        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
+        let vault = self.vault
+        return try await respond {
+            let fetch = try Self.decode(FetchRequest.self, body)
+            guard let clientId = fetch.clientId else { throw DocumentError.missingField("clientId") }
+            let shares = try vault.custodianShareStrings(clientId: clientId)
+            return .jsonObject(.ok, ["backupShares": shares])
+        }
+    }
+
+    // MARK: The app's routes
+
+    /// `POST /clients/{clientId}/backup` with `{cipherText, backupMethod}`.
+    func uploadClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard bearerMatches(request) else { return .unauthorized }
+        let clientId = context.parameters.get("clientId") ?? ""
+        var request = request
+        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
+        let vault = self.vault
+        return try await respond {
+            let upload = try Self.decode(AppUpload.self, body)
+            guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
+            guard let cipherText = upload.cipherText else { throw DocumentError.missingField("cipherText") }
+            let summary = try vault.ingestClient(clientId: clientId, method: method, body: Data(cipherText.utf8))
+            return .json(.ok, ["status": summary.status.rawValue, "backupMethod": summary.method])
+        }
+    }
+
+    /// `GET /clients/{clientId}/backup?backupMethod=M`: `{cipherText}`, for the app to recover.
+    func fetchClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard bearerMatches(request) else { return .unauthorized }
+        let clientId = context.parameters.get("clientId") ?? ""
+        let method = request.uri.queryParameters.get("backupMethod")
+        let vault = self.vault
+        return try await respond {
+            guard let method else { throw DocumentError.missingField("backupMethod") }
+            guard let cipherText = try vault.clientCipherText(clientId: clientId, method: method) else {
+                throw VaultError.noClientBackup(clientId: clientId, method: method)
+            }
+            return .json(.ok, ["cipherText": cipherText])
+        }
+    }
+
+    /// `POST /clients/{clientId}/backup/confirm` with `{backupMethod}`.
+    func confirmClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard bearerMatches(request) else { return .unauthorized }
+        let clientId = context.parameters.get("clientId") ?? ""
+        var request = request
+        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
+        let vault = self.vault
+        return try await respond {
+            let upload = try Self.decode(AppUpload.self, body)
+            guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
+            let summary = try vault.confirm(clientId: clientId, method: method)
+            return .json(.ok, ["status": summary.status.rawValue, "backupMethod": summary.method])
+        }
+    }
+
+    struct FetchRequest: Decodable {
+        var clientId: String?
+    }
+
+    struct AppUpload: Decodable {
+        var cipherText: String?
+        var backupMethod: String?
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ body: Data) throws -> T {
+        guard !body.isEmpty else { throw DocumentError.empty }
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch let error as DecodingError {
+            throw DocumentError(decoding: error)
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// The body, or nil when it is over the limit.
+    func collect(_ request: inout Request) async throws -> Data? {
+        do {
+            let buffer = try await request.collectBody(upTo: configuration.maximumBodySize)
+            return Data(buffer: buffer)
+        } catch is NIOTooManyBytesError {
+            return nil
+        }
+    }
+
+    /// Compares a presented secret with the expected one in constant time (`sodium_memcmp`).
+    func secretMatches(_ presented: String?, _ expected: SecureBytes) -> Bool {
+        guard let presented, !presented.isEmpty else { return false }
+        return SecureBytes(copying: Array(presented.utf8)) == expected
+    }
+
+    func bearerMatches(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        return secretMatches(String(header.dropFirst("Bearer ".count)), configuration.apiToken)
+    }
+
+    /// Runs blocking vault work off the concurrency pool and maps its errors to HTTP answers.
+    func respond(_ work: @escaping @Sendable () throws -> Response) async throws -> Response {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+            }
+        } catch {
+            return IntakeError.response(for: error)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let webhookSecret = HTTPField.Name("X-Webhook-Secret")!
+}
+
+extension Response {
+    static var unauthorized: Response { .json(.unauthorized, ["error": "missing or wrong credentials"]) }
+
+    static func tooLarge(_ limit: Int) -> Response {
+        .json(.contentTooLarge, ["error": "body larger than \(limit) bytes"])
+    }
+
+    /// A JSON object of strings.
+    static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
+        jsonObject(status, fields)
+    }
+
+    static func jsonObject(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,109 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ShareMath
+import ShareVault
+
+/// How the intake listens and whom it trusts. Secrets come from files or the environment, never argv.
+public struct IntakeConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Where the custodian webhook lives, e.g. `/webhooks` for `POST /webhooks/backup`.
+    public var webhookRoot: String
+    /// The `X-Webhook-Secret` the MPC provider sends.
+    public var webhookSecret: SecureBytes
+    /// The bearer token the app sends.
+    public var apiToken: SecureBytes
+    /// Bodies over this many bytes are refused with 413.
+    public var maximumBodySize: Int
+
+    public init(
+        host: String, port: Int, webhookRoot: String, webhookSecret: SecureBytes, apiToken: SecureBytes,
+        maximumBodySize: Int = 64 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.webhookRoot = "/" + webhookRoot.split(separator: "/").joined(separator: "/")
+        self.webhookSecret = webhookSecret
+        self.apiToken = apiToken
+        self.maximumBodySize = maximumBodySize
+    }
+}
+
+/// `sharevault serve`: the HTTP intake for the custodian webhook and the app's uploads, on the same vault
+/// operations as the CLI. A 2xx means the data is committed to disk.
+public struct IntakeServer: Sendable {
+    public let vault: Vault
+    public let configuration: IntakeConfiguration
+    public let logger: Logger
+
+    public init(vault: Vault, configuration: IntakeConfiguration, logger: Logger) {
+        self.vault = vault
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The application, ready to run; `onRunning` receives the bound port (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(RequestLogMiddleware(logger: logger))
+        let handlers = IntakeHandlers(vault: vault, configuration: configuration)
+        let root = configuration.webhookRoot == "/" ? "" : configuration.webhookRoot
+        router.post(RouterPath(root + "/backup")) { request, context in
+            try await handlers.webhookBackup(request, context: context)
+        }
+        router.post(RouterPath(root + "/backup/fetch")) { request, context in
+            try await handlers.webhookFetch(request, context: context)
+        }
+        router.post("/clients/:clientId/backup") { request, context in
+            try await handlers.uploadClientBackup(request, context: context)
+        }
+        router.get("/clients/:clientId/backup") { request, context in
+            try await handlers.fetchClientBackup(request, context: context)
+        }
+        router.post("/clients/:clientId/backup/confirm") { request, context in
+            try await handlers.confirmClientBackup(request, context: context)
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sharevault"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// Runs until SIGINT or SIGTERM, then finishes the requests in flight and stops.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(onRunning: onRunning).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+/// One log line per request: method, route template (never a body or a secret), status and duration.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var status = 500
+        defer {
+            let elapsed = clock.now - start
+            let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+            logger.info(
+                "request",
+                metadata: [
+                    "method": "\(request.method)", "route": "\(context.endpointPath ?? "unmatched")",
+                    "status": "\(status)", "ms": "\(String(format: "%.1f", milliseconds))",
+                ])
+        }
+        do {
+            let response = try await next(request, context)
+            status = response.status.code
+            return response
+        } catch let error as HTTPResponseError {
+            status = error.status.code
+            throw error
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShareVault
+import ShareVaultServer
+
+extension SharevaultCommand {
+    /// `sharevault serve`: the HTTP intake.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the HTTP intake for the custodian webhook and the app's uploads.",
+            discussion: """
+                Routes: POST {root}/backup and POST {root}/backup/fetch (X-Webhook-Secret), POST \
+                /clients/{clientId}/backup, GET /clients/{clientId}/backup?backupMethod=M and POST \
+                /clients/{clientId}/backup/confirm (Authorization: Bearer). Secrets come from files or the \
+                environment, never the command line: --webhook-secret-file or $SHAREVAULT_WEBHOOK_SECRET, \
+                --api-token-file or $SHAREVAULT_API_TOKEN. A 2xx means the data is committed to disk. SIGINT or \
+                SIGTERM finishes the requests in flight, then stops. One log line per request on stderr \
+                (route, status, duration; never a body or a secret).
+                """
+        )
+
+        @Option(help: "Where to listen, as HOST:PORT (port 0 picks a free one; the chosen port is printed).")
+        var listen: String = "127.0.0.1:8080"
+
+        @Option(help: "The webhook routes' prefix, e.g. /webhooks for POST /webhooks/backup.")
+        var webhookRoot: String = "/webhooks"
+
+        @Option(help: "A file holding the webhook secret (or $SHAREVAULT_WEBHOOK_SECRET).")
+        var webhookSecretFile: String?
+
+        @Option(help: "A file holding the app's API token (or $SHAREVAULT_API_TOKEN).")
+        var apiTokenFile: String?
+
+        @OptionGroup var vault: VaultOptions
+
+        func validate() throws {
+            guard Self.parse(listen: listen) != nil else {
+                throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535 (got \(listen))")
+            }
+        }
+
+        static func parse(listen: String) -> (host: String, port: Int)? {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { return nil }
+            var host = String(listen[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            return host.isEmpty ? nil : (host, port)
+        }
+
+        func run() async throws {
+            guard let webhookSecret = try Secrets.read(file: webhookSecretFile, environment: "SHAREVAULT_WEBHOOK_SECRET") else {
+                throw CommandFailure(status: .environment, message: "error: no webhook secret: give --webhook-secret-file or set SHAREVAULT_WEBHOOK_SECRET")
+            }
+            guard let apiToken = try Secrets.read(file: apiTokenFile, environment: "SHAREVAULT_API_TOKEN") else {
+                throw CommandFailure(status: .environment, message: "error: no API token: give --api-token-file or set SHAREVAULT_API_TOKEN")
+            }
+            let (host, port) = Self.parse(listen: listen)!
+            let opened = try vault.open(needsKey: true)
+            var logger = Logger(label: "sharevault.serve")
+            logger.logLevel = ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            let server = IntakeServer(
+                vault: opened,
+                configuration: IntakeConfiguration(
+                    host: host, port: port, webhookRoot: webhookRoot, webhookSecret: webhookSecret, apiToken: apiToken),
+                logger: logger)
+            try await server.run { boundPort in
+                Terminal.writeError("sharevault: listening on \(host):\(boundPort), webhooks under \(webhookRoot)")
+            }
+        }
+    }
+}

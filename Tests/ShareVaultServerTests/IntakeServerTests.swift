@@ -1,0 +1,201 @@
+import Foundation
+import ShareMath
+import ShareVault
+import ShareVaultServer
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The intake over real HTTP on 127.0.0.1, played as Portal plays it: deliver, then fetch and compare.
+@Suite(.serialized) struct IntakeServerTests {
+    static let webhookSecret = "whsec-test-0123456789"
+    static let apiToken = "token-test-abcdef"
+
+    /// A vault in a scratch folder and a running intake on a free port.
+    final class Running: @unchecked Sendable {
+        let directory: String
+        let vault: Vault
+        let port: Int
+        let task: Task<Void, any Error>
+
+        init() async throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-intake-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            vault = try Vault.create(at: directory + "/v.db")
+            let server = IntakeServer(
+                vault: vault,
+                configuration: IntakeConfiguration(
+                    host: "127.0.0.1", port: 0, webhookRoot: "/webhooks",
+                    webhookSecret: SecureBytes(copying: Array(IntakeServerTests.webhookSecret.utf8)),
+                    apiToken: SecureBytes(copying: Array(IntakeServerTests.apiToken.utf8))),
+                logger: .init(label: "test"))
+            let (stream, continuation) = AsyncStream<Int>.makeStream()
+            task = Task { try await server.application(onRunning: { continuation.yield($0) }).run() }
+            var iterator = stream.makeAsyncIterator()
+            port = await iterator.next() ?? 0
+        }
+
+        deinit {
+            task.cancel()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        func request(
+            _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]
+        ) async throws -> (status: Int, json: [String: Any]) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            request.httpMethod = method
+            request.httpBody = body
+            for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            return ((response as! HTTPURLResponse).statusCode, json)
+        }
+
+        func webhook(_ body: Data, secret: String? = IntakeServerTests.webhookSecret) async throws -> (status: Int, json: [String: Any]) {
+            try await request("POST", "/webhooks/backup", body: body, headers: secret.map { ["X-Webhook-Secret": $0] } ?? [:])
+        }
+
+        func fetch(_ clientId: String) async throws -> (status: Int, json: [String: Any]) {
+            try await request(
+                "POST", "/webhooks/backup/fetch", body: try JSONSerialization.data(withJSONObject: ["clientId": clientId]),
+                headers: ["X-Webhook-Secret": IntakeServerTests.webhookSecret])
+        }
+
+        func app(_ method: String, _ path: String, _ object: [String: String]? = nil, token: String = IntakeServerTests.apiToken) async throws -> (status: Int, json: [String: Any]) {
+            try await request(
+                method, path, body: try object.map { try JSONSerialization.data(withJSONObject: $0) },
+                headers: ["Authorization": "Bearer \(token)"])
+        }
+
+        /// Live pairs and audit events: the vault's content, to compare before and after a refused request.
+        func snapshot() throws -> String {
+            var lines: [String] = []
+            try vault.forEachPair { lines.append("\($0.pairId) \($0.clientId) \($0.method) \($0.status.rawValue)") }
+            try vault.forEachAuditEvent { lines.append("\($0.id) \($0.kind) \(Hex.encode($0.hash))") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// A webhook body with a fresh native share (the custodian half, identifier 2) and its client half.
+    static func delivery(clientId: String, method: String = "GDRIVE-SECP256K1") throws -> (body: Data, share: String, client: String) {
+        let dealing = try Dealing<Secp256k1>.split(
+            secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
+        let documents = ShareDocument.documents(for: dealing)
+        let share = documents[1].exportJSON()
+        let body = try JSONSerialization.data(withJSONObject: ["clientId": clientId, "share": share, "backupMethod": method])
+        return (body, share, documents[0].exportJSON())
+    }
+
+    @Test func portalDeliversThenFetchesTheSameBytes() async throws {
+        let running = try await Running()
+        let delivery = try Self.delivery(clientId: "portal-1")
+        let stored = try await running.webhook(delivery.body)
+        #expect(stored.status == 200)
+        #expect(stored.json["status"] as? String == "stored")
+        let fetched = try await running.fetch("portal-1")
+        #expect(fetched.status == 200)
+        #expect(fetched.json["backupShares"] as? [String] == [delivery.share])
+        // The same webhook again stores one share.
+        #expect(try await running.webhook(delivery.body).json["status"] as? String == "duplicate")
+        #expect(try await running.fetch("portal-1").json["backupShares"] as? [String] == [delivery.share])
+        #expect(try await running.fetch("nobody").status == 404)
+    }
+
+    @Test func portalLayoutSharesComeBackByteForByte() async throws {
+        let running = try await Running()
+        // Odd spacing, field order and extra fields must survive exactly.
+        let share = #"{ "X": "55066263022277343669578718895168534326250603453777594175500187360389116729240",  "y":"32670510020758816978083085130507043184471273380659243275938904335757337482424","clientBk":"1","ServerBk":"2","share":"5","rank":0,"extra":{"kept":true} }"#
+        let body = try JSONSerialization.data(withJSONObject: ["clientId": "portal-2", "share": share, "backupMethod": "GDRIVE-SECP256K1"])
+        let stored = try await running.webhook(body)
+        #expect(stored.status == 200, "\(stored.json)")
+        #expect(try await running.fetch("portal-2").json["backupShares"] as? [String] == [share])
+    }
+
+    @Test func wrongOrMissingCredentialsAre401AndStoreNothing() async throws {
+        let running = try await Running()
+        let before = try running.snapshot()
+        let delivery = try Self.delivery(clientId: "c1")
+        #expect(try await running.webhook(delivery.body, secret: nil).status == 401)
+        #expect(try await running.webhook(delivery.body, secret: "wrong").status == 401)
+        #expect(try await running.webhook(delivery.body, secret: Self.webhookSecret + "x").status == 401)
+        let fetch = try await running.request(
+            "POST", "/webhooks/backup/fetch", body: Data(#"{"clientId":"c1"}"#.utf8), headers: ["X-Webhook-Secret": "nope"])
+        #expect(fetch.status == 401)
+        #expect(try await running.app("POST", "/clients/c1/backup", ["cipherText": "x", "backupMethod": "GDRIVE"], token: "wrong").status == 401)
+        #expect(try await running.app("GET", "/clients/c1/backup?backupMethod=GDRIVE", token: "").status == 401)
+        #expect(try await running.app("POST", "/clients/c1/backup/confirm", ["backupMethod": "GDRIVE"], token: "x").status == 401)
+        #expect(try running.snapshot() == before)
+    }
+
+    @Test func badBodiesAreRefusedWithAJSONErrorNamingTheField() async throws {
+        let running = try await Running()
+        let good = try Self.delivery(clientId: "c1")
+        #expect(try await running.webhook(good.body).status == 200)
+        let before = try running.snapshot()
+        let otherKey = try Self.delivery(clientId: "c1", method: "ICLOUD-SECP256K1")
+        let ed = try JSONSerialization.data(withJSONObject: ["clientId": "c2", "share": good.share, "backupMethod": "GDRIVE-ED25519"])
+        let cases: [(Data, Int, String?)] = [
+            (Data("{not json".utf8), 400, nil),
+            (Data("[]".utf8), 400, nil),
+            (Data(#"{"share":"x","backupMethod":"GDRIVE"}"#.utf8), 400, "clientId"),
+            (Data(#"{"clientId":"c3","backupMethod":"GDRIVE"}"#.utf8), 400, "share"),
+            (Data(#"{"clientId":"c3","share":{"a":1},"backupMethod":"GDRIVE"}"#.utf8), 400, "share"),
+            (Data(#"{"clientId":"c3","share":"x","backupMethod":"not a method!"}"#.utf8), 400, "backupMethod"),
+            (Data(#"{"clientId":"c3","share":"{}","backupMethod":"GDRIVE"}"#.utf8), 400, nil),
+            (ed, 422, "curve"),
+            (otherKey.body, 422, "share"),
+        ]
+        for (body, status, field) in cases {
+            let answer = try await running.webhook(body)
+            #expect(answer.status == status, "\(String(decoding: body.prefix(60), as: UTF8.self)): \(answer.status) \(answer.json)")
+            #expect(answer.json["error"] is String)
+            if let field { #expect(answer.json["field"] as? String == field, "\(answer.json)") }
+            #expect(!(answer.json["error"] as? String ?? "").contains(good.share.prefix(40)))
+        }
+        let huge = Data(repeating: UInt8(ascii: " "), count: 65 * 1024)
+        #expect(try await running.webhook(huge).status == 413)
+        #expect(try running.snapshot() == before)
+    }
+
+    @Test func theAppUploadsFetchesAndConfirms() async throws {
+        let running = try await Running()
+        let delivery = try Self.delivery(clientId: "app-1")
+        #expect(try await running.webhook(delivery.body).status == 200)
+        let key = SecureBytes.random(count: 32)
+        let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
+        let cipherText = ClientBackupCiphertext.seal(
+            SecureBytes(copying: Array(delivery.client.utf8)), key: key, keySource: .storedKey, clientId: "app-1",
+            method: method
+        ).text
+        #expect(try await running.app("POST", "/clients/app-1/backup/confirm", ["backupMethod": "GDRIVE"]).status == 404)
+        let upload = try await running.app("POST", "/clients/app-1/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
+        #expect(upload.status == 200, "\(upload.json)")
+        #expect(upload.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE_KEY")
+        let fetched = try await running.app("GET", "/clients/app-1/backup?backupMethod=GDRIVE")
+        #expect(fetched.status == 200)
+        #expect(fetched.json["cipherText"] as? String == cipherText)
+        let confirmed = try await running.app("POST", "/clients/app-1/backup/confirm", ["backupMethod": "GDRIVE"])
+        #expect(confirmed.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
+        #expect(try await running.app("GET", "/clients/app-1/backup").status == 400)
+        #expect(try await running.app("GET", "/clients/nobody/backup?backupMethod=GDRIVE").status == 404)
+        #expect(try await running.app("POST", "/clients/app-1/backup", ["cipherText": "!!", "backupMethod": "GDRIVE"]).status == 400)
+        #expect(try await running.app("POST", "/clients/app-1/backup", ["backupMethod": "GDRIVE"]).json["field"] as? String == "cipherText")
+    }
+
+    @Test func racingDeliveriesOfOneWebhookStoreOneLiveShare() async throws {
+        let running = try await Running()
+        let delivery = try Self.delivery(clientId: "race")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<16 { group.addTask { try await running.webhook(delivery.body).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0 == 200 })
+        var live = 0
+        try running.vault.forEachPair { _ in live += 1 }
+        #expect(live == 1)
+        #expect(try running.vault.verifyAuditLog().events == 2)
+    }
+}
