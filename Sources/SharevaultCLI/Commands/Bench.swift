@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShareMath
 import ShareVault
+import ShareVaultServer
 
 extension SharevaultCommand {
     /// `sharevault bench`: measured speed, each figure beside the raw library calls it cannot avoid.
@@ -26,12 +27,20 @@ extension SharevaultCommand {
         @Option(help: "Custodian webhooks to ingest for the vault figures.")
         var webhooks: Int = 2_000
 
+        @Option(help: "Webhooks to deliver over loopback HTTP to a running intake (0 skips the figure).")
+        var deliveries: Int = 5_000
+
+        @Option(help: "Deliveries in flight at once.")
+        var concurrency: Int = 32
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
             guard (0...1_000_000).contains(wallets) else { throw ValidationError("--wallets must be in 0...1000000") }
             guard (1...1_000_000).contains(webhooks) else { throw ValidationError("--webhooks must be in 1...1000000") }
+            guard (0...1_000_000).contains(deliveries) else { throw ValidationError("--deliveries must be in 0...1000000") }
+            guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be in 1...1024") }
         }
 
         func run() async throws {
@@ -63,7 +72,23 @@ extension SharevaultCommand {
                     print("  bench process peak memory \(ListingFigure.ownPeakMemoryKiB() / 1024) MiB")
                 }
             }
-            if output.json { try Terminal.printJSON(BenchReport(figures: figures, listing: listing)) }
+            var intake: IntakeBenchmark?
+            if deliveries > 0 {
+                let directory = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("sharevault-intake-\(UUID().uuidString)").path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let vault = try Vault.create(at: directory + "/intake.db")
+                intake = try await IntakeBenchmark.run(vault: vault, deliveries: deliveries, concurrency: concurrency)
+                if let intake, !output.json {
+                    let latency = intake.latencyMilliseconds
+                    print("intake over loopback HTTP (\(intake.deliveries) webhooks, \(intake.concurrency) in flight, durable commits):")
+                    print("  \(format(intake.deliveriesPerSecond)) deliveries/s; latency ms p50 \(String(format: "%.1f", latency["p50"] ?? 0)), "
+                        + "p90 \(String(format: "%.1f", latency["p90"] ?? 0)), p99 \(String(format: "%.1f", latency["p99"] ?? 0)), "
+                        + "max \(String(format: "%.1f", latency["max"] ?? 0)); \(intake.failures) failed")
+                }
+            }
+            if output.json { try Terminal.printJSON(BenchReport(figures: figures, listing: listing, intake: intake)) }
         }
 
         private func printTable(_ figures: [BenchmarkFigure]) {
@@ -90,9 +115,11 @@ extension SharevaultCommand {
         }
         let figures: [Figure]
         let listing: ListingFigure?
+        let intake: IntakeBenchmark?
 
-        init(figures: [BenchmarkFigure], listing: ListingFigure?) {
+        init(figures: [BenchmarkFigure], listing: ListingFigure?, intake: IntakeBenchmark?) {
             self.listing = listing
+            self.intake = intake
             self.figures = figures.map {
                 Figure(
                     operation: $0.operation, curve: $0.curve, operationsPerSecond: $0.operationsPerSecond,
