@@ -39,10 +39,18 @@ enum Sharevault {
         process.standardError = errPipe
         process.standardInput = inPipe
         try process.run()
-        if let stdin { inPipe.fileHandleForWriting.write(stdin) }
-        try inPipe.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        // Write stdin on its own queue and ignore SIGPIPE, so a child that stops reading early (a body over a
+        // limit) cannot block or kill the test process.
+        signal(SIGPIPE, SIG_IGN)
         let group = DispatchGroup()
+        let writer = inPipe.fileHandleForWriting
+        group.enter()
+        DispatchQueue.global().async {
+            if let stdin { try? writer.write(contentsOf: stdin) }
+            try? writer.close()
+            group.leave()
+        }
+        // Read both pipes to the end before waiting, so a large output cannot block the child.
         nonisolated(unsafe) var errData = Data()
         group.enter()
         DispatchQueue.global().async {
