@@ -49,10 +49,10 @@ extension SharevaultCommand {
             }
             let password = methods.contains(where: \.usesPassword)
                 ? try Secrets.read(file: passwordFile, environment: "SHAREVAULT_BACKUP_PASSWORD") : nil
+            let opened = try vault.open(needsKey: true)
             let stores = BackupKeyStores(
                 directory: try keyStore.map { try DirectoryKeyStore(directory: $0, create: true) },
                 password: password.map { PasswordKeyStore(password: $0) })
-            let opened = try vault.open(needsKey: true)
             let clientIds = count == 1 ? [clientId] : (1...count).map { "\(clientId)-\($0)" }
             let created = try opened.create(
                 clientIds: clientIds, curves: curve.curves, methods: methods, keyStores: stores,
