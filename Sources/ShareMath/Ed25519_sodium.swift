@@ -98,7 +98,11 @@ public enum Ed25519: Curve {
     public static func decodePoint(_ encoded: some Collection<UInt8>) throws(ShareMathError) -> Point<Self> {
         let input = Array(encoded)
         guard input.count == 32 else { throw .wrongLength(expected: 32, actual: input.count) }
-        if crypto_core_ed25519_is_valid_point(input) == 1 { return Point(raw: input) }
+        if let raw = ValidatedPoints.ed25519.lookup(input) { return Point(raw: raw) }
+        if crypto_core_ed25519_is_valid_point(input) == 1 {
+            ValidatedPoints.ed25519.remember(input, raw: input)
+            return Point(raw: input)
+        }
         // Rejected: say why. Adding the identity decodes the point and re-encodes it canonically.
         var canonical = [UInt8](repeating: 0, count: 32)
         guard crypto_core_ed25519_add(&canonical, input, identityEncoding) == 0 else { throw .pointNotOnCurve }

@@ -159,9 +159,12 @@ public enum Secp256k1: Curve {
         if input == [0x00] { throw .identityPoint }
         guard input.count == 33 else { throw .wrongLength(expected: 33, actual: input.count) }
         guard input[0] == 0x02 || input[0] == 0x03 else { throw .nonCanonicalPoint }
+        if let raw = ValidatedPoints.secp256k1.lookup(input) { return Point(raw: raw) }
         var key = secp256k1_pubkey()
         guard secp256k1_ec_pubkey_parse(context, &key, input, 33) == 1 else { throw .pointNotOnCurve }
-        return point(key)
+        let decoded = point(key)
+        ValidatedPoints.secp256k1.remember(input, raw: decoded.raw)
+        return decoded
     }
 
     public static func encodePoint(_ point: Point<Self>) -> [UInt8] {

@@ -6,9 +6,10 @@ import Synchronization
 ///
 /// The contents are read only through `withUnsafeBytes`; there is deliberately no `Array` or `Data` getter.
 ///
-/// Small values (scalars, keys: up to 64 bytes) live in slots of a `SecureArena`: chunks that libsodium
-/// allocated (guard pages around each chunk, locked), each slot wiped when it is released. This keeps the
-/// arithmetic from paying four system calls per scalar; larger values get their own `sodium_malloc`.
+/// Values up to 4 KiB (scalars, keys, decrypted shares) live in slots of a `SecureArena`: chunks that
+/// libsodium allocated (guard pages around each chunk, locked), each slot wiped when it is released. This
+/// keeps the arithmetic from paying four system calls, and every core a TLB shootdown, per value; larger
+/// values get their own `sodium_malloc`.
 public final class SecureBytes: @unchecked Sendable {
     // Written only while the instance is being built (init and package-level builders), then immutable.
     private let pointer: UnsafeMutableRawPointer
@@ -19,8 +20,8 @@ public final class SecureBytes: @unchecked Sendable {
     package init(zeroedCount count: Int) {
         precondition(count > 0, "SecureBytes must hold at least one byte")
         Sodium.ensureInitialized()
-        if count <= SecureArena.slotSize {
-            pointer = SecureArena.shared.allocate()
+        if let arena = SecureArena.for(count) {
+            pointer = arena.allocate()
         } else {
             guard let pointer = sodium_malloc(count) else {
                 fatalError("sodium_malloc(\(count)) failed: out of memory")
@@ -64,9 +65,9 @@ public final class SecureBytes: @unchecked Sendable {
     }
 
     deinit {
-        if count <= SecureArena.slotSize {
-            sodium_memzero(pointer, SecureArena.slotSize)
-            SecureArena.shared.release(pointer)
+        if let arena = SecureArena.for(count) {
+            sodium_memzero(pointer, count)
+            arena.release(pointer)
         } else {
             sodium_free(pointer)  // sodium_free wipes the memory before releasing it.
         }
@@ -117,9 +118,22 @@ package enum Sodium {
 /// Fixed-size slots carved from chunks of libsodium's guarded, locked memory. Slots are wiped by their
 /// owner before they come back; chunks are kept for reuse for the life of the process.
 final class SecureArena: Sendable {
-    static let slotSize = 64
-    static let slotsPerChunk = 1024
-    static let shared = SecureArena()
+    /// 64-byte slots for scalars and keys, 4 KiB slots for decrypted documents.
+    static let small = SecureArena(slotSize: 64, slotsPerChunk: 1024)
+    static let medium = SecureArena(slotSize: 4096, slotsPerChunk: 64)
+
+    /// The arena whose slots hold `count` bytes, if any.
+    static func `for`(_ count: Int) -> SecureArena? {
+        count <= small.slotSize ? small : count <= medium.slotSize ? medium : nil
+    }
+
+    let slotSize: Int
+    let slotsPerChunk: Int
+
+    init(slotSize: Int, slotsPerChunk: Int) {
+        self.slotSize = slotSize
+        self.slotsPerChunk = slotsPerChunk
+    }
 
     private struct State: ~Copyable {
         /// Free slots' addresses (as integers, which are `Sendable`).
@@ -131,12 +145,12 @@ final class SecureArena: Sendable {
     func allocate() -> UnsafeMutableRawPointer {
         state.withLock { state in
             if state.free.isEmpty {
-                let size = Self.slotSize * Self.slotsPerChunk
+                let size = slotSize * slotsPerChunk
                 guard let chunk = sodium_malloc(size) else { fatalError("sodium_malloc(\(size)) failed: out of memory") }
                 sodium_memzero(chunk, size)
-                state.free.reserveCapacity(state.free.count + Self.slotsPerChunk)
-                for index in stride(from: Self.slotsPerChunk - 1, through: 0, by: -1) {
-                    state.free.append(UInt(bitPattern: chunk + index * Self.slotSize))
+                state.free.reserveCapacity(state.free.count + slotsPerChunk)
+                for index in stride(from: slotsPerChunk - 1, through: 0, by: -1) {
+                    state.free.append(UInt(bitPattern: chunk + index * slotSize))
                 }
             }
             return UnsafeMutableRawPointer(bitPattern: state.free.removeLast())!

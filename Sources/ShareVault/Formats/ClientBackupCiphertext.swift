@@ -55,7 +55,7 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
         guard text.utf8.count <= Self.maximumTextLength else {
             throw .tooLarge(limit: Self.maximumTextLength, actual: text.utf8.count)
         }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = String(text.trimmingASCIIWhitespace)
         guard !trimmed.isEmpty else { throw .empty }
         guard let data = Data(base64Encoded: trimmed) else {
             throw .wrongType(field: "cipherText", expected: "base64")

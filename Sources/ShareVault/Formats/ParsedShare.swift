@@ -22,9 +22,21 @@ public struct ParsedShare<C: Curve>: Sendable {
     public let partnerIdentifier: Scalar<C>?
     /// Feldman commitments, when the layout carries them (native documents).
     public let commitments: Commitments<C>?
+    /// The share's public share `s·G`, computed once.
+    public let publicShare: Point<C>
 
-    /// The share's public share `s·G`.
-    public var publicShare: Point<C> { C.baseMultiply(share.value) }
+    init(
+        layout: ShareLayout, threshold: Int, share: Share<C>, publicKey: Point<C>, partnerIdentifier: Scalar<C>?,
+        commitments: Commitments<C>?
+    ) {
+        self.layout = layout
+        self.threshold = threshold
+        self.share = share
+        self.publicKey = publicKey
+        self.partnerIdentifier = partnerIdentifier
+        self.commitments = commitments
+        self.publicShare = C.baseMultiply(share.value)
+    }
 }
 
 /// Reads a share in any accepted layout: a native document, or Portal's JSON as it is (field names in
@@ -35,12 +47,17 @@ public enum ShareParser {
 
     public static func parse<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
         guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
+        // Native documents (the common case) are decoded once, by JSONDecoder; Portal's layouts, whose field
+        // names vary in case, go through JSONSerialization.
+        if let raw = try? JSONDecoder().decode(RawShareDocument.self, from: data), raw.format != nil {
+            return try native(raw.validated(), as: curve)
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
             throw .malformedJSON("the share is not a JSON object")
         }
         let lowered = Dictionary(fields.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         if lowered["format"] != nil {
-            return try native(data, as: curve)
+            return try native(AnyShareDocument.decode(data), as: curve)
         }
         if lowered["bks"] != nil {
             return try portalClient(lowered, as: curve)
@@ -51,8 +68,7 @@ public enum ShareParser {
         throw .malformedJSON("unrecognised share layout (neither a sharevault.share document nor Portal's share JSON)")
     }
 
-    private static func native<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
-        let document = try AnyShareDocument.decode(data)
+    private static func native<C: Curve>(_ document: AnyShareDocument, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
         guard let typed = document.on(C.self) else {
             throw .outOfRange(field: "curve", detail: "the share is on \(document.curve), the method says \(C.id)")
         }

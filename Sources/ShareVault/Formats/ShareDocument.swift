@@ -109,14 +109,14 @@ extension AnyShareDocument {
     /// Reads a file's worth of documents: one JSON object, a JSON array of them, or JSON lines.
     public static func decodeAll(_ data: Data) throws(DocumentError) -> [AnyShareDocument] {
         guard data.count <= maximumFileSize else { throw .tooLarge(limit: maximumFileSize, actual: data.count) }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(String(decoding: data, as: UTF8.self).trimmingASCIIWhitespace)
         guard !text.isEmpty else { throw .empty }
         if text.hasPrefix("[") {
             let raws = try RawShareDocument.decode([RawShareDocument].self, from: Data(text.utf8))
             guard !raws.isEmpty else { throw .empty }
             return try raws.map { (raw) throws(DocumentError) in try raw.validated() }
         }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(whereSeparator: \.isNewline).map { String($0.trimmingASCIIWhitespace) }
         if lines.count > 1, lines.allSatisfy({ $0.hasPrefix("{") && $0.hasSuffix("}") }) {
             return try lines.map { (line) throws(DocumentError) in
                 try RawShareDocument.decode(RawShareDocument.self, from: Data(line.utf8)).validated()

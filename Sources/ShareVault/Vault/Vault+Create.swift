@@ -128,16 +128,30 @@ extension Vault {
 final class ResultSlots<Value>: @unchecked Sendable {
     private var slots: [Result<Value, any Error>?]
     private let lock = NSLock()
+    /// Signalled once per slot filled, for `wait()` on slots made `pending`.
+    private let filled: DispatchSemaphore?
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int, pending: Bool = false) {
+        slots = Array(repeating: nil, count: count)
+        filled = pending ? DispatchSemaphore(value: 0) : nil
+    }
 
     func set(_ index: Int, _ result: Result<Value, any Error>) {
         lock.lock()
         slots[index] = result
         lock.unlock()
+        filled?.signal()
     }
 
     func values() throws -> [Value] {
-        try slots.map { try $0!.get() }
+        lock.lock()
+        defer { lock.unlock() }
+        return try slots.map { try $0!.get() }
+    }
+
+    /// The single value of a pending slot, once another thread has set it.
+    func wait() throws -> Value {
+        filled?.wait()
+        return try values()[0]
     }
 }

@@ -95,7 +95,7 @@ extension Vault {
         guard body.count <= ClientBackupCiphertext.maximumTextLength + 1024 else {
             throw DocumentError.tooLarge(limit: ClientBackupCiphertext.maximumTextLength, actual: body.count)
         }
-        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace)
         let cipherText: String
         if text.hasPrefix("{") {
             struct Upload: Decodable { var cipherText: String? }

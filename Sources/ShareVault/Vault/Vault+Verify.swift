@@ -34,17 +34,30 @@ extension Vault {
     /// Structural checks need no secret; with `keyStores`, both halves are opened and checked against each
     /// other and the wallet's key. Each pair's outcome is recorded as its `last verified`.
     public func verify(
-        clientId: String? = nil, keyStores: BackupKeyStores? = nil, batchSize: Int = 512,
+        clientId: String? = nil, keyStores: BackupKeyStores? = nil, batchSize: Int = 1024,
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         var summary = VerifySummary(deep: keyStores != nil)
         let total = clientId == nil ? try store.counts().livePairs : 0
-        var last: Int64 = 0
+        // A pipeline: while one batch is checked on every core, the next is read and the last one's outcomes
+        // are written, each on its own queue.
+        let reader = DispatchQueue(label: "sharevault.verify.reader")
+        let writer = DispatchQueue(label: "sharevault.verify.writer")
+        let writes = DispatchGroup()
+        let writeFailure = ResultSlots<Void>(count: 1)
+        writeFailure.set(0, .success(()))
+        let store = self.store
+        func read(after pairId: Int64) -> ResultSlots<[StoredPair]> {
+            let slot = ResultSlots<[StoredPair]>(count: 1, pending: true)
+            reader.async { slot.set(0, Result { try store.livePairs(after: pairId, limit: batchSize, clientId: clientId) }) }
+            return slot
+        }
+        var pending = read(after: 0)
         while true {
-            let batch = try store.livePairs(after: last, limit: batchSize, clientId: clientId)
+            let batch = try pending.wait()
             guard let lastPair = batch.last else { break }
-            last = lastPair.summary.pairId
+            pending = read(after: lastPair.summary.pairId)
             let results = ResultSlots<[PairProblem]>(count: batch.count)
             let workers = max(1, min(parallelism, batch.count))
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -71,9 +84,16 @@ extension Vault {
                     outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: "passed"))
                 }
             }
-            try store.recordVerifications(outcomes, at: VaultClock.now())
+            writes.wait()
+            _ = try writeFailure.values()
+            let recorded = outcomes
+            writer.async(group: writes) {
+                writeFailure.set(0, Result { try store.recordVerifications(recorded, at: VaultClock.now()) })
+            }
             progress?(keyStores == nil ? .parsingShare : .decryptingShare, summary.checked, max(total, summary.checked))
         }
+        writes.wait()
+        _ = try writeFailure.values()
         let audit = try store.verifyAuditLog()
         summary.auditChainIntact = audit.isIntact
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
