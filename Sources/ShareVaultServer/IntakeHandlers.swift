@@ -15,11 +15,8 @@ struct IntakeHandlers: Sendable {
 
     /// `POST {root}/backup` with `{clientId, share, backupMethod}`: stores the custodian backup share.
     func webhookBackup(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard secretMatches(request.headers[.webhookSecret], configuration.webhookSecret) else { return .unauthorized }
-        var request = request
-        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
         let vault = self.vault
-        return try await respond {
+        return try await handle(request, authorized: webhookAuthorized(request)) { body in
             let report = try vault.ingestCustodian(body)
             return .json(.ok, ["status": report.outcome, "clientId": report.clientId, "backupMethod": report.method])
         }
@@ -27,11 +24,8 @@ struct IntakeHandlers: Sendable {
 
     /// `POST {root}/backup/fetch` with `{clientId}`: `{"backupShares": [...]}`, byte for byte as received.
     func webhookFetch(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard secretMatches(request.headers[.webhookSecret], configuration.webhookSecret) else { return .unauthorized }
-        var request = request
-        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
         let vault = self.vault
-        return try await respond {
+        return try await handle(request, authorized: webhookAuthorized(request)) { body in
             let fetch = try Self.decode(FetchRequest.self, body)
             guard let clientId = fetch.clientId else { throw DocumentError.missingField("clientId") }
             let shares = try vault.custodianShareStrings(clientId: clientId)
@@ -43,12 +37,9 @@ struct IntakeHandlers: Sendable {
 
     /// `POST /clients/{clientId}/backup` with `{cipherText, backupMethod}`.
     func uploadClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard bearerMatches(request) else { return .unauthorized }
         let clientId = context.parameters.get("clientId") ?? ""
-        var request = request
-        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
         let vault = self.vault
-        return try await respond {
+        return try await handle(request, authorized: bearerMatches(request)) { body in
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
             guard let cipherText = upload.cipherText else { throw DocumentError.missingField("cipherText") }
@@ -74,12 +65,9 @@ struct IntakeHandlers: Sendable {
 
     /// `POST /clients/{clientId}/backup/confirm` with `{backupMethod}`.
     func confirmClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard bearerMatches(request) else { return .unauthorized }
         let clientId = context.parameters.get("clientId") ?? ""
-        var request = request
-        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
         let vault = self.vault
-        return try await respond {
+        return try await handle(request, authorized: bearerMatches(request)) { body in
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
             let summary = try vault.confirm(clientId: clientId, method: method)
@@ -106,6 +94,20 @@ struct IntakeHandlers: Sendable {
     }
 
     // MARK: Plumbing
+
+    /// Refuses missing credentials (401), collects the body (413 past the limit), and runs `work` on it.
+    func handle(
+        _ request: Request, authorized: Bool, work: @escaping @Sendable (Data) throws -> Response
+    ) async throws -> Response {
+        guard authorized else { return .unauthorized }
+        var request = request
+        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
+        return try await respond { try work(body) }
+    }
+
+    func webhookAuthorized(_ request: Request) -> Bool {
+        secretMatches(request.headers[.webhookSecret], configuration.webhookSecret)
+    }
 
     /// The body, or nil when it is over the limit.
     func collect(_ request: inout Request) async throws -> Data? {

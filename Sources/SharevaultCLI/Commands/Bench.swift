@@ -58,7 +58,7 @@ extension SharevaultCommand {
                 defer { try? FileManager.default.removeItem(atPath: directory) }
                 let (vaultFigures, vaultPath) = try VaultBenchmark.run(in: directory, wallets: wallets, webhooks: webhooks)
                 figures += vaultFigures
-                listing = try ListingFigure.measure(vaultPath: vaultPath)
+                listing = try ListingFigure.measure(vaultPath: vaultPath, pairs: wallets / 2 * 2 + webhooks)
                 if !output.json {
                     print("vault (\(wallets) wallets, \(webhooks) webhooks):")
                     for figure in vaultFigures {
@@ -142,31 +142,31 @@ struct ListingFigure: Encodable {
     let seconds: Double
     let peakMemoryKiB: Int
 
-    static func measure(vaultPath: String) throws -> ListingFigure {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
-            process.executableURL = Bundle.main.executableURL
-        }
-        process.arguments = ["list", "--json", "--vault", vaultPath]
-        let pipe = Pipe()
-        process.standardOutput = pipe
+    /// Spawns `sharevault list --json` with stdout to /dev/null and reads its own peak memory from `wait4`.
+    static func measure(vaultPath: String, pairs: Int) throws -> ListingFigure {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let arguments = [executable, "list", "--json", "--vault", vaultPath]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
         let clock = ContinuousClock()
         let start = clock.now
-        try process.run()
-        var pairs = 0
-        while let chunk = try pipe.fileHandleForReading.read(upToCount: 1 << 16), !chunk.isEmpty {
-            pairs += chunk.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, executable, &actions, nil, &argv, environ) == 0 else {
+            throw CommandFailure(status: .environment, message: "error: cannot run \(executable) for the listing figure")
         }
-        process.waitUntilExit()
-        let elapsed = clock.now - start
+        var status: Int32 = 0
         var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        guard process.terminationStatus == 0 else {
+        _ = wait4(pid, &status, 0, &usage)
+        let elapsed = clock.now - start
+        guard status == 0 else {
             throw CommandFailure(status: .environment, message: "error: list --json failed during the bench")
         }
         return ListingFigure(
-            pairs: max(0, pairs - 2), seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            pairs: pairs, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
             peakMemoryKiB: Int(usage.ru_maxrss))
     }
 
