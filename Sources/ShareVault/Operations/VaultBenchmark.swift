@@ -46,11 +46,13 @@ public enum VaultBenchmark {
         let drillRate = Double(drillCount) / seconds(clock.now - drillStart)
         let drillFloor = try floorForDrill()
 
-        let deepFloorName = "per pair: 2 scalar-base and 2 variable-base multiplications, 2 XChaCha20-Poly1305 opens, 1 key-file read (one core)"
+        let deepFloorName = "per pair, curves half and half as in the vault: 2 scalar-base and 2 variable-base multiplications, "
+            + "2 XChaCha20-Poly1305 opens, 1 key-file read (one core)"
         return ([
             BenchmarkFigure(
                 operation: "verify --all, structural (pairs, every core)", curve: .secp256k1,
-                operationsPerSecond: structuralRate, floor: "per pair: 1 variable-base multiplication (one core)",
+                operationsPerSecond: structuralRate,
+                floor: "per pair, curves half and half: 1 variable-base multiplication (one core)",
                 floorOperationsPerSecond: try floorForStructuralVerify()),
         ] + deepRates.map { parallelism, rate in
             BenchmarkFigure(
@@ -59,12 +61,12 @@ public enum VaultBenchmark {
         } + [
             BenchmarkFigure(
                 operation: "drill (pairs, every core)", curve: .secp256k1, operationsPerSecond: drillRate,
-                floor: "per pair: the deep verification floor plus 2 re-share dealings and a 2-party FROST signature's "
-                    + "6 scalar-base multiplications and 1 verification (one core)",
+                floor: "per pair, curves half and half: 8 scalar-base and 4 variable-base multiplications (the deep "
+                    + "floor, 2 re-share dealings, a 2-party FROST signature), 2 opens, 1 signature verification (one core)",
                 floorOperationsPerSecond: drillFloor),
             BenchmarkFigure(
                 operation: "create (wallets into a file vault)", curve: .secp256k1, operationsPerSecond: createRate,
-                floor: "per wallet: 5 scalar-base multiplications, 2 XChaCha20-Poly1305 seals, 1 fsync'd key file",
+                floor: "per wallet, curves half and half: 5 scalar-base multiplications, 2 XChaCha20-Poly1305 seals, 1 fsync'd key file",
                 floorOperationsPerSecond: floor),
             BenchmarkFigure(
                 operation: "ingest custodian webhook (durable commit)", curve: .secp256k1, operationsPerSecond: ingestRate,
@@ -81,27 +83,29 @@ public enum VaultBenchmark {
             withJSONObject: ["clientId": clientId, "share": share, "backupMethod": "GDRIVE-SECP256K1"])
     }
 
-    /// The raw calls one wallet cannot avoid, timed one after another.
+    /// The raw calls one wallet cannot avoid, timed one after another, one wallet on each curve per round.
     private static func floorForCreate(in directory: String) throws -> Double {
-        let scalars = (0..<16).map { _ in Scalar<Secp256k1>.random() }
+        let secp = (0..<5).map { _ in Scalar<Secp256k1>.random() }
+        let edwards = (0..<5).map { _ in Scalar<Ed25519>.random() }
         let key = SecureBytes.random(count: 32)
         let plaintext = SecureBytes.random(count: 400)
-        var index = 0
+        var round = 0
         var failure: (any Error)?
-        let rate = ShareMathBenchmark.measure(seconds: 0.5) {
-            for _ in 0..<5 {
-                index = (index + 1) % scalars.count
-                _ = Secp256k1.baseMultiply(scalars[index])
+        let rate = 2 * ShareMathBenchmark.measure(seconds: 0.5) {
+            for scalar in secp { _ = Secp256k1.baseMultiply(scalar) }
+            for scalar in edwards { _ = Ed25519.baseMultiply(scalar) }
+            for wallet in 0..<2 {
+                _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [1])
+                _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [2])
+                round += 1
+                let path = (directory as NSString).appendingPathComponent("floor-\(round)-\(wallet)")
+                do {
+                    try key.withUnsafeBytes { try PrivateFile.create(at: path, contents: $0, alreadyExists: .fileExists(path: path)) }
+                } catch {
+                    failure = error
+                }
+                unlink(path)
             }
-            _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [1])
-            _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [2])
-            let path = (directory as NSString).appendingPathComponent("floor-\(index)-\(UInt32.random(in: 0...UInt32.max))")
-            do {
-                try key.withUnsafeBytes { try PrivateFile.create(at: path, contents: $0, alreadyExists: .keyFileExists(path: path)) }
-            } catch {
-                failure = error
-            }
-            unlink(path)
         }
         if let failure { throw failure }
         return rate
@@ -130,50 +134,79 @@ public enum VaultBenchmark {
         return rate
     }
 
+    // The floors below do one pair's unavoidable work on each curve per round, as the bench vault holds
+    // both curves half and half, and report pairs per second on one core.
+
     /// The commitment check a structural verification makes per pair (Horner in the exponent, t = 2).
     private static func floorForStructuralVerify() throws -> Double {
-        let point = Secp256k1.baseMultiply(.random())
-        let scalar = Scalar<Secp256k1>.random()
-        return ShareMathBenchmark.measure(seconds: 0.3) { _ = Secp256k1.multiply(point, scalar) }
+        let secp = (Secp256k1.baseMultiply(.random()), Scalar<Secp256k1>.random())
+        let edwards = (Ed25519.baseMultiply(.random()), Scalar<Ed25519>.random())
+        return 2 * ShareMathBenchmark.measure(seconds: 0.3) {
+            _ = Secp256k1.multiply(secp.0, secp.1)
+            _ = Ed25519.multiply(edwards.0, edwards.1)
+        }
+    }
+
+    /// Per pair: the two public shares (base multiplications), Lagrange in the exponent (two variable-base
+    /// multiplications), the two halves opened, the client key read.
+    static func deepCurveWork<C: Curve>(_ curve: C.Type) -> () -> Void {
+        let scalars = [Scalar<C>.random(), .random()]
+        let point = C.baseMultiply(.random())
+        return {
+            for scalar in scalars {
+                _ = C.baseMultiply(scalar)
+                _ = C.multiply(point, scalar)
+            }
+        }
     }
 
     /// What a deep verification cannot avoid per pair, timed in sequence on one core.
     private static func floorForDeepVerify(in directory: String) throws -> Double {
         let key = SecureBytes.random(count: 32)
         let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
-        let scalars = [Scalar<Secp256k1>.random(), .random()]
-        let point = Secp256k1.baseMultiply(.random())
         let keyPath = (directory as NSString).appendingPathComponent("floor.key")
         try key.withUnsafeBytes { try PrivateFile.create(at: keyPath, contents: $0, alreadyExists: .fileExists(path: keyPath)) }
         defer { unlink(keyPath) }
+        let curveWork = [deepCurveWork(Secp256k1.self), deepCurveWork(Ed25519.self)]
         var failed = false
-        let rate = ShareMathBenchmark.measure(seconds: 0.5) {
-            for scalar in scalars {
-                _ = Secp256k1.baseMultiply(scalar)
-                _ = Secp256k1.multiply(point, scalar)
+        let rate = 2 * ShareMathBenchmark.measure(seconds: 0.5) {
+            for work in curveWork {
+                work()
+                for _ in 0..<2 { failed = failed || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil }
+                failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
             }
-            for _ in 0..<2 { failed = failed || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil }
-            failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
         }
         if failed { throw SealingError.authenticationFailed }
         return rate
     }
 
-    /// The deep floor plus what a drill adds: two dealings' commitments and the signature's base
-    /// multiplications, and one BIP-340 verification.
+    /// The deep floor's group work plus what a drill adds: two dealings' commitments and the signature's
+    /// base multiplications, and one verification by the curve's own verifier.
     private static func floorForDrill() throws -> Double {
-        let scalars = (0..<8).map { _ in Scalar<Secp256k1>.random() }
-        let point = Secp256k1.baseMultiply(.random())
         let key = SecureBytes.random(count: 32)
         let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
-        let dealing = try Dealing<Secp256k1>.split(secret: scalars[0], threshold: 2, count: 2)
+        let curveWork = [
+            try drillCurveWork(FROSTSecp256k1BIP340.self), try drillCurveWork(FROSTEd25519SHA512.self),
+        ]
+        return 2 * ShareMathBenchmark.measure(seconds: 0.5) {
+            for work in curveWork {
+                work()
+                for _ in 0..<2 { _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1]) }
+            }
+        }
+    }
+
+    static func drillCurveWork<Suite: FROSTCiphersuite>(_ suite: Suite.Type) throws -> () -> Void {
+        typealias C = Suite.C
+        let scalars = (0..<8).map { _ in Scalar<C>.random() }
+        let point = C.baseMultiply(.random())
+        let dealing = try Dealing<C>.split(secret: scalars[0], threshold: 2, count: 2)
         let message = [UInt8](repeating: 7, count: 32)
-        let signature = FROST<FROSTSecp256k1BIP340>.sign(dealing.shares, publicKey: dealing.publicKey, message: message)
-        return ShareMathBenchmark.measure(seconds: 0.5) {
-            for scalar in scalars { _ = Secp256k1.baseMultiply(scalar) }
-            for scalar in scalars.prefix(4) { _ = Secp256k1.multiply(point, scalar) }
-            for _ in 0..<2 { _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1]) }
-            _ = FROSTSecp256k1BIP340.verify(signature: signature, message: message, publicKey: dealing.publicKey)
+        let signature = FROST<Suite>.sign(dealing.shares, publicKey: dealing.publicKey, message: message)
+        return {
+            for scalar in scalars { _ = C.baseMultiply(scalar) }
+            for scalar in scalars.prefix(4) { _ = C.multiply(point, scalar) }
+            _ = Suite.verify(signature: signature, message: message, publicKey: dealing.publicKey)
         }
     }
 

@@ -1,0 +1,83 @@
+import Foundation
+import ShareMath
+import Testing
+
+@testable import ShareVault
+
+/// Whole Portal-layout and native pairs from fixtures/webhooks/good: the custodian half by webhook, the
+/// client half (Portal's MpcShare layout, or a native document) encrypted as the app would, then every
+/// operator job on the pair: deep verify, drill, recover, eject.
+@Suite struct PortalPairTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("fixtures/webhooks/good")
+
+    static let fixtures = [
+        "portal-secp256k1", "portal-ed25519", "portal-secp256k1-capitalized", "portal-ed25519-capitalized",
+        "portal-secp256k1-method-without-curve", "native-secp256k1", "native-ed25519",
+    ]
+
+    @Test(arguments: fixtures)
+    func everyOperatorJobWorksOnTheFixturePair(name: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let vault = try Vault.create(at: directory + "/v.db")
+        let body = try Data(contentsOf: Self.root.appendingPathComponent(name + ".json"))
+        let report = try vault.ingestCustodian(body)
+        let clientHalf = try Data(contentsOf: Self.root.appendingPathComponent(name + ".client-share.json"))
+
+        // The app's side: a fresh key in the user's cloud folder, the client half encrypted under it.
+        let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
+        let method = try BackupMethod(parsing: report.method)
+        let (key, source) = try keyStore.makeKey(clientId: report.clientId, method: method)
+        let cipherText = ClientBackupCiphertext.seal(
+            SecureBytes(copying: [UInt8](clientHalf)), key: key, keySource: source, clientId: report.clientId,
+            method: method)
+        _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
+        _ = try vault.confirm(clientId: report.clientId, method: report.method)
+        let stores = BackupKeyStores(directory: keyStore, password: nil)
+
+        let deep = try vault.verify(keyStores: stores)
+        #expect(deep.checked == 1 && deep.allPassed, "\(deep.failures.map(\.problems))")
+        let drill = try vault.drill(.all, keyStores: stores)
+        #expect(drill.allPassed, "\(drill.outcomes.map { $0.problem ?? "" })")
+
+        let ejected = try vault.eject(clientId: report.clientId, method: report.method, keyStores: stores)
+        let publicKey = try Hex.decode(ejected.publicKey)
+        switch method.curve ?? .secp256k1 {
+        case .secp256k1:
+            let secret = try Scalar<Secp256k1>(decoding: Hex.decode(ejected.privateKey))
+            #expect(Secp256k1.baseMultiply(secret).encoded == publicKey)
+        case .ed25519:
+            let secret = try Scalar<Ed25519>(decoding: try #require(Base58.decode(ejected.privateKey)))
+            #expect(Ed25519.baseMultiply(secret).encoded == publicKey)
+        }
+
+        let prepared = try vault.prepareRecovery(clientId: report.clientId, method: report.method, keyStores: stores)
+        let combined = try ShareCeremony.combine(
+            [LabeledShareDocument(label: "device", document: prepared.deviceShare),
+             LabeledShareDocument(label: "custodian", document: prepared.custodianShare)], revealSecret: false)
+        #expect(combined.publicKey == publicKey)
+        #expect(try vault.commitRecovery(prepared).generation == 1)
+        #expect(try vault.verifyAuditLog().isIntact)
+    }
+
+    @Test func aClientHalfOfAnotherWalletIsNamed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let vault = try Vault.create(at: directory + "/v.db")
+        let report = try vault.ingestCustodian(try Data(contentsOf: Self.root.appendingPathComponent("portal-secp256k1.json")))
+        // The other fixture's client half: a real share, of a different wallet.
+        let foreign = try Data(contentsOf: Self.root.appendingPathComponent("portal-secp256k1-capitalized.client-share.json"))
+        let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
+        let method = try BackupMethod(parsing: report.method)
+        let (key, source) = try keyStore.makeKey(clientId: report.clientId, method: method)
+        let cipherText = ClientBackupCiphertext.seal(
+            SecureBytes(copying: [UInt8](foreign)), key: key, keySource: source, clientId: report.clientId, method: method)
+        _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
+        _ = try vault.confirm(clientId: report.clientId, method: report.method)
+        let deep = try vault.verify(keyStores: BackupKeyStores(directory: keyStore, password: nil))
+        #expect(deep.failedByReason == ["client-share-wrong-wallet": 1])
+    }
+}
