@@ -142,37 +142,33 @@ struct ListingFigure: Encodable {
     let seconds: Double
     let peakMemoryKiB: Int
 
-    /// Spawns `sharevault list --json` with stdout to /dev/null and reads its own peak memory from `wait4`.
+    /// Runs `sharevault list --json` as a child with stdout discarded; the child reports its own peak memory.
     static func measure(vaultPath: String, pairs: Int) throws -> ListingFigure {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-        let arguments = [executable, "list", "--json", "--vault", vaultPath]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        process.arguments = ["list", "--json", "--vault", vaultPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SHAREVAULT_REPORT_PEAK_MEMORY"] = "1"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         let clock = ContinuousClock()
         let start = clock.now
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, executable, &actions, nil, &argv, environ) == 0 else {
-            throw CommandFailure(status: .environment, message: "error: cannot run \(executable) for the listing figure")
-        }
-        var status: Int32 = 0
-        var usage = rusage()
-        _ = wait4(pid, &status, 0, &usage)
+        try process.run()
+        let report = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
         let elapsed = clock.now - start
-        guard status == 0 else {
+        guard process.terminationStatus == 0,
+            let line = report.split(separator: "\n").first(where: { $0.hasPrefix("peak memory: ") }),
+            let kib = Int(line.dropFirst("peak memory: ".count).split(separator: " ").first ?? "")
+        else {
             throw CommandFailure(status: .environment, message: "error: list --json failed during the bench")
         }
         return ListingFigure(
             pairs: pairs, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            peakMemoryKiB: Int(usage.ru_maxrss))
+            peakMemoryKiB: kib)
     }
 
-    static func ownPeakMemoryKiB() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int(usage.ru_maxrss)
-    }
+    static func ownPeakMemoryKiB() -> Int { PeakMemory.ownKiB() }
 }
