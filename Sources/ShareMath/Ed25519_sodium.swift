@@ -132,6 +132,20 @@ public enum Ed25519: Curve {
 
     public static func multiply(_ p: Point<Self>, _ s: Scalar<Self>) -> Point<Self> {
         if s.isZero || p.raw == identityEncoding { return identity }
+        // Small multipliers (identifiers 1...8 in Horner's rule) by additions: libsodium's variable-base
+        // multiplication also runs a subgroup check, ten times the cost of these few additions. A random
+        // secret scalar is this small with probability 2^-250, so the branch tells nothing.
+        if let small = s.withEncoding({ bytes in bytes[1...].allSatisfy { $0 == 0 } && bytes[0] <= 8 ? Int(bytes[0]) : nil }) {
+            var result = identity
+            var addend = p
+            var remaining = small
+            while remaining > 0 {
+                if remaining & 1 == 1 { result = add(result, addend) }
+                remaining >>= 1
+                if remaining > 0 { addend = add(addend, addend) }
+            }
+            return result
+        }
         var out = [UInt8](repeating: 0, count: 32)
         let status = s.withEncoding { crypto_scalarmult_ed25519_noclamp(&out, $0.uint8, p.raw) }
         precondition(status == 0, "crypto_scalarmult_ed25519_noclamp failed on a prime-order point")

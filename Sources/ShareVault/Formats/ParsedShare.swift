@@ -22,21 +22,8 @@ public struct ParsedShare<C: Curve>: Sendable {
     public let partnerIdentifier: Scalar<C>?
     /// Feldman commitments, when the layout carries them (native documents).
     public let commitments: Commitments<C>?
-    /// The share's public share `s·G`, computed once.
-    public let publicShare: Point<C>
-
-    init(
-        layout: ShareLayout, threshold: Int, share: Share<C>, publicKey: Point<C>, partnerIdentifier: Scalar<C>?,
-        commitments: Commitments<C>?
-    ) {
-        self.layout = layout
-        self.threshold = threshold
-        self.share = share
-        self.publicKey = publicKey
-        self.partnerIdentifier = partnerIdentifier
-        self.commitments = commitments
-        self.publicShare = C.baseMultiply(share.value)
-    }
+    /// The share's public share `s·G`.
+    public var publicShare: Point<C> { C.baseMultiply(share.value) }
 }
 
 /// Reads a share in any accepted layout: a native document, or Portal's JSON as it is (field names in
