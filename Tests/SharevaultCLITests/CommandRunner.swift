@@ -25,8 +25,18 @@ enum Sharevault {
     static func run(
         _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil, environment: [String: String] = [:]
     ) throws -> CommandResult {
+        try Subprocess.run(binary, arguments, in: directory, stdin: stdin, environment: environment)
+    }
+}
+
+/// Runs a program to completion and captures what it printed.
+enum Subprocess {
+    static func run(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil,
+        environment: [String: String] = [:]
+    ) throws -> CommandResult {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
@@ -63,6 +73,23 @@ enum Sharevault {
         return CommandResult(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Runs python3 (the fixture generator; sqlite3 edits behind the tool's back).
+enum Python {
+    static func run(_ arguments: [String]) throws -> CommandResult {
+        try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-B"] + arguments)
+    }
+
+    /// Runs a script of SQL statements on a database file, or one query whose rows are printed as a repr.
+    static func sql(_ database: String, execute statements: String) throws -> CommandResult {
+        try run(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, statements])
+    }
+
+    static func query(_ database: String, _ sql: String) throws -> String {
+        try run(["-c", "import sqlite3,sys; print(repr(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))", database, sql])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

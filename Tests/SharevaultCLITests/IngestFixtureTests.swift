@@ -602,29 +602,3 @@ enum TemplateCleanup {
     }
 }
 
-/// Runs python3 (the fixture generator; sqlite3 edits behind the tool's back).
-enum Python {
-    static func run(_ arguments: [String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-B"] + arguments
-        let outPipe = Pipe()
-        let errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var err = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            err = errPipe.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return CommandResult(
-            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-            stderr: String(decoding: err, as: UTF8.self))
-    }
-}

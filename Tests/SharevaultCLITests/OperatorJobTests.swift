@@ -36,24 +36,11 @@ import Testing
 
         /// Runs SQL on the vault file behind the tool's back (python3's sqlite3 module).
         func sql(_ statements: String) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", vault, statements]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            #expect(try Python.sql(vault, execute: statements).status == 0)
         }
 
         func query(_ sql: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(repr(c.execute(sys.argv[2]).fetchall()))", vault, sql]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            try Python.query(vault, sql)
         }
 
         func json(_ result: CommandResult) throws -> [String: Any] {

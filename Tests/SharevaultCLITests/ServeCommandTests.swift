@@ -132,14 +132,7 @@ import Testing
         let stored = try Self.clients(in: server.vault)
         #expect(accepted.isSubset(of: stored), "answered 200 but lost: \(accepted.subtracting(stored).sorted().prefix(5))")
         #expect(try Sharevault.run(["audit", "--verify", "--vault", server.vault]).status == 0)
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", server.vault]
-        let pipe = Pipe()
-        check.standardOutput = pipe
-        try check.run()
-        check.waitUntilExit()
-        #expect(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+        #expect(try Python.query(server.vault, "PRAGMA integrity_check") == "[('ok',)]")
     }
 
     @Test func theCLIAndTheServerWorkTheSameVaultAtOnce() async throws {
