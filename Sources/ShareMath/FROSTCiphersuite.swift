@@ -67,12 +67,13 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
     public typealias C = Secp256k1
     public static let contextString = "FROST-secp256k1-SHA256-v1"
 
+    /// The binding factor input is never empty (it starts with the group public key).
     public static func h1(_ message: [UInt8]) -> Scalar<Secp256k1> {
-        hashToField(SecureBytes(copying: message.isEmpty ? [0] : message), empty: message.isEmpty, dst: contextString + "rho")
+        hashToField(SecureBytes(copying: message), dst: contextString + "rho")
     }
 
     public static func h3(_ input: SecureBytes) -> Scalar<Secp256k1> {
-        hashToField(input, empty: false, dst: contextString + "nonce")
+        hashToField(input, dst: contextString + "nonce")
     }
 
     public static func h4(_ message: [UInt8]) -> [UInt8] { Digest.sha256([Array((contextString + "msg").utf8), message]) }
@@ -80,7 +81,7 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
 
     public static func challenge(groupCommitment: Point<Secp256k1>, publicKey: Point<Secp256k1>, message: [UInt8]) -> Scalar<Secp256k1> {
         let input = groupCommitment.encoded + publicKey.encoded + message
-        return hashToField(SecureBytes(copying: input), empty: false, dst: contextString + "chal")
+        return hashToField(SecureBytes(copying: input), dst: contextString + "chal")
     }
 
     public static func encodeSignature(groupCommitment: Point<Secp256k1>, z: Scalar<Secp256k1>) -> [UInt8] {
@@ -97,12 +98,12 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
     }
 
     /// hash_to_field(msg, 1) with expand_message_xmd(SHA-256), 48 bytes reduced modulo n (RFC 9380 section 5).
-    static func hashToField(_ message: SecureBytes, empty: Bool, dst: String) -> Scalar<Secp256k1> {
+    static func hashToField(_ message: SecureBytes, dst: String) -> Scalar<Secp256k1> {
         let dstPrime = Array(dst.utf8) + [UInt8(dst.utf8.count)]
         let length = 48
         let b0 = Digest.sha256 { update in
             [UInt8](repeating: 0, count: 64).withUnsafeBytes(update)
-            if !empty { message.withUnsafeBytes(update) }
+            message.withUnsafeBytes(update)
             [UInt8(length >> 8), UInt8(length & 0xff), 0].withUnsafeBytes(update)
             dstPrime.withUnsafeBytes(update)
         }
