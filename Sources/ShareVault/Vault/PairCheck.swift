@@ -126,7 +126,7 @@ extension Vault {
         // multiplied on its own (as re-sharing's first step does); the key itself is never formed. Two
         // fixed-base multiplications cost far less than Lagrange on the public shares, whose variable-base
         // multiplications libsodium pairs with a subgroup check each.
-        let weights = Lagrange<C>.coefficients(for: [client.share.identifier, custodian.share.identifier])
+        let weights = lagrangeWeights.weights(for: [client.share.identifier, custodian.share.identifier])
         let interpolated = C.add(
             C.baseMultiply(C.multiply(weights[0], client.share.value)),
             C.baseMultiply(C.multiply(weights[1], custodian.share.value)))

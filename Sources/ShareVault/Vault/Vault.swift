@@ -11,6 +11,8 @@ public final class Vault: Sendable {
     public let store: any VaultStore
     let vaultKey: SecureBytes?
     let logger: Logger
+    /// Weights of the identifier pairs seen so far, shared by every check on this vault.
+    let lagrangeWeights = LagrangeCache()
 
     init(path: String, store: any VaultStore, vaultKey: SecureBytes?, logger: Logger) {
         self.path = path
