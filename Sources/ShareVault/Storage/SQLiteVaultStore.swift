@@ -33,13 +33,6 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    /// An in-memory vault, for tests.
-    public init(inMemory: Void = ()) throws {
-        let queue = try DatabaseQueue()
-        try VaultSchema.migrator.migrate(queue)
-        writer = queue
-    }
-
     static func vaultError(_ error: DatabaseError, path: String) -> VaultError {
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .vaultLocked(path: path)
