@@ -199,13 +199,8 @@ public final class SQLiteVaultStore: VaultStore {
                         receivedAt = excluded.receivedAt, confirmedAt = NULL
                     """).execute(
                 arguments: [pairId, cipherText, at])
-            try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?").execute(
-                arguments: [BackupStatus.storedClientBackupShareKey.rawValue, at, pairId])
-            let summary = try pairSummary(db, pairId: pairId)!
-            try AuditLog.append(
-                db, kind: "ingest-client", clientId: clientId,
-                detail: ["curve": summary.curve.rawValue, "method": summary.method, "pairId": String(pairId)], at: at)
-            return summary
+            return try moveStatus(
+                db, pairId: pairId, to: .storedClientBackupShareKey, auditKind: "ingest-client", clientId: clientId, at: at)
         }
     }
 
@@ -218,14 +213,22 @@ public final class SQLiteVaultStore: VaultStore {
             }
             try db.cachedStatement(sql: "UPDATE clientBackup SET confirmedAt = ? WHERE pairId = ?").execute(
                 arguments: [at, pairId])
-            try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?").execute(
-                arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pairId])
-            let summary = try pairSummary(db, pairId: pairId)!
-            try AuditLog.append(
-                db, kind: "confirm", clientId: clientId,
-                detail: ["curve": summary.curve.rawValue, "method": summary.method, "pairId": String(pairId)], at: at)
-            return summary
+            return try moveStatus(
+                db, pairId: pairId, to: .storedClientBackupShare, auditKind: "confirm", clientId: clientId, at: at)
         }
+    }
+
+    /// Moves a pair's status on and audits the step.
+    private func moveStatus(
+        _ db: Database, pairId: Int64, to status: BackupStatus, auditKind: String, clientId: String, at: String
+    ) throws -> PairSummary {
+        try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?").execute(
+            arguments: [status.rawValue, at, pairId])
+        let summary = try pairSummary(db, pairId: pairId)!
+        try AuditLog.append(
+            db, kind: auditKind, clientId: clientId,
+            detail: ["curve": summary.curve.rawValue, "method": summary.method, "pairId": String(pairId)], at: at)
+        return summary
     }
 
     private func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
@@ -309,13 +312,12 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Pairs for checks
 
+    /// `summarySelect`'s columns and joins, plus the custodian share and the client ciphertext.
     static let storedPairSelect = """
-        SELECT p.id, c.clientId, w.curve, w.publicKey, p.method, p.status, p.isLive, p.createdAt, p.updatedAt,
-            p.replacedAt, p.lastVerifiedAt, p.lastVerifiedOutcome, p.lastDrilledAt, p.lastDrilledOutcome,
-            (SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation,
+        SELECT \(summaryColumns),
             w.id AS walletId, s.layout, s.threshold, s.identifier, s.publicShare AS custodianPublicShare,
             s.partnerIdentifier, s.commitments, s.sealedShare, s.shareDigest, cb.cipherText
-        FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+        \(pairJoins)
         JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientBackup cb ON cb.pairId = p.id
         """
 
@@ -432,12 +434,14 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Reading
 
-    static let summarySelect = """
-        SELECT p.id, c.clientId, w.curve, w.publicKey, p.method, p.status, p.isLive, p.createdAt, p.updatedAt,
+    /// The columns `summary(_:)` reads, and the joins that give them.
+    static let summaryColumns = """
+        p.id, c.clientId, w.curve, w.publicKey, p.method, p.status, p.isLive, p.createdAt, p.updatedAt,
             p.replacedAt, p.lastVerifiedAt, p.lastVerifiedOutcome, p.lastDrilledAt, p.lastDrilledOutcome,
             (SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation
-        FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
         """
+    static let pairJoins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
+    static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
 
     static func summary(_ row: Row) -> PairSummary {
         let status = BackupStatus(rawValue: row["status"]) ?? .storedCustodianBackupShare
@@ -487,28 +491,22 @@ public final class SQLiteVaultStore: VaultStore {
                         custodianPublicShare: [UInt8](row["custodianPublicShare"] as Data), createdAt: row["createdAt"])
                 }
                 let backups = try Row.fetchAll(
-                    db,
-                    sql: Self.summarySelect.replacingOccurrences(
-                        of: "AS generation\n",
-                        with: "AS generation, s.layout, s.identifier AS custodianIdentifier, s.publicShare AS custodianPublicShare, "
-                            + "s.partnerIdentifier, cb.cipherText\n")
-                        + " JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientBackup cb ON cb.pairId = p.id"
-                        + " WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
+                    db, sql: Self.storedPairSelect + " WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
                     arguments: [walletId]
                 ).map { row in
-                    let cipherText: String? = row["cipherText"]
-                    let keySource = cipherText.flatMap { try? ClientBackupCiphertext(text: $0) }.map { parsed in
+                    let pair = Self.storedPair(row)
+                    let keySource = pair.cipherText.flatMap { try? ClientBackupCiphertext(text: $0) }.map { parsed in
                         switch parsed.keySource {
                         case .storedKey: return "key-store"
                         case .password: return "password"
                         }
                     }
                     return ClientDetail.Backup(
-                        summary: Self.summary(row), layout: ShareLayout(rawValue: row["layout"]) ?? .native,
-                        custodianIdentifier: Hex.encode(row["custodianIdentifier"] as Data),
-                        custodianPublicShare: Hex.encode(row["custodianPublicShare"] as Data),
-                        clientIdentifier: (row["partnerIdentifier"] as Data?).map { Hex.encode($0) },
-                        hasClientBackup: cipherText != nil, clientKeySource: keySource)
+                        summary: pair.summary, layout: pair.custodian.layout,
+                        custodianIdentifier: Hex.encode(pair.custodian.identifier),
+                        custodianPublicShare: Hex.encode(pair.custodian.publicShare),
+                        clientIdentifier: pair.custodian.partnerIdentifier.map { Hex.encode($0) },
+                        hasClientBackup: pair.cipherText != nil, clientKeySource: keySource)
                 }
                 wallets.append(
                     ClientDetail.Wallet(
