@@ -33,7 +33,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
         var ports = stream.makeAsyncIterator()
         guard let port = await ports.next(), port > 0 else { throw VaultError.vaultUnreadable(path: "127.0.0.1", reason: "the intake did not start") }
 
-        let bodies = try (0..<deliveries).map { index in try webhookBody(clientId: "load-\(index)-\(UUID().uuidString.prefix(8))") }
+        let bodies = try (0..<deliveries).map { index in try VaultBenchmark.webhookBody(clientId: "load-\(index)-\(UUID().uuidString.prefix(8))") }
         let url = URL(string: "http://127.0.0.1:\(port)/webhooks/backup")!
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = concurrency
@@ -56,7 +56,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
                     let sent = clock.now
                     let status = (try? await session.data(for: request)).map { ($0.1 as? HTTPURLResponse)?.statusCode ?? 0 } ?? 0
                     let elapsed = clock.now - sent
-                    return (Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15, status == 200)
+                    return (elapsed.inSeconds * 1000, status == 200)
                 }
             }
             for _ in 0..<concurrency { submit() }
@@ -67,7 +67,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
             return results
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let latencies = results.map(\.0).sorted()
         func percentile(_ fraction: Double) -> Double {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
@@ -77,12 +77,5 @@ public struct IntakeBenchmark: Sendable, Encodable {
             deliveriesPerSecond: Double(deliveries) / seconds,
             latencyMilliseconds: ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": latencies.last ?? 0],
             failures: results.filter { !$0.1 }.count)
-    }
-
-    static func webhookBody(clientId: String) throws -> Data {
-        let dealing = try Dealing<Secp256k1>.split(
-            secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
-        let share = ShareDocument.documents(for: dealing)[1].exportJSON()
-        return try JSONSerialization.data(withJSONObject: ["clientId": clientId, "share": share, "backupMethod": "GDRIVE-SECP256K1"])
     }
 }

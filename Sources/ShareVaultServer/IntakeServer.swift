@@ -89,7 +89,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var status = 500
         defer {
             let elapsed = clock.now - start
-            let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+            let milliseconds = elapsed.inSeconds * 1000
             logger.info(
                 "request",
                 metadata: [

@@ -63,7 +63,7 @@ public enum ShareMathBenchmark {
             iterations += 1
         }
         let elapsed = clock.now - start
-        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let elapsedSeconds = elapsed.inSeconds
         return Double(iterations) / elapsedSeconds
     }
 }

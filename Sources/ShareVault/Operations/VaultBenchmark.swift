@@ -18,32 +18,32 @@ public enum VaultBenchmark {
         let createStart = clock.now
         _ = try vault.create(
             clientIds: clients, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: stores)
-        let createRate = Double(clients.count * 2) / seconds(clock.now - createStart)
+        let createRate = Double(clients.count * 2) / (clock.now - createStart).inSeconds
 
         // Webhooks for new clients, made beforehand so only the intake is timed.
         let bodies = try (0..<webhooks).map { index in try webhookBody(clientId: "bench-webhook-\(index)") }
         let ingestFloor = try floorForIngest(vault: vault, in: directory)
         let ingestStart = clock.now
         for body in bodies { _ = try vault.ingestCustodian(body) }
-        let ingestRate = Double(webhooks) / seconds(clock.now - ingestStart)
+        let ingestRate = Double(webhooks) / (clock.now - ingestStart).inSeconds
 
         // verify --all, structural and deep (one core, then every core), and drills, over the whole vault.
         let pairs = try vault.store.counts().livePairs
         let verifyStart = clock.now
         _ = try vault.verify()
-        let structuralRate = Double(pairs) / seconds(clock.now - verifyStart)
+        let structuralRate = Double(pairs) / (clock.now - verifyStart).inSeconds
         let deepFloor = try floorForDeepVerify(in: directory)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var deepRates: [(Int, Double)] = []
         for parallelism in Set([1, cores]).sorted() {
             let start = clock.now
             _ = try vault.verify(keyStores: stores, parallelism: parallelism)
-            deepRates.append((parallelism, Double(pairs) / seconds(clock.now - start)))
+            deepRates.append((parallelism, Double(pairs) / (clock.now - start).inSeconds))
         }
         let drillCount = min(pairs, 500)
         let drillStart = clock.now
         _ = try vault.drill(.sample(drillCount), keyStores: stores)
-        let drillRate = Double(drillCount) / seconds(clock.now - drillStart)
+        let drillRate = Double(drillCount) / (clock.now - drillStart).inSeconds
         let drillFloor = try floorForDrill()
 
         let deepFloorName = "per pair, curves half and half as in the vault: 3 scalar-base multiplications, "
@@ -75,7 +75,8 @@ public enum VaultBenchmark {
         ], vaultPath)
     }
 
-    static func webhookBody(clientId: String) throws -> Data {
+    /// A custodian webhook body for a fresh 2-of-2 secp256k1 wallet (native share document).
+    public static func webhookBody(clientId: String) throws -> Data {
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
         let share = ShareDocument.documents(for: dealing)[1].exportJSON()
@@ -204,9 +205,5 @@ public enum VaultBenchmark {
             for scalar in scalars.prefix(4) { _ = C.multiply(point, scalar) }
             _ = Suite.verify(signature: signature, message: message, publicKey: dealing.publicKey)
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -94,7 +94,7 @@ extension Vault {
             problem = .pairDoesNotInterpolate
         }
         let elapsed = clock.now - start
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(elapsed.inSeconds * 1000)
         return DrillOutcome(
             clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
             pairId: pair.summary.pairId, passed: problem == nil, problem: problem?.rawValue, milliseconds: milliseconds)

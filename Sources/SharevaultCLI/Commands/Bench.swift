@@ -166,7 +166,7 @@ struct ListingFigure: Encodable {
             throw CommandFailure(status: .environment, message: "error: list --json failed during the bench")
         }
         return ListingFigure(
-            pairs: pairs, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            pairs: pairs, seconds: elapsed.inSeconds,
             peakMemoryKiB: kib)
     }
 

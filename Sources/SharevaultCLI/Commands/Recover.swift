@@ -34,7 +34,7 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let recipient = try sealTo.map { try SealedShareFiles.recipient(from: $0) }
+            let recipient = try sealTo.map { try ShareFiles.recipient(from: $0) }
             let opened = try vault.open(needsKey: true)
             let progress = ProgressLine("recover").handler
             let prepared: PreparedRecovery
@@ -44,7 +44,7 @@ extension SharevaultCommand {
             } catch let problem as PairProblem {
                 throw CommandFailure(status: .problemFound, message: "error: cannot recover: \(problem)")
             }
-            let files = try SealedShareFiles.write(
+            let files = try ShareFiles.write(
                 [("device-share", prepared.deviceShare), ("custodian-signing-share", prepared.custodianShare)],
                 to: out, sealedTo: recipient)
             let report = try opened.commitRecovery(prepared, progress: progress)
@@ -60,41 +60,5 @@ extension SharevaultCommand {
     struct RecoverReport: Encodable {
         let recovery: RecoveryReport
         let files: [String]
-    }
-}
-
-/// Writes share documents as new private files, in the clear or sealed to a recipient.
-enum SealedShareFiles {
-    static func recipient(from path: String) throws -> [UInt8] {
-        let text = try String(decoding: InputFile.read(path, limit: 1024), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let key = try? Hex.decode(text), key.count == 32 else {
-            throw CommandFailure(status: .badInput, message: "error: \(path): expected an X25519 public key as 64 hex digits")
-        }
-        return key
-    }
-
-    static func write(_ documents: [(name: String, document: AnyShareDocument)], to directory: String, sealedTo recipient: [UInt8]?) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } else if !isDirectory.boolValue {
-            throw CommandFailure(status: .badInput, message: "error: \(directory): not a directory")
-        }
-        let paths = documents.map { (directory as NSString).appendingPathComponent($0.name + (recipient == nil ? ".json" : ".sealed")) }
-        for path in paths where FileManager.default.fileExists(atPath: path) {
-            throw CommandFailure(status: .badInput, message: "error: \(path): already exists; not overwriting a share")
-        }
-        for (item, path) in zip(documents, paths) {
-            let text = SecureBytes(copying: Array((item.document.exportJSON() + "\n").utf8))
-            if let recipient {
-                let sealed = SealedBox.seal(text, to: recipient)
-                try PrivateFile.write(Data((Data(sealed).base64EncodedString() + "\n").utf8), to: path)
-            } else {
-                try text.withUnsafeBytes { try PrivateFile.write(Data($0), to: path) }
-            }
-        }
-        return paths
     }
 }

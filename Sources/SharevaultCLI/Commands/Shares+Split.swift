@@ -50,7 +50,8 @@ extension SharevaultCommand.Shares {
                 throw CommandFailure(error, context: secretFile.map { "\($0)" } ?? nil)
             }
             if let out {
-                let paths = try ShareFiles.write(documents, to: out)
+                let paths = try ShareFiles.write(
+                    documents.enumerated().map { ("share-\($0.offset + 1)", $0.element) }, to: out)
                 if output.json {
                     try Terminal.printJSON(SplitReport(curve: curve, threshold: threshold, files: paths))
                 } else {
@@ -69,31 +70,5 @@ extension SharevaultCommand.Shares {
         let curve: CurveID
         let threshold: Int
         let files: [String]
-    }
-}
-
-/// Writes share documents as new files with mode 0600.
-enum ShareFiles {
-    static func write(_ documents: [AnyShareDocument], to directory: String) throws -> [String] {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        if !manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            do {
-                try manager.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw CommandFailure(status: .environment, message: "error: \(directory): cannot create directory")
-            }
-        } else if !isDirectory.boolValue {
-            throw CommandFailure(status: .badInput, message: "error: \(directory): not a directory")
-        }
-        let paths = documents.indices.map { (directory as NSString).appendingPathComponent("share-\($0 + 1).json") }
-        for path in paths where manager.fileExists(atPath: path) {
-            throw CommandFailure(status: .badInput, message: "error: \(path): already exists; not overwriting a share")
-        }
-        for (document, path) in zip(documents, paths) {
-            try PrivateFile.write(Data((document.exportJSON() + "\n").utf8), to: path)
-        }
-        return paths
     }
 }
