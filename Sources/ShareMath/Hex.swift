@@ -14,37 +14,55 @@ public enum Hex {
 
     /// Decodes hex (either case); refuses odd lengths and non-hex characters.
     public static func decode(_ text: some StringProtocol) throws(ShareMathError) -> [UInt8] {
-        var out: [UInt8] = []
-        try decode(text.utf8) { out.append($0) }
-        return out
+        try withASCII(text) { (ascii) throws(ShareMathError) in
+            guard ascii.count % 2 == 0 else { throw .invalidHex }
+            return try [UInt8](unsafeUninitializedCapacity: ascii.count / 2) { (buffer, initialized) throws(ShareMathError) in
+                try decode(ascii, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = buffer.count
+            }
+        }
     }
 
     /// Decodes hex straight into guarded memory, for secrets read from files (no plain copy is made).
     public static func decodeSecret(_ text: some StringProtocol) throws(ShareMathError) -> SecureBytes {
-        try decodeSecret(ascii: text.utf8)
+        try withASCII(text) { (ascii) throws(ShareMathError) in try decodeSecret(ascii: ascii) }
     }
 
     /// Decodes hex held as ASCII bytes (for instance in guarded memory) straight into guarded memory.
     public static func decodeSecret(ascii: some Collection<UInt8>) throws(ShareMathError) -> SecureBytes {
-        let length = ascii.count
-        guard length > 0, length % 2 == 0 else { throw .invalidHex }
-        let secret = SecureBytes(zeroedCount: length / 2)
-        try secret.withUnsafeMutableBytes { (buffer) throws(ShareMathError) in
-            var offset = 0
-            try decode(ascii) { byte in
-                buffer[offset] = byte
-                offset += 1
-            }
+        if let decoded = ascii.withContiguousStorageIfAvailable({ (buffer) -> Result<SecureBytes, ShareMathError> in
+            Result { () throws(ShareMathError) in try decodeSecret(contiguous: buffer) }
+        }) {
+            return try decoded.get()
         }
+        return try Array(ascii).withUnsafeBufferPointer { (buffer) throws(ShareMathError) in try decodeSecret(contiguous: buffer) }
+    }
+
+    private static func decodeSecret(contiguous ascii: UnsafeBufferPointer<UInt8>) throws(ShareMathError) -> SecureBytes {
+        guard ascii.count > 0, ascii.count % 2 == 0 else { throw .invalidHex }
+        let secret = SecureBytes(zeroedCount: ascii.count / 2)
+        try secret.withUnsafeMutableBytes { (buffer) throws(ShareMathError) in try decode(ascii, into: buffer) }
         return secret
     }
 
-    private static func decode(_ ascii: some Collection<UInt8>, into sink: (UInt8) -> Void) throws(ShareMathError) {
-        guard ascii.count % 2 == 0 else { throw .invalidHex }
-        var characters = ascii.makeIterator()
-        while let first = characters.next(), let second = characters.next() {
-            guard let high = nibble(first), let low = nibble(second) else { throw .invalidHex }
-            sink(high << 4 | low)
+    /// Runs `body` over the text's UTF-8 bytes, in place when the string stores them contiguously.
+    private static func withASCII<R>(
+        _ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) throws(ShareMathError) -> R
+    ) throws(ShareMathError) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ (buffer) -> Result<R, ShareMathError> in
+            Result { () throws(ShareMathError) in try body(buffer) }
+        }) {
+            return try result.get()
+        }
+        return try Array(text.utf8).withUnsafeBufferPointer { (buffer) throws(ShareMathError) in try body(buffer) }
+    }
+
+    /// Decodes `ascii` (of even length) into `out`, which holds exactly half as many bytes.
+    private static func decode(_ ascii: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) throws(ShareMathError) {
+        guard ascii.count % 2 == 0, out.count == ascii.count / 2 else { throw .invalidHex }
+        for index in 0..<out.count {
+            guard let high = nibble(ascii[2 * index]), let low = nibble(ascii[2 * index + 1]) else { throw .invalidHex }
+            out[index] = high << 4 | low
         }
     }
 

@@ -23,10 +23,20 @@ enum FieldDecoding {
         }
     }
 
-    static func point<C: Curve>(_ hex: String?, field: String) throws(DocumentError) -> Point<C> {
+    /// A point's encoding from hex, not yet decoded on a curve.
+    static func encoding(_ hex: String?, field: String) throws(DocumentError) -> [UInt8] {
         guard let hex else { throw .missingField(field) }
         do {
-            return try Point<C>(decoding: Hex.decode(hex))
+            return try Hex.decode(hex)
+        } catch {
+            throw .invalidField(field: field, reason: error)
+        }
+    }
+
+    /// Decodes (and so validates) a point's encoding on curve `C`.
+    static func point<C: Curve>(_ encoding: [UInt8], field: String) throws(DocumentError) -> Point<C> {
+        do {
+            return try Point<C>(decoding: encoding)
         } catch {
             throw .invalidField(field: field, reason: error)
         }

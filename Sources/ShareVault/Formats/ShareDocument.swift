@@ -158,6 +158,14 @@ struct RawShareDocument: Decodable {
     }
 
     func validated() throws(DocumentError) -> AnyShareDocument {
+        switch try curveID() {
+        case .secp256k1: return .secp256k1(try ShareDocument(reading: reading(on: Secp256k1.self)))
+        case .ed25519: return .ed25519(try ShareDocument(reading: reading(on: Ed25519.self)))
+        }
+    }
+
+    /// The curve the document says it is on, once its format and version are known to be ours.
+    func curveID() throws(DocumentError) -> CurveID {
         guard let format else { throw .missingField("format") }
         let expectedFormat = ShareDocument<Secp256k1>.format
         guard format == expectedFormat else { throw .wrongFormat(expected: expectedFormat, actual: format) }
@@ -166,13 +174,11 @@ struct RawShareDocument: Decodable {
         guard version == supported else { throw .unsupportedVersion(version, supported: supported) }
         guard let curveName = curve else { throw .missingField("curve") }
         guard let curveID = CurveID(rawValue: curveName) else { throw .unknownCurve(curveName) }
-        switch curveID {
-        case .secp256k1: return .secp256k1(try validated(on: Secp256k1.self))
-        case .ed25519: return .ed25519(try validated(on: Ed25519.self))
-        }
+        return curveID
     }
 
-    private func validated<C: Curve>(on curve: C.Type) throws(DocumentError) -> ShareDocument<C> {
+    /// The fields of a document on curve `C`, shape checked and decoded, its points still encodings.
+    func reading<C: Curve>(on curve: C.Type) throws(DocumentError) -> ShareReading<C> {
         guard let threshold else { throw .missingField("threshold") }
         guard (2...Shamir<C>.maximumCount).contains(threshold) else {
             throw .outOfRange(field: "threshold", detail: "\(threshold) is not between 2 and 255")
@@ -184,14 +190,28 @@ struct RawShareDocument: Decodable {
         }
         let identifier: Scalar<C> = try FieldDecoding.scalar(self.identifier, field: "identifier")
         let value: Scalar<C> = try FieldDecoding.secretScalar(share, field: "share")
-        let publicShare: Point<C> = try FieldDecoding.point(self.publicShare, field: "publicShare")
-        let publicKey: Point<C> = try FieldDecoding.point(self.publicKey, field: "publicKey")
-        var points: [Point<C>] = []
+        let publicShare = try FieldDecoding.encoding(self.publicShare, field: "publicShare")
+        let publicKey = try FieldDecoding.encoding(self.publicKey, field: "publicKey")
+        var encodings: [[UInt8]] = []
         for (index, commitment) in commitments.enumerated() {
-            points.append(try FieldDecoding.point(commitment, field: "commitments[\(index)]"))
+            encodings.append(try FieldDecoding.encoding(commitment, field: "commitments[\(index)]"))
         }
-        return ShareDocument(
-            threshold: threshold, share: Share(identifier: identifier, value: value), publicShare: publicShare,
-            publicKey: publicKey, commitments: Commitments(points: points))
+        return ShareReading(
+            layout: .native, threshold: threshold, share: Share(identifier: identifier, value: value),
+            publicKey: publicKey, publicKeyField: "publicKey", publicShare: publicShare, commitments: encodings,
+            partnerIdentifier: nil)
+    }
+}
+
+extension ShareDocument {
+    /// Decodes a read document's points, naming the field of any that is not a point of `C`'s group.
+    init(reading: ShareReading<C>) throws(DocumentError) {
+        let points = try reading.decodedPoints()
+        guard let publicShare = points.publicShare, let commitments = points.commitments else {
+            throw .missingField(points.publicShare == nil ? "publicShare" : "commitments")
+        }
+        self.init(
+            threshold: reading.threshold, share: reading.share, publicShare: publicShare, publicKey: points.publicKey,
+            commitments: commitments)
     }
 }

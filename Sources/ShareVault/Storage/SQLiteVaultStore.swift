@@ -313,29 +313,44 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Pairs for checks
 
     /// `summarySelect`'s columns and joins, plus the custodian share and the client ciphertext.
+    /// A stored pair's columns, in select order after the summary's (rows are read by position).
+    enum StoredPairColumn: Int, CaseIterable {
+        case walletId, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, commitments,
+            sealedShare, shareDigest, cipherText
+
+        var expression: String {
+            switch self {
+            case .walletId: return "w.id"
+            case .custodianPublicShare: return "s.publicShare"
+            case .cipherText: return "cb.cipherText"
+            default: return "s.\(self)"
+            }
+        }
+    }
+
     static let storedPairSelect = """
-        SELECT \(summaryColumns),
-            w.id AS walletId, s.layout, s.threshold, s.identifier, s.publicShare AS custodianPublicShare,
-            s.partnerIdentifier, s.commitments, s.sealedShare, s.shareDigest, cb.cipherText
+        SELECT \(summaryColumns), \(StoredPairColumn.allCases.map(\.expression).joined(separator: ", "))
         \(pairJoins)
         JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientBackup cb ON cb.pairId = p.id
         """
 
     static func storedPair(_ row: Row) -> StoredPair {
-        let curve = CurveID(rawValue: row["curve"]) ?? .secp256k1
-        let pointLength = curve == .secp256k1 ? 33 : 32
-        let commitmentBytes = (row["commitments"] as Data?).map { [UInt8]($0) }
-        let commitments = commitmentBytes.map { bytes in
-            stride(from: 0, to: bytes.count, by: pointLength).map { Array(bytes[$0..<min($0 + pointLength, bytes.count)]) }
+        func column(_ column: StoredPairColumn) -> Int { SummaryColumn.allCases.count + column.rawValue }
+        func bytes(_ index: Int) -> [UInt8] { (row[index] as Data?).map { [UInt8]($0) } ?? [] }
+        let summary = summary(row)
+        let pointLength = summary.curve == .secp256k1 ? 33 : 32
+        let commitments = (row[column(.commitments)] as Data?).map { data in
+            let bytes = [UInt8](data)
+            return stride(from: 0, to: bytes.count, by: pointLength).map { Array(bytes[$0..<min($0 + pointLength, bytes.count)]) }
         }
         return StoredPair(
-            summary: summary(row), walletId: row["walletId"], publicKey: [UInt8](row["publicKey"] as Data),
+            summary: summary, walletId: row[column(.walletId)], publicKey: bytes(SummaryColumn.publicKey.rawValue),
             custodian: CustodianShareRecord(
-                layout: ShareLayout(rawValue: row["layout"]) ?? .native, threshold: row["threshold"],
-                identifier: [UInt8](row["identifier"] as Data), publicShare: [UInt8](row["custodianPublicShare"] as Data),
-                partnerIdentifier: (row["partnerIdentifier"] as Data?).map { [UInt8]($0) }, commitments: commitments,
-                sealedShare: [UInt8](row["sealedShare"] as Data), shareDigest: [UInt8](row["shareDigest"] as Data)),
-            cipherText: row["cipherText"])
+                layout: ShareLayout(rawValue: row[column(.layout)]) ?? .native, threshold: row[column(.threshold)],
+                identifier: bytes(column(.identifier)), publicShare: bytes(column(.custodianPublicShare)),
+                partnerIdentifier: (row[column(.partnerIdentifier)] as Data?).map { [UInt8]($0) },
+                commitments: commitments, sealedShare: bytes(column(.sealedShare)), shareDigest: bytes(column(.shareDigest))),
+            cipherText: row[column(.cipherText)])
     }
 
     public func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair] {
@@ -435,23 +450,37 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Reading
 
     /// The columns `summary(_:)` reads, and the joins that give them.
-    static let summaryColumns = """
-        p.id, c.clientId, w.curve, w.publicKey, p.method, p.status, p.isLive, p.createdAt, p.updatedAt,
-            p.replacedAt, p.lastVerifiedAt, p.lastVerifiedOutcome, p.lastDrilledAt, p.lastDrilledOutcome,
-            (SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation
-        """
+    /// A pair summary's columns, in select order: rows are read by position, named here once.
+    enum SummaryColumn: Int, CaseIterable {
+        case id, clientId, curve, publicKey, method, status, isLive, createdAt, updatedAt, replacedAt, lastVerifiedAt,
+            lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation
+
+        var expression: String {
+            switch self {
+            case .clientId: return "c.clientId"
+            case .curve, .publicKey: return "w.\(self)"
+            case .generation:
+                return "(SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation"
+            default: return "p.\(self)"
+            }
+        }
+    }
+
+    static let summaryColumns = SummaryColumn.allCases.map(\.expression).joined(separator: ", ")
     static let pairJoins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
     static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
 
     static func summary(_ row: Row) -> PairSummary {
-        let status = BackupStatus(rawValue: row["status"]) ?? .storedCustodianBackupShare
+        func column(_ column: SummaryColumn) -> Int { column.rawValue }
+        let status = BackupStatus(rawValue: row[column(.status)]) ?? .storedCustodianBackupShare
         return PairSummary(
-            pairId: row["id"], clientId: row["clientId"], curve: CurveID(rawValue: row["curve"]) ?? .secp256k1,
-            publicKey: Hex.encode(row["publicKey"] as Data), method: row["method"], status: status,
-            completed: status.isCompleted, live: row["isLive"], createdAt: row["createdAt"], updatedAt: row["updatedAt"],
-            replacedAt: row["replacedAt"], generation: row["generation"], lastVerifiedAt: row["lastVerifiedAt"],
-            lastVerifiedOutcome: row["lastVerifiedOutcome"], lastDrilledAt: row["lastDrilledAt"],
-            lastDrilledOutcome: row["lastDrilledOutcome"])
+            pairId: row[column(.id)], clientId: row[column(.clientId)],
+            curve: CurveID(rawValue: row[column(.curve)]) ?? .secp256k1,
+            publicKey: Hex.encode(row[column(.publicKey)] as Data), method: row[column(.method)], status: status,
+            completed: status.isCompleted, live: row[column(.isLive)], createdAt: row[column(.createdAt)],
+            updatedAt: row[column(.updatedAt)], replacedAt: row[column(.replacedAt)], generation: row[column(.generation)],
+            lastVerifiedAt: row[column(.lastVerifiedAt)], lastVerifiedOutcome: row[column(.lastVerifiedOutcome)],
+            lastDrilledAt: row[column(.lastDrilledAt)], lastDrilledOutcome: row[column(.lastDrilledOutcome)])
     }
 
     private func pairSummary(_ db: Database, pairId: Int64) throws -> PairSummary? {

@@ -39,12 +39,13 @@ public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConv
     }
 }
 
-/// A pair with both halves opened: the secrets, parsed on the wallet's curve.
+/// A pair with both halves opened: the secrets, read on the wallet's curve, and the wallet's key they give.
 struct OpenedPair<C: Curve> {
     let stored: StoredPair
+    /// The wallet's key as computed from the shares (equal to the stored one, or the pair would not open).
     let publicKey: Point<C>
-    let client: ParsedShare<C>
-    let custodian: ParsedShare<C>
+    let client: ShareReading<C>
+    let custodian: ShareReading<C>
 
     var shares: [Share<C>] { [client.share, custodian.share] }
 }
@@ -64,7 +65,7 @@ extension Vault {
         guard let publicKey = try? Point<C>(decoding: pair.publicKey),
             let identifier = try? Scalar<C>(decoding: pair.custodian.identifier),
             let publicShare = try? Point<C>(decoding: pair.custodian.publicShare),
-            pair.custodian.partnerIdentifier.map({ (try? Scalar<C>(decoding: $0)) != nil }) ?? true
+            partnerIdentifierDecodes(pair, on: curve)
         else {
             return problems + [.invalidPublicMaterial]
         }
@@ -87,21 +88,30 @@ extension Vault {
         return problems
     }
 
-    /// Opens both halves of a pair and checks them against each other and the wallet's key.
+    private static func partnerIdentifierDecodes<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> Bool {
+        pair.custodian.partnerIdentifier.map { (try? Scalar<C>(decoding: $0)) != nil } ?? true
+    }
+
+    /// Opens both halves of a pair and checks them against each other and every public value stored for it.
+    ///
+    /// No stored point is decoded: each is compared, as bytes, with the canonical encoding of a point computed
+    /// from the shares, which proves it valid too. With `s_c, s_s` the shares at `x_c, x_s`, the line through
+    /// them has slope `a = (s_c − s_s)/(x_c − x_s)` and gives the wallet's key at zero, so the checks are
+    /// `s_s·G` = the custodian's public share, `s_s·G + (s_s − s_c)·x_s/(x_c − x_s)·G` = the wallet's key,
+    /// and, where commitments are stored, `a·G` = the second one (the first being the key). Three fixed-base
+    /// multiplications; the key itself is never formed, as a scalar or otherwise.
     func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
-        guard let publicKey = try? Point<C>(decoding: pair.publicKey),
-            let storedShare = try? Point<C>(decoding: pair.custodian.publicShare)
-        else { throw .invalidPublicMaterial }
         let method = BackupMethod(name: pair.summary.method, curve: C.id)
 
         guard let custodianText = try? XChaCha20Poly1305.open(
             pair.custodian.sealedShare, key: key,
             associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
         else { throw .custodianShareUnreadable }
-        guard let custodian = try? custodianText.withUnsafeBytes({ try ShareParser.parse(Data($0), as: C.self) }) else {
+        guard let custodian = try? custodianText.withUnsafeBytes({ try ShareParser.read(Data($0), as: C.self) }) else {
             throw .custodianShareMismatch
         }
-        guard custodian.publicKey == publicKey, custodian.publicShare == storedShare,
+        let custodianPublicShare = C.baseMultiply(custodian.share.value)
+        guard custodian.publicKey == pair.publicKey, custodianPublicShare.encoded == pair.custodian.publicShare,
             custodian.share.identifier.encodedPublicly == pair.custodian.identifier
         else { throw .custodianShareMismatch }
 
@@ -117,25 +127,30 @@ extension Vault {
         guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method) else {
             throw .clientShareUndecryptable
         }
-        guard let client = try? plaintext.withUnsafeBytes({ try ShareParser.parse(Data($0), as: C.self) }) else {
+        guard let client = try? plaintext.withUnsafeBytes({ try ShareParser.read(Data($0), as: C.self) }) else {
             throw .clientShareUnparseable
         }
-        guard client.publicKey == publicKey else { throw .clientShareWrongWallet }
+        guard client.publicKey == pair.publicKey else { throw .clientShareWrongWallet }
         guard client.share.identifier != custodian.share.identifier else { throw .pairDoesNotInterpolate }
-        // The halves must give the wallet's key: λ_c·s_c·G + λ_s·s_s·G == X. Each holder's weighted share is
-        // multiplied on its own (as re-sharing's first step does); the key itself is never formed. Two
-        // fixed-base multiplications cost far less than Lagrange on the public shares, whose variable-base
-        // multiplications libsodium pairs with a subgroup check each.
-        let weights = lagrangeWeights.weights(for: [client.share.identifier, custodian.share.identifier])
-        let interpolated = C.add(
-            C.baseMultiply(C.multiply(weights[0], client.share.value)),
-            C.baseMultiply(C.multiply(weights[1], custodian.share.value)))
-        guard interpolated == publicKey else { throw .pairDoesNotInterpolate }
+
+        let line = lineWeights.weights(client: client.share.identifier, custodian: custodian.share.identifier)
+        let publicKey = C.add(
+            custodianPublicShare, C.baseMultiply((custodian.share.value - client.share.value) * line.keyOffset))
+        guard publicKey.encoded == pair.publicKey else { throw .pairDoesNotInterpolate }
+        if let commitments = pair.custodian.commitments {
+            let slope = (client.share.value - custodian.share.value) * line.slope
+            guard commitments.count == 2, commitments[0] == pair.publicKey, !slope.isZero,
+                C.baseMultiply(slope).encoded == commitments[1]
+            else { throw .commitmentsDisagree }
+        }
         return OpenedPair(stored: pair, publicKey: publicKey, client: client, custodian: custodian)
     }
 
     /// Every problem a pair has: structural ones, then (when `keyStores` is given) the first deep one.
     func problems(_ pair: StoredPair, keyStores: BackupKeyStores?) -> [PairProblem] {
+        // The deep check compares every stored point with one it computes, which proves what the structural
+        // checks prove, so a completed pair that opens needs no more. Any other pair gets the full account.
+        if let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) { return [] }
         var problems = Self.structuralProblems(pair)
         guard let keyStores, problems.allSatisfy({ $0 == .incomplete }), pair.cipherText != nil else { return problems }
         do {
@@ -147,5 +162,16 @@ extension Vault {
             problems.append(error)
         }
         return problems
+    }
+
+    private func opens(_ pair: StoredPair, keyStores: BackupKeyStores) -> Bool {
+        switch pair.summary.curve {
+        case .secp256k1:
+            return Self.partnerIdentifierDecodes(pair, on: Secp256k1.self)
+                && (try? openPair(pair, on: Secp256k1.self, keyStores: keyStores)) != nil
+        case .ed25519:
+            return Self.partnerIdentifierDecodes(pair, on: Ed25519.self)
+                && (try? openPair(pair, on: Ed25519.self, keyStores: keyStores)) != nil
+        }
     }
 }

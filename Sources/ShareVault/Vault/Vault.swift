@@ -12,7 +12,7 @@ public final class Vault: Sendable {
     let vaultKey: SecureBytes?
     let logger: Logger
     /// Weights of the identifier pairs seen so far, shared by every check on this vault.
-    let lagrangeWeights = LagrangeCache()
+    let lineWeights = LineWeightCache()
 
     init(path: String, store: any VaultStore, vaultKey: SecureBytes?, logger: Logger) {
         self.path = path
