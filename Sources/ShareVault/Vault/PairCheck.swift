@@ -147,10 +147,17 @@ extension Vault {
     }
 
     /// Every problem a pair has: structural ones, then (when `keyStores` is given) the first deep one.
+    ///
+    /// The deep check compares every stored point with one it computes, which proves what the structural
+    /// checks prove, so a completed pair that opens needs no more; any other pair gets the full account.
     func problems(_ pair: StoredPair, keyStores: BackupKeyStores?) -> [PairProblem] {
-        // The deep check compares every stored point with one it computes, which proves what the structural
-        // checks prove, so a completed pair that opens needs no more. Any other pair gets the full account.
         if let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) { return [] }
+        return fullAccount(pair, keyStores: keyStores)
+    }
+
+    /// The structural checks, then (when `keyStores` is given and they allow it) the deep one: what
+    /// `problems` reports, and what its shortcut for sound pairs must agree with.
+    func fullAccount(_ pair: StoredPair, keyStores: BackupKeyStores?) -> [PairProblem] {
         var problems = Self.structuralProblems(pair)
         guard let keyStores, problems.allSatisfy({ $0 == .incomplete }), pair.cipherText != nil else { return problems }
         do {
