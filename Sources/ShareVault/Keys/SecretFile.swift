@@ -31,18 +31,20 @@ public enum SecretFileError: Error, Equatable, Sendable, CustomStringConvertible
 public enum SecretFile {
     /// Reads the whole file (at most `limit` bytes) into guarded memory.
     public static func readBytes(at path: String, limit: Int = 4096) throws(SecretFileError) -> SecureBytes {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
+        // Opened once and checked through the descriptor: one path lookup, and the file checked is the one read.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
             if errno == ENOENT { throw .missing(path: path) }
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
         let mode = UInt16(status.st_mode & 0o777)
         guard mode & 0o077 == 0 else { throw .tooOpen(path: path, mode: mode) }
         guard Int(status.st_size) <= limit else { throw .tooLarge(path: path, limit: limit) }
         guard status.st_size > 0 else { throw .invalidContents(path: path, reason: "empty file") }
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
         let size = Int(status.st_size)
         var total = 0
         var failure: String?

@@ -56,6 +56,15 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// Copies the write-ahead log into the database and empties it, as closing the last connection does.
+    func checkpoint() throws {
+        do {
+            _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        } catch let error as DatabaseError {
+            throw Self.vaultError(error, path: writer.path)
+        }
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.read(body)
@@ -363,7 +372,8 @@ public final class SQLiteVaultStore: VaultStore {
             }
             sql += " ORDER BY p.id LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedPair)
+            // Decoded from the cursor's rows in place: no row is copied first.
+            return try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map(Self.storedPair))
         }
     }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import ShareMath
+import Synchronization
 
 /// What a verification run found.
 public struct VerifySummary: Sendable, Encodable {
@@ -59,9 +60,11 @@ extension Vault {
             guard let lastPair = batch.last else { break }
             pending = read(after: lastPair.summary.pairId)
             let results = ResultSlots<[PairProblem]>(count: batch.count)
-            let workers = max(1, min(parallelism, batch.count))
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: batch.count, by: workers) {
+            // Each worker takes the next unchecked pair, so one slowed by the reader or writer sharing its core
+            // does not hold the others back at the batch's end.
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(parallelism, batch.count))) { _ in
+                while case let index = next.wrappingAdd(1, ordering: .relaxed).oldValue, index < batch.count {
                     results.set(index, .success(problems(batch[index], keyStores: keyStores)))
                 }
             }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Confines the whole process to one CPU for a while, so that a bench figure labelled "one core" gets one
+/// core: the checking worker and the pipeline's reader and writer threads alike.
+///
+/// Linux only: the affinity calls are looked up at run time (Swift's Glibc module does not import them);
+/// elsewhere, or if they fail, `body` runs unconfined and the result says so.
+enum CoreConfinement {
+    private typealias GetAffinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer) -> Int32
+    private typealias SetAffinity = @convention(c) (pid_t, Int, UnsafeRawPointer) -> Int32
+    /// glibc's `cpu_set_t`: 1,024 CPUs.
+    private static let maskSize = 128
+
+    /// Runs `body` with every thread of the process (and so every thread they start) on one CPU, then gives
+    /// each thread back the CPUs the calling thread had. Returns `body`'s result and whether it was confined.
+    static func onOneCore<R>(_ body: () throws -> R) rethrows -> (result: R, confined: Bool) {
+        guard let get = symbol("sched_getaffinity", as: GetAffinity.self),
+            let set = symbol("sched_setaffinity", as: SetAffinity.self)
+        else { return (try body(), false) }
+        var original = [UInt8](repeating: 0, count: maskSize)
+        guard get(0, maskSize, &original) == 0, let byte = original.firstIndex(where: { $0 != 0 }) else {
+            return (try body(), false)
+        }
+        var single = [UInt8](repeating: 0, count: maskSize)
+        single[byte] = original[byte] & (~original[byte] &+ 1)  // the lowest CPU allowed
+        guard applyToEveryThread(single, set) else {
+            _ = applyToEveryThread(original, set)
+            return (try body(), false)
+        }
+        defer { _ = applyToEveryThread(original, set) }
+        return (try body(), true)
+    }
+
+    private static func applyToEveryThread(_ mask: [UInt8], _ set: SetAffinity) -> Bool {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return false }
+        var all = true
+        for thread in threads.compactMap({ pid_t($0) }) where set(thread, mask.count, mask) != 0 {
+            all = all && errno == ESRCH  // a thread that has just ended
+        }
+        return all
+    }
+
+    private static func symbol<T>(_ name: String, as type: T.Type) -> T? {
+        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(address, to: type)
+    }
+}
