@@ -25,14 +25,15 @@ public struct DirectoryKeyStore: BackupKeyStore {
         } else if !isDirectory.boolValue {
             throw VaultError.keyStoreMissing(path: directory)
         }
-        self.directory = directory
+        var trimmed = Substring(directory)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        self.directory = String(trimmed)
     }
 
     /// `<hash of client id>-<method>.key`.
     public func path(clientId: String, method: BackupMethod) -> String {
         let digest = Blake2b.hash([Array("sharevault key store v1".utf8), Array(clientId.utf8)])
-        let name = Hex.encode(digest.prefix(16)) + "-" + method.description.lowercased() + ".key"
-        return (directory as NSString).appendingPathComponent(name)
+        return directory + "/" + Hex.encode(digest.prefix(16)) + "-" + method.description.lowercased() + ".key"
     }
 
     public func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource) {

@@ -39,21 +39,24 @@ extension Vault {
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
-        var summary = VerifySummary(deep: keyStores != nil)
         let total = clientId == nil ? try store.counts().livePairs : 0
-        // A pipeline: while one batch is checked on every core, the next is read and the last one's outcomes
-        // are written, each on its own queue.
+        // A pipeline: while one batch is checked on every core, the next is read, and the last one's outcomes
+        // are tallied and written, each on its own queue; the audit chain is checked alongside from the start.
         let reader = DispatchQueue(label: "sharevault.verify.reader")
         let writer = DispatchQueue(label: "sharevault.verify.writer")
         let writes = DispatchGroup()
         let writeFailure = ResultSlots<Void>(count: 1)
         writeFailure.set(0, .success(()))
+        let tally = Mutex(VerifySummary(deep: keyStores != nil))
         let store = self.store
+        let auditCheck = ResultSlots<AuditVerification>(count: 1, pending: true)
+        DispatchQueue.global().async { auditCheck.set(0, Result { try store.verifyAuditLog() }) }
         func read(after pairId: Int64) -> ResultSlots<[StoredPair]> {
             let slot = ResultSlots<[StoredPair]>(count: 1, pending: true)
             reader.async { slot.set(0, Result { try store.livePairs(after: pairId, limit: batchSize, clientId: clientId) }) }
             return slot
         }
+        var checked = 0
         var pending = read(after: 0)
         while true {
             let batch = try pending.wait()
@@ -69,35 +72,19 @@ extension Vault {
                 }
             }
             let problemLists = try results.values()
-            var outcomes: [PairOutcome] = []
-            for (pair, problems) in zip(batch, problemLists) {
-                summary.checked += 1
-                if let first = problems.first {
-                    summary.failed += 1
-                    summary.failedByReason[first.rawValue, default: 0] += 1
-                    if summary.failures.count < VerifySummary.failureListLimit {
-                        summary.failures.append(
-                            .init(
-                                clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-                                pairId: pair.summary.pairId, problems: problems.map(\.rawValue)))
-                    }
-                    outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: first.rawValue))
-                } else {
-                    summary.passed += 1
-                    outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: "passed"))
-                }
-            }
             writes.wait()
             _ = try writeFailure.values()
-            let recorded = outcomes
             writer.async(group: writes) {
-                writeFailure.set(0, Result { try store.recordVerifications(recorded, at: VaultClock.now()) })
+                let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, into: &summary) }
+                writeFailure.set(0, Result { try store.recordVerifications(outcomes, at: VaultClock.now()) })
             }
-            progress?(keyStores == nil ? .parsingShare : .decryptingShare, summary.checked, max(total, summary.checked))
+            checked += batch.count
+            progress?(keyStores == nil ? .parsingShare : .decryptingShare, checked, max(total, checked))
         }
         writes.wait()
         _ = try writeFailure.values()
-        let audit = try store.verifyAuditLog()
+        var summary = tally.withLock { $0 }
+        let audit = try auditCheck.wait()
         summary.auditChainIntact = audit.isIntact
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
         try store.appendAudit(
@@ -109,5 +96,29 @@ extension Vault {
         progress?(.done, summary.checked, summary.checked)
         logger.info("verified", metadata: ["checked": "\(summary.checked)", "failed": "\(summary.failed)"])
         return summary
+    }
+
+    /// Counts a checked batch into `summary` and returns each pair's outcome for the vault.
+    private static func tally(_ batch: [StoredPair], _ problemLists: [[PairProblem]], into summary: inout VerifySummary) -> [PairOutcome] {
+        var outcomes: [PairOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        for (pair, problems) in zip(batch, problemLists) {
+            summary.checked += 1
+            if let first = problems.first {
+                summary.failed += 1
+                summary.failedByReason[first.rawValue, default: 0] += 1
+                if summary.failures.count < VerifySummary.failureListLimit {
+                    summary.failures.append(
+                        .init(
+                            clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
+                            pairId: pair.summary.pairId, problems: problems.map(\.rawValue)))
+                }
+                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: first.rawValue))
+            } else {
+                summary.passed += 1
+                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: "passed"))
+            }
+        }
+        return outcomes
     }
 }
