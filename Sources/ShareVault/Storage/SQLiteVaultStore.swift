@@ -405,22 +405,23 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func recordDrill(
-        _ pair: StoredPair, startedAt: String, milliseconds: Int, outcome: String, detail: String, at: String
-    ) throws {
+    public func recordDrills(_ drills: [DrillOutcome], at: String) throws {
+        guard !drills.isEmpty else { return }
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)",
-                arguments: [pair.summary.pairId, startedAt, milliseconds, outcome, detail])
-            try db.execute(
-                sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?",
-                arguments: [startedAt, outcome, pair.summary.pairId])
-            try AuditLog.append(
-                db, kind: "drill", clientId: pair.summary.clientId,
-                detail: [
-                    "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
-                    "pairId": String(pair.summary.pairId), "outcome": outcome, "milliseconds": String(milliseconds),
-                ], at: at)
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)")
+            let update = try db.cachedStatement(sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?")
+            for drill in drills {
+                let outcome = drill.passed ? "passed" : drill.problem ?? "failed"
+                try insert.execute(arguments: [drill.pairId, drill.startedAt, drill.milliseconds, outcome, drill.problem ?? ""])
+                try update.execute(arguments: [drill.startedAt, outcome, drill.pairId])
+                try AuditLog.append(
+                    db, kind: "drill", clientId: drill.clientId,
+                    detail: [
+                        "curve": drill.curve.rawValue, "method": drill.method, "pairId": String(drill.pairId),
+                        "outcome": outcome, "milliseconds": String(drill.milliseconds),
+                    ], at: at)
+            }
         }
     }
 

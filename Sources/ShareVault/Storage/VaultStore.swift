@@ -41,8 +41,8 @@ public protocol VaultStore: Sendable {
     func livePair(id: Int64) throws -> StoredPair?
     /// Records verification outcomes on their pairs, with one audit event for the run.
     func recordVerifications(_ outcomes: [PairOutcome], at: String) throws
-    /// Records a drill: its row, the pair's last-drilled fields and an audit event.
-    func recordDrill(_ pair: StoredPair, startedAt: String, milliseconds: Int, outcome: String, detail: String, at: String) throws
+    /// Records drills in one transaction: a row each, the pairs' last-drilled fields and an audit event each.
+    func recordDrills(_ drills: [DrillOutcome], at: String) throws
     /// Adds the next signing generation for the pair's wallet, revoking the older ones, with an audit event;
     /// returns the new generation.
     func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int

@@ -88,7 +88,7 @@ extension Vault {
         return problems
     }
 
-    private static func partnerIdentifierDecodes<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> Bool {
+    static func partnerIdentifierDecodes<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> Bool {
         pair.custodian.partnerIdentifier.map { (try? Scalar<C>(decoding: $0)) != nil } ?? true
     }
 

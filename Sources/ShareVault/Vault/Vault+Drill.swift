@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import ShareMath
+import Synchronization
 
 /// Which pairs a drill covers.
 public enum DrillSelection: Sendable {
@@ -17,6 +18,8 @@ public struct DrillOutcome: Sendable, Encodable {
     public let pairId: Int64
     public let passed: Bool
     public let problem: String?
+    /// When the drill began.
+    public let startedAt: String
     public let milliseconds: Int
 }
 
@@ -36,50 +39,49 @@ extension Vault {
     /// jointly (FROST; BIP-340 on secp256k1, Ed25519 on ed25519) over a fresh random challenge, accepted by
     /// the curve's standard verifier under the wallet's key. Only the result is kept.
     public func drill(
-        _ selection: DrillSelection, keyStores: BackupKeyStores, batchSize: Int = 256, progress: ProgressHandler? = nil
+        _ selection: DrillSelection, keyStores: BackupKeyStores, batchSize: Int = 256,
+        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) throws -> DrillSummary {
-        var summary = DrillSummary()
-        func run(_ batch: [StoredPair]) throws {
-            let results = ResultSlots<DrillOutcome>(count: batch.count)
-            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-                results.set(index, .success(drillOne(batch[index], keyStores: keyStores)))
-            }
-            let outcomes = try results.values()
-            for (pair, outcome) in zip(batch, outcomes) {
-                try store.recordDrill(
-                    pair, startedAt: VaultClock.now(), milliseconds: outcome.milliseconds,
-                    outcome: outcome.passed ? "passed" : outcome.problem ?? "failed", detail: outcome.problem ?? "",
-                    at: VaultClock.now())
-                summary.drilled += 1
-                if outcome.passed { summary.passed += 1 } else {
-                    summary.failed += 1
-                    summary.failedByReason[outcome.problem ?? "failed", default: 0] += 1
-                }
-                if summary.outcomes.count < VerifySummary.failureListLimit { summary.outcomes.append(outcome) }
-            }
-            progress?(.done, summary.drilled, summary.drilled)
-        }
+        let store = self.store
+        // Where the batches come from: each is found from the one before it.
+        let next: @Sendable ([StoredPair]?) throws -> [StoredPair]
         switch selection {
         case .client(let clientId):
             let pairs = try store.livePairs(after: 0, limit: Int.max, clientId: clientId)
             if pairs.isEmpty { throw VaultError.unknownClient(clientId) }
-            try run(pairs)
+            next = { previous in previous == nil ? pairs : [] }
         case .sample(let count):
             let ids = try store.randomLivePairIds(count: count)
-            try run(try ids.compactMap { try store.livePair(id: $0) })
-        case .all:
-            var last: Int64 = 0
-            while true {
-                let batch = try store.livePairs(after: last, limit: batchSize, clientId: nil)
-                guard let lastPair = batch.last else { break }
-                last = lastPair.summary.pairId
-                try run(batch)
+            next = { previous in
+                let start = previous.map { batch in ids.firstIndex(of: batch.last!.summary.pairId)! + 1 } ?? 0
+                return try ids[start..<min(start + batchSize, ids.count)].compactMap { try store.livePair(id: $0) }
             }
+        case .all:
+            next = { previous in try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: nil) }
         }
-        return summary
+        let tally = Mutex(DrillSummary())
+        try streamPairs(
+            parallelism: parallelism, next: next,
+            check: { pair in drillOne(pair, keyStores: keyStores) },
+            record: { _, outcomes in
+                try store.recordDrills(outcomes, at: VaultClock.now())
+                tally.withLock { summary in
+                    for outcome in outcomes {
+                        summary.drilled += 1
+                        if outcome.passed { summary.passed += 1 } else {
+                            summary.failed += 1
+                            summary.failedByReason[outcome.problem ?? "failed", default: 0] += 1
+                        }
+                        if summary.outcomes.count < VerifySummary.failureListLimit { summary.outcomes.append(outcome) }
+                    }
+                }
+            },
+            progress: { drilled in progress?(.done, drilled, drilled) })
+        return tally.withLock { $0 }
     }
 
     private func drillOne(_ pair: StoredPair, keyStores: BackupKeyStores) -> DrillOutcome {
+        let startedAt = VaultClock.now()
         let clock = ContinuousClock()
         let start = clock.now
         var problem: PairProblem?
@@ -97,13 +99,20 @@ extension Vault {
         let milliseconds = Int(elapsed.inSeconds * 1000)
         return DrillOutcome(
             clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-            pairId: pair.summary.pairId, passed: problem == nil, problem: problem?.rawValue, milliseconds: milliseconds)
+            pairId: pair.summary.pairId, passed: problem == nil, problem: problem?.rawValue, startedAt: startedAt,
+            milliseconds: milliseconds)
     }
 
     /// Opens the pair, re-shares it in memory, and has the new shares sign a fresh random challenge.
     func drillPair<Suite: FROSTCiphersuite>(_ pair: StoredPair, suite: Suite.Type, keyStores: BackupKeyStores) throws {
-        for problem in Self.structuralProblems(pair) where problem != .incomplete { throw problem }
-        let opened = try openPair(pair, on: Suite.C.self, keyStores: keyStores)
+        let opened: OpenedPair<Suite.C>
+        do {
+            guard Self.partnerIdentifierDecodes(pair, on: Suite.C.self) else { throw PairProblem.invalidPublicMaterial }
+            opened = try openPair(pair, on: Suite.C.self, keyStores: keyStores)
+        } catch {
+            // Named as verification names it: the first structural problem, else the deep one.
+            throw fullAccount(pair, keyStores: keyStores).first { $0 != .incomplete } ?? error
+        }
         let dealing = try reshare(opened)
         let challenge = SecureBytes.random(count: 32).withUnsafeBytes { Array($0) }
         let signature = FROST<Suite>.sign(dealing.shares, publicKey: opened.publicKey, message: challenge)

@@ -40,49 +40,24 @@ extension Vault {
     ) throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         let total = clientId == nil ? try store.counts().livePairs : 0
-        // A pipeline: while one batch is checked on every core, the next is read, and the last one's outcomes
-        // are tallied and written, each on its own queue; the audit chain is checked alongside from the start.
-        let reader = DispatchQueue(label: "sharevault.verify.reader")
-        let writer = DispatchQueue(label: "sharevault.verify.writer")
-        let writes = DispatchGroup()
-        let writeFailure = ResultSlots<Void>(count: 1)
-        writeFailure.set(0, .success(()))
         let tally = Mutex(VerifySummary(deep: keyStores != nil))
         let store = self.store
+        // The audit chain is checked alongside the pairs, from the start.
         let auditCheck = ResultSlots<AuditVerification>(count: 1, pending: true)
         DispatchQueue.global().async { auditCheck.set(0, Result { try store.verifyAuditLog() }) }
-        func read(after pairId: Int64) -> ResultSlots<[StoredPair]> {
-            let slot = ResultSlots<[StoredPair]>(count: 1, pending: true)
-            reader.async { slot.set(0, Result { try store.livePairs(after: pairId, limit: batchSize, clientId: clientId) }) }
-            return slot
-        }
-        var checked = 0
-        var pending = read(after: 0)
-        while true {
-            let batch = try pending.wait()
-            guard let lastPair = batch.last else { break }
-            pending = read(after: lastPair.summary.pairId)
-            let results = ResultSlots<[PairProblem]>(count: batch.count)
-            // Each worker takes the next unchecked pair, so one slowed by the reader or writer sharing its core
-            // does not hold the others back at the batch's end.
-            let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(parallelism, batch.count))) { _ in
-                while case let index = next.wrappingAdd(1, ordering: .relaxed).oldValue, index < batch.count {
-                    results.set(index, .success(problems(batch[index], keyStores: keyStores)))
-                }
-            }
-            let problemLists = try results.values()
-            writes.wait()
-            _ = try writeFailure.values()
-            writer.async(group: writes) {
+        try streamPairs(
+            parallelism: parallelism,
+            next: { previous in
+                try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: clientId)
+            },
+            check: { pair in problems(pair, keyStores: keyStores) },
+            record: { batch, problemLists in
                 let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, into: &summary) }
-                writeFailure.set(0, Result { try store.recordVerifications(outcomes, at: VaultClock.now()) })
-            }
-            checked += batch.count
-            progress?(keyStores == nil ? .parsingShare : .decryptingShare, checked, max(total, checked))
-        }
-        writes.wait()
-        _ = try writeFailure.values()
+                try store.recordVerifications(outcomes, at: VaultClock.now())
+            },
+            progress: { checked in
+                progress?(keyStores == nil ? .parsingShare : .decryptingShare, checked, max(total, checked))
+            })
         var summary = tally.withLock { $0 }
         let audit = try auditCheck.wait()
         summary.auditChainIntact = audit.isIntact
