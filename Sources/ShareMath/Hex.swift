@@ -14,9 +14,8 @@ public enum Hex {
 
     /// Decodes hex (either case); refuses odd lengths and non-hex characters.
     public static func decode(_ text: some StringProtocol) throws(ShareMathError) -> [UInt8] {
-        try withASCII(text) { (ascii) throws(ShareMathError) in
-            guard ascii.count % 2 == 0 else { throw .invalidHex }
-            return try [UInt8](unsafeUninitializedCapacity: ascii.count / 2) { (buffer, initialized) throws(ShareMathError) in
+        try withContiguous(text.utf8) { (ascii) throws(ShareMathError) in
+            try [UInt8](unsafeUninitializedCapacity: ascii.count / 2) { (buffer, initialized) throws(ShareMathError) in
                 try decode(ascii, into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = buffer.count
             }
@@ -25,36 +24,29 @@ public enum Hex {
 
     /// Decodes hex straight into guarded memory, for secrets read from files (no plain copy is made).
     public static func decodeSecret(_ text: some StringProtocol) throws(ShareMathError) -> SecureBytes {
-        try withASCII(text) { (ascii) throws(ShareMathError) in try decodeSecret(ascii: ascii) }
+        try decodeSecret(ascii: text.utf8)
     }
 
     /// Decodes hex held as ASCII bytes (for instance in guarded memory) straight into guarded memory.
     public static func decodeSecret(ascii: some Collection<UInt8>) throws(ShareMathError) -> SecureBytes {
-        if let decoded = ascii.withContiguousStorageIfAvailable({ (buffer) -> Result<SecureBytes, ShareMathError> in
-            Result { () throws(ShareMathError) in try decodeSecret(contiguous: buffer) }
-        }) {
-            return try decoded.get()
+        try withContiguous(ascii) { (ascii) throws(ShareMathError) in
+            guard ascii.count > 0, ascii.count % 2 == 0 else { throw .invalidHex }
+            let secret = SecureBytes(zeroedCount: ascii.count / 2)
+            try secret.withUnsafeMutableBytes { (buffer) throws(ShareMathError) in try decode(ascii, into: buffer) }
+            return secret
         }
-        return try Array(ascii).withUnsafeBufferPointer { (buffer) throws(ShareMathError) in try decodeSecret(contiguous: buffer) }
     }
 
-    private static func decodeSecret(contiguous ascii: UnsafeBufferPointer<UInt8>) throws(ShareMathError) -> SecureBytes {
-        guard ascii.count > 0, ascii.count % 2 == 0 else { throw .invalidHex }
-        let secret = SecureBytes(zeroedCount: ascii.count / 2)
-        try secret.withUnsafeMutableBytes { (buffer) throws(ShareMathError) in try decode(ascii, into: buffer) }
-        return secret
-    }
-
-    /// Runs `body` over the text's UTF-8 bytes, in place when the string stores them contiguously.
-    private static func withASCII<R>(
-        _ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) throws(ShareMathError) -> R
+    /// Runs `body` over `bytes`, in place when they are stored contiguously (a native string's UTF-8 is).
+    private static func withContiguous<R>(
+        _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(ShareMathError) -> R
     ) throws(ShareMathError) -> R {
-        if let result = text.utf8.withContiguousStorageIfAvailable({ (buffer) -> Result<R, ShareMathError> in
+        if let result = bytes.withContiguousStorageIfAvailable({ (buffer) -> Result<R, ShareMathError> in
             Result { () throws(ShareMathError) in try body(buffer) }
         }) {
             return try result.get()
         }
-        return try Array(text.utf8).withUnsafeBufferPointer { (buffer) throws(ShareMathError) in try body(buffer) }
+        return try Array(bytes).withUnsafeBufferPointer { (buffer) throws(ShareMathError) in try body(buffer) }
     }
 
     /// Decodes `ascii` (of even length) into `out`, which holds exactly half as many bytes.

@@ -67,7 +67,6 @@ public enum VaultBenchmark {
         let drillRate = Double(drillCount) / (clock.now - drillStart).inSeconds
         let drillFloor = try floorForDrill()
 
-
         return ([
             BenchmarkFigure(
                 operation: "verify --all, structural (pairs, every core)", curve: .secp256k1,

@@ -321,7 +321,6 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Pairs for checks
 
-    /// `summarySelect`'s columns and joins, plus the custodian share and the client ciphertext.
     /// A stored pair's columns, in select order after the summary's (rows are read by position).
     enum StoredPairColumn: Int, CaseIterable {
         case walletId, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, commitments,
@@ -337,6 +336,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// `summarySelect`'s columns and joins, plus the custodian share and the client ciphertext.
     static let storedPairSelect = """
         SELECT \(summaryColumns), \(StoredPairColumn.allCases.map(\.expression).joined(separator: ", "))
         \(pairJoins)

@@ -88,7 +88,7 @@ extension Vault {
         return problems
     }
 
-    static func partnerIdentifierDecodes<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> Bool {
+    private static func partnerIdentifierDecodes<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> Bool {
         pair.custodian.partnerIdentifier.map { (try? Scalar<C>(decoding: $0)) != nil } ?? true
     }
 
@@ -173,12 +173,15 @@ extension Vault {
 
     private func opens(_ pair: StoredPair, keyStores: BackupKeyStores) -> Bool {
         switch pair.summary.curve {
-        case .secp256k1:
-            return Self.partnerIdentifierDecodes(pair, on: Secp256k1.self)
-                && (try? openPair(pair, on: Secp256k1.self, keyStores: keyStores)) != nil
-        case .ed25519:
-            return Self.partnerIdentifierDecodes(pair, on: Ed25519.self)
-                && (try? openPair(pair, on: Ed25519.self, keyStores: keyStores)) != nil
+        case .secp256k1: return (try? openSoundPair(pair, on: Secp256k1.self, keyStores: keyStores)) != nil
+        case .ed25519: return (try? openSoundPair(pair, on: Ed25519.self, keyStores: keyStores)) != nil
         }
+    }
+
+    /// `openPair` after the one structural check no computed point covers, the partner identifier's: a pair
+    /// this opens passes the structural checks too (status aside).
+    func openSoundPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
+        guard Self.partnerIdentifierDecodes(pair, on: curve) else { throw .invalidPublicMaterial }
+        return try openPair(pair, on: curve, keyStores: keyStores)
     }
 }

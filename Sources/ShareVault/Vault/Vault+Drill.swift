@@ -107,8 +107,7 @@ extension Vault {
     func drillPair<Suite: FROSTCiphersuite>(_ pair: StoredPair, suite: Suite.Type, keyStores: BackupKeyStores) throws {
         let opened: OpenedPair<Suite.C>
         do {
-            guard Self.partnerIdentifierDecodes(pair, on: Suite.C.self) else { throw PairProblem.invalidPublicMaterial }
-            opened = try openPair(pair, on: Suite.C.self, keyStores: keyStores)
+            opened = try openSoundPair(pair, on: Suite.C.self, keyStores: keyStores)
         } catch {
             // Named as verification names it: the first structural problem, else the deep one.
             throw fullAccount(pair, keyStores: keyStores).first { $0 != .incomplete } ?? error
