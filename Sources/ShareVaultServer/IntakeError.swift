@@ -12,7 +12,7 @@ enum IntakeError {
             switch error {
             case .malformedJSON, .empty:
                 return answer(.badRequest, error, field: nil)
-            case .missingField(let field):
+            case .missingField(let field), .ambiguousField(let field):
                 return answer(.badRequest, error, field: field)
             case .wrongType(let field, _):
                 return answer(.badRequest, error, field: field)

@@ -43,8 +43,8 @@ struct IntakeHandlers: Sendable {
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
             guard let cipherText = upload.cipherText else { throw DocumentError.missingField("cipherText") }
-            let summary = try vault.ingestClient(clientId: clientId, method: method, body: Data(cipherText.utf8))
-            return .json(.ok, ["status": summary.status.rawValue, "backupMethod": summary.method])
+            let pairs = try vault.ingestClient(clientId: clientId, method: method, body: Data(cipherText.utf8))
+            return .jsonObject(.ok, ClientBackupAnswer(pairs))
         }
     }
 
@@ -70,8 +70,26 @@ struct IntakeHandlers: Sendable {
         return try await handle(request, authorized: bearerMatches(request)) { body in
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
-            let summary = try vault.confirm(clientId: clientId, method: method)
-            return .json(.ok, ["status": summary.status.rawValue, "backupMethod": summary.method])
+            let pairs = try vault.confirm(clientId: clientId, method: method)
+            return .jsonObject(.ok, ClientBackupAnswer(pairs))
+        }
+    }
+
+    /// What an upload or a confirmation did: the method's pairs (one per curve) and their common status.
+    struct ClientBackupAnswer: Encodable {
+        struct Pair: Encodable {
+            var curve: String
+            var status: String
+        }
+
+        var status: String
+        var backupMethod: String
+        var pairs: [Pair]
+
+        init(_ summaries: [PairSummary]) {
+            status = summaries.first?.status.rawValue ?? ""
+            backupMethod = summaries.first?.method ?? ""
+            pairs = summaries.map { Pair(curve: $0.curve.rawValue, status: $0.status.rawValue) }
         }
     }
 

@@ -1,18 +1,23 @@
 import Foundation
 import ShareMath
 
-/// An encrypted client backup share, as the app uploads it (`cipherText`, base64).
+/// sharevault's own client backup ciphertext, as `create` makes it (`cipherText`, base64). Ciphertexts of other
+/// formats (Portal's device encrypts with a closed library) are stored opaque and opened by a decrypt command.
 ///
-/// Binary layout: `"SVCB"`, version `1`, key source (`0` a stored random key, `1` Argon2id from a password,
+/// Binary layout: `"SVCB"`, version (`2`; `1` as the first release wrote), key source (`0` a stored random key, `1` Argon2id from a password,
 /// followed by a 16-byte salt and big-endian 64-bit opslimit and memlimit), then XChaCha20-Poly1305's
 /// `nonce || ciphertext || tag`. The associated data binds client, method and this header, so a
-/// ciphertext moved to another record fails to open.
+/// ciphertext moved to another record fails to open. Version 2 binds the method's name alone, as one
+/// ciphertext serves every curve of a method; version 1 bound the method with its curve.
 public struct ClientBackupCiphertext: Sendable, Equatable {
     public static let magic = Array("SVCB".utf8)
-    public static let version: UInt8 = 1
+    /// The version `seal` writes.
+    public static let currentVersion: UInt8 = 2
+    static let supportedVersions: ClosedRange<UInt8> = 1...2
     /// The largest `cipherText` accepted, in base64 characters.
     public static let maximumTextLength = 64 * 1024
 
+    public let version: UInt8
     public let keySource: KeySource
     /// `nonce || ciphertext || tag`.
     public let sealed: [UInt8]
@@ -23,32 +28,51 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
         case storedKey
         /// A key derived from the user's password.
         case password(Argon2id)
+
+        /// `key-store` or `password`, as `inspect` shows it.
+        public var name: String {
+            switch self {
+            case .storedKey: return "key-store"
+            case .password: return "password"
+            }
+        }
     }
 
-    public init(keySource: KeySource, sealed: [UInt8]) {
+    public init(version: UInt8 = currentVersion, keySource: KeySource, sealed: [UInt8]) {
+        self.version = version
         self.keySource = keySource
         self.sealed = sealed
     }
 
-    /// Encrypts a client backup share for `clientId` and `method`.
+    /// Encrypts a client backup for `clientId` and `method` (its name: one ciphertext serves every curve).
     public static func seal(
         _ plaintext: SecureBytes, key: SecureBytes, keySource: KeySource, clientId: String, method: BackupMethod
     ) -> ClientBackupCiphertext {
-        let header = header(for: keySource)
+        let unsealed = ClientBackupCiphertext(keySource: keySource, sealed: [])
         let sealed = XChaCha20Poly1305.seal(
-            plaintext, key: key, associatedData: associatedData(header: header, clientId: clientId, method: method))
+            plaintext, key: key, associatedData: unsealed.associatedData(clientId: clientId, method: method))
         return ClientBackupCiphertext(keySource: keySource, sealed: sealed)
     }
 
-    /// Decrypts into guarded memory.
+    /// Decrypts into guarded memory. `method` is the pair's, with its curve (which version 1 binds).
     public func open(key: SecureBytes, clientId: String, method: BackupMethod) throws(SealingError) -> SecureBytes {
-        let header = Self.header(for: keySource)
-        return try XChaCha20Poly1305.open(
-            sealed, key: key, associatedData: Self.associatedData(header: header, clientId: clientId, method: method))
+        try XChaCha20Poly1305.open(sealed, key: key, associatedData: associatedData(clientId: clientId, method: method))
     }
 
+    /// The method as this version binds it and as the key store files its key: the name alone from version 2.
+    public func keyMethod(_ method: BackupMethod) -> BackupMethod { version == 1 ? method : method.withoutCurve }
+
     /// The base64 text the app uploads.
-    public var text: String { Data(Self.header(for: keySource) + sealed).base64EncodedString() }
+    public var text: String { Data(header + sealed).base64EncodedString() }
+
+    /// Whether `text` claims to be in this format (base64 of `"SVCB"`): such a text must then parse, while a
+    /// text of any other format is stored as it came.
+    public static func claimsFormat(_ text: String) -> Bool { text.trimmingASCIIWhitespace.hasPrefix("U1ZDQ") }
+
+    /// The parsed ciphertext when `text` is in this format and parses; nil for any other text.
+    public static func parseIfSharevault(_ text: String) -> ClientBackupCiphertext? {
+        claimsFormat(text) ? try? ClientBackupCiphertext(text: text) : nil
+    }
 
     /// Parses the base64 text and its header (no key needed).
     public init(text: String) throws(DocumentError) {
@@ -64,7 +88,10 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
         guard bytes.count >= 6, Array(bytes[0..<4]) == Self.magic else {
             throw .outOfRange(field: "cipherText", detail: "not a sharevault client backup (bad magic)")
         }
-        guard bytes[4] == Self.version else { throw .unsupportedVersion(Int(bytes[4]), supported: Int(Self.version)) }
+        guard Self.supportedVersions.contains(bytes[4]) else {
+            throw .unsupportedVersion(Int(bytes[4]), supported: Int(Self.currentVersion))
+        }
+        version = bytes[4]
         var offset = 6
         switch bytes[5] {
         case 0:
@@ -87,19 +114,19 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
         sealed = Array(bytes[offset...])
     }
 
-    private static func header(for keySource: KeySource) -> [UInt8] {
+    private var header: [UInt8] {
         switch keySource {
         case .storedKey:
-            return magic + [version, 0]
+            return Self.magic + [version, 0]
         case .password(let kdf):
-            var header = magic + [version, 1] + kdf.salt
+            var header = Self.magic + [version, 1] + kdf.salt
             withUnsafeBytes(of: kdf.operationsLimit.bigEndian) { header.append(contentsOf: $0) }
             withUnsafeBytes(of: kdf.memoryLimit.bigEndian) { header.append(contentsOf: $0) }
             return header
         }
     }
 
-    private static func associatedData(header: [UInt8], clientId: String, method: BackupMethod) -> [UInt8] {
-        Array("sharevault client backup v1\u{0}\(clientId)\u{0}\(method)\u{0}".utf8) + header
+    private func associatedData(clientId: String, method: BackupMethod) -> [UInt8] {
+        Array("sharevault client backup v\(version)\u{0}\(clientId)\u{0}\(keyMethod(method))\u{0}".utf8) + header
     }
 }

@@ -24,6 +24,8 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidField(field: String, reason: ShareMathError)
     /// A field's value is outside what the format allows.
     case outOfRange(field: String, detail: String)
+    /// An object names a key twice, or in two letter cases: which one is meant cannot be told.
+    case ambiguousField(String)
 
     public var description: String {
         switch self {
@@ -47,6 +49,8 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "field \"\(field)\": \(reason)"
         case .outOfRange(let field, let detail):
             return "field \"\(field)\": \(detail)"
+        case .ambiguousField(let field):
+            return "field \"\(field.prefix(80))\" given twice (keys must be unique, ignoring case)"
         }
     }
 }

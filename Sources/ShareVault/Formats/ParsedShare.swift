@@ -6,9 +6,10 @@ import ShareMath
 public enum ShareLayout: String, Sendable, Codable {
     /// The native share document (DESIGN section 4).
     case native
-    /// Portal's custodian (CGGMP backup) JSON: decimal `x, y, clientBk, serverBk, share`.
+    /// Portal's custodian backup share: flat JSON of decimal strings (`x, y, clientBk, serverBk, share`,
+    /// the partial public keys, Paillier and Pedersen values), DESIGN section 4.
     case portalCustodian = "portal-custodian"
-    /// Portal's client `MpcShare` JSON: `share`, `pubkey {X, Y}`, `bks {client, server: {X, Rank}}`.
+    /// Portal's client `MpcShare` JSON: `share`, `pubkey {X, Y}`, `partialPubkey`, `bks {client, server: {X, Rank}}`.
     case portalClient = "portal-client"
 }
 
@@ -23,18 +24,46 @@ public struct ShareReading<C: Curve>: Sendable {
     public let publicKey: [UInt8]
     /// The field (or fields) the public key came from, for errors.
     let publicKeyField: String
-    /// The public share as a native document states it.
+    /// The public share as the share states it (native `publicShare`, Portal's own partial public key).
     public let publicShare: [UInt8]?
+    /// The field (or fields) the public share came from, for errors.
+    let publicShareField: String
     /// Feldman commitments' encodings, when the layout carries them (native documents).
     public let commitments: [[UInt8]]?
     /// The other holder's identifier in a 2-of-2 pair, when the layout names it (Portal's other `bk`).
     public let partnerIdentifier: Scalar<C>?
+    /// The other holder's public share, when the layout states it (Portal's other partial public key).
+    public let partnerPublicShare: [UInt8]?
+    /// The field (or fields) the partner's public share came from, for errors.
+    let partnerPublicShareField: String
+    /// Portal's `backupSharePairId`, when the share names one.
+    public let backupSharePairId: String?
+
+    init(
+        layout: ShareLayout, threshold: Int, share: Share<C>, publicKey: [UInt8], publicKeyField: String,
+        publicShare: [UInt8]?, publicShareField: String = "publicShare", commitments: [[UInt8]]?,
+        partnerIdentifier: Scalar<C>?, partnerPublicShare: [UInt8]? = nil, partnerPublicShareField: String = "",
+        backupSharePairId: String? = nil
+    ) {
+        self.layout = layout
+        self.threshold = threshold
+        self.share = share
+        self.publicKey = publicKey
+        self.publicKeyField = publicKeyField
+        self.publicShare = publicShare
+        self.publicShareField = publicShareField
+        self.commitments = commitments
+        self.partnerIdentifier = partnerIdentifier
+        self.partnerPublicShare = partnerPublicShare
+        self.partnerPublicShareField = partnerPublicShareField
+        self.backupSharePairId = backupSharePairId
+    }
 
     /// The stated points decoded on `C`, each error naming its field.
     func decodedPoints() throws(DocumentError) -> (publicKey: Point<C>, publicShare: Point<C>?, commitments: Commitments<C>?) {
         let publicKey: Point<C> = try FieldDecoding.point(self.publicKey, field: publicKeyField)
         let publicShare: Point<C>? = try self.publicShare.map { (encoding) throws(DocumentError) in
-            try FieldDecoding.point(encoding, field: "publicShare")
+            try FieldDecoding.point(encoding, field: publicShareField)
         }
         var points: [Point<C>] = []
         for (index, encoding) in (commitments ?? []).enumerated() {
@@ -46,6 +75,10 @@ public struct ShareReading<C: Curve>: Sendable {
 
 /// One share of a pair, in whichever layout it came, reduced to what the math needs, its points validated.
 public struct ParsedShare<C: Curve>: Sendable {
+    /// The partner's public share as stated (Portal's other partial public key), validated.
+    public let partnerPublicShare: Point<C>?
+    /// Portal's `backupSharePairId`, when the share names one.
+    public let backupSharePairId: String?
     public let layout: ShareLayout
     public let threshold: Int
     public let share: Share<C>
@@ -59,8 +92,10 @@ public struct ParsedShare<C: Curve>: Sendable {
 
     public init(
         layout: ShareLayout, threshold: Int, share: Share<C>, publicKey: Point<C>, partnerIdentifier: Scalar<C>?,
-        commitments: Commitments<C>?
+        commitments: Commitments<C>?, partnerPublicShare: Point<C>? = nil, backupSharePairId: String? = nil
     ) {
+        self.partnerPublicShare = partnerPublicShare
+        self.backupSharePairId = backupSharePairId
         self.layout = layout
         self.threshold = threshold
         self.share = share
@@ -69,22 +104,44 @@ public struct ParsedShare<C: Curve>: Sendable {
         self.commitments = commitments
     }
 
-    /// Decodes a reading's points; a stated public share must be a point too.
+    /// Decodes a reading's points and checks that every stated one agrees with the share: its public share is
+    /// `share·G`, its commitments give the key and the share, and a stated partner public share interpolates
+    /// with it to the key. Errors name the field.
     init(reading: ShareReading<C>) throws(DocumentError) {
         let points = try reading.decodedPoints()
+        let partner: Point<C>? = try reading.partnerPublicShare.map { (encoding) throws(DocumentError) in
+            try FieldDecoding.point(encoding, field: reading.partnerPublicShareField)
+        }
         self.init(
             layout: reading.layout, threshold: reading.threshold, share: reading.share, publicKey: points.publicKey,
-            partnerIdentifier: reading.partnerIdentifier, commitments: points.commitments)
+            partnerIdentifier: reading.partnerIdentifier, commitments: points.commitments, partnerPublicShare: partner,
+            backupSharePairId: reading.backupSharePairId)
+        let own = publicShare
+        if let stated = points.publicShare, stated != own {
+            throw .outOfRange(field: reading.publicShareField, detail: "does not match share·G")
+        }
+        if let commitments, commitments.publicKey != publicKey || commitments.publicShare(at: share.identifier) != own {
+            throw .outOfRange(field: "commitments", detail: "the share does not verify against its own commitments")
+        }
+        if let partner, let partnerIdentifier = reading.partnerIdentifier {
+            let key = Lagrange<C>.interpolateAtZero(publicShares: [(share.identifier, own), (partnerIdentifier, partner)])
+            guard key == publicKey else {
+                throw .outOfRange(
+                    field: reading.partnerPublicShareField,
+                    detail: "the partial public keys do not interpolate to the public key (\(reading.publicKeyField))")
+            }
+        }
     }
 }
 
-/// Reads a share in any accepted layout: a native document, or Portal's JSON as it is (field names in
-/// any case, unused fields ignored here and kept byte for byte by the caller).
+/// Reads a share in any accepted layout: a native document, Portal's custodian backup share or Portal's
+/// `MpcShare` (field names in any case, each at most once; unused fields ignored here and kept byte for
+/// byte by the caller).
 public enum ShareParser {
     /// The largest share accepted.
     public static let maximumSize = 64 * 1024
 
-    /// Reads and validates a share: every stated point is decoded on the curve.
+    /// Reads and validates a share: every stated point is decoded on the curve and checked against the share.
     public static func parse<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
         try ParsedShare(reading: read(data, as: curve))
     }
@@ -92,25 +149,53 @@ public enum ShareParser {
     /// Reads a share, leaving its points as encodings (see `ShareReading`).
     public static func read<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
         guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
-        // Native documents (the common case) are decoded once, by JSONDecoder; Portal's layouts, whose field
-        // names vary in case, go through JSONSerialization.
+        // Native documents (the common case on the hot path) are decoded once, by JSONDecoder; intake has
+        // already refused any with a key given twice (`layout(of:stated:)`).
         if let raw = try? JSONDecoder().decode(RawShareDocument.self, from: data), raw.format != nil {
             return try native(raw, as: curve)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+        return try read(StrictJSON.parse(data), data: data, as: curve)
+    }
+
+    /// Reads a share already parsed by `StrictJSON` (`data` is its text, for the native decoder).
+    static func read<C: Curve>(_ value: JSONValue, data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+        switch try layout(of: value) {
+        case .native: return try native(RawShareDocument.decode(RawShareDocument.self, from: data), as: curve)
+        case .portalClient: return try PortalShares.client(value, as: curve)
+        case .portalCustodian: return try PortalShares.custodian(value, as: curve)
+        }
+    }
+
+    /// Which layout a parsed share is in.
+    static func layout(of value: JSONValue) throws(DocumentError) -> ShareLayout {
+        guard value.isObject else { throw .malformedJSON("the share is not a JSON object") }
+        if value["format"] != nil { return .native }
+        if value["bks"] != nil { return .portalClient }
+        if value["clientBk"] != nil || value["serverBk"] != nil { return .portalCustodian }
+        throw .malformedJSON("unrecognised share layout (neither a sharevault.share document nor Portal's share JSON)")
+    }
+
+    /// The layout and curve of a share from outside, read strictly (a key given twice is refused). The curve is
+    /// the native document's `curve`, or the curve Portal's public key lies on; `stated` (a webhook's method
+    /// suffix) decides only when the point lies on neither, so that the parse can say what is wrong with it.
+    public static func layoutAndCurve(of data: Data, stated: CurveID?) throws(DocumentError) -> (ShareLayout, CurveID) {
+        guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
+        let value: JSONValue
+        do {
+            value = try StrictJSON.parse(data)
+        } catch .malformedJSON {
             throw .malformedJSON("the share is not a JSON object")
         }
-        let lowered = Dictionary(fields.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-        if lowered["format"] != nil {
-            return try native(RawShareDocument.decode(RawShareDocument.self, from: data), as: curve)
+        let layout = try layout(of: value)
+        switch layout {
+        case .native:
+            return (layout, try RawShareDocument.decode(RawShareDocument.self, from: data).curveID())
+        case .portalCustodian:
+            return (layout, try PortalShares.curve(x: value["x"], y: value["y"], field: "x, y", stated: stated))
+        case .portalClient:
+            let pubkey = value["pubkey"] ?? value["partialPubkey"]?["server"] ?? value["partialPublicKey"]?["server"]
+            return (layout, try PortalShares.curve(x: pubkey?["X"], y: pubkey?["Y"], field: "pubkey", stated: stated))
         }
-        if lowered["bks"] != nil {
-            return try portalClient(lowered, as: curve)
-        }
-        if lowered["clientbk"] != nil || lowered["serverbk"] != nil {
-            return try portalCustodian(lowered, as: curve)
-        }
-        throw .malformedJSON("unrecognised share layout (neither a sharevault.share document nor Portal's share JSON)")
     }
 
     private static func native<C: Curve>(_ raw: RawShareDocument, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
@@ -123,114 +208,6 @@ public enum ShareParser {
             throw .outOfRange(field: "threshold", detail: "a backup pair is 2-of-2, the share says \(reading.threshold)")
         }
         return reading
-    }
-
-    private static func portalCustodian<C: Curve>(
-        _ fields: [String: Any], as curve: C.Type
-    ) throws(DocumentError) -> ShareReading<C> {
-        let publicKey: [UInt8] = try pointEncoding(x: fields["x"], y: fields["y"], fieldX: "x", fieldY: "y", on: curve)
-        let identifier: Scalar<C> = try scalar(fields["serverbk"], field: "serverBk")
-        let partner: Scalar<C> = try scalar(fields["clientbk"], field: "clientBk")
-        let value: Scalar<C> = try secretScalar(fields["share"], field: "share")
-        guard identifier != partner else { throw .outOfRange(field: "serverBk", detail: "equals clientBk") }
-        return ShareReading(
-            layout: .portalCustodian, threshold: 2, share: Share(identifier: identifier, value: value),
-            publicKey: publicKey, publicKeyField: "x, y", publicShare: nil, commitments: nil, partnerIdentifier: partner)
-    }
-
-    private static func portalClient<C: Curve>(
-        _ fields: [String: Any], as curve: C.Type
-    ) throws(DocumentError) -> ShareReading<C> {
-        guard let pubkey = lowercasedObject(fields["pubkey"]) else {
-            throw fields["pubkey"] == nil ? .missingField("pubkey") : .wrongType(field: "pubkey", expected: "an object")
-        }
-        guard let bks = lowercasedObject(fields["bks"]) else { throw .wrongType(field: "bks", expected: "an object") }
-        guard let client = lowercasedObject(bks["client"]) else {
-            throw bks["client"] == nil ? .missingField("bks.client") : .wrongType(field: "bks.client", expected: "an object")
-        }
-        guard let server = lowercasedObject(bks["server"]) else {
-            throw bks["server"] == nil ? .missingField("bks.server") : .wrongType(field: "bks.server", expected: "an object")
-        }
-        let publicKey: [UInt8] = try pointEncoding(
-            x: pubkey["x"], y: pubkey["y"], fieldX: "pubkey.X", fieldY: "pubkey.Y", on: curve)
-        let identifier: Scalar<C> = try scalar(client["x"], field: "bks.client.X")
-        let partner: Scalar<C> = try scalar(server["x"], field: "bks.server.X")
-        let value: Scalar<C> = try secretScalar(fields["share"], field: "share")
-        guard identifier != partner else { throw .outOfRange(field: "bks.client.X", detail: "equals bks.server.X") }
-        return ShareReading(
-            layout: .portalClient, threshold: 2, share: Share(identifier: identifier, value: value),
-            publicKey: publicKey, publicKeyField: "pubkey.X, pubkey.Y", publicShare: nil, commitments: nil,
-            partnerIdentifier: partner)
-    }
-
-    private static func lowercasedObject(_ value: Any?) -> [String: Any]? {
-        guard let object = value as? [String: Any] else { return nil }
-        return Dictionary(object.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    private static func decimal(_ value: Any?, field: String) throws(DocumentError) -> String {
-        guard let value else { throw .missingField(field) }
-        guard let text = value as? String else { throw .wrongType(field: field, expected: "a decimal string") }
-        return text
-    }
-
-    /// A public scalar (an identifier) from a decimal string, in the curve's encoding.
-    private static func scalar<C: Curve>(_ value: Any?, field: String) throws(DocumentError) -> Scalar<C> {
-        let text = try decimal(value, field: field)
-        guard var bytes = DecimalInteger.bigEndian(text) else {
-            throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
-        }
-        if C.id == .ed25519 { bytes.reverse() }
-        do { return try Scalar<C>(decoding: bytes) } catch { throw .invalidField(field: field, reason: error) }
-    }
-
-    /// A secret scalar from a decimal string, converted in guarded memory.
-    private static func secretScalar<C: Curve>(_ value: Any?, field: String) throws(DocumentError) -> Scalar<C> {
-        let text = try decimal(value, field: field)
-        guard let bigEndian = DecimalInteger.secretBigEndian(text) else {
-            throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
-        }
-        let encoded = C.id == .ed25519
-            ? SecureBytes.filled(count: 32) { out in
-                bigEndian.withUnsafeBytes { for index in 0..<32 { out[index] = $0[31 - index] } }
-            }
-            : bigEndian
-        do {
-            return try encoded.withUnsafeBytes { (bytes) throws(ShareMathError) in try Scalar<C>(decoding: bytes) }
-        } catch {
-            throw .invalidField(field: field, reason: error)
-        }
-    }
-
-    /// A point's encoding from decimal affine coordinates: on secp256k1 the point is decoded (cheap, no square
-    /// root) and re-encoded; on ed25519 the curve equation is checked here, the subgroup when it is decoded.
-    private static func pointEncoding<C: Curve>(
-        x: Any?, y: Any?, fieldX: String, fieldY: String, on curve: C.Type
-    ) throws(DocumentError) -> [UInt8] {
-        guard let xBytes = DecimalInteger.bigEndian(try decimal(x, field: fieldX)) else {
-            throw .outOfRange(field: fieldX, detail: "not a decimal integer below 2^256")
-        }
-        guard var yBytes = DecimalInteger.bigEndian(try decimal(y, field: fieldY)) else {
-            throw .outOfRange(field: fieldY, detail: "not a decimal integer below 2^256")
-        }
-        do {
-            switch C.id {
-            case .secp256k1:
-                return try Secp256k1.decodePoint(x: xBytes, y: yBytes).encoded
-            case .ed25519:
-                // The encoding keeps only x's parity, so check that (x, y) itself is on the curve.
-                guard EdwardsCurveEquation.holds(x: xBytes, y: yBytes) else { throw ShareMathError.pointNotOnCurve }
-                // RFC 8032: y little-endian, the top bit holding x's parity.
-                guard yBytes[0] & 0x80 == 0 else { throw ShareMathError.nonCanonicalPoint }
-                yBytes.reverse()
-                yBytes[31] |= (xBytes[31] & 1) << 7
-                return yBytes
-            }
-        } catch let error as ShareMathError {
-            throw .invalidField(field: "\(fieldX), \(fieldY)", reason: error)
-        } catch {
-            throw .invalidField(field: "\(fieldX), \(fieldY)", reason: .pointNotOnCurve)
-        }
     }
 }
 

@@ -1,8 +1,10 @@
 import Foundation
 
-/// The custodian backup webhook's body: `{clientId, share, backupMethod}`.
+/// The custodian backup webhook's body: `{clientId, share, backupMethod}` (DESIGN section 1).
 ///
-/// `share` is the share's JSON as a string, kept byte for byte so that `/backup/fetch` returns exactly it.
+/// Read strictly (a key given twice, or in two letter cases, is refused) and liberally: `backupMethod` may be
+/// absent (older deliveries; stored as `UNKNOWN`) and may be any printable method name; other fields (Portal
+/// may add `backupSharePairId`) are ignored.
 public struct WebhookBody: Sendable {
     /// The largest body accepted.
     public static let maximumSize = 64 * 1024
@@ -10,6 +12,7 @@ public struct WebhookBody: Sendable {
     public let clientId: String
     /// The share string exactly as received (a secret).
     public let share: String
+    /// The method as sent, its curve named only when the method names one.
     public let backupMethod: BackupMethod
 
     public init(clientId: String, share: String, backupMethod: BackupMethod) {
@@ -18,22 +21,27 @@ public struct WebhookBody: Sendable {
         self.backupMethod = backupMethod
     }
 
-    private struct Raw: Decodable {
-        var clientId: String?
-        var share: String?
-        var backupMethod: String?
-    }
-
-    /// Parses and checks a body; the method must name its curve (`GDRIVE-SECP256K1`) or defaults to secp256k1.
+    /// Parses and checks a body.
     public static func parse(_ data: Data) throws -> WebhookBody {
         guard data.count <= maximumSize else { throw DocumentError.tooLarge(limit: maximumSize, actual: data.count) }
         guard !data.isEmpty else { throw DocumentError.empty }
-        let raw = try RawShareDocument.decode(Raw.self, from: data)
-        guard let clientId = raw.clientId else { throw DocumentError.missingField("clientId") }
-        guard let share = raw.share else { throw DocumentError.missingField("share") }
-        guard let method = raw.backupMethod else { throw DocumentError.missingField("backupMethod") }
+        let body = try StrictJSON.parse(data)
+        guard body.isObject else { throw DocumentError.malformedJSON("the body must be an object") }
+        let clientId = try string(body["clientId"], field: "clientId")
+        let share = try string(body["share"], field: "share")
         try ClientID.validate(clientId)
-        let parsed = try BackupMethod(parsing: method)
-        return WebhookBody(clientId: clientId, share: share, backupMethod: parsed.curve == nil ? parsed.on(.secp256k1) : parsed)
+        let method: BackupMethod
+        switch body["backupMethod"] {
+        case nil, .null?: method = .unknown
+        case .string(let text)?: method = try BackupMethod(parsing: text)
+        default: throw DocumentError.wrongType(field: "backupMethod", expected: "a string")
+        }
+        return WebhookBody(clientId: clientId, share: share, backupMethod: method)
+    }
+
+    private static func string(_ value: JSONValue?, field: String) throws(DocumentError) -> String {
+        guard let value else { throw .missingField(field) }
+        guard case .string(let text) = value else { throw .wrongType(field: field, expected: "a string") }
+        return text
     }
 }

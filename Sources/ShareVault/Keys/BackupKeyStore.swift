@@ -30,8 +30,15 @@ public struct DirectoryKeyStore: BackupKeyStore {
         self.directory = String(trimmed)
     }
 
-    /// `<hash of client id>-<method>.key`.
+    /// `<hash of client id and method>.key` for a method without a curve (one key per client and method, as
+    /// version 2 ciphertexts use it); `<hash of client id>-<method-curve>.key` for the first release's keys.
     public func path(clientId: String, method: BackupMethod) -> String {
+        guard method.curve != nil else {
+            let digest = Blake2b.hash([
+                Array("sharevault key store v2".utf8), Array(clientId.utf8), [0], Array(method.name.utf8),
+            ])
+            return directory + "/" + Hex.encode(digest.prefix(20)) + ".key"
+        }
         let digest = Blake2b.hash([Array("sharevault key store v1".utf8), Array(clientId.utf8)])
         return directory + "/" + Hex.encode(digest.prefix(16)) + "-" + method.description.lowercased() + ".key"
     }
@@ -39,13 +46,9 @@ public struct DirectoryKeyStore: BackupKeyStore {
     public func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource) {
         let key = SecureBytes.random(count: 32)
         let target = path(clientId: clientId, method: method)
-        let temporary = target + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+        // Created exclusively: a key file that exists may open a backup another vault holds, so it is never replaced.
         try key.withUnsafeBytes { bytes in
-            try PrivateFile.create(at: temporary, contents: bytes, alreadyExists: .keyFileExists(path: temporary))
-        }
-        guard rename(temporary, target) == 0 else {
-            unlink(temporary)
-            throw VaultError.vaultUnreadable(path: target, reason: String(cString: strerror(errno)))
+            try PrivateFile.create(at: target, contents: bytes, alreadyExists: .keyFileExists(path: target))
         }
         return (key, .storedKey)
     }

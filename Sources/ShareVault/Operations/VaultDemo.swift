@@ -33,27 +33,33 @@ public enum VaultDemo {
             keyStores: stores, progress: progress)
         record("created \(created.count) wallets on both curves, each with GDRIVE and PASSWORD backup pairs", created.count == 6)
 
-        // One backup taken the way the intake takes it: webhook, upload, confirmation.
-        let identifiers = [Secp256k1.element(1), Secp256k1.element(2)]
-        let dealing = try Dealing<Secp256k1>.split(secret: .random(), threshold: 2, identifiers: identifiers)
-        let documents = ShareDocument.documents(for: dealing)
-        let webhook = try JSONSerialization.data(
-            withJSONObject: ["clientId": "demo-dave", "share": documents[1].exportJSON(), "backupMethod": "ICLOUD-SECP256K1"],
-            options: [.sortedKeys])
-        let ingested = try vault.ingestCustodian(webhook)
-        let again = try vault.ingestCustodian(webhook)
-        record("took a custodian webhook for demo-dave (ICLOUD-SECP256K1); the same delivery again stored nothing new",
-            ingested.outcome == "stored" && again.outcome == "duplicate")
+        // One Portal client backed up the way Portal's device and provider do it: a custodian webhook per curve
+        // in Portal's flat layout, then one client ciphertext covering both curves, uploaded once, confirmed.
+        var webhooks: [Data] = []
+        var clientHalves: [(curve: CurveID, id: String, share: String)] = []
+        for curve in CurveID.allCases {
+            let (webhook, half) = switch curve {
+            case .secp256k1: try portalBackup(Secp256k1.self, clientId: "demo-dave")
+            case .ed25519: try portalBackup(Ed25519.self, clientId: "demo-dave")
+            }
+            webhooks.append(webhook)
+            clientHalves.append((curve, half.id, half.share))
+        }
+        let ingested = try webhooks.map { try vault.ingestCustodian($0) }
+        let again = try vault.ingestCustodian(webhooks[0])
+        record("took Portal's custodian webhooks for demo-dave (GDRIVE-SECP256K1, GDRIVE-ED25519); a repeated delivery stored nothing new",
+            ingested.allSatisfy { $0.outcome == "stored" && $0.layout == .portalCustodian } && again.outcome == "duplicate")
 
-        let method = try BackupMethod(parsing: "ICLOUD-SECP256K1")
-        let (clientKey, source) = try keyStore.makeKey(clientId: "demo-dave", method: method)
-        let plaintext = SecureBytes(copying: Array(documents[0].exportJSON().utf8))
+        let gdrive = BackupMethod(name: "GDRIVE", curve: nil)
+        let (clientKey, source) = try keyStore.makeKey(clientId: "demo-dave", method: gdrive)
+        let plaintext = SecureBytes(copying: Array(PortalShareWriter.plaintext(clientHalves).utf8))
         let cipherText = ClientBackupCiphertext.seal(
-            plaintext, key: clientKey, keySource: source, clientId: "demo-dave", method: method)
-        let uploaded = try vault.ingestClient(clientId: "demo-dave", method: "ICLOUD", body: Data(cipherText.text.utf8))
-        let confirmed = try vault.confirm(clientId: "demo-dave", method: "ICLOUD")
-        record("took demo-dave's encrypted client backup share and the app's confirmation: pair completed",
-            uploaded.status == .storedClientBackupShareKey && confirmed.status == .storedClientBackupShare)
+            plaintext, key: clientKey, keySource: source, clientId: "demo-dave", method: gdrive)
+        let uploaded = try vault.ingestClient(clientId: "demo-dave", method: "GDRIVE", body: Data(cipherText.text.utf8))
+        let confirmed = try vault.confirm(clientId: "demo-dave", method: "GDRIVE")
+        record("took demo-dave's one GDRIVE ciphertext (both curves' MpcShares) and the app's confirmation: both pairs completed",
+            uploaded.count == 2 && uploaded.allSatisfy { $0.status == .storedClientBackupShareKey }
+                && confirmed.count == 2 && confirmed.allSatisfy { $0.status == .storedClientBackupShare })
 
         var pairs = 0
         var completed = 0
@@ -61,11 +67,14 @@ public enum VaultDemo {
             pairs += 1
             if pair.completed { completed += 1 }
         }
-        record("the vault lists \(pairs) live backup pairs, \(completed) completed", pairs == 13 && completed == 13)
+        record("the vault lists \(pairs) live backup pairs, \(completed) completed", pairs == 14 && completed == 14)
 
         let structural = try vault.verify(progress: progress)
-        record("structural verification, no secret: \(structural.passed) of \(structural.checked) pairs pass", structural.allPassed)
-        let deep = try vault.verify(keyStores: stores, progress: progress)
+        record("public verification, no secret at all: \(structural.passed) of \(structural.checked) pairs pass", structural.allPassed)
+        let custodian = try vault.verify(level: .custodian, progress: progress)
+        record("custodian verification, custodian halves opened with the vault key: \(custodian.passed) of \(custodian.checked) pass",
+            custodian.allPassed)
+        let deep = try vault.verify(level: .deep, keyStores: stores, progress: progress)
         record("deep verification, both halves opened: \(deep.passed) of \(deep.checked) pairs pass", deep.allPassed)
         let drills = try vault.drill(.all, keyStores: stores, progress: progress)
         record("drills: every pair recovered in memory and proved by a threshold signature (\(drills.passed) of \(drills.drilled))",
@@ -80,8 +89,28 @@ public enum VaultDemo {
             recovered.generation == 2 && Hex.encode(combined.publicKey) == recovered.publicKey)
         let redrill = try vault.drill(.client("demo-alice"), keyStores: stores)
         record("drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass", redrill.allPassed)
+        let portalRecovery = try vault.commitRecovery(
+            try vault.prepareRecovery(clientId: "demo-dave", method: "GDRIVE-ED25519", keyStores: stores))
+        let portalDrill = try vault.drill(.client("demo-dave"), keyStores: stores)
+        record("recovered demo-dave's Portal ed25519 wallet (generation \(portalRecovery.generation)) and drilled both of its pairs: \(portalDrill.passed) of \(portalDrill.drilled) pass",
+            portalRecovery.generation == 1 && portalDrill.allPassed && portalDrill.drilled == 2)
         let audit = try vault.verifyAuditLog()
         record("the audit chain holds: \(audit.events) events", audit.isIntact)
         return (vault, steps)
+    }
+
+    /// A Portal-layout backup for one curve: the custodian webhook body, and the client's `MpcShare`.
+    private static func portalBackup<C: Curve>(_ curve: C.Type, clientId: String) throws -> (Data, (id: String, share: String)) {
+        let identifiers = [C.element(1), C.element(2)]
+        let dealing = try Dealing<C>.split(secret: .random(), threshold: 2, identifiers: identifiers)
+        let pair = PortalShareWriter.Pair(
+            clientId: clientId, backupSharePairId: PortalShareWriter.pairId(), signingSharePairId: PortalShareWriter.pairId(),
+            publicKey: dealing.publicKey, client: dealing.shares[0], custodian: dealing.shares[1])
+        let webhook = try JSONSerialization.data(
+            withJSONObject: [
+                "clientId": clientId, "share": PortalShareWriter.custodianJSON(pair),
+                "backupMethod": "GDRIVE-\(C.id.rawValue.uppercased())",
+            ], options: [.sortedKeys])
+        return (webhook, (pair.backupSharePairId, PortalShareWriter.clientJSON(pair)))
     }
 }

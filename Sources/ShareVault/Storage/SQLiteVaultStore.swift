@@ -100,14 +100,13 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Writing
 
     public func createWallets(
-        _ jobs: [(clientId: String, curve: CurveID)], batchSize: Int, at: String,
-        make: ([(clientId: String, curve: CurveID)]) throws -> [NewWallet]
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
     ) throws {
         try write { db in
-            for start in stride(from: 0, to: jobs.count, by: batchSize) {
-                let batch = Array(jobs[start..<min(start + batchSize, jobs.count)])
-                try refuseExistingWallets(db, batch)
-                try insertWallets(db, try make(batch), at: at)
+            for start in stride(from: 0, to: clientIds.count, by: batchSize) {
+                let batch = Array(clientIds[start..<min(start + batchSize, clientIds.count)])
+                try refuseExistingWallets(db, batch.flatMap { id in curves.map { (clientId: id, curve: $0) } })
+                for client in try make(batch) { try insertClient(db, client, at: at) }
             }
         }
     }
@@ -126,11 +125,18 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    private func insertWallets(_ db: Database, _ wallets: [NewWallet], at: String) throws {
-        for wallet in wallets {
-            let clientRow = try clientRowId(db, clientId: wallet.clientId, at: at)
+    private func insertClient(_ db: Database, _ client: NewClient, at: String) throws {
+        let clientRow = try clientRowId(db, clientId: client.clientId, at: at)
+        var ciphertextIds: [String: Int64] = [:]
+        for ciphertext in client.ciphertexts {
+            try db.cachedStatement(
+                sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [clientRow, ciphertext.method, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil])
+            ciphertextIds[ciphertext.method] = db.lastInsertedRowID
+        }
+        for wallet in client.wallets {
             let walletId = try walletRowId(
-                db, clientRow: clientRow, clientId: wallet.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+                db, clientRow: clientRow, clientId: client.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
                 at: at)
             let signing = wallet.signing
             try db.cachedStatement(
@@ -149,18 +155,16 @@ public final class SQLiteVaultStore: VaultStore {
                 let (pairId, replaced) = try insertPair(
                     db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
                     at: at)
-                if let cipherText = backup.cipherText {
-                    try db.cachedStatement(
-                        sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?)"
-                    ).execute(
-                        arguments: [pairId, cipherText, at, backup.status.isCompleted ? at : nil])
+                if let ciphertextId = ciphertextIds[backup.method] {
+                    try db.cachedStatement(sql: "UPDATE backupPair SET clientCiphertextId = ? WHERE id = ?").execute(
+                        arguments: [ciphertextId, pairId])
                 }
                 var detail = [
                     "curve": wallet.curve.rawValue, "method": backup.method, "pairId": String(pairId),
                     "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
                 ]
                 if let replaced { detail["replacedPairId"] = String(replaced) }
-                try AuditLog.append(db, kind: "create", clientId: wallet.clientId, detail: detail, at: at)
+                try AuditLog.append(db, kind: "create", clientId: client.clientId, detail: detail, at: at)
             }
         }
     }
@@ -199,45 +203,92 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> PairSummary {
+    public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> [PairSummary] {
         try write { db in
-            let pairId = try livePairId(db, clientId: clientId, method: method)
-            try db.cachedStatement(sql: """
-                    INSERT INTO clientBackup (pairId, cipherText, receivedAt) VALUES (?, ?, ?)
-                    ON CONFLICT (pairId) DO UPDATE SET cipherText = excluded.cipherText,
-                        receivedAt = excluded.receivedAt, confirmedAt = NULL
-                    """).execute(
-                arguments: [pairId, cipherText, at])
-            return try moveStatus(
-                db, pairId: pairId, to: .storedClientBackupShareKey, auditKind: "ingest-client", clientId: clientId, at: at)
-        }
-    }
-
-    public func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> PairSummary {
-        try write { db in
-            let pairId = try livePairId(db, clientId: clientId, method: method)
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM clientBackup WHERE pairId = ?"), arguments: [pairId]) != nil
-            else {
-                throw VaultError.noClientBackup(clientId: clientId, method: method.description)
+            let (clientRow, pairs) = try livePairsOfMethod(db, clientId: clientId, method: method)
+            let current = Set(pairs.compactMap(\.ciphertextId))
+            if current.count == 1, pairs.allSatisfy({ $0.ciphertextId != nil }),
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT cipherText FROM clientCiphertext WHERE id = ?"), arguments: [current.first!])
+                    == cipherText
+            {
+                // The same upload again: nothing changes.
+                return try pairs.map { try pairSummary(db, pairId: $0.id)! }
             }
-            try db.cachedStatement(sql: "UPDATE clientBackup SET confirmedAt = ? WHERE pairId = ?").execute(
-                arguments: [at, pairId])
-            return try moveStatus(
-                db, pairId: pairId, to: .storedClientBackupShare, auditKind: "confirm", clientId: clientId, at: at)
+            try db.cachedStatement(
+                sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [clientRow, method.name, cipherText, at])
+            let ciphertextId = db.lastInsertedRowID
+            let retire = try db.cachedStatement(
+                sql: "UPDATE clientCiphertext SET replacedAt = ?, replacedById = ? WHERE id = ? AND replacedAt IS NULL")
+            for replaced in current.sorted() { try retire.execute(arguments: [at, ciphertextId, replaced]) }
+            let attach = try db.cachedStatement(
+                sql: "UPDATE backupPair SET clientCiphertextId = ?, status = ?, updatedAt = ? WHERE id = ?")
+            for pair in pairs {
+                try attach.execute(arguments: [ciphertextId, BackupStatus.storedClientBackupShareKey.rawValue, at, pair.id])
+            }
+            var detail = [
+                "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
+                "pairIds": pairs.map { String($0.id) }.joined(separator: ","), "ciphertextId": String(ciphertextId),
+                "length": String(cipherText.utf8.count),
+            ]
+            if !current.isEmpty { detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",") }
+            try AuditLog.append(db, kind: "ingest-client", clientId: clientId, detail: detail, at: at)
+            return try pairs.map { try pairSummary(db, pairId: $0.id)! }
         }
     }
 
-    /// Moves a pair's status on and audits the step.
-    private func moveStatus(
-        _ db: Database, pairId: Int64, to status: BackupStatus, auditKind: String, clientId: String, at: String
-    ) throws -> PairSummary {
-        try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?").execute(
-            arguments: [status.rawValue, at, pairId])
-        let summary = try pairSummary(db, pairId: pairId)!
-        try AuditLog.append(
-            db, kind: auditKind, clientId: clientId,
-            detail: ["curve": summary.curve.rawValue, "method": summary.method, "pairId": String(pairId)], at: at)
-        return summary
+    public func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary] {
+        try write { db in
+            let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter { $0.ciphertextId != nil }
+            guard !pairs.isEmpty else { throw VaultError.noClientBackup(clientId: clientId, method: method.description) }
+            let confirmCiphertext = try db.cachedStatement(
+                sql: "UPDATE clientCiphertext SET confirmedAt = ? WHERE id = ? AND confirmedAt IS NULL")
+            for id in Set(pairs.compactMap(\.ciphertextId)).sorted() { try confirmCiphertext.execute(arguments: [at, id]) }
+            let complete = try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?")
+            for pair in pairs {
+                try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
+            }
+            try AuditLog.append(
+                db, kind: "confirm", clientId: clientId,
+                detail: [
+                    "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
+                    "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
+                ], at: at)
+            return try pairs.map { try pairSummary(db, pairId: $0.id)! }
+        }
+    }
+
+    /// The client's live pairs of a method, on every curve or only the method's own; refuses an unknown client
+    /// or a method with no live pair.
+    private func livePairsOfMethod(
+        _ db: Database, clientId: String, method: BackupMethod
+    ) throws -> (clientRow: Int64, pairs: [(id: Int64, curve: CurveID, ciphertextId: Int64?)]) {
+        guard let clientRow = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
+        else { throw VaultError.unknownClient(clientId) }
+        var sql = """
+            SELECT p.id, w.curve, p.clientCiphertextId FROM backupPair p JOIN wallet w ON w.id = p.walletId
+            WHERE w.clientRowId = ? AND p.method = ? AND p.isLive
+            """
+        var arguments: StatementArguments = [clientRow, method.name]
+        if let curve = method.curve {
+            sql += " AND w.curve = ?"
+            arguments += [curve.rawValue]
+        }
+        let pairs = try Row.fetchAll(db, sql: sql + " ORDER BY w.curve", arguments: arguments).map { row in
+            (id: row[0] as Int64, curve: try Self.curve(row[1], table: "wallet"), ciphertextId: row[2] as Int64?)
+        }
+        guard !pairs.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
+        return (clientRow, pairs)
+    }
+
+    /// A stored curve name; a row naming another is damage, reported, never read as a default.
+    static func curve(_ name: String, table: String) throws -> CurveID {
+        guard let curve = CurveID(rawValue: name) else {
+            throw VaultError.vaultUnreadable(path: table, reason: "a row names an unknown curve")
+        }
+        return curve
     }
 
     private func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
@@ -288,12 +339,13 @@ public final class SQLiteVaultStore: VaultStore {
         }
         try db.cachedStatement(sql: """
                 INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
-                    commitments, sealedShare, shareDigest, receivedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
                 arguments: [
                 pairId, record.layout.rawValue, record.threshold, Data(record.identifier), Data(record.publicShare),
-                record.partnerIdentifier.map { Data($0) }, record.commitments.map { Data($0.joined()) },
+                record.partnerIdentifier.map { Data($0) }, record.partnerPublicShare.map { Data($0) },
+                record.backupSharePairId, record.commitments.map { Data($0.joined()) },
                 Data(record.sealedShare), Data(record.shareDigest), at,
             ])
         return (pairId, previous)
@@ -323,14 +375,15 @@ public final class SQLiteVaultStore: VaultStore {
 
     /// A stored pair's columns, in select order after the summary's (rows are read by position).
     enum StoredPairColumn: Int, CaseIterable {
-        case walletId, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, commitments,
-            sealedShare, shareDigest, cipherText
+        case walletId, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, partnerPublicShare,
+            backupSharePairId, commitments, sealedShare, shareDigest, cipherText, clientCiphertextId
 
         var expression: String {
             switch self {
             case .walletId: return "w.id"
             case .custodianPublicShare: return "s.publicShare"
-            case .cipherText: return "cb.cipherText"
+            case .cipherText: return "cc.cipherText"
+            case .clientCiphertextId: return "p.clientCiphertextId"
             default: return "s.\(self)"
             }
         }
@@ -340,7 +393,7 @@ public final class SQLiteVaultStore: VaultStore {
     static let storedPairSelect = """
         SELECT \(summaryColumns), \(StoredPairColumn.allCases.map(\.expression).joined(separator: ", "))
         \(pairJoins)
-        JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientBackup cb ON cb.pairId = p.id
+        JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId
         """
 
     static func storedPair(_ row: Row) -> StoredPair {
@@ -358,8 +411,10 @@ public final class SQLiteVaultStore: VaultStore {
                 layout: ShareLayout(rawValue: row[column(.layout)]) ?? .native, threshold: row[column(.threshold)],
                 identifier: bytes(column(.identifier)), publicShare: bytes(column(.custodianPublicShare)),
                 partnerIdentifier: (row[column(.partnerIdentifier)] as Data?).map { [UInt8]($0) },
+                partnerPublicShare: (row[column(.partnerPublicShare)] as Data?).map { [UInt8]($0) },
+                backupSharePairId: row[column(.backupSharePairId)],
                 commitments: commitments, sealedShare: bytes(column(.sealedShare)), shareDigest: bytes(column(.shareDigest))),
-            cipherText: row[column(.cipherText)])
+            cipherText: row[column(.cipherText)], clientCiphertextId: row[column(.clientCiphertextId)])
     }
 
     public func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair] {
@@ -535,18 +590,14 @@ public final class SQLiteVaultStore: VaultStore {
                     arguments: [walletId]
                 ).map { row in
                     let pair = Self.storedPair(row)
-                    let keySource = pair.cipherText.flatMap { try? ClientBackupCiphertext(text: $0) }.map { parsed in
-                        switch parsed.keySource {
-                        case .storedKey: return "key-store"
-                        case .password: return "password"
-                        }
-                    }
                     return ClientDetail.Backup(
                         summary: pair.summary, layout: pair.custodian.layout,
+                        backupSharePairId: pair.custodian.backupSharePairId,
                         custodianIdentifier: Hex.encode(pair.custodian.identifier),
                         custodianPublicShare: Hex.encode(pair.custodian.publicShare),
                         clientIdentifier: pair.custodian.partnerIdentifier.map { Hex.encode($0) },
-                        hasClientBackup: pair.cipherText != nil, clientKeySource: keySource)
+                        clientPublicShare: pair.custodian.partnerPublicShare.map { Hex.encode($0) },
+                        hasClientBackup: pair.cipherText != nil, clientCiphertextId: pair.clientCiphertextId)
                 }
                 wallets.append(
                     ClientDetail.Wallet(
@@ -554,7 +605,24 @@ public final class SQLiteVaultStore: VaultStore {
                         publicKey: Hex.encode(wallet["publicKey"] as Data), createdAt: wallet["createdAt"],
                         signingPairs: signing, backupPairs: backups))
             }
-            return ClientDetail(clientId: clientId, createdAt: client["createdAt"], wallets: wallets)
+            let ciphertexts = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById FROM clientCiphertext
+                    WHERE clientRowId = ? ORDER BY method, id DESC
+                    """,
+                arguments: [client["id"] as Int64]
+            ).map { row in
+                let text: String = row["cipherText"]
+                let ours = ClientBackupCiphertext.parseIfSharevault(text)
+                return ClientCiphertextSummary(
+                    id: row["id"], method: row["method"], length: text.utf8.count,
+                    format: ours == nil ? "opaque" : "sharevault", keySource: ours.map(\.keySource.name),
+                    receivedAt: row["receivedAt"], confirmedAt: row["confirmedAt"], live: row["replacedAt"] == nil,
+                    replacedAt: row["replacedAt"], replacedById: row["replacedById"])
+            }
+            return ClientDetail(
+                clientId: clientId, createdAt: client["createdAt"], wallets: wallets, clientCiphertexts: ciphertexts)
         }
     }
 

@@ -17,6 +17,10 @@ public struct CustodianShareRecord: Sendable {
     public var identifier: [UInt8]
     public var publicShare: [UInt8]
     public var partnerIdentifier: [UInt8]?
+    /// The other holder's public share, when the layout states it (Portal's client partial public key).
+    public var partnerPublicShare: [UInt8]?
+    /// Portal's `backupSharePairId`, when the share names one.
+    public var backupSharePairId: String?
     public var commitments: [[UInt8]]?
     /// The webhook's share string, byte for byte, sealed under the vault key.
     public var sealedShare: [UInt8]
@@ -35,21 +39,49 @@ public struct SigningPairRecord: Sendable, Encodable {
     public var createdAt: String
 }
 
+/// A client made by `create`: its wallets, and one client ciphertext per method serving every curve.
+public struct NewClient: Sendable {
+    public var clientId: String
+    public var wallets: [NewWallet]
+    public var ciphertexts: [NewCiphertext]
+}
+
 /// A wallet made by `create`, with its pairs, ready to insert.
 public struct NewWallet: Sendable {
-    public var clientId: String
     public var curve: CurveID
     public var publicKey: [UInt8]
     public var signing: SigningPairRecord
     public var backups: [NewBackup]
 }
 
-/// A backup pair made by `create`.
+/// A backup pair made by `create`; its client half is the client's ciphertext for the same method.
 public struct NewBackup: Sendable {
     public var method: String
     public var custodian: CustodianShareRecord
-    public var cipherText: String?
     public var status: BackupStatus
+}
+
+/// A client ciphertext made by `create`, confirmed or not.
+public struct NewCiphertext: Sendable {
+    public var method: String
+    public var cipherText: String
+    public var confirmed: Bool
+}
+
+/// One client ciphertext as `inspect` shows it: where it came from and when, never its text.
+public struct ClientCiphertextSummary: Sendable, Encodable {
+    public var id: Int64
+    public var method: String
+    public var length: Int
+    /// `sharevault` (our own format, whose header was read) or `opaque` (another format, stored as sent).
+    public var format: String
+    /// For `sharevault` ciphertexts, where the key comes from: `key-store` or `password`.
+    public var keySource: String?
+    public var receivedAt: String
+    public var confirmedAt: String?
+    public var live: Bool
+    public var replacedAt: String?
+    public var replacedById: Int64?
 }
 
 /// One backup pair as `list` shows it: public material only.
@@ -93,16 +125,21 @@ public struct ClientDetail: Sendable, Encodable {
     public struct Backup: Sendable, Encodable {
         public var summary: PairSummary
         public var layout: ShareLayout
+        public var backupSharePairId: String?
         public var custodianIdentifier: String
         public var custodianPublicShare: String
         public var clientIdentifier: String?
+        public var clientPublicShare: String?
         public var hasClientBackup: Bool
-        public var clientKeySource: String?
+        /// The client ciphertext this pair's client half is in (see `ClientDetail.clientCiphertexts`).
+        public var clientCiphertextId: Int64?
     }
 
     public var clientId: String
     public var createdAt: String
     public var wallets: [Wallet]
+    /// Every client ciphertext the client uploaded, live and replaced, newest first per method.
+    public var clientCiphertexts: [ClientCiphertextSummary]
 }
 
 /// A live pair with everything its checks need: public material, the sealed custodian share and the
@@ -112,7 +149,9 @@ public struct StoredPair: Sendable {
     public var walletId: Int64
     public var publicKey: [UInt8]
     public var custodian: CustodianShareRecord
+    /// The client ciphertext holding this pair's client half (shared by the method's pairs on every curve).
     public var cipherText: String?
+    public var clientCiphertextId: Int64?
 }
 
 /// One pair's check outcome, as recorded.

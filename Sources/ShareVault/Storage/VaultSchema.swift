@@ -91,6 +91,29 @@ enum VaultSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2: Portal's partial public keys and pair ids; one client ciphertext per method") { db in
+            try db.execute(sql: """
+                ALTER TABLE custodianShare ADD COLUMN partnerPublicShare BLOB;
+                ALTER TABLE custodianShare ADD COLUMN backupSharePairId TEXT;
+                CREATE TABLE clientCiphertext (
+                    id INTEGER PRIMARY KEY,
+                    clientRowId INTEGER NOT NULL REFERENCES client(id),
+                    method TEXT NOT NULL,
+                    cipherText TEXT NOT NULL,
+                    receivedAt TEXT NOT NULL,
+                    confirmedAt TEXT,
+                    replacedAt TEXT,
+                    replacedById INTEGER REFERENCES clientCiphertext(id)
+                );
+                CREATE INDEX clientCiphertext_clientMethod ON clientCiphertext(clientRowId, method);
+                ALTER TABLE backupPair ADD COLUMN clientCiphertextId INTEGER REFERENCES clientCiphertext(id);
+                INSERT INTO clientCiphertext (id, clientRowId, method, cipherText, receivedAt, confirmedAt)
+                    SELECT cb.pairId, w.clientRowId, p.method, cb.cipherText, cb.receivedAt, cb.confirmedAt
+                    FROM clientBackup cb JOIN backupPair p ON p.id = cb.pairId JOIN wallet w ON w.id = p.walletId;
+                UPDATE backupPair SET clientCiphertextId = id WHERE id IN (SELECT pairId FROM clientBackup);
+                DROP TABLE clientBackup;
+                """)
+        }
         return migrator
     }
 }

@@ -7,12 +7,11 @@ public protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
     /// Records the vault key's check value and the first audit event of a new vault.
     func setUp(keyCheck: String, at: String) throws
-    /// Inserts wallets made by `create`, with their pairs and audit events, in one transaction: `make` is
-    /// called for each batch of jobs after the store has checked that none of them has a wallet yet (so a
-    /// refused create never replaces a key that opens a stored backup).
+    /// Inserts clients made by `create` (wallets, pairs, ciphertexts, audit events) in one transaction: `make`
+    /// is called for each batch of client ids after the store has checked that none has a wallet on `curves`
+    /// yet (so a refused create never replaces a key that opens a stored backup).
     func createWallets(
-        _ jobs: [(clientId: String, curve: CurveID)], batchSize: Int, at: String,
-        make: ([(clientId: String, curve: CurveID)]) throws -> [NewWallet]
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
     ) throws
     /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
     /// history; refuses a public key that contradicts the client's wallet on that curve.
@@ -20,10 +19,13 @@ public protocol VaultStore: Sendable {
         clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
         at: String
     ) throws -> CustodianStoreOutcome
-    /// Stores the client's ciphertext on the live pair; the status moves to STORED_CLIENT_BACKUP_SHARE_KEY.
-    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> PairSummary
-    /// The app's notice: the status moves to STORED_CLIENT_BACKUP_SHARE.
-    func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> PairSummary
+    /// Stores the client's ciphertext for a method and attaches it to the client's live pairs of that method on
+    /// every curve (only the method's curve when it names one); their status moves to
+    /// STORED_CLIENT_BACKUP_SHARE_KEY and a ciphertext it replaces stays in history. The same ciphertext again
+    /// changes nothing.
+    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> [PairSummary]
+    /// The app's notice: the method's live pairs that have a ciphertext move to STORED_CLIENT_BACKUP_SHARE.
+    func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary]
     /// Live pairs in a stable order, streamed.
     func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws
     func clientDetail(clientId: String) throws -> ClientDetail?

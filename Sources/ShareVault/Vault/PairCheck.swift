@@ -1,38 +1,75 @@
 import Foundation
 import ShareMath
 
+/// How far a verification goes (DESIGN section 3): each level runs the ones before it.
+public enum VerificationLevel: String, Sendable, Encodable, CaseIterable, Comparable {
+    /// Nothing secret: stored public material decodes and agrees with the wallet's key.
+    case `public`
+    /// With the vault key: every custodian half opened and checked against its public material.
+    case custodian
+    /// With the client halves' keys too: both halves opened and checked against each other.
+    case deep
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// This level and the ones below it, in order.
+    public var levelsRun: [VerificationLevel] { Self.allCases.filter { $0 <= self } }
+}
+
 /// Why a backup pair failed a check; the raw value is what reports and the vault record.
 public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConvertible {
-    // Structural: no secret needed.
+    // Public: no secret needed.
     case incomplete = "incomplete"
     case invalidPublicMaterial = "invalid-public-material"
     case commitmentsDisagree = "commitments-disagree"
+    case partialKeysDisagree = "partial-keys-do-not-interpolate"
     case noClientBackup = "no-client-backup"
     case ciphertextHeader = "ciphertext-header"
-    // Deep: both halves opened.
+    // Custodian: the vault key opens the custodian half.
     case custodianShareUnreadable = "custodian-share-unreadable"
     case custodianShareMismatch = "custodian-share-mismatch"
+    // Deep: both halves opened.
     case clientKeyMissing = "client-key-missing"
+    case clientDecryptFailed = "client-decrypt-failed"
     case clientShareUndecryptable = "client-share-undecryptable"
     case clientShareUnparseable = "client-share-unparseable"
     case clientShareWrongWallet = "client-share-wrong-wallet"
+    case clientShareMismatch = "client-share-mismatch"
     case pairDoesNotInterpolate = "pair-does-not-interpolate"
     // Drill.
     case signatureRejected = "signature-rejected"
+
+    /// The level whose check finds this problem (drill failures count as deep).
+    public var level: VerificationLevel {
+        switch self {
+        case .incomplete, .invalidPublicMaterial, .commitmentsDisagree, .partialKeysDisagree, .noClientBackup,
+            .ciphertextHeader:
+            return .public
+        case .custodianShareUnreadable, .custodianShareMismatch:
+            return .custodian
+        default:
+            return .deep
+        }
+    }
 
     public var description: String {
         switch self {
         case .incomplete: return "the pair is not completed"
         case .invalidPublicMaterial: return "stored public material does not decode on the wallet's curve"
         case .commitmentsDisagree: return "the custodian share's commitments do not give its public share or the wallet's key"
+        case .partialKeysDisagree: return "the two partial public keys do not interpolate to the wallet's key"
         case .noClientBackup: return "no client backup share is stored"
-        case .ciphertextHeader: return "the client ciphertext's header does not parse"
+        case .ciphertextHeader: return "the client ciphertext claims sharevault's format but its header does not parse"
         case .custodianShareUnreadable: return "the sealed custodian share does not open with the vault key (tampered, or moved from another record)"
-        case .custodianShareMismatch: return "the custodian share does not match its stored public share or the wallet"
-        case .clientKeyMissing: return "the key store has no key for this client and method"
+        case .custodianShareMismatch: return "the custodian share does not match its stored public material or the wallet"
+        case .clientKeyMissing: return "no key for this client half: none in the key store, and no decrypt command"
+        case .clientDecryptFailed: return "the decrypt command failed, timed out or printed nothing usable"
         case .clientShareUndecryptable: return "the client share does not decrypt: wrong key or password, or a tampered or swapped ciphertext"
-        case .clientShareUnparseable: return "the decrypted client share is not a share document"
+        case .clientShareUnparseable: return "the decrypted client half is not a share in any accepted layout (or has a nonzero Rank)"
         case .clientShareWrongWallet: return "the client share belongs to another wallet"
+        case .clientShareMismatch: return "the client share does not match its partial public key or the custodian half's identifiers"
         case .pairDoesNotInterpolate: return "the two halves do not interpolate to the wallet's public key"
         case .signatureRejected: return "the drill's signature was rejected by the curve's verifier"
         }
@@ -50,8 +87,13 @@ struct OpenedPair<C: Curve> {
     var shares: [Share<C>] { [client.share, custodian.share] }
 }
 
+extension BackupKeyStores {
+    /// Whether any key store was given (a decrypt command aside).
+    var hasKeyStore: Bool { directory != nil || password != nil }
+}
+
 extension Vault {
-    /// Checks that need no secret: status, encodings, commitments, the ciphertext's header.
+    /// The public level's checks: status, encodings, commitments or partial public keys, the ciphertext's header.
     static func structuralProblems(_ pair: StoredPair) -> [PairProblem] {
         switch pair.summary.curve {
         case .secp256k1: return structuralProblems(pair, on: Secp256k1.self)
@@ -80,8 +122,20 @@ extension Vault {
                 }
             }
         }
+        if let encoded = pair.custodian.partnerPublicShare {
+            // Portal's partial public keys: weighted by their Lagrange coefficients, they sum to the key.
+            guard let partner = pair.custodian.partnerIdentifier.flatMap({ try? Scalar<C>(decoding: $0) }),
+                let partnerShare = try? Point<C>(decoding: encoded), partner != identifier
+            else {
+                return problems + [.invalidPublicMaterial]
+            }
+            let key = Lagrange<C>.interpolateAtZero(publicShares: [(identifier, publicShare), (partner, partnerShare)])
+            if key != publicKey { problems.append(.partialKeysDisagree) }
+        }
         if let cipherText = pair.cipherText {
-            if (try? ClientBackupCiphertext(text: cipherText)) == nil { problems.append(.ciphertextHeader) }
+            if ClientBackupCiphertext.claimsFormat(cipherText), (try? ClientBackupCiphertext(text: cipherText)) == nil {
+                problems.append(.ciphertextHeader)
+            }
         } else {
             problems.append(.noClientBackup)
         }
@@ -92,17 +146,10 @@ extension Vault {
         pair.custodian.partnerIdentifier.map { (try? Scalar<C>(decoding: $0)) != nil } ?? true
     }
 
-    /// Opens both halves of a pair and checks them against each other and every public value stored for it.
-    ///
-    /// No stored point is decoded: each is compared, as bytes, with the canonical encoding of a point computed
-    /// from the shares, which proves it valid too. With `s_c, s_s` the shares at `x_c, x_s`, the line through
-    /// them has slope `a = (s_c − s_s)/(x_c − x_s)` and gives the wallet's key at zero, so the checks are
-    /// `s_s·G` = the custodian's public share, `s_s·G + (s_s − s_c)·x_s/(x_c − x_s)·G` = the wallet's key,
-    /// and, where commitments are stored, `a·G` = the second one (the first being the key). Three fixed-base
-    /// multiplications; the key itself is never formed, as a scalar or otherwise.
-    func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
+    /// The custodian level: opens the sealed custodian half with the vault key and checks it against every
+    /// public value stored for it (`share·G` against its public share, identifiers, key, Portal's partial keys).
+    func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (ShareReading<C>, Point<C>) {
         let method = BackupMethod(name: pair.summary.method, curve: C.id)
-
         guard let custodianText = try? XChaCha20Poly1305.open(
             pair.custodian.sealedShare, key: key,
             associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
@@ -110,28 +157,36 @@ extension Vault {
         guard let custodian = try? custodianText.withUnsafeBytes({ try ShareParser.read(Data($0), as: C.self) }) else {
             throw .custodianShareMismatch
         }
-        let custodianPublicShare = C.baseMultiply(custodian.share.value)
-        guard custodian.publicKey == pair.publicKey, custodianPublicShare.encoded == pair.custodian.publicShare,
-            custodian.share.identifier.encodedPublicly == pair.custodian.identifier
+        let publicShare = C.baseMultiply(custodian.share.value)
+        let stored = pair.custodian
+        guard custodian.publicKey == pair.publicKey, publicShare.encoded == stored.publicShare,
+            custodian.share.identifier.encodedPublicly == stored.identifier,
+            custodian.publicShare.map({ $0 == stored.publicShare }) ?? true,
+            custodian.partnerIdentifier.map({ $0.encodedPublicly == stored.partnerIdentifier }) ?? true,
+            custodian.partnerPublicShare.map({ $0 == stored.partnerPublicShare }) ?? true
         else { throw .custodianShareMismatch }
+        return (custodian, publicShare)
+    }
 
-        guard let cipherText = pair.cipherText else { throw .noClientBackup }
-        guard let parsed = try? ClientBackupCiphertext(text: cipherText) else { throw .ciphertextHeader }
-        let clientKey: SecureBytes
-        do {
-            clientKey = try keyStores.store(for: method).key(
-                clientId: pair.summary.clientId, method: method, source: parsed.keySource)
-        } catch {
-            throw .clientKeyMissing
-        }
-        guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method) else {
-            throw .clientShareUndecryptable
-        }
-        guard let client = try? plaintext.withUnsafeBytes({ try ShareParser.read(Data($0), as: C.self) }) else {
+    /// Opens both halves of a pair and checks them against each other and every public value stored for it.
+    ///
+    /// No stored point is decoded: each is compared, as bytes, with the canonical encoding of a point computed
+    /// from the shares, which proves it valid too. With `s_c, s_s` the shares at `x_c, x_s`, the line through
+    /// them has slope `a = (s_c − s_s)/(x_c − x_s)` and gives the wallet's key at zero, so the checks are
+    /// `s_s·G` = the custodian's public share, `s_s·G + (s_s − s_c)·x_s/(x_c − x_s)·G` = the wallet's key,
+    /// where commitments are stored `a·G` = the second one (the first being the key), and where Portal's
+    /// partial public keys are stored `s_c·G` = the client's. The key itself is never formed.
+    func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
+        let (custodian, custodianPublicShare) = try openCustodian(pair, on: curve)
+        let plaintext = try clientPlaintext(pair, curve: C.id, keyStores: keyStores)
+        guard let client = try? plaintext.withUnsafeBytes({ try ClientPlaintext.share(Data($0), as: C.self) }) else {
             throw .clientShareUnparseable
         }
         guard client.publicKey == pair.publicKey else { throw .clientShareWrongWallet }
         guard client.share.identifier != custodian.share.identifier else { throw .pairDoesNotInterpolate }
+        // Each Portal half names the other's identifier (`bks`, `clientBk`): they must agree.
+        if let named = client.partnerIdentifier, named != custodian.share.identifier { throw .clientShareMismatch }
+        if let named = custodian.partnerIdentifier, named != client.share.identifier { throw .clientShareMismatch }
 
         let line = lineWeights.weights(client: client.share.identifier, custodian: custodian.share.identifier)
         let publicKey = C.add(
@@ -143,23 +198,75 @@ extension Vault {
                 C.baseMultiply(slope).encoded == commitments[1]
             else { throw .commitmentsDisagree }
         }
+        // Portal's partial public keys of the client, as either half states them, are its share times G.
+        if client.layout == .portalClient || pair.custodian.partnerPublicShare != nil {
+            let stated = [client.publicShare, pair.custodian.partnerPublicShare].compactMap { $0 }
+            if !stated.isEmpty {
+                let clientPublicShare = C.baseMultiply(client.share.value).encoded
+                guard stated.allSatisfy({ $0 == clientPublicShare }) else { throw .clientShareMismatch }
+            }
+            if let statedServer = client.partnerPublicShare, statedServer != pair.custodian.publicShare {
+                throw .clientShareMismatch
+            }
+        }
         return OpenedPair(stored: pair, publicKey: publicKey, client: client, custodian: custodian)
     }
 
-    /// Every problem a pair has: structural ones, then (when `keyStores` is given) the first deep one.
-    ///
-    /// The deep check compares every stored point with one it computes, which proves what the structural
-    /// checks prove, so a completed pair that opens needs no more; any other pair gets the full account.
-    func problems(_ pair: StoredPair, keyStores: BackupKeyStores?) -> [PairProblem] {
-        if let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) { return [] }
-        return fullAccount(pair, keyStores: keyStores)
+    /// The client half's plaintext: sharevault's own ciphertexts open with a key store (or the password), any
+    /// other format through the decrypt command, which also takes our own when no key store was given.
+    private func clientPlaintext(
+        _ pair: StoredPair, curve: CurveID, keyStores: BackupKeyStores
+    ) throws(PairProblem) -> SecureBytes {
+        guard let cipherText = pair.cipherText else { throw .noClientBackup }
+        let method = BackupMethod(name: pair.summary.method, curve: curve)
+        if ClientBackupCiphertext.claimsFormat(cipherText), keyStores.hasKeyStore || keyStores.decryptCommand == nil {
+            guard let parsed = try? ClientBackupCiphertext(text: cipherText) else { throw .ciphertextHeader }
+            let clientKey: SecureBytes
+            do {
+                clientKey = try keyStores.store(for: method).key(
+                    clientId: pair.summary.clientId, method: parsed.keyMethod(method), source: parsed.keySource)
+            } catch {
+                throw .clientKeyMissing
+            }
+            guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method) else {
+                throw .clientShareUndecryptable
+            }
+            return plaintext
+        }
+        guard let command = keyStores.decryptCommand else { throw .clientKeyMissing }
+        do {
+            return try command.decrypt(clientId: pair.summary.clientId, method: pair.summary.method, cipherText: cipherText)
+        } catch {
+            throw .clientDecryptFailed
+        }
     }
 
-    /// The structural checks, then (when `keyStores` is given and they allow it) the deep one: what
+    /// Every problem a pair has at `level`: the public ones, then the custodian half's, then (with `keyStores`)
+    /// the first deep one.
+    ///
+    /// The deep check compares every stored point with one it computes, which proves what the public checks
+    /// prove, so a completed pair that opens needs no more; any other pair gets the full account.
+    func problems(_ pair: StoredPair, level: VerificationLevel, keyStores: BackupKeyStores?) -> [PairProblem] {
+        if level == .deep, let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) { return [] }
+        return fullAccount(pair, level: level, keyStores: keyStores)
+    }
+
+    /// The public checks, then each level's in turn as far as `level` and the earlier findings allow: what
     /// `problems` reports, and what its shortcut for sound pairs must agree with.
-    func fullAccount(_ pair: StoredPair, keyStores: BackupKeyStores?) -> [PairProblem] {
+    func fullAccount(_ pair: StoredPair, level: VerificationLevel, keyStores: BackupKeyStores?) -> [PairProblem] {
         var problems = Self.structuralProblems(pair)
-        guard let keyStores, problems.allSatisfy({ $0 == .incomplete }), pair.cipherText != nil else { return problems }
+        guard level >= .custodian, !problems.contains(.invalidPublicMaterial) else { return problems }
+        do {
+            switch pair.summary.curve {
+            case .secp256k1: _ = try openCustodian(pair, on: Secp256k1.self)
+            case .ed25519: _ = try openCustodian(pair, on: Ed25519.self)
+            }
+        } catch {
+            return problems + [error]
+        }
+        guard level == .deep, let keyStores, problems.allSatisfy({ $0 == .incomplete }), pair.cipherText != nil else {
+            return problems
+        }
         do {
             switch pair.summary.curve {
             case .secp256k1: _ = try openPair(pair, on: Secp256k1.self, keyStores: keyStores)

@@ -12,13 +12,18 @@ public struct CreatedWallet: Sendable, Encodable {
 }
 
 /// The key stores `create` puts client backup keys into: a folder for most methods, a password for PASSWORD.
+/// Opening client halves also takes a decrypt command, for ciphertexts of formats sharevault cannot open.
 public struct BackupKeyStores: Sendable {
     public let directory: (any BackupKeyStore)?
     public let password: (any BackupKeyStore)?
+    public let decryptCommand: ClientDecryptCommand?
 
-    public init(directory: (any BackupKeyStore)?, password: (any BackupKeyStore)?) {
+    public init(
+        directory: (any BackupKeyStore)?, password: (any BackupKeyStore)?, decryptCommand: ClientDecryptCommand? = nil
+    ) {
         self.directory = directory
         self.password = password
+        self.decryptCommand = decryptCommand
     }
 
     /// The store for `method`.
@@ -32,61 +37,93 @@ public struct BackupKeyStores: Sendable {
     }
 }
 
+/// The layout `create` writes the halves of a test wallet in.
+public enum WalletLayout: String, Sendable, CaseIterable {
+    /// sharevault's own share documents.
+    case native
+    /// Portal's exact layouts: the flat custodian JSON, and `MpcShare`s in Portal's two-curve client plaintext.
+    case portal
+}
+
 extension Vault {
     /// Device identifier 1 and custodian identifier 2, for wallets `create` makes.
     static let deviceIdentifier: UInt64 = 1
     static let custodianIdentifier: UInt64 = 2
 
     /// Makes new wallets as a device and an MPC provider would, for drills, tests and demos: per client and
-    /// curve a key, a 2-of-2 signing pair (generation 1) and a 2-of-2 backup pair per method, the client half
-    /// encrypted under a fresh key put in the key store, the custodian half sealed in the vault, the status
-    /// walked to completed. Wallets are made on every core and written in batches, one transaction each.
+    /// curve a key, a 2-of-2 signing pair (generation 1) and a 2-of-2 backup pair per method; per client and
+    /// method one client plaintext covering every curve (Portal's two-curve form), encrypted under a fresh key
+    /// put in the key store; the custodian halves sealed in the vault; the status walked to completed. Clients
+    /// are made on every core and written in batches, one transaction in all.
     ///
     /// Unlike a real device and provider, which never hold the whole key, `create` deals from a fresh key
     /// and drops it at once: it is a dealer for test wallets, not a key ceremony.
     public func create(
         clientIds: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores,
-        progress: ProgressHandler? = nil
+        layout: WalletLayout = .native, progress: ProgressHandler? = nil
     ) throws -> [CreatedWallet] {
         for clientId in clientIds { try ClientID.validate(clientId) }
         for method in methods { _ = try keyStores.store(for: method) }
-        let jobs = clientIds.flatMap { clientId in curves.map { (clientId: clientId, curve: $0) } }
         var created: [CreatedWallet] = []
-        created.reserveCapacity(jobs.count)
+        let total = clientIds.count * curves.count
+        created.reserveCapacity(total)
         // One transaction for the whole command; each batch is made on every core once the store has checked
         // that none of its clients already has the wallet.
-        try store.createWallets(jobs, batchSize: 1000, at: VaultClock.now()) { batch in
-            progress?(.generatingShare, created.count, jobs.count)
-            let wallets = try makeWallets(batch, methods: methods, keyStores: keyStores)
-            created += wallets.map(\.report)
-            progress?(.storingShare, created.count, jobs.count)
-            return wallets.map(\.wallet)
+        try store.createWallets(clientIds, curves: curves, batchSize: 500, at: VaultClock.now()) { batch in
+            progress?(.generatingShare, created.count, total)
+            let clients = try makeClients(batch, curves: curves, methods: methods, keyStores: keyStores, layout: layout)
+            created += clients.flatMap(\.reports)
+            progress?(.storingShare, created.count, total)
+            return clients.map(\.client)
         }
-        progress?(.done, created.count, jobs.count)
+        progress?(.done, created.count, total)
         logger.info("created wallets", metadata: ["count": "\(created.count)"])
         return created
     }
 
-    /// Makes a batch of wallets in parallel; the first failure wins.
-    private func makeWallets(
-        _ batch: [(clientId: String, curve: CurveID)], methods: [BackupMethod], keyStores: BackupKeyStores
-    ) throws -> [(wallet: NewWallet, report: CreatedWallet)] {
-        let results = ResultSlots<(wallet: NewWallet, report: CreatedWallet)>(count: batch.count)
+    /// Makes a batch of clients in parallel; the first failure wins.
+    private func makeClients(
+        _ batch: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout
+    ) throws -> [(client: NewClient, reports: [CreatedWallet])] {
+        let results = ResultSlots<(client: NewClient, reports: [CreatedWallet])>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-            let (clientId, curve) = batch[index]
             results.set(index, Result {
-                switch curve {
-                case .secp256k1: return try makeWallet(Secp256k1.self, clientId: clientId, methods: methods, keyStores: keyStores)
-                case .ed25519: return try makeWallet(Ed25519.self, clientId: clientId, methods: methods, keyStores: keyStores)
-                }
+                try makeClient(batch[index], curves: curves, methods: methods, keyStores: keyStores, layout: layout)
             })
         }
         return try results.values()
     }
 
+    private func makeClient(
+        _ clientId: String, curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout
+    ) throws -> (client: NewClient, reports: [CreatedWallet]) {
+        var wallets: [NewWallet] = []
+        var reports: [CreatedWallet] = []
+        var clientHalves: [String: [(curve: CurveID, id: String, share: String)]] = [:]
+        for curve in curves {
+            let made: (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)])
+            switch curve {
+            case .secp256k1: made = try makeWallet(Secp256k1.self, clientId: clientId, methods: methods, layout: layout)
+            case .ed25519: made = try makeWallet(Ed25519.self, clientId: clientId, methods: methods, layout: layout)
+            }
+            wallets.append(made.wallet)
+            reports.append(made.report)
+            for half in made.clientHalves { clientHalves[half.method, default: []].append((curve, half.id, half.share)) }
+        }
+        var ciphertexts: [NewCiphertext] = []
+        for method in methods {
+            let plaintext = SecureBytes(copying: Array(PortalShareWriter.plaintext(clientHalves[method.name] ?? []).utf8))
+            let (clientKey, source) = try keyStores.store(for: method).makeKey(clientId: clientId, method: method.withoutCurve)
+            let cipherText = ClientBackupCiphertext.seal(
+                plaintext, key: clientKey, keySource: source, clientId: clientId, method: method)
+            ciphertexts.append(NewCiphertext(method: method.name, cipherText: cipherText.text, confirmed: true))
+        }
+        return (NewClient(clientId: clientId, wallets: wallets, ciphertexts: ciphertexts), reports)
+    }
+
     private func makeWallet<C: Curve>(
-        _ curve: C.Type, clientId: String, methods: [BackupMethod], keyStores: BackupKeyStores
-    ) throws -> (wallet: NewWallet, report: CreatedWallet) {
+        _ curve: C.Type, clientId: String, methods: [BackupMethod], layout: WalletLayout
+    ) throws -> (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)]) {
         let identifiers = [C.element(Self.deviceIdentifier), C.element(Self.custodianIdentifier)]
         let key = Scalar<C>.random()
         let signing = try Dealing<C>.split(secret: key, threshold: 2, identifiers: identifiers)
@@ -97,29 +134,41 @@ extension Vault {
             custodianIdentifier: identifiers[1].encodedPublicly,
             custodianPublicShare: C.baseMultiply(signing.shares[1].value).encoded, createdAt: VaultClock.now())
         var backups: [NewBackup] = []
+        var clientHalves: [(method: String, id: String, share: String)] = []
         for method in methods {
             let onCurve = method.on(C.id)
             let backup = try Dealing<C>.split(secret: key, threshold: 2, identifiers: identifiers)
-            let documents = ShareDocument.documents(for: backup)
-            let clientPlaintext = SecureBytes(copying: Array(documents[0].exportJSON().utf8))
-            let keyStore = try keyStores.store(for: onCurve)
-            let (clientKey, source) = try keyStore.makeKey(clientId: clientId, method: onCurve)
-            let cipherText = ClientBackupCiphertext.seal(
-                clientPlaintext, key: clientKey, keySource: source, clientId: clientId, method: onCurve)
-            let custodian = documents[1]
-            let parsed = ParsedShare(
-                layout: .native, threshold: 2, share: custodian.share, publicKey: publicKey,
-                partnerIdentifier: identifiers[0], commitments: custodian.commitments)
-            let record = custodianRecord(parsed, shareText: custodian.exportJSON(), clientId: clientId, method: onCurve)
-            backups.append(NewBackup(method: method.name, custodian: record, cipherText: cipherText.text, status: .storedClientBackupShare))
+            let pairId = PortalShareWriter.pairId()
+            let (parsed, custodianText, clientText): (ParsedShare<C>, String, String)
+            switch layout {
+            case .native:
+                let documents = ShareDocument.documents(for: backup)
+                parsed = ParsedShare(
+                    layout: .native, threshold: 2, share: documents[1].share, publicKey: publicKey,
+                    partnerIdentifier: identifiers[0], commitments: documents[1].commitments)
+                (custodianText, clientText) = (documents[1].exportJSON(), documents[0].exportJSON())
+            case .portal:
+                let pair = PortalShareWriter.Pair(
+                    clientId: clientId, backupSharePairId: pairId, signingSharePairId: PortalShareWriter.pairId(),
+                    publicKey: publicKey, client: backup.shares[0], custodian: backup.shares[1])
+                parsed = ParsedShare(
+                    layout: .portalCustodian, threshold: 2, share: backup.shares[1], publicKey: publicKey,
+                    partnerIdentifier: identifiers[0], commitments: nil,
+                    partnerPublicShare: C.baseMultiply(backup.shares[0].value), backupSharePairId: pairId)
+                (custodianText, clientText) = (PortalShareWriter.custodianJSON(pair), PortalShareWriter.clientJSON(pair))
+            }
+            let record = custodianRecord(parsed, shareText: custodianText, clientId: clientId, method: onCurve)
+            backups.append(NewBackup(method: method.name, custodian: record, status: .storedClientBackupShare))
+            clientHalves.append((method.name, pairId, clientText))
         }
         let encodedKey = publicKey.encoded
         return (
-            NewWallet(clientId: clientId, curve: C.id, publicKey: encodedKey, signing: signingRecord, backups: backups),
+            NewWallet(curve: C.id, publicKey: encodedKey, signing: signingRecord, backups: backups),
             CreatedWallet(
                 clientId: clientId, curve: C.id, publicKey: Hex.encode(encodedKey),
                 address: (try? WalletAddress.address(curve: C.id, publicKey: encodedKey)) ?? "",
-                methods: methods.map { $0.on(C.id).description })
+                methods: methods.map { $0.on(C.id).description }),
+            clientHalves
         )
     }
 }

@@ -110,7 +110,7 @@ extension Vault {
             opened = try openSoundPair(pair, on: Suite.C.self, keyStores: keyStores)
         } catch {
             // Named as verification names it: the first structural problem, else the deep one.
-            throw fullAccount(pair, keyStores: keyStores).first { $0 != .incomplete } ?? error
+            throw fullAccount(pair, level: .deep, keyStores: keyStores).first { $0 != .incomplete } ?? error
         }
         let dealing = try reshare(opened)
         let challenge = SecureBytes.random(count: 32).withUnsafeBytes { Array($0) }

@@ -5,9 +5,12 @@ import ShareMath
 public struct CustodianIngestReport: Sendable, Encodable {
     public let clientId: String
     public let curve: CurveID
+    /// The method as sent, without the curve.
     public let method: String
     public let layout: ShareLayout
     public let publicKey: String
+    /// Portal's `backupSharePairId`, when the share names one.
+    public let backupSharePairId: String?
     public let pairId: Int64
     /// `stored`, `replaced` (an older live pair went to history) or `duplicate` (nothing changed).
     public let outcome: String
@@ -15,8 +18,11 @@ public struct CustodianIngestReport: Sendable, Encodable {
 }
 
 extension Vault {
-    /// Takes a webhook body `{clientId, share, backupMethod}`: checks what it can without secrets, seals
-    /// the share string under the vault key and stores it as the live pair for the client and method.
+    /// Takes a webhook body `{clientId, share, backupMethod}`: checks everything that can be checked without a
+    /// user's secret (scalars in range, identifiers distinct, points on the curve and in its prime-order group,
+    /// `share·G` against the stated public share, Portal's partial public keys against the key, native
+    /// commitments, the key against the client's wallet), seals the share string under the vault key and stores
+    /// it as the live pair for the client, method and curve. The curve comes from the share itself.
     ///
     /// - Throws: `DocumentError` or `VaultError` for a body that is malformed or contradicts the vault;
     ///   nothing is written then.
@@ -24,7 +30,13 @@ extension Vault {
         progress?(.readingShare, 0, 1)
         let webhook = try WebhookBody.parse(body)
         progress?(.parsingShare, 0, 1)
-        switch webhook.backupMethod.curve ?? .secp256k1 {
+        let (layout, curve) = try ShareParser.layoutAndCurve(of: Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
+        if let stated = webhook.backupMethod.curve, stated != curve {
+            throw DocumentError.outOfRange(
+                field: layout == .native ? "curve" : "backupMethod",
+                detail: "the share is on \(curve), the method says \(stated)")
+        }
+        switch curve {
         case .secp256k1: return try ingestCustodian(webhook, on: Secp256k1.self, progress: progress)
         case .ed25519: return try ingestCustodian(webhook, on: Ed25519.self, progress: progress)
         }
@@ -33,36 +45,28 @@ extension Vault {
     private func ingestCustodian<C: Curve>(
         _ webhook: WebhookBody, on curve: C.Type, progress: ProgressHandler?
     ) throws -> CustodianIngestReport {
+        // Parsing checks every stated point against the share (see `ParsedShare.init(reading:)`).
         let parsed = try ShareParser.parse(Data(webhook.share.utf8), as: C.self)
-        if let commitments = parsed.commitments {
-            guard commitments.publicKey == parsed.publicKey, commitments.verify(parsed.share) else {
-                throw VaultError.contradiction("the share does not verify against its own commitments")
-            }
-        }
+        let method = webhook.backupMethod.on(C.id)
         progress?(.encryptingShare, 0, 1)
-        let record = custodianRecord(
-            parsed, shareText: webhook.share, clientId: webhook.clientId, method: webhook.backupMethod)
+        let record = custodianRecord(parsed, shareText: webhook.share, clientId: webhook.clientId, method: method)
         progress?(.storingShare, 0, 1)
         let outcome = try store.storeCustodianShare(
             clientId: webhook.clientId, curve: C.id, publicKey: parsed.publicKey.encoded,
-            method: webhook.backupMethod.name, record: record, at: VaultClock.now())
+            method: method.name, record: record, at: VaultClock.now())
         progress?(.done, 1, 1)
-        let report: CustodianIngestReport
+        let (pairId, outcomeName, replaced): (Int64, String, Int64?)
         switch outcome {
-        case .stored(let pairId, let replaced):
-            report = CustodianIngestReport(
-                clientId: webhook.clientId, curve: C.id, method: webhook.backupMethod.description, layout: parsed.layout,
-                publicKey: Hex.encode(parsed.publicKey.encoded), pairId: pairId,
-                outcome: replaced == nil ? "stored" : "replaced", replacedPairId: replaced)
-        case .duplicate(let pairId):
-            report = CustodianIngestReport(
-                clientId: webhook.clientId, curve: C.id, method: webhook.backupMethod.description, layout: parsed.layout,
-                publicKey: Hex.encode(parsed.publicKey.encoded), pairId: pairId, outcome: "duplicate",
-                replacedPairId: nil)
+        case .stored(let id, let replacedId): (pairId, outcomeName, replaced) = (id, replacedId == nil ? "stored" : "replaced", replacedId)
+        case .duplicate(let id): (pairId, outcomeName, replaced) = (id, "duplicate", nil)
         }
+        let report = CustodianIngestReport(
+            clientId: webhook.clientId, curve: C.id, method: method.name, layout: parsed.layout,
+            publicKey: Hex.encode(parsed.publicKey.encoded), backupSharePairId: parsed.backupSharePairId,
+            pairId: pairId, outcome: outcomeName, replacedPairId: replaced)
         logger.info(
             "custodian share ingested",
-            metadata: ["client": "\(webhook.clientId)", "method": "\(webhook.backupMethod)", "outcome": "\(report.outcome)"])
+            metadata: ["client": "\(webhook.clientId)", "method": "\(method)", "outcome": "\(report.outcome)"])
         return report
     }
 
@@ -79,6 +83,7 @@ extension Vault {
         return CustodianShareRecord(
             layout: parsed.layout, threshold: parsed.threshold, identifier: parsed.share.identifier.encodedPublicly,
             publicShare: parsed.publicShare.encoded, partnerIdentifier: parsed.partnerIdentifier?.encodedPublicly,
+            partnerPublicShare: parsed.partnerPublicShare?.encoded, backupSharePairId: parsed.backupSharePairId,
             commitments: parsed.commitments?.points.map(\.encoded), sealedShare: sealed, shareDigest: digest)
     }
 
@@ -87,39 +92,59 @@ extension Vault {
         Array("sharevault custodian share v1\u{0}\(clientId)\u{0}\(method)".utf8)
     }
 
-    /// Takes the client's encrypted backup share (base64 `cipherText`, or `{"cipherText": ...}`): its header is
-    /// checked, and the pair moves to STORED_CLIENT_BACKUP_SHARE_KEY.
-    public func ingestClient(clientId: String, method: String, body: Data) throws -> PairSummary {
+    /// Takes the client's encrypted backup (the `cipherText` as uploaded, or `{"cipherText": ...}`) for a method:
+    /// one ciphertext serves the client's live pairs of that method on every curve (only the method's curve when
+    /// it names one), which move to STORED_CLIENT_BACKUP_SHARE_KEY. Any non-empty printable-ASCII text up to the
+    /// limit is stored byte for byte, whatever its format: Portal's is closed. Only a text in sharevault's own
+    /// format must parse as one, and a PASSWORD backup must then be password-encrypted.
+    public func ingestClient(clientId: String, method: String, body: Data) throws -> [PairSummary] {
         try ClientID.validate(clientId)
         let parsedMethod = try BackupMethod(parsing: method)
-        guard body.count <= ClientBackupCiphertext.maximumTextLength + 1024 else {
-            throw DocumentError.tooLarge(limit: ClientBackupCiphertext.maximumTextLength, actual: body.count)
+        guard body.count <= ClientCiphertextText.maximumLength + 1024 else {
+            throw DocumentError.tooLarge(limit: ClientCiphertextText.maximumLength, actual: body.count)
         }
-        let text = String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace)
         let cipherText: String
-        if text.hasPrefix("{") {
-            struct Upload: Decodable { var cipherText: String? }
-            guard let value = try RawShareDocument.decode(Upload.self, from: Data(text.utf8)).cipherText else {
-                throw DocumentError.missingField("cipherText")
+        let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        if first == UInt8(ascii: "{") {
+            let upload = try StrictJSON.parse(body)
+            switch upload["cipherText"] {
+            case nil: throw DocumentError.missingField("cipherText")
+            case .string(let text)?: cipherText = text
+            default: throw DocumentError.wrongType(field: "cipherText", expected: "a string")
             }
-            cipherText = value
         } else {
-            guard !text.isEmpty else { throw DocumentError.empty }
-            cipherText = text
+            // A bare text, as from a file: the line break a file ends with is not part of it.
+            cipherText = String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace)
         }
-        let parsed = try ClientBackupCiphertext(text: cipherText)
-        if parsedMethod.usesPassword, case .storedKey = parsed.keySource {
-            throw VaultError.contradiction("method PASSWORD needs a password-encrypted client backup")
+        try ClientCiphertextText.validate(cipherText)
+        if ClientBackupCiphertext.claimsFormat(cipherText) {
+            let parsed = try ClientBackupCiphertext(text: cipherText)
+            if parsedMethod.usesPassword, case .storedKey = parsed.keySource {
+                throw VaultError.contradiction("method PASSWORD needs a password-encrypted client backup")
+            }
         }
         return try store.storeClientBackup(
-            clientId: clientId, method: parsedMethod, cipherText: parsed.text, at: VaultClock.now())
+            clientId: clientId, method: parsedMethod, cipherText: cipherText, at: VaultClock.now())
     }
 
-    /// The app's notice that the client backup share is stored: the pair becomes completed.
-    public func confirm(clientId: String, method: String) throws -> PairSummary {
+    /// The app's notice that the client backup is stored: the method's pairs that have it become completed.
+    public func confirm(clientId: String, method: String) throws -> [PairSummary] {
         try ClientID.validate(clientId)
         return try store.confirmClientBackup(
             clientId: clientId, method: try BackupMethod(parsing: method), at: VaultClock.now())
+    }
+}
+
+/// What the intake accepts as a client ciphertext: any non-empty printable ASCII up to the body limit.
+public enum ClientCiphertextText {
+    public static let maximumLength = 64 * 1024
+
+    public static func validate(_ text: String) throws(DocumentError) {
+        guard !text.isEmpty else { throw .empty }
+        guard text.utf8.count <= maximumLength else { throw .tooLarge(limit: maximumLength, actual: text.utf8.count) }
+        guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else {
+            throw .outOfRange(field: "cipherText", detail: "not printable ASCII")
+        }
     }
 }
 

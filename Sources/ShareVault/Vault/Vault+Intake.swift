@@ -16,9 +16,19 @@ extension Vault {
         }
     }
 
-    /// The client's stored ciphertext for a method, for the app to recover with (nil when none is stored).
+    /// The client's stored ciphertext for a method (on any curve), for the app to recover with (nil when none is
+    /// stored).
     public func clientCipherText(clientId: String, method: String) throws -> String? {
         try ClientID.validate(clientId)
-        return try store.livePair(clientId: clientId, method: try BackupMethod(parsing: method)).cipherText
+        let method = try BackupMethod(parsing: method)
+        let pairs = try store.livePairs(after: 0, limit: Int.max, clientId: clientId).filter {
+            $0.summary.method == method.name && (method.curve == nil || $0.summary.curve == method.curve)
+        }
+        guard !pairs.isEmpty else {
+            if try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
+            throw VaultError.noBackupPair(clientId: clientId, method: method.description)
+        }
+        // One ciphertext serves the method's pairs on every curve; the newest is the live one.
+        return pairs.filter { $0.cipherText != nil }.max { ($0.clientCiphertextId ?? 0) < ($1.clientCiphertextId ?? 0) }?.cipherText
     }
 }

@@ -11,9 +11,13 @@ public struct VerifySummary: Sendable, Encodable {
         public let method: String
         public let pairId: Int64
         public let problems: [String]
+        /// What each level run found for this pair (an empty list: that level passed).
+        public let levels: [String: [String]]
     }
 
-    public var deep: Bool
+    /// The highest level run, and every level it ran.
+    public var level: VerificationLevel
+    public var levelsRun: [VerificationLevel]
     public var checked = 0
     public var passed = 0
     public var failed = 0
@@ -32,15 +36,18 @@ public struct VerifySummary: Sendable, Encodable {
 extension Vault {
     /// Verifies live pairs (one client's, or all), streaming in batches on every core so memory stays flat.
     ///
-    /// Structural checks need no secret; with `keyStores`, both halves are opened and checked against each
-    /// other and the wallet's key. Each pair's outcome is recorded as its `last verified`.
+    /// The public level needs no secret; the custodian level opens every custodian half with the vault key; the
+    /// deep level, given `keyStores`, opens both halves and checks them against each other and the wallet's key.
+    /// Each pair's outcome is recorded as its `last verified`.
     public func verify(
-        clientId: String? = nil, keyStores: BackupKeyStores? = nil, batchSize: Int = 1024,
+        clientId: String? = nil, level: VerificationLevel = .public, keyStores: BackupKeyStores? = nil,
+        batchSize: Int = 1024,
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         let total = clientId == nil ? try store.counts().livePairs : 0
-        let tally = Mutex(VerifySummary(deep: keyStores != nil))
+        precondition(level < .deep || keyStores != nil, "deep verification needs the client halves' keys")
+        let tally = Mutex(VerifySummary(level: level, levelsRun: level.levelsRun))
         let store = self.store
         // The audit chain is checked alongside the pairs, from the start.
         let auditCheck = ResultSlots<AuditVerification>(count: 1, pending: true)
@@ -50,13 +57,13 @@ extension Vault {
             next: { previous in
                 try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: clientId)
             },
-            check: { pair in problems(pair, keyStores: keyStores) },
+            check: { pair in problems(pair, level: level, keyStores: keyStores) },
             record: { batch, problemLists in
-                let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, into: &summary) }
+                let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, level: level, into: &summary) }
                 try store.recordVerifications(outcomes, at: VaultClock.now())
             },
             progress: { checked in
-                progress?(keyStores == nil ? .parsingShare : .decryptingShare, checked, max(total, checked))
+                progress?(level == .public ? .parsingShare : .decryptingShare, checked, max(total, checked))
             })
         var summary = tally.withLock { $0 }
         let audit = try auditCheck.wait()
@@ -65,7 +72,7 @@ extension Vault {
         try store.appendAudit(
             kind: "verify", clientId: clientId,
             detail: [
-                "deep": String(keyStores != nil), "checked": String(summary.checked), "passed": String(summary.passed),
+                "level": level.rawValue, "checked": String(summary.checked), "passed": String(summary.passed),
                 "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),
             ], at: VaultClock.now())
         progress?(.done, summary.checked, summary.checked)
@@ -74,7 +81,9 @@ extension Vault {
     }
 
     /// Counts a checked batch into `summary` and returns each pair's outcome for the vault.
-    private static func tally(_ batch: [StoredPair], _ problemLists: [[PairProblem]], into summary: inout VerifySummary) -> [PairOutcome] {
+    private static func tally(
+        _ batch: [StoredPair], _ problemLists: [[PairProblem]], level: VerificationLevel, into summary: inout VerifySummary
+    ) -> [PairOutcome] {
         var outcomes: [PairOutcome] = []
         outcomes.reserveCapacity(batch.count)
         for (pair, problems) in zip(batch, problemLists) {
@@ -86,7 +95,8 @@ extension Vault {
                     summary.failures.append(
                         .init(
                             clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-                            pairId: pair.summary.pairId, problems: problems.map(\.rawValue)))
+                            pairId: pair.summary.pairId, problems: problems.map(\.rawValue),
+                            levels: findings(problems, upTo: level)))
                 }
                 outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: first.rawValue))
             } else {
@@ -95,5 +105,16 @@ extension Vault {
             }
         }
         return outcomes
+    }
+
+    /// Each level run up to `level`, with what it found; a level after the first failing one is listed only when
+    /// it ran (a later level does not run on a pair whose public material does not decode).
+    private static func findings(_ problems: [PairProblem], upTo level: VerificationLevel) -> [String: [String]] {
+        var levels: [String: [String]] = [:]
+        let stoppedAt = problems.first { $0 == .invalidPublicMaterial || $0.level > .public }?.level
+        for run in level.levelsRun where stoppedAt.map({ run <= $0 }) ?? true {
+            levels[run.rawValue] = problems.filter { $0.level == run }.map(\.rawValue)
+        }
+        return levels
     }
 }

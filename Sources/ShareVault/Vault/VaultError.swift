@@ -23,6 +23,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case noBackupPair(clientId: String, method: String)
     case ambiguousMethod(clientId: String, method: String)
     case noClientBackup(clientId: String, method: String)
+    case invalidDecryptCommand(String)
     /// The input contradicts what the vault already knows (curve vs method, a different public key, ...).
     case contradiction(String)
 
@@ -43,11 +44,14 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .backupKeyMissing(let clientId, let method): return "no backup key for client \(clientId), method \(method) in the key store"
         case .passwordRequired: return "method PASSWORD needs --password-file or SHAREVAULT_BACKUP_PASSWORD"
         case .invalidClientId(let id): return "invalid client id \"\(id.prefix(80))\": 1 to 128 printable characters"
-        case .invalidMethod(let method): return "invalid backup method \"\(method.prefix(40))\": expected a name like GDRIVE or GDRIVE-SECP256K1"
+        case .invalidMethod(let method):
+            let shown = String(String.UnicodeScalarView(method.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
+            return "invalid backup method \"\(shown)\": 1 to \(BackupMethod.maximumLength) printable ASCII characters, like GDRIVE or GDRIVE-SECP256K1"
         case .unknownClient(let id): return "unknown client \(id)"
         case .noBackupPair(let clientId, let method): return "client \(clientId) has no live backup pair for method \(method)"
         case .ambiguousMethod(let clientId, let method): return "client \(clientId) has method \(method) on both curves; say which, as \(method)-SECP256K1 or \(method)-ED25519"
         case .noClientBackup(let clientId, let method): return "client \(clientId), method \(method): no client backup share has been stored yet"
+        case .invalidDecryptCommand(let why): return "invalid --client-decrypt-command: \(why)"
         case .contradiction(let why): return why
         }
     }

@@ -5,7 +5,8 @@ extension SharevaultCommand {
     /// `sharevault confirm`: the app's "stored client backup share" notice.
     struct Confirm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record the app's notice that the client backup share is stored; the pair becomes completed."
+            abstract: "Record the app's notice that the client backup is stored; the method's pairs become completed.",
+            discussion: "One notice covers the method's pairs on every curve (only one curve when the method names it, as GDRIVE-ED25519)."
         )
 
         @Option(help: "The client id.")
@@ -18,11 +19,13 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let summary = try vault.open(needsKey: false).confirm(clientId: clientId, method: method)
+            let pairs = try vault.open(needsKey: false).confirm(clientId: clientId, method: method)
             if output.json {
-                try Terminal.printJSON(summary)
+                try Terminal.printJSON(pairs)
             } else {
-                print("confirmed: client \(summary.clientId), \(summary.method) on \(summary.curve), status \(summary.status.rawValue)")
+                for pair in pairs {
+                    print("confirmed: client \(pair.clientId), \(pair.method) on \(pair.curve), status \(pair.status.rawValue)")
+                }
             }
         }
     }

@@ -8,10 +8,13 @@ extension SharevaultCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make new wallets with signing and backup pairs, as a device and an MPC provider would.",
             discussion: """
-                For each client and curve: a key, a 2-of-2 signing pair and a 2-of-2 backup pair per method; the \
-                client half encrypted under a fresh key put in --key-store (method PASSWORD: a key from the \
-                password in --password-file or $SHAREVAULT_BACKUP_PASSWORD), the custodian half sealed in the \
-                vault, the status walked to completed. With --count N the clients are ID-1 ... ID-N.
+                For each client and curve: a key, a 2-of-2 signing pair and a 2-of-2 backup pair per method. Per \
+                client and method, one client plaintext covers every curve (Portal's two-curve form), encrypted \
+                under a fresh key put in --key-store (method PASSWORD: a key from the password in --password-file \
+                or $SHAREVAULT_BACKUP_PASSWORD); the custodian halves are sealed in the vault and the status walked \
+                to completed. --layout portal writes the halves in Portal's exact layouts (the flat custodian JSON \
+                and MpcShares; their Paillier and Pedersen values are random numbers of the real sizes). A key file \
+                that exists is never replaced. With --count N the clients are ID-1 ... ID-N.
                 """
         )
 
@@ -33,16 +36,23 @@ extension SharevaultCommand {
         @Option(help: "How many clients to make.")
         var count: Int = 1
 
+        @Option(help: "native (sharevault's share documents) or portal (Portal's exact layouts).")
+        var layout: LayoutChoice = .native
+
         @OptionGroup var vault: VaultOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000000") }
             guard !method.isEmpty else { throw ValidationError("give at least one --method") }
+            let names = method.compactMap { try? BackupMethod(parsing: $0).name }
+            if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw ValidationError("--method \(repeated) is given more than once")
+            }
         }
 
         func run() async throws {
-            let methods = try method.map { try BackupMethod(parsing: $0) }
+            let methods = try method.map { try BackupMethod(parsing: $0).withoutCurve }
             let needsDirectory = methods.contains { !$0.usesPassword }
             guard !needsDirectory || keyStore != nil else {
                 throw CommandFailure(status: .badInput, message: "error: --key-store DIR is required for method \(methods.first { !$0.usesPassword }!)")
@@ -56,7 +66,7 @@ extension SharevaultCommand {
             let clientIds = count == 1 ? [clientId] : (1...count).map { "\(clientId)-\($0)" }
             let created = try opened.create(
                 clientIds: clientIds, curves: curve.curves, methods: methods, keyStores: stores,
-                progress: ProgressLine("create").handler)
+                layout: layout.walletLayout, progress: ProgressLine("create").handler)
             if output.json {
                 try Terminal.printJSON(["created": created])
             } else {
@@ -68,6 +78,13 @@ extension SharevaultCommand {
             }
         }
     }
+}
+
+/// `--layout` for `create`.
+enum LayoutChoice: String, ExpressibleByArgument, CaseIterable {
+    case native, portal
+
+    var walletLayout: WalletLayout { self == .native ? .native : .portal }
 }
 
 /// `--curve` for commands that can act on both curves at once.

@@ -18,12 +18,16 @@ extension SharevaultCommand.Ingest {
         static let configuration = CommandConfiguration(
             abstract: "Take a webhook body {clientId, share, backupMethod}.",
             discussion: """
-                share is the share's JSON as a string: a sharevault.share document, or Portal's custodian JSON as \
-                it is (decimal x, y, clientBk, serverBk, share; other fields kept). backupMethod names the curve, \
-                as GDRIVE-SECP256K1 (no suffix means secp256k1). A new share for the same client and method \
-                replaces the live pair, which is kept in history; the same share twice stores one. The body is \
-                refused (exit 2, nothing written) when malformed, when the curve contradicts the method, or when \
-                the public key contradicts the client's wallet.
+                share is the share's JSON as a string: a sharevault.share document, or Portal's custodian backup \
+                share as it is (flat decimal strings: x, y, clientBk, serverBk, share, the partial public keys; \
+                Paillier, Pedersen and other fields kept, sealed, byte for byte). The curve comes from the share; \
+                backupMethod is any printable name up to 64 characters, stored as sent, optionally with the curve \
+                (GDRIVE-SECP256K1), which must then agree; without backupMethod the method is UNKNOWN. A new share \
+                for the same client, method and curve replaces the live pair, which is kept in history; the same \
+                share twice stores one. The body is refused (exit 2, nothing written) when malformed or ambiguous \
+                (a key given twice), when a scalar is out of range, a point is off the curve, share·G is not the \
+                stated public share, Portal's partial public keys do not interpolate to the key, or the key \
+                contradicts the client's wallet.
                 """
         )
 
@@ -46,7 +50,8 @@ extension SharevaultCommand.Ingest {
                 try Terminal.printJSON(report)
             } else {
                 let replaced = report.replacedPairId.map { " (replaced pair \($0), kept in history)" } ?? ""
-                print("\(report.outcome): client \(report.clientId), \(report.method), \(report.layout.rawValue) share, pair \(report.pairId)\(replaced)")
+                print("\(report.outcome): client \(report.clientId), \(report.method) on \(report.curve), \(report.layout.rawValue) share, pair \(report.pairId)\(replaced)")
+                if let id = report.backupSharePairId { print("backupSharePairId \(id)") }
                 print("public key \(report.publicKey)")
             }
         }
@@ -55,8 +60,14 @@ extension SharevaultCommand.Ingest {
     /// `sharevault ingest client`.
     struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Take a client's encrypted backup share (the base64 cipherText, or {\"cipherText\": ...}).",
-            discussion: "The pair for the client and method must exist; its status moves to STORED_CLIENT_BACKUP_SHARE_KEY."
+            abstract: "Take a client's encrypted backup (the cipherText as uploaded, or {\"cipherText\": ...}).",
+            discussion: """
+                One ciphertext serves the client's live pairs of the method on every curve (only one curve when \
+                the method names it); their status moves to STORED_CLIENT_BACKUP_SHARE_KEY, and a ciphertext it \
+                replaces stays in history. Any non-empty printable-ASCII text up to 64 KiB is stored byte for \
+                byte (a file's surrounding whitespace aside), whatever its format: only one that claims \
+                sharevault's own format must parse as such.
+                """
         )
 
         @Option(help: "The client id.")
@@ -72,18 +83,20 @@ extension SharevaultCommand.Ingest {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let body = try InputFile.read(file, limit: ClientBackupCiphertext.maximumTextLength + 1024)
+            let body = try InputFile.read(file, limit: ClientCiphertextText.maximumLength + 1024)
             let opened = try vault.open(needsKey: false)
-            let summary: PairSummary
+            let pairs: [PairSummary]
             do {
-                summary = try opened.ingestClient(clientId: clientId, method: method, body: body)
+                pairs = try opened.ingestClient(clientId: clientId, method: method, body: body)
             } catch {
                 throw CommandFailure(error, context: file == "-" ? "stdin" : file)
             }
             if output.json {
-                try Terminal.printJSON(summary)
+                try Terminal.printJSON(pairs)
             } else {
-                print("stored client backup share: client \(summary.clientId), \(summary.method) on \(summary.curve), status \(summary.status.rawValue)")
+                for pair in pairs {
+                    print("stored client backup: client \(pair.clientId), \(pair.method) on \(pair.curve), status \(pair.status.rawValue)")
+                }
             }
         }
     }

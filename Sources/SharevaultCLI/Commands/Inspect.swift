@@ -36,10 +36,19 @@ extension SharevaultCommand {
                     let pair = backup.summary
                     let state = pair.live ? "live" : "replaced \(pair.replacedAt ?? "")"
                     print("    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout.rawValue) layout)")
+                    if let id = backup.backupSharePairId { print("      backupSharePairId \(id)") }
                     print("      custodian share public \(backup.custodianPublicShare)")
-                    print("      client share    \(backup.hasClientBackup ? "stored (key in \(backup.clientKeySource ?? "?"))" : "not stored")")
+                    if let client = backup.clientPublicShare { print("      client share    public \(client)") }
+                    print("      client half     \(backup.clientCiphertextId.map { "in ciphertext \($0)" } ?? "not stored")")
                     print("      last verified   \(pair.lastVerifiedAt ?? "never")  last drilled \(pair.lastDrilledAt ?? "never")")
                 }
+            }
+            for ciphertext in detail.clientCiphertexts {
+                let state = ciphertext.live ? "live" : "replaced \(ciphertext.replacedAt ?? "") by \(ciphertext.replacedById.map(String.init) ?? "?")"
+                let source = ciphertext.keySource.map { ", key in \($0)" } ?? ""
+                print("  client ciphertext \(ciphertext.id) (\(ciphertext.method)): \(ciphertext.length) characters, "
+                    + "\(ciphertext.format)\(source), received \(ciphertext.receivedAt), "
+                    + "\(ciphertext.confirmedAt.map { "confirmed \($0)" } ?? "not confirmed"), \(state)")
             }
         }
     }
@@ -59,10 +68,12 @@ extension SharevaultCommand {
         let clientId: String
         let createdAt: String
         let wallets: [Wallet]
+        let clientCiphertexts: [ClientCiphertextSummary]
 
         init(_ detail: ClientDetail) {
             clientId = detail.clientId
             createdAt = detail.createdAt
+            clientCiphertexts = detail.clientCiphertexts
             wallets = detail.wallets.map { wallet in
                 Wallet(
                     address: (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? "",

@@ -6,14 +6,17 @@ extension SharevaultCommand {
     /// `sharevault verify`: nightly backup verification.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify backup pairs: structurally with no secret, or --deep with both halves opened.",
+            abstract: "Verify backup pairs at three levels: public (no secret), --custodian, or --deep.",
             discussion: """
-                Structural checks: the pair is completed; identifiers, public shares and commitments decode and \
-                agree with the wallet's key; the client ciphertext's header parses; the audit chain holds. With \
-                --deep --key-store DIR (and --password-file for PASSWORD pairs) the custodian share is opened \
-                with the vault key and the client share with its key, and the halves are checked against their \
-                public material and, together, against the wallet's public key. Runs on every core and streams, \
-                records each pair's last verified, and exits 1 when anything failed.
+                public (the default, no secret at all): the pair is completed; identifiers, public shares and \
+                commitments decode and agree with the wallet's key (Portal pairs: the two partial public keys \
+                interpolate to it); a client ciphertext is stored (and, in sharevault's format, its header parses); \
+                the audit chain holds. --custodian (the vault key): every custodian half is opened, and its share \
+                times G, identifiers and key must equal what is stored. --deep (also the client halves' keys: \
+                --key-store DIR, --password-file F, or --client-decrypt-command 'PROGRAM ARG...'): the client half \
+                is opened too and the two halves must give the wallet's key. Runs on every core and streams, \
+                records each pair's last verified, reports per pair what each level found (--json), and exits 1 \
+                when anything failed.
                 """
         )
 
@@ -23,7 +26,10 @@ extension SharevaultCommand {
         @Flag(help: "Verify every live pair (the default when no --client-id is given).")
         var all = false
 
-        @Flag(help: "Open both halves (needs the vault key and --key-store).")
+        @Flag(help: "Open every custodian half with the vault key.")
+        var custodian = false
+
+        @Flag(help: "Open both halves (needs the vault key and a client key source).")
         var deep = false
 
         @OptionGroup var keys: KeyStoreOptions
@@ -32,15 +38,18 @@ extension SharevaultCommand {
 
         func validate() throws {
             if all && clientId != nil { throw ValidationError("give --client-id or --all, not both") }
-            if deep && keys.keyStore == nil && keys.passwordFile == nil {
-                throw ValidationError("--deep needs --key-store DIR (and --password-file for PASSWORD pairs)")
+            if deep && !keys.given {
+                throw ValidationError(
+                    "--deep needs --key-store DIR, --password-file F or --client-decrypt-command 'PROGRAM ARG...'")
             }
         }
 
         func run() async throws {
-            let opened = try vault.open(needsKey: deep)
+            let level: VerificationLevel = deep ? .deep : custodian ? .custodian : .public
+            let opened = try vault.open(needsKey: level > .public)
             let summary = try opened.verify(
-                clientId: clientId, keyStores: deep ? try keys.stores() : nil, progress: ProgressLine("verify").handler)
+                clientId: clientId, level: level, keyStores: deep ? try keys.stores() : nil,
+                progress: ProgressLine("verify").handler)
             if output.json {
                 try Terminal.printJSON(summary)
             } else {
@@ -49,7 +58,7 @@ extension SharevaultCommand {
                         + failure.problems.joined(separator: ", "))
                 }
                 if summary.failures.count > 50 { print("... and \(summary.failed - 50) more failures") }
-                print("\(summary.deep ? "deep" : "structural") verification: \(summary.checked) checked, "
+                print("\(summary.level.rawValue) verification (\(summary.levelsRun.map(\.rawValue).joined(separator: ", "))): \(summary.checked) checked, "
                     + "\(summary.passed) passed, \(summary.failed) failed")
                 for (reason, count) in summary.failedByReason.sorted(by: { $0.key < $1.key }) {
                     print("  \(reason): \(count)")
