@@ -80,6 +80,42 @@ import Testing
     }
 
     /// A webhook body with a fresh native share (the custodian half, identifier 2) and its client half.
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("fixtures")
+
+    /// DESIGN's "done when", over HTTP: Portal's webhook per curve, one GDRIVE ciphertext in Portal's closed
+    /// format (hex) uploaded once, the confirmation: both pairs completed; a webhook with no method is UNKNOWN.
+    @Test func portalsRealTrafficCompletesBothCurvesWithOneUpload() async throws {
+        let running = try await Running()
+        for name in ["portal-secp256k1", "portal-ed25519", "portal-no-method"] {
+            let body = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/\(name).json"))
+            let answer = try await running.webhook(body)
+            #expect(answer.status == 200, "\(name): \(answer.json)")
+        }
+        let cipherText = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal.cipher-hex.txt"), encoding: .utf8)
+        let upload = try await running.app(
+            "POST", "/clients/fixture-portal/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
+        #expect(upload.status == 200, "\(upload.json)")
+        #expect((upload.json["pairs"] as? [[String: Any]])?.count == 2)
+        let fetched = try await running.app("GET", "/clients/fixture-portal/backup?backupMethod=GDRIVE")
+        #expect(fetched.json["cipherText"] as? String == cipherText)
+        let confirmed = try await running.app("POST", "/clients/fixture-portal/backup/confirm", ["backupMethod": "GDRIVE"])
+        #expect(confirmed.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
+        var statuses: [String: String] = [:]
+        try running.vault.forEachPair { statuses["\($0.clientId) \($0.curve) \($0.method)"] = $0.status.rawValue }
+        #expect(statuses == [
+            "fixture-portal secp256k1 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
+            "fixture-portal ed25519 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
+            "fixture-no-method secp256k1 UNKNOWN": "STORED_CUSTODIAN_BACKUP_SHARE",
+        ])
+        // A share whose partial public keys do not give the key is refused, naming the field.
+        let bad = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/bad/portal-partial-keys-do-not-interpolate.json"))
+        let refused = try await running.webhook(bad)
+        #expect(refused.status == 422)
+        #expect(refused.json["field"] as? String == "clientPartialPubKey_x, clientPartialPubKey_y")
+    }
+
     static func delivery(clientId: String, method: String = "GDRIVE-SECP256K1") throws -> (body: Data, share: String, client: String) {
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
@@ -106,8 +142,13 @@ import Testing
 
     @Test func portalLayoutSharesComeBackByteForByte() async throws {
         let running = try await Running()
-        // Odd spacing, field order and extra fields must survive exactly.
-        let share = #"{ "X": "55066263022277343669578718895168534326250603453777594175500187360389116729240",  "y":"32670510020758816978083085130507043184471273380659243275938904335757337482424","clientBk":"1","ServerBk":"2","share":"5","rank":0,"extra":{"kept":true} }"#
+        // Portal's custodian share from the fixtures, respaced, its fields reordered and recased, an unknown
+        // field added: it must survive exactly.
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal-secp256k1.json"))) as! [String: Any]
+        let fields = try JSONSerialization.jsonObject(with: Data((fixture["share"] as! String).utf8)) as! [String: String]
+        let share = "{ " + fields.sorted { $0.key > $1.key }.map { key, value in
+            "\"\(key == "share" ? key : key.prefix(1).uppercased() + key.dropFirst())\" :  \"\(value)\""
+        }.joined(separator: ",\n ") + #", "extra": {"kept": [true, null]} }"#
         let body = try JSONSerialization.data(withJSONObject: ["clientId": "portal-2", "share": share, "backupMethod": "GDRIVE-SECP256K1"])
         let stored = try await running.webhook(body)
         #expect(stored.status == 200, "\(stored.json)")
@@ -143,7 +184,8 @@ import Testing
             (Data(#"{"share":"x","backupMethod":"GDRIVE"}"#.utf8), 400, "clientId"),
             (Data(#"{"clientId":"c3","backupMethod":"GDRIVE"}"#.utf8), 400, "share"),
             (Data(#"{"clientId":"c3","share":{"a":1},"backupMethod":"GDRIVE"}"#.utf8), 400, "share"),
-            (Data(#"{"clientId":"c3","share":"x","backupMethod":"not a method!"}"#.utf8), 400, "backupMethod"),
+            (Data(#"{"clientId":"c3","share":"x","backupMethod":"\#(String(repeating: "M", count: 65))"}"#.utf8), 400, "backupMethod"),
+            (Data(#"{"clientId":"c3","clientId":"c4","share":"x"}"#.utf8), 400, "clientId"),
             (Data(#"{"clientId":"c3","share":"{}","backupMethod":"GDRIVE"}"#.utf8), 400, nil),
             (ed, 422, "curve"),
             (otherKey.body, 422, "share"),
@@ -181,7 +223,9 @@ import Testing
         #expect(confirmed.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
         #expect(try await running.app("GET", "/clients/app-1/backup").status == 400)
         #expect(try await running.app("GET", "/clients/nobody/backup?backupMethod=GDRIVE").status == 404)
-        #expect(try await running.app("POST", "/clients/app-1/backup", ["cipherText": "!!", "backupMethod": "GDRIVE"]).status == 400)
+        let unprintable = try await running.app("POST", "/clients/app-1/backup", ["cipherText": "0351\u{1}cf", "backupMethod": "GDRIVE"])
+        #expect(unprintable.status == 422)
+        #expect(unprintable.json["field"] as? String == "cipherText")
         #expect(try await running.app("POST", "/clients/app-1/backup", ["backupMethod": "GDRIVE"]).json["field"] as? String == "cipherText")
     }
 

@@ -53,8 +53,8 @@ import Testing
         let sample = try Self.sample.get()
         #expect(sample.pairs.count == 6)
         for pair in sample.pairs {
-            #expect(sample.vault.problems(pair, keyStores: sample.stores).isEmpty)
-            #expect(sample.vault.fullAccount(pair, keyStores: sample.stores).isEmpty)
+            #expect(sample.vault.problems(pair, level: .deep, keyStores: sample.stores).isEmpty)
+            #expect(sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores).isEmpty)
         }
     }
 
@@ -65,8 +65,8 @@ import Testing
         ) { kind, index, random in
             let corruption = Corruption.allCases[kind]
             let pair = try Self.corrupt(sample.pairs[index], with: corruption, others: sample.pairs, random: random)
-            let problems = sample.vault.problems(pair, keyStores: sample.stores)
-            #expect(problems == sample.vault.fullAccount(pair, keyStores: sample.stores), "corruption \(corruption)")
+            let problems = sample.vault.problems(pair, level: .deep, keyStores: sample.stores)
+            #expect(problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores), "corruption \(corruption)")
             #expect(problems.isEmpty == corruption.harmless, "corruption \(corruption): \(problems)")
         }
     }

@@ -13,7 +13,8 @@ import Testing
 
     static let fixtures = [
         "portal-secp256k1", "portal-ed25519", "portal-secp256k1-capitalized", "portal-ed25519-capitalized",
-        "portal-secp256k1-method-without-curve", "native-secp256k1", "native-ed25519",
+        "portal-ed25519-method-without-curve", "portal-no-method", "portal-method-free-form", "native-secp256k1",
+        "native-ed25519",
     ]
 
     @Test(arguments: fixtures)
@@ -37,14 +38,14 @@ import Testing
         _ = try vault.confirm(clientId: report.clientId, method: report.method)
         let stores = BackupKeyStores(directory: keyStore, password: nil)
 
-        let deep = try vault.verify(keyStores: stores)
+        let deep = try vault.verify(level: .deep, keyStores: stores)
         #expect(deep.checked == 1 && deep.allPassed, "\(deep.failures.map(\.problems))")
         let drill = try vault.drill(.all, keyStores: stores)
         #expect(drill.allPassed, "\(drill.outcomes.map { $0.problem ?? "" })")
 
         let ejected = try vault.eject(clientId: report.clientId, method: report.method, keyStores: stores)
         let publicKey = try Hex.decode(ejected.publicKey)
-        switch method.curve ?? .secp256k1 {
+        switch report.curve {
         case .secp256k1:
             let secret = try Scalar<Secp256k1>(decoding: Hex.decode(ejected.privateKey))
             #expect(Secp256k1.baseMultiply(secret).encoded == publicKey)
@@ -77,7 +78,7 @@ import Testing
             SecureBytes(copying: [UInt8](foreign)), key: key, keySource: source, clientId: report.clientId, method: method)
         _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
         _ = try vault.confirm(clientId: report.clientId, method: report.method)
-        let deep = try vault.verify(keyStores: BackupKeyStores(directory: keyStore, password: nil))
+        let deep = try vault.verify(level: .deep, keyStores: BackupKeyStores(directory: keyStore, password: nil))
         #expect(deep.failedByReason == ["client-share-wrong-wallet": 1])
     }
 }

@@ -55,7 +55,7 @@ import Testing
         ("", "empty"),
         ("not base64 at all!", "base64"),
         (encoded("XXXX\u{1}\u{0}", 48), "bad magic"),
-        (encoded("SVCB\u{2}\u{0}", 48), "unsupported format version 2"),
+        (encoded("SVCB\u{3}\u{0}", 48), "unsupported format version 3"),
         (encoded("SVCB\u{1}\u{9}", 48), "unknown key source 9"),
         (encoded("SVCB\u{1}\u{0}", 40), "truncated"),
         (encoded("SVCB\u{1}\u{1}", 20), "truncated"),
@@ -112,9 +112,12 @@ import Testing
 
     @Test(arguments: [
         ("GDRIVE", "GDRIVE", nil),
-        ("gdrive-secp256k1", "GDRIVE", CurveID.secp256k1),
-        ("PASSKEY-ED25519", "PASSKEY", CurveID.ed25519),
+        ("gdrive-secp256k1", "gdrive", CurveID.secp256k1),
+        ("PASSKEY-ed25519", "PASSKEY", CurveID.ed25519),
         ("MY_METHOD2", "MY_METHOD2", nil),
+        ("custom:Vault v2", "custom:Vault v2", nil),
+        ("GDRIVE-P256", "GDRIVE-P256", nil),
+        ("-SECP256K1", "-SECP256K1", nil),
     ] as [(String, String, CurveID?)])
     func backupMethodsParse(text: String, name: String, curve: CurveID?) throws {
         let method = try BackupMethod(parsing: text)
@@ -122,7 +125,7 @@ import Testing
         #expect(method.curve == curve)
     }
 
-    @Test(arguments: ["", "-SECP256K1", "2FA", "G DRIVE", "GDRIVE!", String(repeating: "A", count: 33), "GDRIVE-P256-"])
+    @Test(arguments: ["", "GDRIVE\u{7}", "GDRIVE\n", "GDRÏVE", "\u{7f}", String(repeating: "A", count: 65)])
     func badBackupMethodsAreRefused(text: String) {
         #expect(throws: VaultError.invalidMethod(text)) { _ = try BackupMethod(parsing: text) }
     }

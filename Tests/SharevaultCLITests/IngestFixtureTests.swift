@@ -10,34 +10,54 @@ import Testing
 
     static let good: [GoodFixture] = [
         GoodFixture(
-            name: "portal-secp256k1", curve: .secp256k1, method: "GDRIVE", layout: "portal-custodian",
+            name: "portal-secp256k1", clientId: "fixture-portal", curve: .secp256k1, sentMethod: "GDRIVE-SECP256K1",
+            method: "GDRIVE", layout: "portal-custodian",
             publicKey: "03f989fa44c284c1fe4706f968adc84c57599a56dff02d0929d8c93cd75d8a0e7f"),
         GoodFixture(
-            name: "portal-ed25519", curve: .ed25519, method: "GDRIVE", layout: "portal-custodian",
+            name: "portal-ed25519", clientId: "fixture-portal", curve: .ed25519, sentMethod: "GDRIVE-ED25519",
+            method: "GDRIVE", layout: "portal-custodian",
             publicKey: "712e4acb373a8fa424690e1cf459927d920866418a168f4f0468cd933f5827e1"),
         GoodFixture(
-            name: "portal-secp256k1-capitalized", curve: .secp256k1, method: "ICLOUD", layout: "portal-custodian",
+            name: "portal-secp256k1-capitalized", clientId: "fixture-portal-secp256k1-capitalized", curve: .secp256k1,
+            sentMethod: "ICLOUD-SECP256K1", method: "ICLOUD", layout: "portal-custodian",
             publicKey: "0324e37511bf8fdbfeac1e179bec9a41c2869ee4803736e3296378754387f599c5"),
         GoodFixture(
-            name: "portal-ed25519-capitalized", curve: .ed25519, method: "PASSKEY", layout: "portal-custodian",
+            name: "portal-ed25519-capitalized", clientId: "fixture-portal-ed25519-capitalized", curve: .ed25519,
+            sentMethod: "PASSKEY-ED25519", method: "PASSKEY", layout: "portal-custodian",
             publicKey: "9877c7a449fed82905d12afc1541e80edefb7d127624d2918488a6bf029ea5dd"),
+        // Older deliveries carry no backupMethod: stored as UNKNOWN.
         GoodFixture(
-            name: "portal-secp256k1-method-without-curve", curve: .secp256k1, method: "GDRIVE",
-            layout: "portal-custodian",
-            publicKey: "02c78e075f863cfe6504cc40ce53be14cb570fa009fa6339e0ad744f7a2f85d606"),
+            name: "portal-no-method", clientId: "fixture-no-method", curve: .secp256k1, sentMethod: nil,
+            method: "UNKNOWN", layout: "portal-custodian",
+            publicKey: "0291d167c08f3fc6ed5abf7d7d4570875a24e7d491d08514b0bd2570b74f046a99"),
+        // No curve suffix: the curve comes from the point.
         GoodFixture(
-            name: "native-secp256k1", curve: .secp256k1, method: "GDRIVE", layout: "native",
+            name: "portal-ed25519-method-without-curve", clientId: "fixture-method-without-curve", curve: .ed25519,
+            sentMethod: "PASSKEY", method: "PASSKEY", layout: "portal-custodian",
+            publicKey: "695c361b3681a1cf9791d344dbb1223d1434193c88185a3741a3a301974efd45"),
+        // Any printable method name is stored as sent.
+        GoodFixture(
+            name: "portal-method-free-form", clientId: "fixture-free-form", curve: .secp256k1,
+            sentMethod: "custom:Vault v2", method: "custom:Vault v2", layout: "portal-custodian",
+            publicKey: "03339e2fa3ceed630413e788fb10ccb6388cee20d8b31e333b10bfd6b516d2bd4c"),
+        GoodFixture(
+            name: "native-secp256k1", clientId: "fixture-native-secp256k1", curve: .secp256k1,
+            sentMethod: "GDRIVE-SECP256K1", method: "GDRIVE", layout: "native",
             publicKey: "03584453e0bbfb207dda64701f4ecc42537c77ccc9a03d7e1143c7514f680cc2dc"),
         GoodFixture(
-            name: "native-ed25519", curve: .ed25519, method: "ICLOUD", layout: "native",
+            name: "native-ed25519", clientId: "fixture-native-ed25519", curve: .ed25519, sentMethod: "ICLOUD-ED25519",
+            method: "ICLOUD", layout: "native",
             publicKey: "acdfce084578abe3a9a476a74872621f47559f2d023b1f963eb4ea88fc7ac033"),
     ]
 
+    /// The bad bodies of fixtures/README.md and the words each message must contain.
     static let bad: [BadFixture] = [
         BadFixture("truncated", ["malformed JSON"]),
         BadFixture("not-json", ["malformed JSON"]),
         BadFixture("empty", ["empty document"]),
         BadFixture("body-array", ["must be an object"]),
+        BadFixture("body-duplicate-key", ["given twice", "clientId"]),
+        BadFixture("body-duplicate-key-case", ["given twice", "clientId", "CLIENTID"]),
         BadFixture("client-id-missing", ["missing field \"clientId\""]),
         BadFixture("client-id-number", ["field \"clientId\" must be a string"]),
         BadFixture("client-id-invalid", ["invalid client id"]),
@@ -45,13 +65,16 @@ import Testing
         BadFixture("share-object", ["field \"share\" must be a string"]),
         BadFixture("share-not-json", ["the share is not a JSON object"]),
         BadFixture("share-unknown-layout", ["unrecognised share layout"]),
-        BadFixture("method-missing", ["missing field \"backupMethod\""]),
-        BadFixture("method-nonsense", ["invalid backup method", "lower case nonsense!"]),
-        BadFixture("method-unknown-curve", ["invalid backup method", "GDRIVE-P256"]),
+        BadFixture("method-too-long", ["invalid backup method"]),
+        BadFixture("method-control-character", ["invalid backup method"]),
+        BadFixture("method-not-a-string", ["field \"backupMethod\" must be a string"]),
+        BadFixture("method-curve-mismatch", ["field \"backupMethod\"", "secp256k1", "ed25519"]),
         BadFixture("native-version-2", ["unsupported format version 2"]),
         BadFixture("native-curve-mismatch", ["field \"curve\"", "secp256k1", "ed25519"]),
         BadFixture("native-commitment-mismatch", ["does not verify against its own commitments"]),
+        BadFixture("portal-share-duplicate-key-case", ["given twice", "share", "SHARE"]),
         BadFixture("portal-secp256k1-off-curve", ["field \"x, y\"", "not on the curve"]),
+        BadFixture("portal-x-y-on-neither-curve", ["field \"x, y\"", "not on the curve"]),
         BadFixture("portal-secp256k1-share-is-order", ["field \"share\"", "out of range"]),
         BadFixture("portal-secp256k1-share-above-order", ["field \"share\"", "out of range"]),
         BadFixture("portal-ed25519-share-is-order", ["field \"share\"", "out of range"]),
@@ -61,6 +84,19 @@ import Testing
         BadFixture("portal-ed25519-off-curve", ["field \"x, y\"", "not on the curve"]),
         BadFixture("portal-ed25519-x-mismatch", ["field \"x, y\"", "not on the curve"]),
         BadFixture("portal-ed25519-small-order", ["field \"x, y\"", "small order"]),
+        BadFixture("portal-server-partial-key-missing", ["missing field \"serverPartialPubKey_x\""]),
+        BadFixture(
+            "portal-server-partial-key-mismatch",
+            ["field \"serverPartialPubKey_x, serverPartialPubKey_y\"", "does not match share"]),
+        BadFixture(
+            "portal-partial-keys-do-not-interpolate",
+            ["field \"clientPartialPubKey_x, clientPartialPubKey_y\"", "do not interpolate"]),
+        BadFixture(
+            "portal-client-partial-key-off-curve",
+            ["field \"clientPartialPubKey_x, clientPartialPubKey_y\"", "not on the curve"]),
+        BadFixture(
+            "portal-ed25519-partial-key-small-order",
+            ["field \"clientPartialPubKey_x, clientPartialPubKey_y\"", "small order"]),
     ]
 
     // MARK: The fixtures themselves
@@ -70,7 +106,7 @@ import Testing
         func names(_ folder: String, suffix: String = ".json") throws -> Set<String> {
             Set(
                 try manager.contentsOfDirectory(atPath: WebhookFixtures.path(folder))
-                    .filter { $0.hasSuffix(suffix) && !$0.hasSuffix(".client-share.json") }
+                    .filter { $0.hasSuffix(suffix) && !$0.hasSuffix(".client-share.json") && !$0.hasPrefix("portal.") }
                     .map { String($0.dropLast(suffix.count)) })
         }
         let goodNames = Set(Self.good.map(\.name))
@@ -125,7 +161,7 @@ import Testing
         #expect(ingested["outcome"] as? String == "stored")
         #expect(ingested["clientId"] as? String == fixture.clientId)
         #expect(ingested["curve"] as? String == fixture.curve.rawValue)
-        #expect(ingested["method"] as? String == fixture.methodWithCurve)
+        #expect(ingested["method"] as? String == fixture.method)
         #expect(ingested["layout"] as? String == fixture.layout)
         #expect(ingested["publicKey"] as? String == fixture.publicKey)
 
@@ -321,7 +357,10 @@ import Testing
 /// sharing of the same key `replacement/NAME.json` (with its client half).
 struct GoodFixture: Sendable, CustomTestStringConvertible {
     let name: String
+    let clientId: String
     let curve: CurveID
+    /// The body's `backupMethod` (nil: the body has none).
+    let sentMethod: String?
     /// The method's name as stored and listed (no curve suffix).
     let method: String
     let layout: String
@@ -329,7 +368,6 @@ struct GoodFixture: Sendable, CustomTestStringConvertible {
     let publicKey: String
 
     var testDescription: String { name }
-    var clientId: String { "fixture-\(name)" }
     var methodWithCurve: String { "\(method)-\(curve.rawValue.uppercased())" }
     var bodyPath: String { WebhookFixtures.path("good/\(name).json") }
     var clientSharePath: String { WebhookFixtures.path("good/\(name).client-share.json") }

@@ -182,17 +182,21 @@ import Testing
 
     @Test func tamperedStoredMaterialIsCaughtAndNamed() throws {
         let fixture = try Fixture()
-        // Pair 1: a flipped byte in the client ciphertext. Pair 2: the custodian's public share replaced by
-        // another valid point. Pairs 3 and 4: client ciphertexts swapped between two wallets.
-        let cipher = try fixture.query("SELECT cipherText FROM clientBackup WHERE pairId = 1")
+        // Pairs 1 to 4 are c-1's: secp256k1 GDRIVE and PASSWORD, then ed25519 GDRIVE and PASSWORD; one GDRIVE
+        // ciphertext serves pairs 1 and 3. A flipped byte in it breaks both. Pair 2: the custodian's public share
+        // replaced by another valid point. Pair 4: given c-2's PASSWORD ciphertext (bound to another client).
+        let cipher = try fixture.query(
+            "SELECT cipherText FROM clientCiphertext WHERE id = (SELECT clientCiphertextId FROM backupPair WHERE id = 1)")
         let text = String(cipher.dropFirst(3).dropLast(4))
         var bytes = [UInt8](try #require(Data(base64Encoded: text)))
         bytes[bytes.count - 20] ^= 0x01
         let otherPoint = Hex.encode(Secp256k1.baseMultiply(.random()).encoded)
         try fixture.sql("""
-            UPDATE clientBackup SET cipherText = '\(Data(bytes).base64EncodedString())' WHERE pairId = 1;
+            UPDATE clientCiphertext SET cipherText = '\(Data(bytes).base64EncodedString())'
+                WHERE id = (SELECT clientCiphertextId FROM backupPair WHERE id = 1);
             UPDATE custodianShare SET publicShare = X'\(otherPoint)' WHERE pairId = 2;
-            UPDATE clientBackup SET cipherText = (SELECT cipherText FROM clientBackup WHERE pairId = 7) WHERE pairId = 3;
+            UPDATE backupPair SET clientCiphertextId = (SELECT clientCiphertextId FROM backupPair WHERE id = 8)
+                WHERE id = 4;
             """)
         let structural = try fixture.json(try fixture.run(["verify", "--json"]))
         let structuralFailures = try #require(structural["failures"] as? [[String: Any]])
@@ -205,7 +209,8 @@ import Testing
         #expect(byPair[1] == "client-share-undecryptable")
         #expect(byPair[2] == "commitments-disagree")
         #expect(byPair[3] == "client-share-undecryptable")
-        #expect(byPair.count == 3)
+        #expect(byPair[4] == "client-share-undecryptable")
+        #expect(byPair.count == 4)
         let drill = try fixture.run(["drill", "--client-id", "c-1", "--json"] + fixture.deepArguments())
         #expect(drill.status == 1)
     }

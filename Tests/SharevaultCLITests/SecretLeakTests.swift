@@ -49,7 +49,8 @@ import Testing
         for name in [
             "native-version-2", "native-curve-mismatch", "native-commitment-mismatch", "portal-secp256k1-off-curve",
             "portal-ed25519-off-curve", "portal-ed25519-x-mismatch", "portal-ed25519-small-order", "portal-bks-equal",
-            "portal-server-bk-zero", "method-nonsense", "share-object",
+            "portal-server-bk-zero", "method-curve-mismatch", "share-object", "portal-server-partial-key-mismatch",
+            "portal-partial-keys-do-not-interpolate", "portal-client-partial-key-off-curve", "body-duplicate-key",
         ] {
             let path = WebhookFixtures.path("bad/\(name).json")
             try session.run(["ingest", "custodian", path])
@@ -57,7 +58,7 @@ import Testing
         }
 
         let portal = IngestFixtureTests.good[0]
-        let native = IngestFixtureTests.good[6]
+        let native = try #require(IngestFixtureTests.good.first { $0.name == "native-ed25519" })
         let cipherText = try vault.scratch.write("ct.txt", VaultCommandTests.cipherText())
         try session.run(["ingest", "client", "--client-id", portal.clientId, "--method", "GDRIVE", cipherText])
         try session.run([
@@ -77,6 +78,36 @@ import Testing
         ] {
             try session.run(arguments)
         }
+        // Portal's client halves, opened through a decrypt command: one hex ciphertext for both curves.
+        let decrypt = [
+            "--client-decrypt-command",
+            "python3 \(PortalFixtures.toyCipher) decrypt \(WebhookFixtures.path("good/portal.client-key.hex"))",
+        ]
+        try session.run(["ingest", "custodian", IngestFixtureTests.good[1].bodyPath])
+        try session.run([
+            "ingest", "client", "--client-id", portal.clientId, "--method", "GDRIVE",
+            WebhookFixtures.path("good/portal.cipher-hex.txt"),
+        ])
+        try session.run(["confirm", "--client-id", portal.clientId, "--method", "GDRIVE"])
+        for arguments in [
+            ["verify"], ["verify", "--custodian", "--json"], ["verify", "--deep"] + decrypt,
+            ["verify", "--deep", "--json"] + decrypt, ["drill", "--client-id", portal.clientId, "--json"] + decrypt,
+            ["recover", "--client-id", portal.clientId, "--method", "GDRIVE-ED25519", "--out", vault.scratch.path("r")]
+                + decrypt,
+            // A program that prints the plaintext on its standard error and fails: sharevault never shows it.
+            [
+                "verify", "--deep", "--client-decrypt-command",
+                "sh -c 'python3 \(PortalFixtures.toyCipher) decrypt \(WebhookFixtures.path("good/portal.client-key.hex")) >&2; exit 3'",
+            ],
+        ] {
+            try session.run(arguments)
+        }
+        try secrets.addShare(try WebhookFixtures.object(at: WebhookFixtures.path("good/portal.client-plaintext.json")), curve: .secp256k1)
+        for entry in (try WebhookFixtures.object(at: WebhookFixtures.path("good/portal.client-plaintext.json"))).values {
+            let text = try #require((entry as? [String: Any])?["share"] as? String)
+            secrets.addText(text)
+        }
+
         // Environment faults print paths, never key material.
         try session.run(["ingest", "custodian", portal.bodyPath, "--vault-key", vault.scratch.path("absent.key")])
 
@@ -87,7 +118,7 @@ import Testing
         #expect(vaultKey.count == 32)
         secrets.addKey(vaultKey)
         let keyFiles = try FileManager.default.contentsOfDirectory(atPath: keyStore)
-        #expect(keyFiles.count >= 3)  // GDRIVE on both curves, ICLOUD for leak-json; PASSWORD has none
+        #expect(keyFiles.count == 2)  // GDRIVE (both curves share it) and ICLOUD for leak-json; PASSWORD has none
         for name in keyFiles {
             secrets.addKey(
                 [UInt8](try Data(contentsOf: URL(fileURLWithPath: (keyStore as NSString).appendingPathComponent(name))))
@@ -317,11 +348,14 @@ struct SecretSet {
         try addShare(share, curve: curve)
     }
 
-    /// A share JSON's value (native hex or Portal decimal), when it reads as 32 bytes.
+    /// A share JSON's value (native hex or Portal decimal), when it reads as 32 bytes, and Portal's Paillier
+    /// primes (`p`, `q`, `pailler_p`, `pailler_q`), which are secrets too.
     mutating func addShare(_ json: [String: Any], curve: CurveID) throws {
-        let value =
-            Dictionary(json.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })["share"]
-            as? String
+        let fields = Dictionary(json.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        for prime in ["p", "q", "pailler_p", "pailler_q"] {
+            if let text = fields[prime] as? String, text.count > 100 { addText(text) }
+        }
+        let value = fields["share"] as? String
         guard let value else { return }
         if json["format"] != nil {
             if let bytes = try? Hex.decode(value), bytes.count == 32 { addKey(bytes) }

@@ -6,7 +6,7 @@ import Testing
 /// The vault commands run as an operator would: `init`, `create`, `ingest client`, `confirm`, `list`,
 /// `inspect`, `audit`, with the environment faults (exit 3) and bad inputs (exit 2) around them.
 @Suite struct VaultCommandTests {
-    static let portal = IngestFixtureTests.good[0]  // fixture-portal-secp256k1, GDRIVE
+    static let portal = IngestFixtureTests.good[0]  // fixture-portal (secp256k1), GDRIVE
     static let native = IngestFixtureTests.good.first { $0.name == "native-ed25519" }!  // ICLOUD
 
     // MARK: init
@@ -201,8 +201,9 @@ import Testing
         #expect((try vault.json(["list", "--status", "incomplete"]) as? [Any])?.count == 0)
         #expect(try vault.run(["list"]).stdout.contains("12 live pair(s), 12 completed, 0 incomplete"))
 
+        // One key per client and method: its ciphertext serves both curves.
         let keyFiles = try FileManager.default.contentsOfDirectory(atPath: keyStore)
-        #expect(keyFiles.count == 12)
+        #expect(keyFiles.count == 6)
         #expect(try Self.mode(keyStore) == 0o700)
         for name in keyFiles {
             let path = (keyStore as NSString).appendingPathComponent(name)
@@ -230,9 +231,18 @@ import Testing
             #expect(backups.count == 2)
             for backup in backups {
                 #expect(backup["hasClientBackup"] as? Bool == true)
-                #expect(backup["clientKeySource"] as? String == "key-store")
                 #expect(backup["layout"] as? String == "native")
             }
+        }
+        let ciphertexts = try #require(detail["clientCiphertexts"] as? [[String: Any]])
+        #expect(ciphertexts.compactMap { $0["method"] as? String }.sorted() == ["GDRIVE", "ICLOUD"])
+        #expect(ciphertexts.allSatisfy { $0["keySource"] as? String == "key-store" && $0["live"] as? Bool == true })
+        // Each method's ciphertext is the one both curves' pairs point at.
+        for ciphertext in ciphertexts {
+            let pairs = shown.flatMap { $0["backupPairs"] as? [[String: Any]] ?? [] }.filter {
+                $0["clientCiphertextId"] as? Int == ciphertext["id"] as? Int
+            }
+            #expect(pairs.count == 2)
         }
         let text = try vault.run(["inspect", "c-2"])
         for wallet in shown { #expect(text.stdout.contains(wallet["address"] as? String ?? "?")) }
@@ -283,7 +293,7 @@ import Testing
         #expect(with.status == 0, "\(with.stderr)")
         let detail = try #require(try vault.json(["inspect", "pw"]) as? [String: Any])
         let backup = ((detail["wallets"] as? [[String: Any]])?.first?["backupPairs"] as? [[String: Any]])?.first
-        #expect(backup?["clientKeySource"] as? String == "password")
+        #expect((detail["clientCiphertexts"] as? [[String: Any]])?.first?["keySource"] as? String == "password")
         #expect((backup?["summary"] as? [String: Any])?["method"] as? String == "PASSWORD")
         #expect(!with.stdout.contains("hunter2") && !with.stderr.contains("hunter2"))
     }
@@ -310,8 +320,8 @@ import Testing
 
         let cipherText = try vault.scratch.write("ct.txt", Self.cipherText() + "\n")
         let stored =
-            try vault.json(["ingest", "client", "--client-id", Self.portal.clientId, "--method", "GDRIVE", cipherText])
-            as? [String: Any]
+            (try vault.json(["ingest", "client", "--client-id", Self.portal.clientId, "--method", "GDRIVE", cipherText])
+            as? [[String: Any]])?.first
         #expect(stored?["status"] as? String == "STORED_CLIENT_BACKUP_SHARE_KEY")
         #expect(stored?["completed"] as? Bool == false)
         #expect(try status(Self.portal.clientId) == "STORED_CLIENT_BACKUP_SHARE_KEY")
@@ -319,11 +329,15 @@ import Testing
         let detail = try vault.json(["inspect", Self.portal.clientId]) as? [String: Any]
         let backup = ((detail?["wallets"] as? [[String: Any]])?.first?["backupPairs"] as? [[String: Any]])?.first
         #expect(backup?["hasClientBackup"] as? Bool == true)
-        #expect(backup?["clientKeySource"] as? String == "key-store")
+        let ciphertexts = detail?["clientCiphertexts"] as? [[String: Any]]
+        #expect(ciphertexts?.count == 1)
+        #expect(backup?["clientCiphertextId"] as? Int == ciphertexts?.first?["id"] as? Int)
+        #expect(ciphertexts?.first?["format"] as? String == "sharevault")
+        #expect(ciphertexts?.first?["keySource"] as? String == "key-store")
 
         let confirmed =
-            try vault.json(["confirm", "--client-id", Self.portal.clientId, "--method", "GDRIVE-SECP256K1"])
-            as? [String: Any]
+            (try vault.json(["confirm", "--client-id", Self.portal.clientId, "--method", "GDRIVE-SECP256K1"])
+            as? [[String: Any]])?.first
         #expect(confirmed?["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
         #expect(confirmed?["completed"] as? Bool == true)
         #expect(try status(Self.portal.clientId) == "STORED_CLIENT_BACKUP_SHARE")
@@ -332,10 +346,10 @@ import Testing
         let completedOnly = try vault.json(["list", "--status", "completed"]) as? [[String: Any]]
         #expect(completedOnly?.first?["clientId"] as? String == Self.portal.clientId)
 
-        // The app's upload form {"cipherText": ...} on standard input, the method in another case.
+        // The app's upload form {"cipherText": ...} on standard input, the curve suffix in another case.
         let upload = try JSONSerialization.data(withJSONObject: ["cipherText": Self.cipherText()])
         let viaStdin = try vault.run(
-            ["ingest", "client", "--client-id", Self.native.clientId, "--method", "icloud-ed25519", "-"], stdin: upload)
+            ["ingest", "client", "--client-id", Self.native.clientId, "--method", "ICLOUD-ed25519", "-"], stdin: upload)
         #expect(viaStdin.status == 0, "\(viaStdin.stderr)")
         #expect(viaStdin.stdout.contains("STORED_CLIENT_BACKUP_SHARE_KEY"))
         let text = try vault.run(["confirm", "--client-id", Self.native.clientId, "--method", "ICLOUD"])
@@ -369,7 +383,10 @@ import Testing
                 "no live backup pair"
             ),
             (
-                ["ingest", "client", "--client-id", Self.portal.clientId, "--method", "not a method", cipherText],
+                [
+                    "ingest", "client", "--client-id", Self.portal.clientId, "--method",
+                    String(repeating: "M", count: 65), cipherText,
+                ],
                 "invalid backup method"
             ),
             (["ingest", "client", "--client-id", "has space", "--method", "GDRIVE", cipherText], "invalid client id"),
@@ -402,14 +419,12 @@ import Testing
         #expect(try vault.snapshot() == before)
     }
 
-    /// Ciphertexts `ingest client` must refuse, with the words its message must contain.
+    /// Ciphertexts `ingest client` must refuse, with the words its message must contain: empty, not printable
+    /// ASCII, too large, or claiming sharevault's own format (base64 of "SVCB") without being it.
     static let badCipherTexts: [(name: String, text: String, words: [String])] = [
-        ("not-base64", "this is not base64 at all!", ["base64"]),
-        (
-            "bad-magic", Data(Array("XXXX".utf8) + [1, 0] + Array(repeating: 7, count: 80)).base64EncodedString(),
-            ["bad magic"]
-        ),
-        ("version-2", cipherText(version: 2), ["unsupported format version 2"]),
+        ("not-printable", "0351cf2baa\u{7}54748662", ["cipherText", "not printable ASCII"]),
+        ("not-ascii", "0351cf2baa54748662é", ["cipherText", "not printable ASCII"]),
+        ("version-3", cipherText(version: 3), ["unsupported format version 3"]),
         ("unknown-key-source", cipherText(keySource: 9), ["unknown key source 9"]),
         ("truncated", cipherText(sealedLength: 40), ["truncated"]),
         ("header-only", Data(Array("SVCB".utf8) + [1, 0]).base64EncodedString(), ["truncated"]),

@@ -26,7 +26,8 @@ public enum JSONValue: Sendable, Equatable {
     /// The member named `key` in any letter case (keys are unique ignoring case, `StrictJSON` sees to it).
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.key.caseInsensitiveCompare(key) == .orderedSame }?.value
+        let folded = key.lowercased()
+        return members.first { $0.key.lowercased() == folded }?.value
     }
 
     public var isObject: Bool {

@@ -39,13 +39,15 @@ extension Vault {
     /// The public level needs no secret; the custodian level opens every custodian half with the vault key; the
     /// deep level, given `keyStores`, opens both halves and checks them against each other and the wallet's key.
     /// Each pair's outcome is recorded as its `last verified`.
+    /// `level` defaults to deep when `keyStores` are given, else public.
     public func verify(
-        clientId: String? = nil, level: VerificationLevel = .public, keyStores: BackupKeyStores? = nil,
+        clientId: String? = nil, level requested: VerificationLevel? = nil, keyStores: BackupKeyStores? = nil,
         batchSize: Int = 1024,
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         let total = clientId == nil ? try store.counts().livePairs : 0
+        let level = requested ?? (keyStores == nil ? .public : .deep)
         precondition(level < .deep || keyStores != nil, "deep verification needs the client halves' keys")
         let tally = Mutex(VerifySummary(level: level, levelsRun: level.levelsRun))
         let store = self.store

@@ -31,8 +31,9 @@ extension SharevaultCommand {
             let chosen = [clientId != nil, sample != nil, all].filter { $0 }.count
             guard chosen == 1 else { throw ValidationError("give exactly one of --client-id, --sample N or --all") }
             if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
-            guard keys.keyStore != nil || keys.passwordFile != nil else {
-                throw ValidationError("drill needs --key-store DIR (and --password-file for PASSWORD pairs)")
+            guard keys.given else {
+                throw ValidationError(
+                    "drill needs --key-store DIR, --password-file F or --client-decrypt-command 'PROGRAM ARG...'")
             }
         }
 
