@@ -8,7 +8,10 @@ import Testing
 /// Deep verification passes a completed pair as soon as it opens, skipping the structural checks: the deep
 /// check compares every stored point with one computed from the shares. The law: with one random corruption
 /// of a stored pair, that shortcut's verdict equals the full account (structural checks, then the deep one),
-/// and a pair the shortcut passes is one the full account passes.
+/// and a pair the shortcut passes is one the full account passes. The same holds for pairs in Portal's
+/// layouts (flat custodian JSON with partial public keys, `MpcShare` client halves). At the public and
+/// custodian levels, which need no client key, a corruption is found exactly when it touches what that
+/// level reads.
 @Suite struct DeepCheckShortcutTests {
     /// One way to corrupt a stored pair; `harmless` ones leave a pair that must still pass.
     enum Corruption: Int, CaseIterable, CustomStringConvertible {
@@ -22,7 +25,48 @@ import Testing
         case notCompleted, clientIdOfAnotherPair
 
         var harmless: Bool { self == .none || self == .commitmentsDropped }
+        /// Passes the custodian level: harmless, or only the client half changed (the custodian level reads
+        /// the ciphertext's header alone, and another pair's parses). The commitments are public material
+        /// the custodian level does not compare with the sealed share, so dropping them passes too.
+        var passesCustodianLevel: Bool { harmless || self == .cipherTextOfAnotherPair }
+        /// Passes the public level: also a sealed share damaged or bound to another client, which only the
+        /// vault key can tell.
+        var passesPublicLevel: Bool {
+            passesCustodianLevel || self == .sealedShareBitFlipped || self == .clientIdOfAnotherPair
+        }
         var description: String { "\(Self.allCases.firstIndex(of: self)!)" }
+    }
+
+    /// One way to corrupt a stored Portal-layout pair. Such a pair has no commitments but stores Portal's
+    /// client partial public key (`partnerPublicShare`) and the client's identifier (`partnerIdentifier`).
+    enum PortalCorruption: Int, CaseIterable, CustomStringConvertible {
+        case none
+        case publicKeyBitFlipped, publicKeyOtherPoint, publicKeyOffSubgroupOrUncompressed
+        case publicShareBitFlipped, publicShareOfAnotherPair, publicShareOffSubgroupOrUncompressed
+        case identifierBitFlipped, identifierIsThePartners, identifiersSwapped
+        case partnerIdentifierOutOfRange, partnerIdentifierOtherValue
+        case partnerPublicShareBitFlipped, partnerPublicShareOfAnotherPair, partnerPublicShareOtherPoint
+        case partnerPublicShareOffSubgroupOrUncompressed, partnerPublicShareDropped, commitmentsAdded
+        case sealedShareBitFlipped, custodianRecordOfAnotherPair
+        case cipherTextMissing, cipherTextOfAnotherPair, cipherTextSealedBitFlipped
+        case notCompleted, clientIdOfAnotherPair
+
+        /// Only the sound pair passes deep: every stored value is checked against the opened halves.
+        var harmless: Bool { self == .none }
+        /// Passes the custodian level: the pair untouched, or only its client ciphertext's sealed part
+        /// (another client's ciphertext, or a bit flipped after the header). Dropping the stored partner
+        /// public share does not pass: the sealed custodian JSON states `clientPartialPubKey`, and
+        /// `openCustodian` requires the stored one to equal it.
+        var passesCustodianLevel: Bool {
+            self == .none || self == .cipherTextOfAnotherPair || self == .cipherTextSealedBitFlipped
+        }
+        /// Passes the public level: also what only the vault key can tell (a damaged or misbound sealed share,
+        /// the partner public share dropped, which only removes a public check).
+        var passesPublicLevel: Bool {
+            passesCustodianLevel || self == .sealedShareBitFlipped || self == .clientIdOfAnotherPair
+                || self == .partnerPublicShareDropped
+        }
+        var description: String { "portal \(Self.allCases.firstIndex(of: self)!)" }
     }
 
     /// A vault of a few wallets on each curve, made once for every check.
@@ -31,6 +75,8 @@ import Testing
         let vault: Vault
         let stores: BackupKeyStores
         let pairs: [StoredPair]
+        /// Pairs made in Portal's layouts (`create --layout portal`), for clients `p-1`...`p-3`.
+        let portalPairs: [StoredPair]
 
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-shortcut-\(UUID().uuidString)").path
@@ -41,7 +87,12 @@ import Testing
             _ = try vault.create(
                 clientIds: (1...3).map { "w-\($0)" }, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")],
                 keyStores: stores)
-            pairs = try vault.store.livePairs(after: 0, limit: 100, clientId: nil)
+            _ = try vault.create(
+                clientIds: (1...3).map { "p-\($0)" }, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")],
+                keyStores: stores, layout: .portal)
+            let all = try vault.store.livePairs(after: 0, limit: 100, clientId: nil)
+            pairs = all.filter { $0.summary.clientId.hasPrefix("w-") }
+            portalPairs = all.filter { $0.summary.clientId.hasPrefix("p-") }
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -52,9 +103,24 @@ import Testing
     @Test func soundPairsPassBothWays() throws {
         let sample = try Self.sample.get()
         #expect(sample.pairs.count == 6)
-        for pair in sample.pairs {
+        #expect(sample.portalPairs.count == 6)
+        for pair in sample.pairs + sample.portalPairs {
             #expect(sample.vault.problems(pair, level: .deep, keyStores: sample.stores).isEmpty)
             #expect(sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores).isEmpty)
+        }
+        // Portal pairs store what their layout states, and no commitments.
+        for pair in sample.portalPairs {
+            #expect(pair.custodian.layout == .portalCustodian)
+            #expect(pair.custodian.commitments == nil)
+            #expect(pair.custodian.partnerPublicShare != nil && pair.custodian.partnerIdentifier != nil)
+            #expect(pair.custodian.backupSharePairId != nil)
+        }
+        // One ciphertext per client and method, serving both curves.
+        for pairs in [sample.pairs, sample.portalPairs] {
+            let byClient = Dictionary(grouping: pairs, by: \.summary.clientId)
+            for (_, own) in byClient {
+                #expect(own.count == 2 && own[0].cipherText == own[1].cipherText && own[0].clientCiphertextId == own[1].clientCiphertextId)
+            }
         }
     }
 
@@ -71,10 +137,140 @@ import Testing
         }
     }
 
+    @Test func theShortcutAgreesWithTheFullAccountOnEveryCorruptionOfAPortalPair() async throws {
+        let sample = try Self.sample.get()
+        await propertyCheck(
+            count: 250, input: Gen.int(in: 0..<PortalCorruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
+        ) { kind, index, random in
+            let corruption = PortalCorruption.allCases[kind]
+            let pair = try Self.corrupt(sample.portalPairs[index], with: corruption, others: sample.portalPairs, random: random)
+            let problems = sample.vault.problems(pair, level: .deep, keyStores: sample.stores)
+            #expect(problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores), "corruption \(corruption)")
+            #expect(problems.isEmpty == corruption.harmless, "corruption \(corruption): \(problems)")
+        }
+    }
+
+    /// Without client keys: the public and custodian levels find a corruption exactly when it touches what
+    /// they read, and `problems` (whose shortcut is for the deep level only) equals the full account.
+    @Test func theLowerLevelsFindExactlyWhatTheyRead() async throws {
+        let sample = try Self.sample.get()
+        await propertyCheck(
+            count: 250, input: Gen.int(in: 0..<Corruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
+        ) { kind, index, random in
+            let corruption = Corruption.allCases[kind]
+            let pair = try Self.corrupt(sample.pairs[index], with: corruption, others: sample.pairs, random: random)
+            for (level, passes) in [(VerificationLevel.public, corruption.passesPublicLevel), (.custodian, corruption.passesCustodianLevel)] {
+                let problems = sample.vault.fullAccount(pair, level: level, keyStores: nil)
+                #expect(problems == sample.vault.problems(pair, level: level, keyStores: nil), "\(level) \(corruption)")
+                #expect(problems.isEmpty == passes, "\(level) \(corruption): \(problems)")
+                #expect(problems.allSatisfy { $0.level <= level }, "\(level) \(corruption): \(problems)")
+            }
+        }
+        await propertyCheck(
+            count: 250, input: Gen.int(in: 0..<PortalCorruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
+        ) { kind, index, random in
+            let corruption = PortalCorruption.allCases[kind]
+            let pair = try Self.corrupt(sample.portalPairs[index], with: corruption, others: sample.portalPairs, random: random)
+            for (level, passes) in [(VerificationLevel.public, corruption.passesPublicLevel), (.custodian, corruption.passesCustodianLevel)] {
+                let problems = sample.vault.fullAccount(pair, level: level, keyStores: nil)
+                #expect(problems == sample.vault.problems(pair, level: level, keyStores: nil), "\(level) \(corruption)")
+                #expect(problems.isEmpty == passes, "\(level) \(corruption): \(problems)")
+                #expect(problems.allSatisfy { $0.level <= level }, "\(level) \(corruption): \(problems)")
+            }
+        }
+    }
+
+    /// The problems some Portal corruptions must be named by, worked out from `PairCheck`.
+    @Test func portalCorruptionsAreNamed() throws {
+        let sample = try Self.sample.get()
+        let expected: [(PortalCorruption, VerificationLevel, [PairProblem])] = [
+            (.partnerPublicShareDropped, .public, []),
+            (.partnerPublicShareDropped, .custodian, [.custodianShareMismatch]),
+            (.partnerPublicShareDropped, .deep, [.custodianShareMismatch]),
+            (.partnerPublicShareOtherPoint, .public, [.partialKeysDisagree]),
+            (.partnerPublicShareOtherPoint, .custodian, [.partialKeysDisagree, .custodianShareMismatch]),
+            (.partnerPublicShareOffSubgroupOrUncompressed, .deep, [.invalidPublicMaterial]),
+            (.identifierIsThePartners, .deep, [.invalidPublicMaterial]),
+            (.identifiersSwapped, .custodian, [.partialKeysDisagree, .custodianShareMismatch]),
+            (.partnerIdentifierOtherValue, .custodian, [.partialKeysDisagree, .custodianShareMismatch]),
+            (.commitmentsAdded, .public, [.commitmentsDisagree]),
+            (.sealedShareBitFlipped, .custodian, [.custodianShareUnreadable]),
+            (.clientIdOfAnotherPair, .deep, [.custodianShareUnreadable]),
+            (.cipherTextMissing, .deep, [.noClientBackup]),
+            (.cipherTextOfAnotherPair, .custodian, []),
+            (.cipherTextOfAnotherPair, .deep, [.clientShareUndecryptable]),
+            (.cipherTextSealedBitFlipped, .deep, [.clientShareUndecryptable]),
+            (.notCompleted, .deep, [.incomplete]),
+        ]
+        for (corruption, level, problems) in expected {
+            for (index, original) in sample.portalPairs.enumerated() {
+                let pair = try Self.corrupt(original, with: corruption, others: sample.portalPairs, random: index * 37)
+                let stores = level == .deep ? sample.stores : nil
+                #expect(sample.vault.fullAccount(pair, level: level, keyStores: stores) == problems, "\(corruption) at \(level)")
+                #expect(sample.vault.problems(pair, level: level, keyStores: stores) == problems, "\(corruption) at \(level)")
+            }
+        }
+    }
+
+    static func corrupt(_ original: StoredPair, with corruption: PortalCorruption, others: [StoredPair], random: Int) throws -> StoredPair {
+        var pair = original
+        let curve = pair.summary.curve
+        let other = others.first { $0.summary.curve == curve && $0.summary.pairId != pair.summary.pairId }!
+        // Pairs of one client on both curves share a ciphertext: another client's is another ciphertext.
+        let otherClient = others.first { $0.summary.clientId != pair.summary.clientId }!
+        func flip(_ bytes: inout [UInt8]) { bytes[random % bytes.count] ^= UInt8(1 << (random % 8)) }
+        let partnerShare = pair.custodian.partnerPublicShare!
+        let partnerIdentifier = pair.custodian.partnerIdentifier!
+        switch corruption {
+        case .none: break
+        case .publicKeyBitFlipped: flip(&pair.publicKey)
+        case .publicKeyOtherPoint: pair.publicKey = randomPoint(on: curve)
+        case .publicKeyOffSubgroupOrUncompressed: pair.publicKey = try offSubgroupOrUncompressed(pair.publicKey, on: curve)
+        case .publicShareBitFlipped: flip(&pair.custodian.publicShare)
+        case .publicShareOfAnotherPair: pair.custodian.publicShare = other.custodian.publicShare
+        case .publicShareOffSubgroupOrUncompressed:
+            pair.custodian.publicShare = try offSubgroupOrUncompressed(pair.custodian.publicShare, on: curve)
+        case .identifierBitFlipped: flip(&pair.custodian.identifier)
+        case .identifierIsThePartners: pair.custodian.identifier = partnerIdentifier
+        case .identifiersSwapped: (pair.custodian.identifier, pair.custodian.partnerIdentifier) = (partnerIdentifier, pair.custodian.identifier)
+        case .partnerIdentifierOutOfRange: pair.custodian.partnerIdentifier = [UInt8](repeating: 0xff, count: 32)
+        case .partnerIdentifierOtherValue:
+            switch curve {
+            case .secp256k1: pair.custodian.partnerIdentifier = Secp256k1.identifier(3).encodedPublicly
+            case .ed25519: pair.custodian.partnerIdentifier = Ed25519.identifier(3).encodedPublicly
+            }
+        case .partnerPublicShareBitFlipped:
+            var flipped = partnerShare
+            flip(&flipped)
+            pair.custodian.partnerPublicShare = flipped
+        case .partnerPublicShareOfAnotherPair: pair.custodian.partnerPublicShare = other.custodian.partnerPublicShare
+        case .partnerPublicShareOtherPoint: pair.custodian.partnerPublicShare = randomPoint(on: curve)
+        case .partnerPublicShareOffSubgroupOrUncompressed:
+            pair.custodian.partnerPublicShare = try offSubgroupOrUncompressed(partnerShare, on: curve)
+        case .partnerPublicShareDropped: pair.custodian.partnerPublicShare = nil
+        case .commitmentsAdded: pair.custodian.commitments = [pair.publicKey, randomPoint(on: curve)]
+        case .sealedShareBitFlipped: flip(&pair.custodian.sealedShare)
+        case .custodianRecordOfAnotherPair: pair.custodian = other.custodian
+        case .cipherTextMissing: pair.cipherText = nil
+        case .cipherTextOfAnotherPair: pair.cipherText = otherClient.cipherText
+        case .cipherTextSealedBitFlipped:
+            // A bit of the sealed part (after the 6-byte header of a stored-key ciphertext) flipped.
+            let text = try #require(pair.cipherText)
+            var bytes = [UInt8](try #require(Data(base64Encoded: text)))
+            bytes[6 + random % (bytes.count - 6)] ^= UInt8(1 << (random % 8))
+            pair.cipherText = Data(bytes).base64EncodedString()
+        case .notCompleted: pair.summary.status = .storedClientBackupShareKey
+        case .clientIdOfAnotherPair: pair.summary.clientId = other.summary.clientId
+        }
+        return pair
+    }
+
     static func corrupt(_ original: StoredPair, with corruption: Corruption, others: [StoredPair], random: Int) throws -> StoredPair {
         var pair = original
         let curve = pair.summary.curve
         let other = others.first { $0.summary.curve == curve && $0.summary.pairId != pair.summary.pairId }!
+        // Pairs of one client on both curves share a ciphertext: another client's is another ciphertext.
+        let otherClient = others.first { $0.summary.clientId != pair.summary.clientId }!
         func flip(_ bytes: inout [UInt8]) { bytes[random % bytes.count] ^= UInt8(1 << (random % 8)) }
         let commitments = pair.custodian.commitments!
         switch corruption {
@@ -103,7 +299,7 @@ import Testing
         case .sealedShareBitFlipped: flip(&pair.custodian.sealedShare)
         case .custodianRecordOfAnotherPair: pair.custodian = other.custodian
         case .cipherTextMissing: pair.cipherText = nil
-        case .cipherTextOfAnotherPair: pair.cipherText = other.cipherText
+        case .cipherTextOfAnotherPair: pair.cipherText = otherClient.cipherText
         case .notCompleted: pair.summary.status = .storedClientBackupShareKey
         case .clientIdOfAnotherPair: pair.summary.clientId = other.summary.clientId
         }

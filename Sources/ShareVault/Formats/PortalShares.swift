@@ -18,12 +18,8 @@ enum PortalShares {
         let partner: Scalar<C> = try scalar(fields["clientBk"], field: "clientBk")
         let value: Scalar<C> = try secretScalar(fields["share"], field: "share")
         guard identifier != partner else { throw .outOfRange(field: "serverBk", detail: "equals clientBk") }
-        let server = try pointEncoding(
-            x: fields["serverPartialPubKey_x"], y: fields["serverPartialPubKey_y"], fieldX: "serverPartialPubKey_x",
-            fieldY: "serverPartialPubKey_y", on: curve)
-        let client = try pointEncoding(
-            x: fields["clientPartialPubKey_x"], y: fields["clientPartialPubKey_y"], fieldX: "clientPartialPubKey_x",
-            fieldY: "clientPartialPubKey_y", on: curve)
+        let server = try flatPoint(fields, "serverPartialPubKey", on: curve)
+        let client = try flatPoint(fields, "clientPartialPubKey", on: curve)
         return ShareReading(
             layout: .portalCustodian, threshold: 2, share: Share(identifier: identifier, value: value),
             publicKey: publicKey, publicKeyField: "x, y", publicShare: server,
@@ -78,6 +74,14 @@ enum PortalShares {
             partnerIdentifier: partner, partnerPublicShare: other,
             partnerPublicShareField: "\(partialName).server.X, \(partialName).server.Y",
             backupSharePairId: try optionalString(fields["backupSharePairId"], field: "backupSharePairId"))
+    }
+
+    /// A point the custodian layout gives flat, as `NAME_x` and `NAME_y`.
+    private static func flatPoint<C: Curve>(
+        _ fields: JSONValue, _ name: String, on curve: C.Type
+    ) throws(DocumentError) -> [UInt8] {
+        try pointEncoding(
+            x: fields["\(name)_x"], y: fields["\(name)_y"], fieldX: "\(name)_x", fieldY: "\(name)_y", on: curve)
     }
 
     /// Portal's `Rank` must be 0: a nonzero rank is a Birkhoff share, which Lagrange interpolation gets wrong.

@@ -21,6 +21,7 @@ public struct ClientDecryptCommand: Sendable {
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         case couldNotStart(String)
         case exited(Int32)
+        case signalled(Int32)
         case timedOut
         case outputTooLarge
         case noOutput
@@ -29,6 +30,7 @@ public struct ClientDecryptCommand: Sendable {
             switch self {
             case .couldNotStart(let why): return "the decrypt command could not start: \(why)"
             case .exited(let status): return "the decrypt command exited with status \(status)"
+            case .signalled(let signal): return "the decrypt command was ended by signal \(signal)"
             case .timedOut: return "the decrypt command did not finish in time"
             case .outputTooLarge: return "the decrypt command printed more than \(ClientDecryptCommand.maximumOutput) bytes"
             case .noOutput: return "the decrypt command printed nothing"
@@ -65,6 +67,11 @@ public struct ClientDecryptCommand: Sendable {
     }
 
     /// Runs the program on one ciphertext; the plaintext comes back in guarded memory.
+    ///
+    /// The program runs in a process group of its own, so that a timeout or an oversized answer ends whatever it
+    /// started too, and its pipes are opened close-on-exec, so that programs run at once for other pairs never
+    /// hold them open. A program that exits without reading its request does not take the caller down: SIGPIPE
+    /// is ignored (as servers do), and the write just fails.
     public func decrypt(clientId: String, method: String, cipherText: String) throws(Failure) -> SecureBytes {
         let request: Data
         do {
@@ -72,61 +79,123 @@ public struct ClientDecryptCommand: Sendable {
         } catch {
             throw .couldNotStart("the request could not be encoded")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.resolve(arguments[0]))
-        process.arguments = Array(arguments.dropFirst())
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw .couldNotStart((error as NSError).localizedDescription)
-        }
+        Self.ignoreSIGPIPE
+        let child = try Self.spawn(Self.resolve(arguments[0]), arguments)
+        let deadline = ContinuousClock.now + timeout
         // The request is written off this thread, so a program that prints before reading cannot deadlock us.
-        let writer = DispatchQueue(label: "sharevault.decrypt.stdin")
-        writer.async {
-            try? input.fileHandleForWriting.write(contentsOf: request)
-            try? input.fileHandleForWriting.close()
-        }
-        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000))
-        let pid = process.processIdentifier
-        let timedOut = DispatchSemaphore(value: 0)
-        let finished = DispatchSemaphore(value: 0)
-        let watchdog = DispatchQueue(label: "sharevault.decrypt.watchdog")
-        watchdog.async {
-            if finished.wait(timeout: deadline) == .timedOut {
-                timedOut.signal()
-                kill(pid, SIGKILL)
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            request.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let count = Glibc.write(child.input, bytes.baseAddress! + offset, bytes.count - offset)
+                    if count > 0 { offset += count } else if count < 0 && errno == EINTR { continue } else { break }
+                }
             }
+            close(child.input)
+            written.signal()
         }
         var buffer = [UInt8]()
-        var tooLarge = false
-        let handle = output.fileHandleForReading
-        while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            if buffer.count + chunk.count > Self.maximumOutput {
-                tooLarge = true
-                kill(pid, SIGKILL)
+        defer { buffer.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
+        var failure: Failure?
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        reading: while true {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else {
+                failure = .timedOut
                 break
             }
-            buffer.append(contentsOf: chunk)
+            var descriptor = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(min(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { continue }
+            let count = chunk.withUnsafeMutableBytes { read(child.output, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break reading }
+            guard buffer.count + count <= Self.maximumOutput else {
+                failure = .outputTooLarge
+                break
+            }
+            buffer.append(contentsOf: chunk[0..<count])
         }
-        process.waitUntilExit()
-        finished.signal()
-        writer.sync {}
-        defer { buffer.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
-        if timedOut.wait(timeout: .now()) == .success { throw .timedOut }
-        if tooLarge { throw .outputTooLarge }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw .exited(process.terminationStatus)
+        chunk.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) }
+        close(child.output)
+        // Whatever the outcome, nothing the program started outlives the run.
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(child.pid, &status, WNOHANG)
+            if done == child.pid || (done < 0 && errno != EINTR) { break }
+            if failure != nil || ContinuousClock.now >= deadline {
+                if failure == nil { failure = .timedOut }
+                kill(-child.pid, SIGKILL)
+                _ = waitpid(child.pid, &status, 0)
+                break
+            }
+            usleep(1000)
         }
+        kill(-child.pid, SIGKILL)
+        written.wait()
+        if let failure { throw failure }
+        // The exit status, as the shell reads waitpid's: exited normally with 0.
+        let exitedNormally = status & 0x7f == 0
+        let exitStatus = (status >> 8) & 0xff
+        guard exitedNormally else { throw .signalled(status & 0x7f) }
+        guard exitStatus == 0 else { throw .exited(exitStatus) }
         guard !buffer.isEmpty else { throw .noOutput }
         return SecureBytes(copying: buffer)
+    }
+
+    /// SIGPIPE ignored, once per process.
+    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    /// A started program: its id (also its process group's) and our ends of its standard input and output.
+    private struct Child {
+        let pid: pid_t
+        let input: Int32
+        let output: Int32
+    }
+
+    private static let spawning = NSLock()
+
+    /// Starts `path` with `arguments` in a new process group, its standard error sent to /dev/null.
+    private static func spawn(_ path: String, _ arguments: [String]) throws(Failure) -> Child {
+        // Glibc's module does not offer pipe2, so the pipes are made close-on-exec with fcntl, and spawns are
+        // serialised so that no other spawn can start between the two and inherit them.
+        spawning.lock()
+        defer { spawning.unlock() }
+        var toChild: [Int32] = [-1, -1]
+        var fromChild: [Int32] = [-1, -1]
+        guard pipe(&toChild) == 0 else { throw .couldNotStart(String(cString: strerror(errno))) }
+        guard pipe(&fromChild) == 0 else {
+            close(toChild[0])
+            close(toChild[1])
+            throw .couldNotStart(String(cString: strerror(errno)))
+        }
+        for descriptor in toChild + fromChild { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, &argv, environ)
+        close(toChild[0])
+        close(fromChild[1])
+        guard result == 0 else {
+            close(toChild[1])
+            close(fromChild[0])
+            throw .couldNotStart(String(cString: strerror(result)))
+        }
+        return Child(pid: pid, input: toChild[1], output: fromChild[0])
     }
 
     /// A bare program name is looked up on `PATH`, as a shell would.

@@ -37,6 +37,13 @@ public enum VaultBenchmark {
         _ = try vault.verify()
         let structuralRate = Double(pairs) / (clock.now - verifyStart).inSeconds
         structuralFloor = max(structuralFloor, try floorForStructuralVerify())
+        // verify --custodian: the public checks, and every custodian half opened with the vault key.
+        try settle(vault, nil)
+        var custodianFloor = try floorForCustodianVerify()
+        let custodianStart = clock.now
+        _ = try vault.verify(level: .custodian)
+        let custodianRate = Double(pairs) / (clock.now - custodianStart).inSeconds
+        custodianFloor = max(custodianFloor, try floorForCustodianVerify())
         // One core: the process is confined to one CPU, pipeline threads included. Then every core. Before each
         // run the key files are read once, untimed, as the floor's key file is, so that both measure the work
         // and not the disk (the development machine's page cache lets go of files within a minute).
@@ -73,6 +80,12 @@ public enum VaultBenchmark {
                 operationsPerSecond: structuralRate,
                 floor: "per pair, curves half and half: 1 variable-base multiplication (one core)",
                 floorOperationsPerSecond: structuralFloor),
+            BenchmarkFigure(
+                operation: "verify --all --custodian (pairs, every core)", curve: .secp256k1,
+                operationsPerSecond: custodianRate,
+                floor: "per pair, curves half and half: the structural floor, 1 scalar-base multiplication and "
+                    + "1 XChaCha20-Poly1305 open (one core)",
+                floorOperationsPerSecond: custodianFloor),
         ] + deepRates.map { label, rate, floor, floorName in
             BenchmarkFigure(
                 operation: "verify --all --deep (pairs, \(label))", curve: .secp256k1,
@@ -189,6 +202,22 @@ public enum VaultBenchmark {
         return 2 * floorRate(seconds: 0.3) {
             _ = Secp256k1.multiply(secp.0, secp.1)
             _ = Ed25519.multiply(edwards.0, edwards.1)
+        }
+    }
+
+    /// The structural floor plus what opening a custodian half cannot avoid: one open and `s_s·G`.
+    private static func floorForCustodianVerify() throws -> Double {
+        let secp = (Secp256k1.baseMultiply(.random()), Scalar<Secp256k1>.random())
+        let edwards = (Ed25519.baseMultiply(.random()), Scalar<Ed25519>.random())
+        let key = SecureBytes.random(count: 32)
+        let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
+        return 2 * floorRate(seconds: 0.3) {
+            _ = Secp256k1.multiply(secp.0, secp.1)
+            _ = Secp256k1.baseMultiply(secp.1)
+            _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])
+            _ = Ed25519.multiply(edwards.0, edwards.1)
+            _ = Ed25519.baseMultiply(edwards.1)
+            _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])
         }
     }
 
