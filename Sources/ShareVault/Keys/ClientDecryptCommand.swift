@@ -158,6 +158,15 @@ public struct ClientDecryptCommand: Sendable {
 
     private static let spawning = NSLock()
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not
+    /// import; looked up at run time, and skipped where the C library has none.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { return nil }
+        return unsafeBitCast(
+            address, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Starts `path` with `arguments` in a new process group, its standard error sent to /dev/null.
     private static func spawn(_ path: String, _ arguments: [String]) throws(Failure) -> Child {
         // Glibc's module does not offer pipe2, so the pipes are made close-on-exec with fcntl, and spawns are
@@ -179,6 +188,8 @@ public struct ClientDecryptCommand: Sendable {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of ours (a file another thread has open for writing, say) reaches the program.
+        _ = Self.addCloseFrom?(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
