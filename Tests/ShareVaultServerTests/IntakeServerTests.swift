@@ -116,6 +116,25 @@ import Testing
         #expect(refused.json["field"] as? String == "clientPartialPubKey_x, clientPartialPubKey_y")
     }
 
+    /// Every bad webhook fixture, delivered over HTTP: a 4xx with a JSON error (naming the field where one is
+    /// to blame), never quoting the share, and nothing stored.
+    @Test func everyBadFixtureIsA4xxThatChangesNothing() async throws {
+        let running = try await Running()
+        let good = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal-secp256k1.json"))
+        #expect(try await running.webhook(good).status == 200)
+        let before = try running.snapshot()
+        let folder = Self.fixtures.appendingPathComponent("webhooks/bad")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(names.count >= 30)
+        for name in names.sorted() {
+            let answer = try await running.webhook(try Data(contentsOf: folder.appendingPathComponent(name)))
+            #expect([400, 413, 422].contains(answer.status), "\(name): \(answer.status) \(answer.json)")
+            #expect(answer.json["error"] is String, "\(name)")
+            if answer.status == 422 { #expect(answer.json["field"] is String, "\(name): \(answer.json)") }
+        }
+        #expect(try running.snapshot() == before)
+    }
+
     static func delivery(clientId: String, method: String = "GDRIVE-SECP256K1") throws -> (body: Data, share: String, client: String) {
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])

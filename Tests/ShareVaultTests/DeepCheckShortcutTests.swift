@@ -49,7 +49,7 @@ import Testing
         case partnerPublicShareOffSubgroupOrUncompressed, partnerPublicShareDropped, commitmentsAdded
         case sealedShareBitFlipped, custodianRecordOfAnotherPair
         case cipherTextMissing, cipherTextOfAnotherPair, cipherTextSealedBitFlipped
-        case notCompleted, clientIdOfAnotherPair
+        case notCompleted, clientIdOfAnotherPair, backupSharePairIdChanged
 
         /// Only the sound pair passes deep: every stored value is checked against the opened halves.
         var harmless: Bool { self == .none }
@@ -64,7 +64,7 @@ import Testing
         /// the partner public share dropped, which only removes a public check).
         var passesPublicLevel: Bool {
             passesCustodianLevel || self == .sealedShareBitFlipped || self == .clientIdOfAnotherPair
-                || self == .partnerPublicShareDropped
+                || self == .partnerPublicShareDropped || self == .backupSharePairIdChanged
         }
         var description: String { "portal \(Self.allCases.firstIndex(of: self)!)" }
     }
@@ -201,6 +201,8 @@ import Testing
             (.cipherTextOfAnotherPair, .deep, [.clientShareUndecryptable]),
             (.cipherTextSealedBitFlipped, .deep, [.clientShareUndecryptable]),
             (.notCompleted, .deep, [.incomplete]),
+            (.backupSharePairIdChanged, .public, []),
+            (.backupSharePairIdChanged, .custodian, [.custodianShareMismatch]),
         ]
         for (corruption, level, problems) in expected {
             for (index, original) in sample.portalPairs.enumerated() {
@@ -261,6 +263,7 @@ import Testing
             pair.cipherText = Data(bytes).base64EncodedString()
         case .notCompleted: pair.summary.status = .storedClientBackupShareKey
         case .clientIdOfAnotherPair: pair.summary.clientId = other.summary.clientId
+        case .backupSharePairIdChanged: pair.custodian.backupSharePairId = "cl" + String(repeating: "x", count: 23)
         }
         return pair
     }

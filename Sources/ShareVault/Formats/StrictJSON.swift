@@ -183,44 +183,39 @@ public enum StrictJSON {
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
 
+        /// A string's UTF-8 bytes are gathered as they are (escapes written out as UTF-8), then validated once.
         mutating func string() throws(DocumentError) -> String {
             index += 1
-            var scalars = String.UnicodeScalarView()
+            var utf8: [UInt8] = []
             var runStart = index
-            func flushRun(_ reader: Reader, upTo end: Int) throws(DocumentError) {
-                guard runStart < end else { return }
-                guard let run = String(validating: reader.bytes[runStart..<end], as: UTF8.self) else {
-                    throw reader.malformed("a string is not valid UTF-8")
-                }
-                scalars.append(contentsOf: run.unicodeScalars)
-            }
             while true {
                 guard index < bytes.count else { throw malformed("a string is not closed") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    try flushRun(self, upTo: index)
+                    utf8.append(contentsOf: bytes[runStart..<index])
                     index += 1
-                    return String(scalars)
+                    guard let text = String(validating: utf8, as: UTF8.self) else {
+                        throw malformed("a string is not valid UTF-8")
+                    }
+                    return text
                 }
                 guard byte >= 0x20 else { throw malformed("a control character inside a string") }
                 guard byte == UInt8(ascii: "\\") else {
                     index += 1
                     continue
                 }
-                try flushRun(self, upTo: index)
+                utf8.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 guard index < bytes.count else { throw malformed("a string is not closed") }
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
                 case UInt8(ascii: "u"):
                     var unit = try hexQuad()
                     if (0xD800...0xDBFF).contains(unit) {
@@ -234,7 +229,7 @@ public enum StrictJSON {
                         throw malformed("an unpaired surrogate in a string")
                     }
                     guard let scalar = Unicode.Scalar(unit) else { throw malformed("a bad \\u escape") }
-                    scalars.append(scalar)
+                    utf8.append(contentsOf: UTF8.encode(scalar)!)
                 default:
                     throw malformed("a bad escape in a string")
                 }

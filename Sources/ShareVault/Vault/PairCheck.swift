@@ -147,7 +147,8 @@ extension Vault {
     }
 
     /// The custodian level: opens the sealed custodian half with the vault key and checks it against every
-    /// public value stored for it (`share·G` against its public share, identifiers, key, Portal's partial keys).
+    /// public value stored for it (`share·G` against its public share, identifiers, key, Portal's partial keys
+    /// and pair id).
     func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (ShareReading<C>, Point<C>) {
         let method = BackupMethod(name: pair.summary.method, curve: C.id)
         guard let custodianText = try? XChaCha20Poly1305.open(
@@ -163,7 +164,8 @@ extension Vault {
             custodian.share.identifier.encodedPublicly == stored.identifier,
             custodian.publicShare.map({ $0 == stored.publicShare }) ?? true,
             custodian.partnerIdentifier.map({ $0.encodedPublicly == stored.partnerIdentifier }) ?? true,
-            custodian.partnerPublicShare.map({ $0 == stored.partnerPublicShare }) ?? true
+            custodian.partnerPublicShare.map({ $0 == stored.partnerPublicShare }) ?? true,
+            custodian.backupSharePairId == stored.backupSharePairId
         else { throw .custodianShareMismatch }
         return (custodian, publicShare)
     }
