@@ -29,7 +29,7 @@ enum ShareFiles {
         for (item, path) in zip(documents, paths) {
             let text = SecureBytes(copying: Array((item.document.exportJSON() + "\n").utf8))
             if let recipient {
-                let sealed = SealedBox.seal(text, to: recipient)
+                let sealed = try SealedBox.seal(text, to: recipient)
                 try PrivateFile.write(Data((Data(sealed).base64EncodedString() + "\n").utf8), to: path)
             } else {
                 try text.withUnsafeBytes { try PrivateFile.write(Data($0), to: path) }
@@ -44,6 +44,11 @@ enum ShareFiles {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let key = try? Hex.decode(text), key.count == 32 else {
             throw CommandFailure(status: .badInput, message: "error: \(path): expected an X25519 public key as 64 hex digits")
+        }
+        do {
+            try SealedBox.validate(recipient: key)
+        } catch {
+            throw CommandFailure(status: .badInput, message: "error: \(path): \(error)")
         }
         return key
     }

@@ -33,11 +33,18 @@ public struct Argon2id: Sendable, Equatable, Codable {
 
     public enum Strength: Sendable { case interactive, moderate }
 
-    /// Whether the costs are within what libsodium accepts and what this tool will spend (at most 1 GiB).
+    /// The most passes a stored header may ask for: libsodium's "moderate" cost (3), plus one.
+    public static let maximumOperations: UInt64 = 4
+    /// The most memory a stored header may ask for: libsodium's "moderate" cost, 256 MiB.
+    public static let maximumMemory: UInt64 = 256 << 20
+
+    /// Whether the costs are within what libsodium accepts and what this tool will spend. A header from outside
+    /// (an uploaded ciphertext, a key file) asking for more is refused, not obeyed: two 100-byte uploads must
+    /// not make a verification spend half a minute and gigabytes.
     public var isWithinLimits: Bool {
         salt.count == Self.saltLength
-            && operationsLimit >= UInt64(crypto_pwhash_OPSLIMIT_MIN) && operationsLimit <= 16
-            && memoryLimit >= UInt64(crypto_pwhash_MEMLIMIT_MIN) && memoryLimit <= 1 << 30
+            && operationsLimit >= UInt64(crypto_pwhash_OPSLIMIT_MIN) && operationsLimit <= Self.maximumOperations
+            && memoryLimit >= UInt64(crypto_pwhash_MEMLIMIT_MIN) && memoryLimit <= Self.maximumMemory
     }
 
     /// Derives a 32-byte key from `password` into guarded memory.

@@ -5,13 +5,21 @@ import ShareMath
 public enum SealedBox {
     public static let publicKeyLength = 32
 
-    public static func seal(_ plaintext: SecureBytes, to recipient: [UInt8]) -> [UInt8] {
-        precondition(recipient.count == publicKeyLength, "X25519 public keys are 32 bytes")
+    /// Seals `plaintext` to `recipient`. libsodium refuses a recipient key of small order (the shared secret
+    /// would be all zero); that refusal is an error here, never an output of zeros.
+    public static func seal(_ plaintext: SecureBytes, to recipient: [UInt8]) throws(SealingError) -> [UInt8] {
+        guard recipient.count == publicKeyLength else { throw .unusableRecipientKey }
         var output = [UInt8](repeating: 0, count: plaintext.count + crypto_box_sealbytes())
-        plaintext.withUnsafeBytes { message in
-            _ = crypto_box_seal(&output, message.uint8, UInt64(message.count), recipient)
+        let status = plaintext.withUnsafeBytes { message in
+            crypto_box_seal(&output, message.uint8, UInt64(message.count), recipient)
         }
+        guard status == 0 else { throw .unusableRecipientKey }
         return output
+    }
+
+    /// Checks that `recipient` can be sealed to, before anything is sealed or written.
+    public static func validate(recipient: [UInt8]) throws(SealingError) {
+        _ = try seal(SecureBytes(copying: [0]), to: recipient)
     }
 
     /// Opens a sealed box with the recipient's key pair (used by tests and by an operator's own tooling).

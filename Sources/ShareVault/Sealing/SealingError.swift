@@ -6,6 +6,9 @@ public enum SealingError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncated
     /// Argon2id could not run with the requested cost (out of memory).
     case keyDerivationFailed
+    /// The recipient's X25519 public key is unusable: of small order (all zero, say), so that what is sealed to
+    /// it would be sealed under a key anyone can compute.
+    case unusableRecipientKey
 
     public var description: String {
         switch self {
@@ -13,6 +16,7 @@ public enum SealingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "decryption failed: wrong key, tampered ciphertext, or a ciphertext that belongs to another record"
         case .truncated: return "ciphertext is truncated"
         case .keyDerivationFailed: return "Argon2id key derivation failed (not enough memory?)"
+        case .unusableRecipientKey: return "the X25519 public key is of small order (all zero or a low-order point): refused"
         }
     }
 }

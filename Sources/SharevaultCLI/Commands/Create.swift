@@ -52,7 +52,13 @@ extension SharevaultCommand {
         }
 
         func run() async throws {
-            let methods = try method.map { try BackupMethod(parsing: $0).withoutCurve }
+            let parsed = try method.map { try BackupMethod(parsing: $0) }
+            if let stray = parsed.first(where: { $0.curve != nil && curve.curves != [$0.curve!] }) {
+                throw CommandFailure(
+                    status: .badInput,
+                    message: "error: --method \(stray) names \(stray.curve!), but --curve is \(curve.rawValue)")
+            }
+            let methods = parsed.map(\.withoutCurve)
             let needsDirectory = methods.contains { !$0.usesPassword }
             guard !needsDirectory || keyStore != nil else {
                 throw CommandFailure(status: .badInput, message: "error: --key-store DIR is required for method \(methods.first { !$0.usesPassword }!)")

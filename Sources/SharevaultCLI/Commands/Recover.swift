@@ -47,7 +47,14 @@ extension SharevaultCommand {
             let files = try ShareFiles.write(
                 [("device-share", prepared.deviceShare), ("custodian-signing-share", prepared.custodianShare)],
                 to: out, sealedTo: recipient)
-            let report = try opened.commitRecovery(prepared, progress: progress)
+            // All or nothing: shares of a generation the vault did not record must not be left behind.
+            let report: RecoveryReport
+            do {
+                report = try opened.commitRecovery(prepared, progress: progress)
+            } catch {
+                for file in files { unlink(file) }
+                throw error
+            }
             if output.json {
                 try Terminal.printJSON(RecoverReport(recovery: report, files: files))
             } else {

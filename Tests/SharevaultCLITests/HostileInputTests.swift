@@ -1,0 +1,89 @@
+import Foundation
+import ShareMath
+import Testing
+
+/// Holes hostile testing found (issue 10), each closed with a test that failed before its fix: a recipient key
+/// of small order, a ciphertext header asking Argon2id for too much, a recover whose commit fails after its
+/// files are written, a `create` method naming a curve it was not asked for.
+@Suite struct HostileInputTests {
+    /// X25519 public keys of small order: all zero, one, and the published points of order 8 (Bernstein's list
+    /// of points to reject, as libsodium's `crypto_scalarmult` does).
+    static let smallOrderKeys = [
+        String(repeating: "00", count: 32),
+        "01" + String(repeating: "00", count: 31),
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    ]
+
+    @Test(arguments: smallOrderKeys)
+    func recoverRefusesASmallOrderRecipientAndWritesNothing(key: String) throws {
+        let fixture = try OperatorJobTests.Fixture()
+        let recipient = try fixture.scratch.write("recipient.hex", key + "\n")
+        let out = fixture.scratch.path("out")
+        let generations = try fixture.query("SELECT COUNT(*) FROM signingPair")
+        let result = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", "GDRIVE-SECP256K1", "--out", out, "--seal-to", recipient]
+                + fixture.deepArguments())
+        #expect(result.status == 2, "\(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("small order"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "recover wrote into --out")
+        #expect(try fixture.query("SELECT COUNT(*) FROM signingPair") == generations)
+        #expect(try fixture.query("SELECT COUNT(*) FROM signingPair WHERE status = 'revoked'") == "[(0,)]")
+    }
+
+    /// The commit fails after the share files are written (a trigger makes the signing pair's insert abort): the
+    /// files go, the old generation stays active.
+    @Test func aRecoverWhoseCommitFailsLeavesNoShareFiles() throws {
+        let fixture = try OperatorJobTests.Fixture()
+        try fixture.sql("CREATE TRIGGER injected BEFORE INSERT ON signingPair BEGIN SELECT RAISE(ABORT, 'injected fault'); END;")
+        let out = fixture.scratch.path("out")
+        let result = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", "GDRIVE-SECP256K1", "--out", out] + fixture.deepArguments())
+        #expect(result.status != 0)
+        // The fault landed mid-write: the folder was made for the files, and the commit was refused after.
+        #expect(FileManager.default.fileExists(atPath: out), "the fault struck before any file was written")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty, "share files left behind")
+        #expect(try fixture.query("SELECT COUNT(*) FROM signingPair WHERE status = 'revoked'") == "[(0,)]")
+        #expect(try fixture.query("SELECT COUNT(*) FROM auditEvent WHERE kind = 'recover'") == "[(0,)]")
+    }
+
+    /// A password ciphertext header (sharevault's format, version 2) with the given Argon2id costs.
+    static func passwordHeader(operations: UInt64, memory: UInt64) -> String {
+        var bytes = Array("SVCB".utf8) + [2, 1] + [UInt8](repeating: 7, count: 16)
+        withUnsafeBytes(of: operations.bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: memory.bigEndian) { bytes += $0 }
+        bytes += (0..<80).map { _ in UInt8.random(in: 0...255) }
+        return Data(bytes).base64EncodedString()
+    }
+
+    @Test(arguments: [(16, 1 << 30), (5, 64 << 20), (2, (256 << 20) + 1024)] as [(UInt64, UInt64)])
+    func anArgon2idHeaderAskingForTooMuchIsRefusedAtIntake(operations: UInt64, memory: UInt64) throws {
+        let vault = try TemplateVault.shared.get().copy()
+        let before = try vault.snapshot()
+        let path = try vault.scratch.write("greedy.txt", Self.passwordHeader(operations: operations, memory: memory))
+        let result = try vault.run(["ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", path])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("Argon2id cost out of range"), "\(result.stderr)")
+        #expect(try vault.snapshot() == before)
+        // At the cap, the header is taken.
+        let fair = try vault.scratch.write("fair.txt", Self.passwordHeader(operations: 4, memory: 256 << 20))
+        #expect(try vault.run(["ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", fair]).status == 0)
+    }
+
+    @Test func createRefusesAMethodNamingACurveItWasNotAskedFor() throws {
+        let vault = try TestVault.initialized()
+        let before = try vault.snapshot()
+        let keys = vault.scratch.path("keys")
+        for (curve, method) in [("secp256k1", "GDRIVE-ED25519"), ("all", "GDRIVE-SECP256K1"), ("ed25519", "GDRIVE-secp256k1")] {
+            let result = try vault.run(["create", "--client-id", "c", "--curve", curve, "--method", method, "--key-store", keys])
+            #expect(result.status == 2, "\(curve) \(method): \(result.stderr)")
+            #expect(result.stderr.contains("--curve"), "\(result.stderr)")
+        }
+        #expect(try vault.snapshot() == before)
+        let keyFiles = (try? FileManager.default.contentsOfDirectory(atPath: keys)) ?? []
+        #expect(keyFiles.isEmpty)
+        // A suffix that agrees is taken.
+        let agreeing = try vault.run(["create", "--client-id", "c", "--curve", "ed25519", "--method", "GDRIVE-ED25519", "--key-store", keys])
+        #expect(agreeing.status == 0, "\(agreeing.stderr)")
+    }
+}
