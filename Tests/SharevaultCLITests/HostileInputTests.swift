@@ -86,4 +86,41 @@ import Testing
         let agreeing = try vault.run(["create", "--client-id", "c", "--curve", "ed25519", "--method", "GDRIVE-ED25519", "--key-store", keys])
         #expect(agreeing.status == 0, "\(agreeing.stderr)")
     }
+
+    /// A webhook body carrying the fixture's share re-serialised: members reversed, names recased, spaced.
+    static func reserialised(_ fixture: GoodFixture, in vault: TestVault) throws -> String {
+        let body = try WebhookFixtures.object(at: fixture.bodyPath)
+        let share = try WebhookFixtures.shareObject(inBody: fixture.bodyPath) as! [String: String]
+        let text = "{\n  " + share.sorted { $0.key > $1.key }.map { key, value in
+            "\"\(key.prefix(1).uppercased() + key.dropFirst())\" : \"\(value)\""
+        }.joined(separator: ",\n  ") + "\n}"
+        var copy = body
+        copy["share"] = text
+        let path = vault.scratch.path("reserialised.json")
+        try JSONSerialization.data(withJSONObject: copy).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Issue 10 row 4: a re-serialised copy of the live share, or an older share replayed, stores nothing and
+    /// changes nothing: the completed pair stays completed and live.
+    @Test func aReserialisedOrReplayedShareChangesNothing() throws {
+        let vault = try PortalTrafficTests.completedVault()
+        let secp = PortalTrafficTests.secp256k1
+        let before = try vault.snapshot()
+        let copy = try Self.reserialised(secp, in: vault)
+        let again = try vault.json(["ingest", "custodian", copy]) as? [String: Any]
+        #expect(again?["outcome"] as? String == "duplicate")
+        #expect(try vault.snapshot() == before, "a re-serialised share changed the vault")
+
+        // A replacement, then the first delivery replayed: the replacement stays live.
+        let replaced = try vault.json(["ingest", "custodian", secp.replacementPath]) as? [String: Any]
+        #expect(replaced?["outcome"] as? String == "replaced")
+        let afterReplacement = try vault.snapshot()
+        for path in [secp.bodyPath, copy] {
+            let replay = try vault.json(["ingest", "custodian", path]) as? [String: Any]
+            #expect(replay?["outcome"] as? String == "duplicate", "\(path)")
+            #expect(replay?["pairId"] as? Int != replaced?["pairId"] as? Int)
+        }
+        #expect(try vault.snapshot() == afterReplacement, "a replayed older share changed the vault")
+    }
 }

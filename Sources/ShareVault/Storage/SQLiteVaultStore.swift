@@ -174,18 +174,20 @@ public final class SQLiteVaultStore: VaultStore {
         at: String
     ) throws -> CustodianStoreOutcome {
         try write { db in
-            if let existing = try Row.fetchOne(
+            // A share the vault already holds for this wallet and method, live or in history, compared by content:
+            // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
+            if let existing = try Int64.fetchOne(
                 db,
                 sql: """
-                    SELECT p.id, s.shareDigest FROM backupPair p
+                    SELECT p.id FROM backupPair p
                     JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
                     JOIN custodianShare s ON s.pairId = p.id
-                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND p.isLive
+                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest = ?
+                    ORDER BY p.isLive DESC, p.id DESC LIMIT 1
                     """,
-                arguments: [clientId, curve.rawValue, method]),
-                (existing["shareDigest"] as Data) == Data(record.shareDigest)
+                arguments: [clientId, curve.rawValue, method, Data(record.shareDigest)])
             {
-                return .duplicate(pairId: existing["id"])
+                return .duplicate(pairId: existing)
             }
             let clientRow = try clientRowId(db, clientId: clientId, at: at)
             let walletId = try walletRowId(

@@ -24,7 +24,8 @@ public struct CustodianShareRecord: Sendable {
     public var commitments: [[UInt8]]?
     /// The webhook's share string, byte for byte, sealed under the vault key.
     public var sealedShare: [UInt8]
-    /// Keyed BLAKE2b of the share string: finds a repeated delivery without opening anything.
+    /// Keyed BLAKE2b of the share's content (curve, identifier, scalar, key): finds a share the vault already
+    /// holds, however it was serialised, without opening anything.
     public var shareDigest: [UInt8]
 }
 
@@ -108,7 +109,7 @@ public struct PairSummary: Sendable, Encodable {
 public enum CustodianStoreOutcome: Sendable, Equatable {
     /// A new live pair; `replaced` is the pair it replaced, if any.
     case stored(pairId: Int64, replaced: Int64?)
-    /// The same share was already the live one: nothing changed.
+    /// The vault already holds this share (live, or in history: the pair named): nothing changed.
     case duplicate(pairId: Int64)
 }
 

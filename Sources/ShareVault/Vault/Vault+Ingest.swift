@@ -77,14 +77,27 @@ extension Vault {
         let plaintext = SecureBytes(copying: Array(shareText.utf8))
         let sealed = XChaCha20Poly1305.seal(
             plaintext, key: key, associatedData: Self.custodianAssociatedData(clientId: clientId, method: method))
-        let digest = key.withUnsafeBytes { keyBytes in
-            plaintext.withUnsafeBytes { Blake2b.hash([Array($0)], key: Array(keyBytes)) }
-        }
+        let digest = Self.contentDigest(parsed, key: key)
         return CustodianShareRecord(
             layout: parsed.layout, threshold: parsed.threshold, identifier: parsed.share.identifier.encodedPublicly,
             publicShare: parsed.publicShare.encoded, partnerIdentifier: parsed.partnerIdentifier?.encodedPublicly,
             partnerPublicShare: parsed.partnerPublicShare?.encoded, backupSharePairId: parsed.backupSharePairId,
             commitments: parsed.commitments?.points.map(\.encoded), sealedShare: sealed, shareDigest: digest)
+    }
+
+    /// A share's content, keyed with the vault key: its curve, identifier, scalar and public key. A re-serialised
+    /// copy (other whitespace, key order, case or encoding of the same numbers) has the same digest, so a share
+    /// the vault already holds, live or in history, is found without opening anything.
+    static func contentDigest<C: Curve>(_ parsed: ParsedShare<C>, key: SecureBytes) -> [UInt8] {
+        key.withUnsafeBytes { keyBytes in
+            parsed.share.value.withEncoding { value in
+                Blake2b.hash(
+                    [
+                        Array("sharevault share content v1".utf8), Array(C.id.rawValue.utf8),
+                        parsed.share.identifier.encodedPublicly, Array(value), parsed.publicKey.encoded,
+                    ], key: Array(keyBytes))
+            }
+        }
     }
 
     /// Binds a sealed custodian share to its client and method (the method with its curve).
