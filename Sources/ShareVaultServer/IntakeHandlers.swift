@@ -37,7 +37,7 @@ struct IntakeHandlers: Sendable {
 
     /// `POST /clients/{clientId}/backup` with `{cipherText, backupMethod}`.
     func uploadClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
-        let clientId = context.parameters.get("clientId") ?? ""
+        let clientId = Self.clientId(context)
         let vault = self.vault
         return try await handle(request, authorized: bearerMatches(request)) { body in
             let upload = try Self.decode(AppUpload.self, body)
@@ -51,7 +51,7 @@ struct IntakeHandlers: Sendable {
     /// `GET /clients/{clientId}/backup?backupMethod=M`: `{cipherText}`, for the app to recover.
     func fetchClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
         guard bearerMatches(request) else { return .unauthorized }
-        let clientId = context.parameters.get("clientId") ?? ""
+        let clientId = Self.clientId(context)
         let method = request.uri.queryParameters.get("backupMethod")
         let vault = self.vault
         return try await respond {
@@ -65,7 +65,7 @@ struct IntakeHandlers: Sendable {
 
     /// `POST /clients/{clientId}/backup/confirm` with `{backupMethod}`.
     func confirmClientBackup(_ request: Request, context: some RequestContext) async throws -> Response {
-        let clientId = context.parameters.get("clientId") ?? ""
+        let clientId = Self.clientId(context)
         let vault = self.vault
         return try await handle(request, authorized: bearerMatches(request)) { body in
             let upload = try Self.decode(AppUpload.self, body)
@@ -91,6 +91,13 @@ struct IntakeHandlers: Sendable {
             backupMethod = summaries.first?.method ?? ""
             pairs = summaries.map { Pair(curve: $0.curve.rawValue, status: $0.status.rawValue) }
         }
+    }
+
+    /// The `{clientId}` path segment, percent-decoded (`a%3Ab` is client `a:b`); a segment that does not decode
+    /// is passed on as it is, for the client-id check to refuse.
+    static func clientId(_ context: some RequestContext) -> String {
+        let raw = context.parameters.get("clientId") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     struct FetchRequest: Decodable {

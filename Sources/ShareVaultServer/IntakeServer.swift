@@ -25,10 +25,27 @@ public struct IntakeConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
-        self.webhookRoot = "/" + webhookRoot.split(separator: "/").joined(separator: "/")
+        self.webhookRoot = Self.normalizedWebhookRoot(webhookRoot) ?? "/webhooks"
         self.webhookSecret = webhookSecret
         self.apiToken = apiToken
         self.maximumBodySize = maximumBodySize
+    }
+}
+
+extension IntakeConfiguration {
+    /// The app's and the server's own first path segments, which the webhook root must not shadow.
+    static let reservedSegments: Set<String> = ["clients", "healthz", "readyz", "metrics"]
+
+    /// `root` as the router takes it (one leading slash, no trailing one), or nil when it is not a plain path:
+    /// each segment of letters, digits and `-._~` (so no `:name` parameter, no `*` wildcard), and a first segment
+    /// that is not one of the app's routes.
+    public static func normalizedWebhookRoot(_ root: String) -> String? {
+        let segments = root.split(separator: "/", omittingEmptySubsequences: true)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        guard root.hasPrefix("/"), segments.allSatisfy({ !$0.isEmpty && $0.allSatisfy(allowed.contains) && $0 != "." && $0 != ".." })
+        else { return nil }
+        if let first = segments.first, reservedSegments.contains(first.lowercased()) { return nil }
+        return "/" + segments.joined(separator: "/")
     }
 }
 

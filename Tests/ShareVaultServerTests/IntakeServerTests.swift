@@ -80,6 +80,32 @@ import Testing
     }
 
     /// A webhook body with a fresh native share (the custodian half, identifier 2) and its client half.
+    /// Issue 10 row 13: the webhook root is a plain path that cannot become a parameter or a wildcard, or
+    /// shadow the app's routes.
+    @Test func theWebhookRootIsAPlainPath() {
+        #expect(IntakeConfiguration.normalizedWebhookRoot("/webhooks") == "/webhooks")
+        #expect(IntakeConfiguration.normalizedWebhookRoot("/a//b/") == "/a/b")
+        #expect(IntakeConfiguration.normalizedWebhookRoot("/") == "/")
+        #expect(IntakeConfiguration.normalizedWebhookRoot("/portal-hooks/v1.2_x~y") == "/portal-hooks/v1.2_x~y")
+        for bad in ["webhooks", "/:clientId", "/hooks/*", "/hooks/**", "/clients/x", "/Clients", "/healthz", "/metrics/x", "/a b", "/a/../b", "/{x}", ""] {
+            #expect(IntakeConfiguration.normalizedWebhookRoot(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// Issue 10 row 13: a `{clientId}` segment is percent-decoded, so a client id with a reserved character
+    /// reaches its own pairs.
+    @Test func clientIdsInPathsArePercentDecoded() async throws {
+        let running = try await Running()
+        let delivery = try Self.delivery(clientId: "team:a/b")
+        #expect(try await running.webhook(delivery.body).status == 200)
+        let upload = try await running.app(
+            "POST", "/clients/team%3Aa%2Fb/backup", ["cipherText": "0351cf2baa54748662", "backupMethod": "GDRIVE"])
+        #expect(upload.status == 200, "\(upload.json)")
+        let fetched = try await running.app("GET", "/clients/team%3Aa%2Fb/backup?backupMethod=GDRIVE")
+        #expect(fetched.json["cipherText"] as? String == "0351cf2baa54748662")
+        #expect(try await running.app("GET", "/clients/team%3Aa%2Fc/backup?backupMethod=GDRIVE").status == 404)
+    }
+
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fixtures")
 

@@ -124,3 +124,14 @@ import Testing
         #expect(try vault.snapshot() == afterReplacement, "a replayed older share changed the vault")
     }
 }
+
+/// `serve` refuses a webhook root that could become a route parameter or a wildcard, or shadow the app's routes.
+@Suite struct ServeOptionTests {
+    @Test(arguments: ["/:clientId", "/clients/x", "/hooks/*", "hooks", "/healthz"])
+    func aWebhookRootThatIsNotAPlainPathIsABadUsage(root: String) throws {
+        let vault = try TestVault.initialized()
+        let result = try vault.run(["serve", "--listen", "127.0.0.1:0", "--webhook-root", root])
+        #expect(result.status == 2, "\(root): \(result.stderr)")
+        #expect(result.stderr.contains("--webhook-root"), "\(result.stderr)")
+    }
+}

@@ -38,6 +38,11 @@ extension SharevaultCommand {
             guard Self.parse(listen: listen) != nil else {
                 throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535 (got \(listen))")
             }
+            guard IntakeConfiguration.normalizedWebhookRoot(webhookRoot) != nil else {
+                throw ValidationError(
+                    "--webhook-root must be a plain path like /webhooks: segments of letters, digits and -._~, "
+                        + "not under /clients, /healthz, /readyz or /metrics (got \(webhookRoot))")
+            }
         }
 
         static func parse(listen: String) -> (host: String, port: Int)? {
