@@ -135,3 +135,59 @@ import Testing
         #expect(result.stderr.contains("--webhook-root"), "\(result.stderr)")
     }
 }
+
+/// Issue 10 row 10: the public level finds what the vault's own records contradict, edited behind the tool's
+/// back with python3's sqlite3: each edit passed `verify` before, and now fails it naming the finding.
+@Suite struct BookkeepingTests {
+    /// Pairs 1 (secp256k1) and 2 (ed25519) are fixture-portal's GDRIVE pairs; pair 3 replaces pair 1; the
+    /// secp256k1 wallet has signing generations 1 (revoked) and 2 (active).
+    static let edits: [(name: String, sql: String, finding: String)] = [
+        (
+            "the live pair deleted",
+            "PRAGMA foreign_keys = OFF; DELETE FROM custodianShare WHERE pairId = 3; DELETE FROM backupPair WHERE id = 3;",
+            "recorded-pair-missing"
+        ),
+        (
+            "the old pair made live again",
+            "UPDATE backupPair SET isLive = 0 WHERE id = 3; UPDATE backupPair SET isLive = 1 WHERE id = 1;",
+            "live-pair-marked-replaced"
+        ),
+        ("a live pair retired with no replacement", "UPDATE backupPair SET isLive = 0 WHERE id = 2;", "method-without-live-pair"),
+        (
+            "a wallet's curve changed to one the tool does not know",
+            "PRAGMA ignore_check_constraints = ON; UPDATE wallet SET curve = 'p256' WHERE id = 2;",
+            "unknown-curve"
+        ),
+        ("a revoked signing generation made active again", "UPDATE signingPair SET status = 'active';", "several-active-signing-generations"),
+    ]
+
+    static func vaultWithHistory() throws -> TestVault {
+        let vault = try PortalTrafficTests.completedVault()
+        for _ in 0..<2 {
+            let out = vault.scratch.path("recovered-\(UUID().uuidString)")
+            let recovered = try vault.run(
+                ["recover", "--client-id", "fixture-portal", "--method", "GDRIVE-SECP256K1", "--out", out]
+                    + PortalFixtures.decryptArguments())
+            #expect(recovered.status == 0, "\(recovered.stderr)")
+        }
+        #expect(try vault.run(["ingest", "custodian", PortalTrafficTests.secp256k1.replacementPath]).status == 0)
+        return vault
+    }
+
+    @Test(arguments: edits.indices)
+    func anEditBehindTheToolsBackFailsPublicVerification(index: Int) throws {
+        let edit = Self.edits[index]
+        let vault = try Self.vaultWithHistory()
+        let untouched = try vault.run(["verify", "--json"])
+        let clean = try JSONSerialization.jsonObject(with: Data(untouched.stdout.utf8)) as? [String: Any]
+        #expect((clean?["bookkeepingProblems"] as? [Any])?.isEmpty == true, "\(untouched.stdout)")
+        #expect(try Python.sql(vault.path, execute: edit.sql).status == 0)
+        let result = try vault.run(["verify", "--json"])
+        #expect(result.status == 1, "\(edit.name): \(result.stdout) \(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = (summary["bookkeepingProblems"] as? [[String: Any]] ?? []).compactMap { $0["problem"] as? String }
+        #expect(findings.contains(edit.finding), "\(edit.name): \(findings)")
+        let text = try vault.run(["verify"])
+        #expect(text.stdout.contains("BOOKKEEPING"), "\(text.stdout)")
+    }
+}

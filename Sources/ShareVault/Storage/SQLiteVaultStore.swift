@@ -636,6 +636,60 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    public func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem] {
+        try read { db in
+            let scope = clientId == nil ? "" : " AND c.clientId = ?"
+            let arguments: StatementArguments = clientId.map { [$0] } ?? []
+            let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
+            // Each query names its finding; all are plain reads over the indexes the tables have.
+            let queries: [(BookkeepingProblem.Kind, String)] = [
+                (.unknownCurve, """
+                    SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
+                    WHERE w.curve NOT IN ('secp256k1', 'ed25519')\(scope)
+                    """),
+                (.walletWithoutBackup, """
+                    SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
+                    WHERE NOT EXISTS (SELECT 1 FROM backupPair p WHERE p.walletId = w.id)\(scope)
+                    """),
+                (.noLivePair, """
+                    SELECT c.clientId, w.curve, p.method, MAX(p.id) \(joins)
+                    WHERE 1\(scope) GROUP BY p.walletId, p.method HAVING SUM(p.isLive) = 0
+                    """),
+                // Every pair the audit log records as made is still there (a deleted live pair, say).
+                (.recordedPairMissing, """
+                    SELECT c.clientId, json_extract(e.detail, '$.curve'), json_extract(e.detail, '$.method'),
+                        CAST(json_extract(e.detail, '$.pairId') AS INTEGER)
+                    FROM auditEvent e JOIN client c ON c.clientId = e.clientId
+                    WHERE e.kind IN ('create', 'ingest-custodian', 'replace') AND NOT EXISTS (
+                        SELECT 1 FROM backupPair p WHERE p.id = CAST(json_extract(e.detail, '$.pairId') AS INTEGER))\(scope)
+                    """),
+                (.livePairMarkedReplaced, """
+                    SELECT c.clientId, w.curve, p.method, p.id \(joins)
+                    WHERE p.isLive AND (p.replacedAt IS NOT NULL OR p.replacedById IS NOT NULL)\(scope)
+                    """),
+                (.replacementMissing, """
+                    SELECT c.clientId, w.curve, p.method, p.id \(joins)
+                    WHERE NOT p.isLive AND NOT EXISTS (
+                        SELECT 1 FROM backupPair r WHERE r.id = p.replacedById AND r.id > p.id
+                            AND r.walletId = p.walletId AND r.method = p.method)\(scope)
+                    """),
+                (.severalActiveSigningGenerations, """
+                    SELECT c.clientId, w.curve, NULL, NULL FROM signingPair s JOIN wallet w ON w.id = s.walletId
+                    JOIN client c ON c.id = w.clientRowId WHERE s.status = 'active'\(scope)
+                    GROUP BY s.walletId HAVING COUNT(*) > 1
+                    """),
+            ]
+            var problems: [BookkeepingProblem] = []
+            for (kind, sql) in queries {
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                    problems.append(
+                        BookkeepingProblem(clientId: row[0], curve: row[1], method: row[2], pairId: row[3], problem: kind))
+                }
+            }
+            return problems
+        }
+    }
+
     public func verifyAuditLog() throws -> AuditVerification {
         try read { db in try AuditLog.verify(db) }
     }

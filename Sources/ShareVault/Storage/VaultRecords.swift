@@ -155,6 +155,27 @@ public struct StoredPair: Sendable {
     public var clientCiphertextId: Int64?
 }
 
+/// Something the vault's own records contradict (a deleted live pair, an old pair made live again, a row
+/// edited outside the tool), found by the public level of `verify`.
+public struct BookkeepingProblem: Sendable, Encodable, Equatable {
+    public enum Kind: String, Sendable, Encodable {
+        case unknownCurve = "unknown-curve"
+        case walletWithoutBackup = "wallet-without-backup-pair"
+        case noLivePair = "method-without-live-pair"
+        case recordedPairMissing = "recorded-pair-missing"
+        case livePairMarkedReplaced = "live-pair-marked-replaced"
+        case replacementMissing = "replacement-missing"
+        case severalActiveSigningGenerations = "several-active-signing-generations"
+    }
+
+    public var clientId: String
+    /// As stored (an unknown curve is shown as it is).
+    public var curve: String
+    public var method: String?
+    public var pairId: Int64?
+    public var problem: Kind
+}
+
 /// One pair's check outcome, as recorded.
 public struct PairOutcome: Sendable {
     public var pairId: Int64

@@ -31,6 +31,10 @@ public protocol VaultStore: Sendable {
     func clientDetail(clientId: String) throws -> ClientDetail?
     func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws
     func verifyAuditLog() throws -> AuditVerification
+    /// What the vault's own bookkeeping contradicts, for the public level: a wallet of an unknown curve or with no
+    /// backup pair, a method with no live pair, a live pair marked replaced, a replaced pair whose replacement is
+    /// missing or not later, more than one active signing generation. One client's only, when given.
+    func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem]
     /// Counts for summaries: clients, wallets, live pairs.
     func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
 

@@ -27,10 +27,12 @@ public struct VerifySummary: Sendable, Encodable {
     public var failures: [Failure] = []
     public var auditChainIntact = true
     public var auditChainProblem: String?
+    /// What the vault's own records contradict (a deleted live pair, an old pair made live again, ...).
+    public var bookkeepingProblems: [BookkeepingProblem] = []
 
     public static let failureListLimit = 1000
 
-    public var allPassed: Bool { failed == 0 && auditChainIntact }
+    public var allPassed: Bool { failed == 0 && auditChainIntact && bookkeepingProblems.isEmpty }
 }
 
 extension Vault {
@@ -71,11 +73,13 @@ extension Vault {
         let audit = try auditCheck.wait()
         summary.auditChainIntact = audit.isIntact
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
+        summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId)
         try store.appendAudit(
             kind: "verify", clientId: clientId,
             detail: [
                 "level": level.rawValue, "checked": String(summary.checked), "passed": String(summary.passed),
                 "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),
+                "bookkeepingProblems": String(summary.bookkeepingProblems.count),
             ], at: VaultClock.now())
         progress?(.done, summary.checked, summary.checked)
         logger.info("verified", metadata: ["checked": "\(summary.checked)", "failed": "\(summary.failed)"])

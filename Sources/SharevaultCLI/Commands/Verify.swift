@@ -64,6 +64,11 @@ extension SharevaultCommand {
                     print("  \(reason): \(count)")
                 }
                 print(summary.auditChainIntact ? "audit chain intact" : "audit chain BROKEN: \(summary.auditChainProblem ?? "")")
+                for problem in summary.bookkeepingProblems {
+                    let method = problem.method.map { " \($0)" } ?? ""
+                    let pair = problem.pairId.map { " (pair \($0))" } ?? ""
+                    print("BOOKKEEPING \(problem.clientId) \(problem.curve)\(method)\(pair): \(problem.problem.rawValue)")
+                }
             }
             if !summary.allPassed { throw CommandFailure(status: .problemFound, message: "") }
         }
