@@ -641,7 +641,8 @@ public final class SQLiteVaultStore: VaultStore {
             let scope = clientId == nil ? "" : " AND c.clientId = ?"
             let arguments: StatementArguments = clientId.map { [$0] } ?? []
             let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
-            // Each query names its finding; all are plain reads over the indexes the tables have.
+            // Each query names its finding. Each reads its tables once (backupPair has no index by wallet alone, so
+            // a correlated subquery on it would scan it per wallet).
             let queries: [(BookkeepingProblem.Kind, String)] = [
                 (.unknownCurve, """
                     SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
@@ -649,7 +650,8 @@ public final class SQLiteVaultStore: VaultStore {
                     """),
                 (.walletWithoutBackup, """
                     SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
-                    WHERE NOT EXISTS (SELECT 1 FROM backupPair p WHERE p.walletId = w.id)\(scope)
+                    LEFT JOIN (SELECT DISTINCT walletId FROM backupPair) b ON b.walletId = w.id
+                    WHERE b.walletId IS NULL\(scope)
                     """),
                 (.noLivePair, """
                     SELECT c.clientId, w.curve, p.method, MAX(p.id) \(joins)
