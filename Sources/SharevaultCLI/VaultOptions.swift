@@ -24,10 +24,10 @@ struct VaultOptions: ParsableArguments {
         try Secrets.read(file: passphraseFile, environment: "SHAREVAULT_PASSPHRASE")
     }
 
-    /// Opens the vault, with its key when the operation opens shares.
-    func open(needsKey: Bool) throws -> Vault {
+    /// Opens the vault, with its key when the operation opens shares; read-only for commands that only read.
+    func open(needsKey: Bool, readOnly: Bool = false) throws -> Vault {
         try Vault.open(
-            at: vaultPath, keyPath: vaultKey, needsKey: needsKey, passphrase: { try passphrase() },
+            at: vaultPath, keyPath: vaultKey, needsKey: needsKey, readOnly: readOnly, passphrase: { try passphrase() },
             logger: Logger(label: "sharevault"))
     }
 }

@@ -191,3 +191,56 @@ import Testing
         #expect(text.stdout.contains("BOOKKEEPING"), "\(text.stdout)")
     }
 }
+
+/// Issue 10 row 8 (DESIGN section 7): a file that is not a vault, an empty file, or a vault of a newer format is
+/// refused with exit 3 by every command, reading or writing, and is left byte for byte as it was.
+@Suite struct VaultFileTests {
+    /// The file's bytes and whether SQLite left a write-ahead log or shared-memory file beside it.
+    static func state(of path: String) throws -> (Data, Bool) {
+        let sideFiles = ["-wal", "-shm"].contains { FileManager.default.fileExists(atPath: path + $0) }
+        return (try Data(contentsOf: URL(fileURLWithPath: path)), sideFiles)
+    }
+
+    static let commands: [[String]] = [
+        ["list"], ["inspect", "fixture-portal"], ["audit", "--verify"], ["verify"],
+        ["ingest", "custodian", IngestFixtureTests.good[0].bodyPath],
+    ]
+
+    @Test func anotherProgramsDatabaseIsRefusedAndUntouched() throws {
+        let vault = try TestVault()
+        let path = vault.scratch.path("app.db")
+        #expect(try Python.sql(path, execute: "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL); INSERT INTO orders VALUES (1, 9.5);").status == 0)
+        let before = try Self.state(of: path)
+        for command in Self.commands {
+            let result = try vault.run(command + ["--vault", path], vault: false)
+            #expect(result.status == 3, "\(command): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("not a sharevault vault"), "\(command): \(result.stderr)")
+            let after = try Self.state(of: path)
+            #expect(after.0 == before.0 && !after.1, "\(command) changed another program's database")
+        }
+        #expect(try Python.query(path, "SELECT name FROM sqlite_master WHERE type = 'table'") == "[('orders',)]")
+    }
+
+    @Test func anEmptyFileIsNotAVault() throws {
+        let vault = try TestVault()
+        let path = try vault.scratch.write("empty.db", "")
+        for command in Self.commands {
+            let result = try vault.run(command + ["--vault", path], vault: false)
+            #expect(result.status == 3, "\(command): \(result.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty, "\(command) wrote into an empty file")
+        }
+    }
+
+    @Test func aVaultOfANewerFormatIsRefusedAndUntouched() throws {
+        let vault = try TestVault.initialized()
+        #expect(try vault.run(["ingest", "custodian", IngestFixtureTests.good[0].bodyPath]).status == 0)
+        #expect(try Python.sql(vault.path, execute: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: a future format');").status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: vault.path))
+        for command in Self.commands {
+            let result = try vault.run(command)
+            #expect(result.status == 3, "\(command): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("newer format"), "\(command): \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.path)) == before)
+    }
+}

@@ -8,7 +8,12 @@ public final class SQLiteVaultStore: VaultStore {
     let writer: any DatabaseWriter
 
     /// Opens (or, with `create`, makes: mode 0600, never over an existing file) the vault at `path`.
-    public init(path: String, create: Bool) throws {
+    ///
+    /// An existing file is first looked at read-only: one that is not a vault (another program's database, an
+    /// empty file) or a vault of a newer format is refused with nothing written. With `readOnly` the vault is
+    /// opened read-only and never migrated, so a vault an older release wrote must first be opened by a command
+    /// that writes.
+    public init(path: String, create: Bool, readOnly: Bool = false) throws {
         let manager = FileManager.default
         if create {
             guard !manager.fileExists(atPath: path) else { throw VaultError.vaultExists(path: path) }
@@ -17,6 +22,20 @@ public final class SQLiteVaultStore: VaultStore {
             }
         } else {
             guard manager.fileExists(atPath: path) else { throw VaultError.vaultMissing(path: path) }
+            let current = try Self.inspectExisting(path: path)
+            if readOnly {
+                guard current else { throw VaultError.vaultNeedsUpgrade(path: path) }
+                var configuration = Configuration()
+                configuration.readonly = true
+                configuration.busyMode = .timeout(10)
+                configuration.label = "sharevault (read-only)"
+                do {
+                    writer = try DatabaseQueue(path: path, configuration: configuration)
+                } catch let error as DatabaseError {
+                    throw Self.vaultError(error, path: path)
+                }
+                return
+            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -30,6 +49,28 @@ public final class SQLiteVaultStore: VaultStore {
             writer = pool
         } catch let error as DatabaseError {
             throw Self.vaultError(error, path: path)
+        }
+    }
+
+    /// Looks at an existing file read-only: throws when it is not a vault or is a vault of a newer format, and
+    /// says whether its schema is current (false: an older release's, to be migrated by a writing open).
+    private static func inspectExisting(path: String) throws -> Bool {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            return try queue.read { db in
+                guard try db.tableExists("vaultMeta"),
+                    try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'formatVersion'") != nil
+                else { throw VaultError.notAVault(path: path) }
+                guard try !VaultSchema.migrator.hasBeenSuperseded(db) else { throw VaultError.newerFormat(path: path) }
+                return try VaultSchema.migrator.hasCompletedMigrations(db)
+            }
+        } catch let error as DatabaseError {
+            // SQLITE_NOTADB and friends: not a database at all.
+            if error.resultCode == .SQLITE_NOTADB { throw VaultError.notAVault(path: path) }
+            throw vaultError(error, path: path)
         }
     }
 

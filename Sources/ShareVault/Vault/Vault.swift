@@ -46,12 +46,13 @@ public final class Vault: Sendable {
         }
     }
 
-    /// Opens an existing vault; loads and checks the vault key only when `needsKey`.
+    /// Opens an existing vault; loads and checks the vault key only when `needsKey`. With `readOnly` (commands
+    /// that only read) the vault is opened read-only and never migrated or written.
     public static func open(
-        at path: String, keyPath: String? = nil, needsKey: Bool, passphrase: () throws -> SecureBytes? = { nil },
-        logger: Logger = Logger(label: "sharevault")
+        at path: String, keyPath: String? = nil, needsKey: Bool, readOnly: Bool = false,
+        passphrase: () throws -> SecureBytes? = { nil }, logger: Logger = Logger(label: "sharevault")
     ) throws -> Vault {
-        let store = try SQLiteVaultStore(path: path, create: false)
+        let store = try SQLiteVaultStore(path: path, create: false, readOnly: readOnly)
         var key: SecureBytes?
         if needsKey {
             let keyPath = keyPath ?? defaultKeyPath(forVault: path)

@@ -7,6 +7,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case vaultExists(path: String)
     case vaultUnreadable(path: String, reason: String)
     case vaultLocked(path: String)
+    case notAVault(path: String)
+    case newerFormat(path: String)
+    case vaultNeedsUpgrade(path: String)
     case keyFileMissing(path: String)
     case keyFileExists(path: String)
     case fileExists(path: String)
@@ -33,6 +36,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .vaultExists(let path): return "\(path): a vault already exists; not overwriting it"
         case .vaultUnreadable(let path, let reason): return "\(path): cannot open the vault: \(reason)"
         case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"
+        case .notAVault(let path): return "\(path): not a sharevault vault; nothing was written to it"
+        case .newerFormat(let path): return "\(path): a vault of a newer format than this sharevault reads; nothing was written to it"
+        case .vaultNeedsUpgrade(let path):
+            return "\(path): a vault an older sharevault wrote; a command that writes (verify, say) upgrades it first"
         case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
         case .keyFileExists(let path): return "\(path): a vault key file already exists; not overwriting it"
         case .fileExists(let path): return "\(path): already exists; not overwriting it"
@@ -59,7 +66,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
     public var isEnvironmentFault: Bool {
         switch self {
-        case .vaultMissing, .vaultUnreadable, .vaultLocked, .keyFileMissing, .keyFileMalformed,
+        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .keyFileMissing, .keyFileMalformed,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
             .passwordRequired:
             return true

@@ -18,7 +18,7 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let opened = try vault.open(needsKey: false)
+            let opened = try vault.open(needsKey: false, readOnly: true)
             if verify {
                 let result = try opened.verifyAuditLog()
                 if output.json {
