@@ -244,3 +244,30 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: vault.path)) == before)
     }
 }
+
+/// Issue 10 row 14: one mapping of faults to exit statuses and messages that name what is wrong.
+@Suite struct FaultMappingTests {
+    @Test func aClientKeyFileOpenToOthersIsNamedAsRefusedNotMissing() throws {
+        let fixture = try OperatorJobTests.Fixture()
+        for name in try FileManager.default.contentsOfDirectory(atPath: fixture.keys) {
+            try FileManager.default.setAttributes(
+                [.posixPermissions: 0o644], ofItemAtPath: (fixture.keys as NSString).appendingPathComponent(name))
+        }
+        let result = try fixture.run(["verify", "--deep", "--json"] + fixture.deepArguments())
+        #expect(result.status == 1)
+        let summary = try fixture.json(result)
+        let reasons = summary["failedByReason"] as? [String: Int]
+        // The GDRIVE pairs' key files are refused; the PASSWORD pairs need no key file and pass.
+        #expect(reasons == ["client-key-file-refused": 4], "\(String(describing: reasons))")
+    }
+
+    @Test func aDamagedAuditHeadIsAnEnvironmentFaultAndNothingIsWritten() throws {
+        let vault = try TestVault.initialized()
+        #expect(try Python.sql(vault.path, execute: "UPDATE vaultMeta SET value = 'not hex' WHERE name = 'auditHead';").status == 0)
+        let before = try vault.snapshot()
+        let result = try vault.run(["ingest", "custodian", IngestFixtureTests.good[0].bodyPath])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("audit head is damaged"), "\(result.stderr)")
+        #expect(try vault.snapshot() == before)
+    }
+}

@@ -43,7 +43,14 @@ enum AuditLog {
     /// Appends one event, chaining it to the last, and records the new head in `vaultMeta`.
     static func append(_ db: Database, kind: String, clientId: String?, detail: [String: String], at: String) throws {
         let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
-        let previous = try head.map { try Hex.decode($0) } ?? genesis
+        let previous: [UInt8]
+        if let head {
+            // A head that does not decode was edited behind the tool's back: the environment's fault, not the input's.
+            guard let bytes = try? Hex.decode(head), bytes.count == genesis.count else { throw VaultError.auditHeadDamaged }
+            previous = bytes
+        } else {
+            previous = genesis
+        }
         let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM auditEvent")) ?? 0) + 1
         let detailText = encode(detail)
         let hash = AuditEvent.link(previous: previous, id: id, at: at, kind: kind, clientId: clientId, detail: detailText)

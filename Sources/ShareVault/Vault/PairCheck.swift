@@ -32,6 +32,7 @@ public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConv
     case custodianShareMismatch = "custodian-share-mismatch"
     // Deep: both halves opened.
     case clientKeyMissing = "client-key-missing"
+    case clientKeyRefused = "client-key-file-refused"
     case clientDecryptFailed = "client-decrypt-failed"
     case clientShareUndecryptable = "client-share-undecryptable"
     case clientShareUnparseable = "client-share-unparseable"
@@ -64,7 +65,11 @@ public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConv
         case .ciphertextHeader: return "the client ciphertext claims sharevault's format but its header does not parse"
         case .custodianShareUnreadable: return "the sealed custodian share does not open with the vault key (tampered, or moved from another record)"
         case .custodianShareMismatch: return "the custodian share does not match its stored public material or the wallet"
-        case .clientKeyMissing: return "no key for this client half: none in the key store, and no decrypt command"
+        case .clientKeyMissing:
+            return "no key for this client half: no key file in the key store, no password for a PASSWORD pair "
+                + "(--password-file), and no decrypt command"
+        case .clientKeyRefused:
+            return "the key store's file for this client half is refused: readable by group or others, or unreadable"
         case .clientDecryptFailed: return "the decrypt command failed, timed out or printed nothing usable"
         case .clientShareUndecryptable: return "the client share does not decrypt: wrong key or password, or a tampered or swapped ciphertext"
         case .clientShareUnparseable: return "the decrypted client half is not a share in any accepted layout (or has a nonzero Rank)"
@@ -227,6 +232,9 @@ extension Vault {
             do {
                 clientKey = try keyStores.store(for: method).key(
                     clientId: pair.summary.clientId, method: parsed.keyMethod(method), source: parsed.keySource)
+            } catch let error as SecretFileError {
+                if case .missing = error { throw .clientKeyMissing }
+                throw .clientKeyRefused
             } catch {
                 throw .clientKeyMissing
             }

@@ -10,6 +10,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAVault(path: String)
     case newerFormat(path: String)
     case vaultNeedsUpgrade(path: String)
+    case auditHeadDamaged
     case keyFileMissing(path: String)
     case keyFileExists(path: String)
     case fileExists(path: String)
@@ -38,6 +39,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"
         case .notAVault(let path): return "\(path): not a sharevault vault; nothing was written to it"
         case .newerFormat(let path): return "\(path): a vault of a newer format than this sharevault reads; nothing was written to it"
+        case .auditHeadDamaged:
+            return "the vault's recorded audit head is damaged (edited behind the tool's back); nothing was written; "
+                + "`sharevault audit --verify` names the first bad event"
         case .vaultNeedsUpgrade(let path):
             return "\(path): a vault an older sharevault wrote; a command that writes (verify, say) upgrades it first"
         case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
@@ -66,9 +70,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
     public var isEnvironmentFault: Bool {
         switch self {
-        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .keyFileMissing, .keyFileMalformed,
-            .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
-            .passwordRequired:
+        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .auditHeadDamaged,
+            .keyFileMissing, .keyFileMalformed,
+            .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing:
             return true
         default:
             return false
