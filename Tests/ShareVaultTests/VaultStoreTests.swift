@@ -65,6 +65,44 @@ import Testing
         #expect(try vault.verifyAuditLog().events == events)
     }
 
+    /// Issue 10 row 9: `create` commits batch by batch and makes each batch holding no lock, so a webhook taken
+    /// through another connection while a create runs lands at once (before, it waited on the lock until the
+    /// busy timeout and failed).
+    @Test func createCommitsBatchByBatchSoOtherWritersGoOn() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        let other = try Vault.open(at: scratch.path("v.db"), needsKey: true)
+        let body = try webhook(clientId: "between", method: "GDRIVE-SECP256K1", dealing: try newDealing())
+        var batches = 0
+        try vault.store.createWallets(["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()) { _ in
+            batches += 1
+            if batches == 2 {
+                let report = try other.ingestCustodian(body)
+                #expect(report.outcome == "stored")
+            }
+            return []
+        }
+        #expect(batches == 2)
+        #expect(try vault.inspect(clientId: "between").wallets.count == 1)
+    }
+
+    /// A create that clashes with an existing wallet in any batch is refused before anything is made or written.
+    @Test func aCreateClashingInALaterBatchWritesNothing() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        _ = try vault.ingestCustodian(try webhook(clientId: "d", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
+        let events = try vault.verifyAuditLog().events
+        var made = 0
+        #expect(throws: VaultError.self) {
+            try vault.store.createWallets(["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()) { _ in
+                made += 1
+                return []
+            }
+        }
+        #expect(made == 0)
+        #expect(try vault.verifyAuditLog().events == events)
+    }
+
     @Test func theStatusFlowNeedsItsStepsInOrder() throws {
         let scratch = try Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))

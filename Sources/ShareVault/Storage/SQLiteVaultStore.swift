@@ -143,11 +143,21 @@ public final class SQLiteVaultStore: VaultStore {
     public func createWallets(
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
     ) throws {
-        try write { db in
-            for start in stride(from: 0, to: clientIds.count, by: batchSize) {
-                let batch = Array(clientIds[start..<min(start + batchSize, clientIds.count)])
-                try refuseExistingWallets(db, batch.flatMap { id in curves.map { (clientId: id, curve: $0) } })
-                for client in try make(batch) { try insertClient(db, client, at: at) }
+        let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
+            Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
+        }
+        func jobs(_ batch: [String]) -> [(clientId: String, curve: CurveID)] {
+            batch.flatMap { id in curves.map { (clientId: id, curve: $0) } }
+        }
+        // Every clash is refused up front, so a create that cannot succeed writes nothing.
+        try read { db in for batch in batches { try refuseExistingWallets(db, jobs(batch)) } }
+        // Then each batch is made with no lock held and committed in a transaction of its own, so the intake and
+        // other commands go on writing between batches.
+        for batch in batches {
+            let clients = try make(batch)
+            try write { db in
+                try refuseExistingWallets(db, jobs(batch))
+                for client in clients { try insertClient(db, client, at: at) }
             }
         }
     }

@@ -7,9 +7,11 @@ public protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
     /// Records the vault key's check value and the first audit event of a new vault.
     func setUp(keyCheck: String, at: String) throws
-    /// Inserts clients made by `create` (wallets, pairs, ciphertexts, audit events) in one transaction: `make`
-    /// is called for each batch of client ids after the store has checked that none has a wallet on `curves`
-    /// yet (so a refused create never replaces a key that opens a stored backup).
+    /// Inserts clients made by `create` (wallets, pairs, ciphertexts, audit events), a transaction per batch of
+    /// `batchSize` clients, so that other writers are not held off for the whole run. Every clash with an
+    /// existing wallet is refused before anything is made or written (so a refused create never replaces a key
+    /// that opens a stored backup); `make` then makes each batch with no lock held. A create that fails midway
+    /// keeps the batches committed before it, each whole.
     func createWallets(
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
     ) throws
