@@ -126,51 +126,43 @@ import Testing
 
     @Test func theShortcutAgreesWithTheFullAccountOnEveryCorruption() async throws {
         let sample = try Self.sample.get()
-        await propertyCheck(
-            count: 200, input: Gen.int(in: 0..<Corruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
-        ) { kind, index, random in
-            let corruption = Corruption.allCases[kind]
-            let pair = try Self.corrupt(sample.pairs[index], with: corruption, others: sample.pairs, random: random)
-            let problems = sample.vault.problems(pair, level: .deep, keyStores: sample.stores)
-            #expect(problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores), "corruption \(corruption)")
-            #expect(problems.isEmpty == corruption.harmless, "corruption \(corruption): \(problems)")
-        }
+        await Self.checkTheShortcut(Corruption.self, on: sample.pairs, in: sample, count: 200)
     }
 
     @Test func theShortcutAgreesWithTheFullAccountOnEveryCorruptionOfAPortalPair() async throws {
         let sample = try Self.sample.get()
-        await propertyCheck(
-            count: 250, input: Gen.int(in: 0..<PortalCorruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
-        ) { kind, index, random in
-            let corruption = PortalCorruption.allCases[kind]
-            let pair = try Self.corrupt(sample.portalPairs[index], with: corruption, others: sample.portalPairs, random: random)
-            let problems = sample.vault.problems(pair, level: .deep, keyStores: sample.stores)
-            #expect(problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores), "corruption \(corruption)")
-            #expect(problems.isEmpty == corruption.harmless, "corruption \(corruption): \(problems)")
-        }
+        await Self.checkTheShortcut(PortalCorruption.self, on: sample.portalPairs, in: sample, count: 250)
     }
 
     /// Without client keys: the public and custodian levels find a corruption exactly when it touches what
     /// they read, and `problems` (whose shortcut is for the deep level only) equals the full account.
     @Test func theLowerLevelsFindExactlyWhatTheyRead() async throws {
         let sample = try Self.sample.get()
+        await Self.checkTheLowerLevels(Corruption.self, on: sample.pairs, in: sample)
+        await Self.checkTheLowerLevels(PortalCorruption.self, on: sample.portalPairs, in: sample)
+    }
+
+    /// The deep shortcut's law over random corruptions of kind `K`: it reports what the full account reports,
+    /// and nothing exactly for the harmless ones.
+    static func checkTheShortcut<K: PairCorruption>(_ kind: K.Type, on pairs: [StoredPair], in sample: Sample, count: Int) async {
         await propertyCheck(
-            count: 250, input: Gen.int(in: 0..<Corruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
+            count: count, input: Gen.int(in: 0..<K.allCases.count), Gen.int(in: 0..<pairs.count), Gen.int(in: 0..<1024)
         ) { kind, index, random in
-            let corruption = Corruption.allCases[kind]
-            let pair = try Self.corrupt(sample.pairs[index], with: corruption, others: sample.pairs, random: random)
-            for (level, passes) in [(VerificationLevel.public, corruption.passesPublicLevel), (.custodian, corruption.passesCustodianLevel)] {
-                let problems = sample.vault.fullAccount(pair, level: level, keyStores: nil)
-                #expect(problems == sample.vault.problems(pair, level: level, keyStores: nil), "\(level) \(corruption)")
-                #expect(problems.isEmpty == passes, "\(level) \(corruption): \(problems)")
-                #expect(problems.allSatisfy { $0.level <= level }, "\(level) \(corruption): \(problems)")
-            }
+            let corruption = K.allCases[kind]
+            let pair = try K.corrupt(pairs[index], with: corruption, others: pairs, random: random)
+            let problems = sample.vault.problems(pair, level: .deep, keyStores: sample.stores)
+            #expect(problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores), "corruption \(corruption)")
+            #expect(problems.isEmpty == corruption.harmless, "corruption \(corruption): \(problems)")
         }
+    }
+
+    /// The public and custodian levels' law over random corruptions of kind `K`.
+    static func checkTheLowerLevels<K: PairCorruption>(_ kind: K.Type, on pairs: [StoredPair], in sample: Sample) async {
         await propertyCheck(
-            count: 250, input: Gen.int(in: 0..<PortalCorruption.allCases.count), Gen.int(in: 0..<6), Gen.int(in: 0..<1024)
+            count: 250, input: Gen.int(in: 0..<K.allCases.count), Gen.int(in: 0..<pairs.count), Gen.int(in: 0..<1024)
         ) { kind, index, random in
-            let corruption = PortalCorruption.allCases[kind]
-            let pair = try Self.corrupt(sample.portalPairs[index], with: corruption, others: sample.portalPairs, random: random)
+            let corruption = K.allCases[kind]
+            let pair = try K.corrupt(pairs[index], with: corruption, others: pairs, random: random)
             for (level, passes) in [(VerificationLevel.public, corruption.passesPublicLevel), (.custodian, corruption.passesCustodianLevel)] {
                 let problems = sample.vault.fullAccount(pair, level: level, keyStores: nil)
                 #expect(problems == sample.vault.problems(pair, level: level, keyStores: nil), "\(level) \(corruption)")
@@ -327,5 +319,25 @@ import Testing
             let orderTwo = Point<Ed25519>(raw: [0xec] + [UInt8](repeating: 0xff, count: 30) + [0x7f])
             return Ed25519.add(try Point<Ed25519>(decoding: encoding), orderTwo).encoded
         }
+    }
+}
+
+/// A way to corrupt a stored pair, and which verification levels a pair so corrupted still passes.
+protocol PairCorruption: CaseIterable, CustomStringConvertible, Sendable where AllCases == [Self] {
+    var harmless: Bool { get }
+    var passesCustodianLevel: Bool { get }
+    var passesPublicLevel: Bool { get }
+    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws -> StoredPair
+}
+
+extension DeepCheckShortcutTests.Corruption: PairCorruption {
+    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws -> StoredPair {
+        try DeepCheckShortcutTests.corrupt(pair, with: corruption, others: others, random: random)
+    }
+}
+
+extension DeepCheckShortcutTests.PortalCorruption: PairCorruption {
+    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws -> StoredPair {
+        try DeepCheckShortcutTests.corrupt(pair, with: corruption, others: others, random: random)
     }
 }
