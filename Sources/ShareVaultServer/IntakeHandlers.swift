@@ -5,11 +5,14 @@ import Hummingbird
 import NIOCore
 import ShareMath
 import ShareVault
+import Synchronization
 
 /// The intake's routes, each a thin call into the vault's operations.
 struct IntakeHandlers: Sendable {
     let vault: Vault
     let configuration: IntakeConfiguration
+    /// Vault jobs running now, against `configuration.maximumBlockingWork`.
+    let blockingWork = BlockingWorkLimit()
 
     // MARK: The custodian webhook
 
@@ -126,7 +129,13 @@ struct IntakeHandlers: Sendable {
     ) async throws -> Response {
         guard authorized else { return .unauthorized }
         var request = request
-        guard let body = try await collect(&request) else { return .tooLarge(configuration.maximumBodySize) }
+        let collected: Data?
+        do {
+            collected = try await collect(&request)
+        } catch is BodyTimeout {
+            return .bodyTimeout
+        }
+        guard let body = collected else { return .tooLarge(configuration.maximumBodySize) }
         return try await respond { try work(body) }
     }
 
@@ -134,10 +143,21 @@ struct IntakeHandlers: Sendable {
         secretMatches(request.headers[.webhookSecret], configuration.webhookSecret)
     }
 
-    /// The body, or nil when it is over the limit.
+    /// The body, or nil when it is over the limit; throws `BodyTimeout` when it is not in within the body timeout.
     func collect(_ request: inout Request) async throws -> Data? {
+        let limit = configuration.maximumBodySize
+        let body = request.body
         do {
-            let buffer = try await request.collectBody(upTo: configuration.maximumBodySize)
+            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: configuration.bodyTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let buffer = first else { throw BodyTimeout() }
+                return buffer
+            }
             return Data(buffer: buffer)
         } catch is NIOTooManyBytesError {
             return nil
@@ -155,8 +175,11 @@ struct IntakeHandlers: Sendable {
         return secretMatches(String(header.dropFirst("Bearer ".count)), configuration.apiToken)
     }
 
-    /// Runs blocking vault work off the concurrency pool and maps its errors to HTTP answers.
+    /// Runs blocking vault work off the concurrency pool, at most `maximumBlockingWork` jobs at once (beyond
+    /// that: 503 at once), and maps its errors to HTTP answers.
     func respond(_ work: @escaping @Sendable () throws -> Response) async throws -> Response {
+        guard blockingWork.acquire(limit: configuration.maximumBlockingWork) else { return .busy }
+        defer { blockingWork.release() }
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
@@ -167,12 +190,45 @@ struct IntakeHandlers: Sendable {
     }
 }
 
+/// A body that did not arrive within the body timeout.
+struct BodyTimeout: Error {}
+
+/// How many vault jobs are running, so that a flood queues no unbounded work: a job beyond the limit is refused.
+final class BlockingWorkLimit: Sendable {
+    private let running = Mutex(0)
+
+    /// Takes a place if fewer than `limit` jobs run; false when full.
+    func acquire(limit: Int) -> Bool {
+        running.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() { running.withLock { $0 -= 1 } }
+}
+
 extension HTTPField.Name {
     static let webhookSecret = HTTPField.Name("X-Webhook-Secret")!
 }
 
 extension Response {
     static var unauthorized: Response { .json(.unauthorized, ["error": "missing or wrong credentials"]) }
+
+    /// The vault's work pool is full: try again shortly.
+    static var busy: Response {
+        var response = Response.json(.serviceUnavailable, ["error": "the intake is busy; try again"])
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
+    /// The body did not arrive in time; the connection is closed.
+    static var bodyTimeout: Response {
+        var response = Response.json(.requestTimeout, ["error": "the body did not arrive in time"])
+        response.headers[.connection] = "close"
+        return response
+    }
 
     static func tooLarge(_ limit: Int) -> Response {
         .json(.contentTooLarge, ["error": "body larger than \(limit) bytes"])

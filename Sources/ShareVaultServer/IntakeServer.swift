@@ -18,11 +18,23 @@ public struct IntakeConfiguration: Sendable {
     public var apiToken: SecureBytes
     /// Bodies over this many bytes are refused with 413.
     public var maximumBodySize: Int
+    /// A connection that has sent no complete request head (or nothing after its last answer) for this long is
+    /// closed: half-sent headers cannot hold it open.
+    public var idleTimeout: Duration
+    /// A body not received in full this long after its request began is answered 408 and the connection closed.
+    public var bodyTimeout: Duration
+    /// Vault work runs off the concurrency pool, at most this many jobs at once; a request beyond it is answered
+    /// 503 at once rather than queued without bound.
+    public var maximumBlockingWork: Int
 
     public init(
         host: String, port: Int, webhookRoot: String, webhookSecret: SecureBytes, apiToken: SecureBytes,
-        maximumBodySize: Int = 64 * 1024
+        maximumBodySize: Int = 64 * 1024, idleTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10),
+        maximumBlockingWork: Int = 64
     ) {
+        self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
+        self.maximumBlockingWork = maximumBlockingWork
         self.host = host
         self.port = port
         self.webhookRoot = Self.normalizedWebhookRoot(webhookRoot) ?? "/webhooks"
@@ -85,6 +97,7 @@ public struct IntakeServer: Sendable {
         }
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sharevault"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -20,7 +20,9 @@ import Testing
         let port: Int
         let task: Task<Void, any Error>
 
-        init() async throws {
+        init(
+            idleTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10), maximumBlockingWork: Int = 64
+        ) async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-intake-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             vault = try Vault.create(at: directory + "/v.db")
@@ -29,7 +31,8 @@ import Testing
                 configuration: IntakeConfiguration(
                     host: "127.0.0.1", port: 0, webhookRoot: "/webhooks",
                     webhookSecret: SecureBytes(copying: Array(IntakeServerTests.webhookSecret.utf8)),
-                    apiToken: SecureBytes(copying: Array(IntakeServerTests.apiToken.utf8))),
+                    apiToken: SecureBytes(copying: Array(IntakeServerTests.apiToken.utf8)), idleTimeout: idleTimeout,
+                    bodyTimeout: bodyTimeout, maximumBlockingWork: maximumBlockingWork),
                 logger: .init(label: "test"))
             let (stream, continuation) = AsyncStream<Int>.makeStream()
             task = Task { try await server.application(onRunning: { continuation.yield($0) }).run() }
@@ -104,6 +107,46 @@ import Testing
         let fetched = try await running.app("GET", "/clients/team%3Aa%2Fb/backup?backupMethod=GDRIVE")
         #expect(fetched.json["cipherText"] as? String == "0351cf2baa54748662")
         #expect(try await running.app("GET", "/clients/team%3Aa%2Fc/backup?backupMethod=GDRIVE").status == 404)
+    }
+
+    /// Issue 10 row 7: a connection that sends half a request head is closed by the server after the idle
+    /// timeout (before, it was kept open indefinitely).
+    @Test func aHalfSentHeadIsDroppedAfterTheIdleTimeout() async throws {
+        let running = try await Running(idleTimeout: .milliseconds(500))
+        let socket = try RawConnection(port: running.port)
+        try socket.send("POST /webhooks/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-")
+        // The server closes: reading gets the end of the stream (within a bounded wait, not a timed assertion).
+        #expect(socket.readUntilClosed(atMost: .seconds(20)) == .closed)
+    }
+
+    /// Issue 10 row 7: a body that stops halfway is answered 408 after the body timeout (before, the request was
+    /// held until the client left, then logged as 500), and nothing is stored.
+    @Test func aStalledBodyIsAnswered408AndStoresNothing() async throws {
+        let running = try await Running(bodyTimeout: .milliseconds(500))
+        let before = try running.snapshot()
+        let body = try Self.delivery(clientId: "stalled").body
+        let socket = try RawConnection(port: running.port)
+        try socket.send(
+            "POST /webhooks/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-Secret: \(Self.webhookSecret)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+        try socket.send(String(decoding: body.prefix(body.count / 2), as: UTF8.self))
+        let answer = socket.readUntilClosed(atMost: .seconds(20))
+        guard case .answered(let text) = answer else {
+            Issue.record("no answer: \(answer)")
+            return
+        }
+        #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
+        #expect(try running.snapshot() == before)
+    }
+
+    /// Issue 10 row 7: with the blocking-work pool full, a request is answered 503 at once, storing nothing.
+    @Test func aFullWorkPoolAnswers503() async throws {
+        let running = try await Running(maximumBlockingWork: 0)
+        let before = try running.snapshot()
+        let answer = try await running.webhook(try Self.delivery(clientId: "busy").body)
+        #expect(answer.status == 503)
+        #expect(answer.json["error"] is String)
+        #expect(try running.snapshot() == before)
     }
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -286,5 +329,52 @@ import Testing
         try running.vault.forEachPair { _ in live += 1 }
         #expect(live == 1)
         #expect(try running.vault.verifyAuditLog().events == 2)
+    }
+}
+
+/// A plain TCP connection to the intake, for requests no HTTP client would send (half a head, half a body).
+final class RawConnection {
+    let descriptor: Int32
+
+    enum Outcome: Equatable {
+        /// The server closed the connection without answering.
+        case closed
+        /// The server answered (and then closed, or the wait ended).
+        case answered(String)
+        case stillOpen
+    }
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+
+    /// Reads until the server closes the connection or `atMost` passes (a bound on the wait, not a timing claim).
+    func readUntilClosed(atMost limit: Duration) -> Outcome {
+        var received: [UInt8] = []
+        let deadline = ContinuousClock.now + limit
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { return received.isEmpty ? .closed : .answered(String(decoding: received, as: UTF8.self)) }
+            received += buffer[0..<count]
+        }
+        return received.isEmpty ? .stillOpen : .answered(String(decoding: received, as: UTF8.self))
     }
 }
