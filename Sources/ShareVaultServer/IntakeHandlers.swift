@@ -46,7 +46,7 @@ struct IntakeHandlers: Sendable {
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
             guard let cipherText = upload.cipherText else { throw DocumentError.missingField("cipherText") }
-            let pairs = try vault.ingestClient(clientId: clientId, method: method, body: Data(cipherText.utf8))
+            let pairs = try vault.ingestClient(clientId: clientId, method: method, cipherText: cipherText)
             return .jsonObject(.ok, ClientBackupAnswer(pairs))
         }
     }
@@ -103,21 +103,39 @@ struct IntakeHandlers: Sendable {
         return raw.removingPercentEncoding ?? raw
     }
 
-    struct FetchRequest: Decodable {
+    struct FetchRequest {
         var clientId: String?
     }
 
-    struct AppUpload: Decodable {
+    struct AppUpload {
         var cipherText: String?
         var backupMethod: String?
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ body: Data) throws -> T {
+    /// Reads a route's body strictly (a key given twice, or in two cases, is refused, as for the webhook).
+    static func decode(_ type: FetchRequest.Type, _ body: Data) throws -> FetchRequest {
+        let object = try strictObject(body)
+        return FetchRequest(clientId: try optionalString(object, "clientId"))
+    }
+
+    static func decode(_ type: AppUpload.Type, _ body: Data) throws -> AppUpload {
+        let object = try strictObject(body)
+        return AppUpload(
+            cipherText: try optionalString(object, "cipherText"), backupMethod: try optionalString(object, "backupMethod"))
+    }
+
+    private static func strictObject(_ body: Data) throws -> JSONValue {
         guard !body.isEmpty else { throw DocumentError.empty }
-        do {
-            return try JSONDecoder().decode(type, from: body)
-        } catch let error as DecodingError {
-            throw DocumentError(decoding: error)
+        let value = try StrictJSON.parse(body)
+        guard value.isObject else { throw DocumentError.malformedJSON("the body must be an object") }
+        return value
+    }
+
+    private static func optionalString(_ object: JSONValue, _ field: String) throws -> String? {
+        switch object[field] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw DocumentError.wrongType(field: field, expected: "a string")
         }
     }
 

@@ -139,6 +139,23 @@ import Testing
         #expect(try running.snapshot() == before)
     }
 
+    /// A ciphertext is opaque whatever it looks like: one that is itself JSON is stored and served byte for
+    /// byte. And the app's routes read JSON strictly, as the webhook does.
+    @Test func aCiphertextThatLooksLikeJSONIsStoredAsIs() async throws {
+        let running = try await Running()
+        #expect(try await running.webhook(try Self.delivery(clientId: "json-ct").body).status == 200)
+        let cipherText = #"{"iv":"6f1c","ct":"0351cf2baa54748662","tag":"9e"}"#
+        let upload = try await running.app("POST", "/clients/json-ct/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
+        #expect(upload.status == 200, "\(upload.json)")
+        let fetched = try await running.app("GET", "/clients/json-ct/backup?backupMethod=GDRIVE")
+        #expect(fetched.json["cipherText"] as? String == cipherText)
+        let twice = try await running.request(
+            "POST", "/webhooks/backup/fetch", body: Data(#"{"clientId":"json-ct","CLIENTID":"other"}"#.utf8),
+            headers: ["X-Webhook-Secret": Self.webhookSecret])
+        #expect(twice.status == 400)
+        #expect(twice.json["field"] as? String != nil, "\(twice.json)")
+    }
+
     /// Issue 10 row 7: with the blocking-work pool full, a request is answered 503 at once, storing nothing.
     @Test func aFullWorkPoolAnswers503() async throws {
         let running = try await Running(maximumBlockingWork: 0)

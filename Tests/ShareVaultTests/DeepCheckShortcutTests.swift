@@ -51,14 +51,15 @@ import Testing
         case cipherTextMissing, cipherTextOfAnotherPair, cipherTextSealedBitFlipped
         case notCompleted, clientIdOfAnotherPair, backupSharePairIdChanged
 
-        /// Only the sound pair passes deep: every stored value is checked against the opened halves.
-        var harmless: Bool { self == .none }
+        /// Only a sound pair passes deep: every stored value is checked against the opened halves.
+        /// Dropping the stored partner public share is what a pair stored before release 2 looks like: sound.
+        var harmless: Bool { self == .none || self == .partnerPublicShareDropped }
         /// Passes the custodian level: the pair untouched, or only its client ciphertext's sealed part
         /// (another client's ciphertext, or a bit flipped after the header). Dropping the stored partner
         /// public share does not pass: the sealed custodian JSON states `clientPartialPubKey`, and
         /// `openCustodian` requires the stored one to equal it.
         var passesCustodianLevel: Bool {
-            self == .none || self == .cipherTextOfAnotherPair || self == .cipherTextSealedBitFlipped
+            harmless || self == .cipherTextOfAnotherPair || self == .cipherTextSealedBitFlipped
         }
         /// Passes the public level: also what only the vault key can tell (a damaged or misbound sealed share,
         /// the partner public share dropped, which only removes a public check).
@@ -177,8 +178,8 @@ import Testing
         let sample = try Self.sample.get()
         let expected: [(PortalCorruption, VerificationLevel, [PairProblem])] = [
             (.partnerPublicShareDropped, .public, []),
-            (.partnerPublicShareDropped, .custodian, [.custodianShareMismatch]),
-            (.partnerPublicShareDropped, .deep, [.custodianShareMismatch]),
+            (.partnerPublicShareDropped, .custodian, []),
+            (.partnerPublicShareDropped, .deep, []),
             (.partnerPublicShareOtherPoint, .public, [.partialKeysDisagree]),
             (.partnerPublicShareOtherPoint, .custodian, [.partialKeysDisagree, .custodianShareMismatch]),
             (.partnerPublicShareOffSubgroupOrUncompressed, .deep, [.invalidPublicMaterial]),

@@ -103,6 +103,22 @@ import Testing
         #expect(try vault.verifyAuditLog().events == events)
     }
 
+    /// A delivery repeated after the upgrade to release 2, whose row carries the first release's digest of the
+    /// share's bytes, is still a duplicate: it must not demote the completed pair.
+    @Test func aRowOfTheFirstReleaseStillKnowsItsShare() throws {
+        let scratch = try Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        let body = try webhook(clientId: "old", method: "GDRIVE-SECP256K1", dealing: try newDealing())
+        _ = try vault.ingestCustodian(body)
+        let share = try #require(
+            (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["share"] as? String)
+        let legacy = Vault.legacyDigest(shareText: share, key: vault.key)
+        try (vault.store as! SQLiteVaultStore).write { db in
+            try db.execute(sql: "UPDATE custodianShare SET shareDigest = ?", arguments: [Data(legacy)])
+        }
+        #expect(try vault.ingestCustodian(body).outcome == "duplicate")
+    }
+
     @Test func theStatusFlowNeedsItsStepsInOrder() throws {
         let scratch = try Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))

@@ -168,6 +168,23 @@ import Testing
         #expect(unclosed.stderr.contains("unclosed quote"), "\(unclosed.stderr)")
     }
 
+    /// The decrypt program is the provider's code: it gets no SHAREVAULT_ variable (the vault key's passphrase,
+    /// the backup password) from sharevault's environment.
+    @Test func theDecryptCommandGetsNoSharevaultVariables() throws {
+        let vault = try Self.completedVault()
+        let seen = vault.scratch.path("environment.txt")
+        let key = WebhookFixtures.path("good/portal.client-key.hex")
+        let result = try vault.run(
+            [
+                "verify", "--deep", "--client-id", "fixture-portal", "--client-decrypt-command",
+                "sh -c 'env > \(seen); exec python3 \(PortalFixtures.toyCipher) decrypt \(key)'",
+            ], environment: ["SHAREVAULT_BACKUP_PASSWORD": "a password for no program", "SHAREVAULT_LOG_LEVEL": "trace"])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        let environment = try String(contentsOfFile: seen, encoding: .utf8)
+        #expect(environment.contains("PATH="))
+        #expect(!environment.contains("SHAREVAULT_"), "\(environment)")
+    }
+
     @Test func aWebhookWithNoMethodIsStoredAsUnknown() throws {
         let vault = try TestVault.initialized()
         let fixture = try #require(IngestFixtureTests.good.first { $0.name == "portal-no-method" })

@@ -84,18 +84,31 @@ public struct ClientDecryptCommand: Sendable {
         let deadline = ContinuousClock.now + timeout
         // The request is written off this thread, so a program that prints before reading cannot deadlock us.
         let written = DispatchSemaphore(value: 0)
+        // Non-blocking and bounded by the deadline: a program (or something it left behind) that never reads its
+        // request cannot hold this thread.
+        _ = fcntl(child.input, F_SETFL, fcntl(child.input, F_GETFL) | O_NONBLOCK)
         DispatchQueue.global().async {
             request.withUnsafeBytes { bytes in
                 var offset = 0
-                while offset < bytes.count {
+                while offset < bytes.count, ContinuousClock.now < deadline {
+                    var descriptor = pollfd(fd: child.input, events: Int16(POLLOUT), revents: 0)
+                    guard poll(&descriptor, 1, 100) > 0 else { continue }
                     let count = Glibc.write(child.input, bytes.baseAddress! + offset, bytes.count - offset)
-                    if count > 0 { offset += count } else if count < 0 && errno == EINTR { continue } else { break }
+                    if count > 0 {
+                        offset += count
+                    } else if count < 0 && (errno == EINTR || errno == EAGAIN) {
+                        continue
+                    } else {
+                        break
+                    }
                 }
             }
             close(child.input)
             written.signal()
         }
+        // Room for the largest answer up front, so that growing never leaves a copy of the plaintext behind.
         var buffer = [UInt8]()
+        buffer.reserveCapacity(Self.maximumOutput + 16 * 1024)
         defer { buffer.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
         var failure: Failure?
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
@@ -125,7 +138,12 @@ public struct ClientDecryptCommand: Sendable {
         var status: Int32 = 0
         while true {
             let done = waitpid(child.pid, &status, WNOHANG)
-            if done == child.pid || (done < 0 && errno != EINTR) { break }
+            if done == child.pid { break }
+            if done < 0 && errno != EINTR {
+                // The status is lost (someone else reaped the child): the run cannot count as a clean exit.
+                failure = failure ?? .couldNotStart("its exit status was lost")
+                break
+            }
             if failure != nil || ContinuousClock.now >= deadline {
                 if failure == nil { failure = .timedOut }
                 kill(-child.pid, SIGKILL)
@@ -193,12 +211,25 @@ public struct ClientDecryptCommand: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        // A process group of its own; SIGPIPE back to its default (we ignore it) and no signal blocked.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, &argv, environ)
+        // The program gets our environment less sharevault's own variables (the vault key's passphrase, the backup
+        // password): it is the provider's code, not ours.
+        var environment: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment
+            .filter { !$0.key.hasPrefix("SHAREVAULT_") }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in environment { free(pointer) } }
+        let result = posix_spawn(&pid, path, &actions, &attributes, &argv, &environment)
         close(toChild[0])
         close(fromChild[1])
         guard result == 0 else {

@@ -222,7 +222,7 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func storeCustodianShare(
         clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
-        at: String
+        legacyDigest: [UInt8], at: String
     ) throws -> CustodianStoreOutcome {
         try write { db in
             // A share the vault already holds for this wallet and method, live or in history, compared by content:
@@ -233,10 +233,10 @@ public final class SQLiteVaultStore: VaultStore {
                     SELECT p.id FROM backupPair p
                     JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
                     JOIN custodianShare s ON s.pairId = p.id
-                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest = ?
+                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest IN (?, ?)
                     ORDER BY p.isLive DESC, p.id DESC LIMIT 1
                     """,
-                arguments: [clientId, curve.rawValue, method, Data(record.shareDigest)])
+                arguments: [clientId, curve.rawValue, method, Data(record.shareDigest), Data(legacyDigest)])
             {
                 return .duplicate(pairId: existing)
             }
@@ -272,14 +272,19 @@ public final class SQLiteVaultStore: VaultStore {
                 sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt) VALUES (?, ?, ?, ?)"
             ).execute(arguments: [clientRow, method.name, cipherText, at])
             let ciphertextId = db.lastInsertedRowID
-            let retire = try db.cachedStatement(
-                sql: "UPDATE clientCiphertext SET replacedAt = ?, replacedById = ? WHERE id = ? AND replacedAt IS NULL")
-            for replaced in current.sorted() { try retire.execute(arguments: [at, ciphertextId, replaced]) }
             let attach = try db.cachedStatement(
                 sql: "UPDATE backupPair SET clientCiphertextId = ?, status = ?, updatedAt = ? WHERE id = ?")
             for pair in pairs {
                 try attach.execute(arguments: [ciphertextId, BackupStatus.storedClientBackupShareKey.rawValue, at, pair.id])
             }
+            // A ciphertext is replaced once no live pair holds it (an upload for one curve may leave the other's).
+            let retire = try db.cachedStatement(
+                sql: """
+                    UPDATE clientCiphertext SET replacedAt = ?, replacedById = ?
+                    WHERE id = ? AND replacedAt IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM backupPair WHERE clientCiphertextId = ? AND isLive)
+                    """)
+            for replaced in current.sorted() { try retire.execute(arguments: [at, ciphertextId, replaced, replaced]) }
             var detail = [
                 "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
                 "pairIds": pairs.map { String($0.id) }.joined(separator: ","), "ciphertextId": String(ciphertextId),

@@ -17,9 +17,11 @@ public protocol VaultStore: Sendable {
     ) throws
     /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
     /// history; refuses a public key that contradicts the client's wallet on that curve.
+    /// A share is a duplicate when its content digest, or `legacyDigest` (the first release's digest of the
+    /// share's bytes, which rows it wrote still carry), matches a pair of the wallet and method.
     func storeCustodianShare(
         clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
-        at: String
+        legacyDigest: [UInt8], at: String
     ) throws -> CustodianStoreOutcome
     /// Stores the client's ciphertext for a method and attaches it to the client's live pairs of that method on
     /// every curve (only the method's curve when it names one); their status moves to

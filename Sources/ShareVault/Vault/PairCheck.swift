@@ -169,8 +169,9 @@ extension Vault {
             custodian.share.identifier.encodedPublicly == stored.identifier,
             custodian.publicShare.map({ $0 == stored.publicShare }) ?? true,
             custodian.partnerIdentifier.map({ $0.encodedPublicly == stored.partnerIdentifier }) ?? true,
-            custodian.partnerPublicShare.map({ $0 == stored.partnerPublicShare }) ?? true,
-            custodian.backupSharePairId == stored.backupSharePairId
+            // Stored before release 2 had these columns, a pair has them empty: compared where stored.
+            stored.partnerPublicShare.map({ $0 == custodian.partnerPublicShare }) ?? true,
+            stored.backupSharePairId.map({ $0 == custodian.backupSharePairId }) ?? true
         else { throw .custodianShareMismatch }
         return (custodian, publicShare)
     }
@@ -194,6 +195,9 @@ extension Vault {
         // Each Portal half names the other's identifier (`bks`, `clientBk`): they must agree.
         if let named = client.partnerIdentifier, named != custodian.share.identifier { throw .clientShareMismatch }
         if let named = custodian.partnerIdentifier, named != client.share.identifier { throw .clientShareMismatch }
+        if let stored = pair.custodian.partnerIdentifier, stored != client.share.identifier.encodedPublicly {
+            throw .clientShareMismatch
+        }
 
         let line = lineWeights.weights(client: client.share.identifier, custodian: custodian.share.identifier)
         let publicKey = C.add(
@@ -226,7 +230,9 @@ extension Vault {
     ) throws(PairProblem) -> SecureBytes {
         guard let cipherText = pair.cipherText else { throw .noClientBackup }
         let method = BackupMethod(name: pair.summary.method, curve: curve)
-        if ClientBackupCiphertext.claimsFormat(cipherText), keyStores.hasKeyStore || keyStores.decryptCommand == nil {
+        let ours = ClientBackupCiphertext.claimsFormat(cipherText)
+        if ours, (try? ClientBackupCiphertext(text: cipherText)) == nil { throw .ciphertextHeader }
+        if ours, keyStores.hasKeyStore || keyStores.decryptCommand == nil {
             guard let parsed = try? ClientBackupCiphertext(text: cipherText) else { throw .ciphertextHeader }
             let clientKey: SecureBytes
             do {

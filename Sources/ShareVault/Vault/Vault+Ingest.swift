@@ -53,7 +53,8 @@ extension Vault {
         progress?(.storingShare, 0, 1)
         let outcome = try store.storeCustodianShare(
             clientId: webhook.clientId, curve: C.id, publicKey: parsed.publicKey.encoded,
-            method: method.name, record: record, at: VaultClock.now())
+            method: method.name, record: record,
+            legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: VaultClock.now())
         progress?(.done, 1, 1)
         let (pairId, outcomeName, replaced): (Int64, String, Int64?)
         switch outcome {
@@ -100,6 +101,12 @@ extension Vault {
         }
     }
 
+    /// The digest the first release stored: keyed BLAKE2b of the share string's bytes. Rows it wrote keep it, so
+    /// a delivery repeated after an upgrade is still known.
+    static func legacyDigest(shareText: String, key: SecureBytes) -> [UInt8] {
+        key.withUnsafeBytes { keyBytes in Blake2b.hash([Array(shareText.utf8)], key: Array(keyBytes)) }
+    }
+
     /// Binds a sealed custodian share to its client and method (the method with its curve).
     static func custodianAssociatedData(clientId: String, method: BackupMethod) -> [UInt8] {
         Array("sharevault custodian share v1\u{0}\(clientId)\u{0}\(method)".utf8)
@@ -129,6 +136,17 @@ extension Vault {
             // A bare text, as from a file: the line break a file ends with is not part of it.
             cipherText = String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace)
         }
+        return try ingestClient(clientId: clientId, method: parsedMethod, cipherText: cipherText)
+    }
+
+    /// Takes a client ciphertext given as its text, exactly as uploaded (the intake's `cipherText` field): a text
+    /// that happens to look like JSON is a ciphertext like any other.
+    public func ingestClient(clientId: String, method: String, cipherText: String) throws -> [PairSummary] {
+        try ClientID.validate(clientId)
+        return try ingestClient(clientId: clientId, method: try BackupMethod(parsing: method), cipherText: cipherText)
+    }
+
+    private func ingestClient(clientId: String, method parsedMethod: BackupMethod, cipherText: String) throws -> [PairSummary] {
         try ClientCiphertextText.validate(cipherText)
         if ClientBackupCiphertext.claimsFormat(cipherText) {
             let parsed = try ClientBackupCiphertext(text: cipherText)
