@@ -54,7 +54,8 @@ extension Vault {
     /// curve a key, a 2-of-2 signing pair (generation 1) and a 2-of-2 backup pair per method; per client and
     /// method one client plaintext covering every curve (Portal's two-curve form), encrypted under a fresh key
     /// put in the key store; the custodian halves sealed in the vault; the status walked to completed. Clients
-    /// are made on every core and written in batches, one transaction in all.
+    /// are made on every core and written in batches of 500, a transaction each, once every clash with an existing
+    /// wallet has been refused (see `VaultStore.createWallets`).
     ///
     /// Unlike a real device and provider, which never hold the whole key, `create` deals from a fresh key
     /// and drops it at once: it is a dealer for test wallets, not a key ceremony.
@@ -67,7 +68,7 @@ extension Vault {
         var created: [CreatedWallet] = []
         let total = clientIds.count * curves.count
         created.reserveCapacity(total)
-        // One transaction for the whole command; each batch is made on every core once the store has checked
+        // A transaction per batch; each batch is made on every core, holding no lock, once the store has checked
         // that none of its clients already has the wallet.
         try store.createWallets(clientIds, curves: curves, batchSize: 500, at: VaultClock.now()) { batch in
             progress?(.generatingShare, created.count, total)
