@@ -70,6 +70,24 @@ import Testing
         #expect(try vault.run(["ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", fair]).status == 0)
     }
 
+    /// A create whose batch is refused at commit (a trigger aborts the wallet's insert, as a clash arriving
+    /// mid-run would) leaves no key file behind, so the retry is not stopped by its own leftovers.
+    @Test func aRefusedBatchLeavesNoKeyFilesAndTheRetryWorks() throws {
+        let vault = try TestVault.initialized()
+        let keys = vault.scratch.path("keys")
+        #expect(try Python.sql(vault.path, execute: "CREATE TRIGGER injected BEFORE INSERT ON wallet BEGIN SELECT RAISE(ABORT, 'injected fault'); END;").status == 0)
+        let create = ["create", "--client-id", "k", "--count", "3", "--method", "GDRIVE", "--key-store", keys]
+        let refused = try vault.run(create)
+        #expect(refused.status != 0, "\(refused.stderr)")
+        // The trigger fires at commit, after the batch's three keys were made (without the clean-up they stayed,
+        // and the retry below stopped on them): the folder is empty again.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: keys).isEmpty, "key files left behind")
+        #expect(try Python.sql(vault.path, execute: "DROP TRIGGER injected;").status == 0)
+        let retried = try vault.run(create)
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: keys).count == 3)
+    }
+
     @Test func createRefusesAMethodNamingACurveItWasNotAskedFor() throws {
         let vault = try TestVault.initialized()
         let before = try vault.snapshot()

@@ -8,6 +8,8 @@ public protocol BackupKeyStore: Sendable {
     func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource)
     /// The key that opens an existing client backup.
     func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes
+    /// Removes a key this process just made with `makeKey` whose backup was never stored (a refused batch).
+    func discardKey(clientId: String, method: BackupMethod)
 }
 
 /// A folder of key files, one per client and method, named by a hash of the client id; it works with
@@ -53,6 +55,10 @@ public struct DirectoryKeyStore: BackupKeyStore {
         return (key, .storedKey)
     }
 
+    public func discardKey(clientId: String, method: BackupMethod) {
+        unlink(path(clientId: clientId, method: method))
+    }
+
     public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes {
         let target = path(clientId: clientId, method: method)
         switch Result(catching: { () throws(SecretFileError) in try SecretFile.readBytes(at: target, limit: 32) }) {
@@ -82,6 +88,9 @@ public struct PasswordKeyStore: BackupKeyStore {
         let kdf = Argon2id.fresh(strength: .interactive)
         return (try kdf.deriveKey(from: password), .password(kdf))
     }
+
+    /// A password-derived key is kept nowhere: nothing to discard.
+    public func discardKey(clientId: String, method: BackupMethod) {}
 
     public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes {
         guard case .password(let kdf) = source else {

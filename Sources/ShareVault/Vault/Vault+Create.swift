@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import ShareMath
+import Synchronization
 
 /// A wallet `create` made, in public terms.
 public struct CreatedWallet: Sendable, Encodable {
@@ -68,14 +69,28 @@ extension Vault {
         var created: [CreatedWallet] = []
         let total = clientIds.count * curves.count
         created.reserveCapacity(total)
-        // A transaction per batch; each batch is made on every core, holding no lock, once the store has checked
-        // that none of its clients already has the wallet.
-        try store.createWallets(clientIds, curves: curves, batchSize: 500, at: VaultClock.now()) { batch in
+        // The keys made for the batch in hand: if that batch is not committed, they open nothing and must go, or
+        // a retry would stop on them (key files are never replaced).
+        let batchKeys = Mutex<[(clientId: String, method: BackupMethod)]>([])
+        func makeBatch(_ batch: [String]) throws -> [NewClient] {
+            batchKeys.withLock { $0.removeAll() }
             progress?(.generatingShare, created.count, total)
-            let clients = try makeClients(batch, curves: curves, methods: methods, keyStores: keyStores, layout: layout)
+            let clients = try makeClients(
+                batch, curves: curves, methods: methods, keyStores: keyStores, layout: layout,
+                madeKey: { clientId, method in batchKeys.withLock { $0.append((clientId, method)) } })
             created += clients.flatMap(\.reports)
             progress?(.storingShare, created.count, total)
             return clients.map(\.client)
+        }
+        // A transaction per batch; each batch is made on every core, holding no lock, once the store has checked
+        // that no client of the whole run already has the wallet.
+        do {
+            try store.createWallets(clientIds, curves: curves, batchSize: 500, at: VaultClock.now(), make: makeBatch)
+        } catch {
+            for made in batchKeys.withLock({ $0 }) {
+                (try? keyStores.store(for: made.method))?.discardKey(clientId: made.clientId, method: made.method)
+            }
+            throw error
         }
         progress?(.done, created.count, total)
         logger.info("created wallets", metadata: ["count": "\(created.count)"])
@@ -84,19 +99,22 @@ extension Vault {
 
     /// Makes a batch of clients in parallel; the first failure wins.
     private func makeClients(
-        _ batch: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout
+        _ batch: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout,
+        madeKey: @Sendable (String, BackupMethod) -> Void
     ) throws -> [(client: NewClient, reports: [CreatedWallet])] {
         let results = ResultSlots<(client: NewClient, reports: [CreatedWallet])>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: batch.count) { index in
             results.set(index, Result {
-                try makeClient(batch[index], curves: curves, methods: methods, keyStores: keyStores, layout: layout)
+                try makeClient(
+                    batch[index], curves: curves, methods: methods, keyStores: keyStores, layout: layout, madeKey: madeKey)
             })
         }
         return try results.values()
     }
 
     private func makeClient(
-        _ clientId: String, curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout
+        _ clientId: String, curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout,
+        madeKey: @Sendable (String, BackupMethod) -> Void
     ) throws -> (client: NewClient, reports: [CreatedWallet]) {
         var wallets: [NewWallet] = []
         var reports: [CreatedWallet] = []
@@ -115,6 +133,7 @@ extension Vault {
         for method in methods {
             let plaintext = SecureBytes(copying: Array(PortalShareWriter.plaintext(clientHalves[method.name] ?? []).utf8))
             let (clientKey, source) = try keyStores.store(for: method).makeKey(clientId: clientId, method: method.withoutCurve)
+            madeKey(clientId, method.withoutCurve)
             let cipherText = ClientBackupCiphertext.seal(
                 plaintext, key: clientKey, keySource: source, clientId: clientId, method: method)
             ciphertexts.append(NewCiphertext(method: method.name, cipherText: cipherText.text, confirmed: true))
