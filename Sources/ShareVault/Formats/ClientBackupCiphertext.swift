@@ -69,9 +69,10 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
     /// text of any other format is stored as it came.
     public static func claimsFormat(_ text: String) -> Bool { text.trimmingASCIIWhitespace.hasPrefix("U1ZDQ") }
 
-    /// The parsed ciphertext when `text` is in this format and parses; nil for any other text.
-    public static func parseIfSharevault(_ text: String) -> ClientBackupCiphertext? {
-        claimsFormat(text) ? try? ClientBackupCiphertext(text: text) : nil
+    /// The parsed ciphertext when `text` claims this format; nil for a text of any other format (opaque). A text
+    /// that claims the format but does not parse as it is an error.
+    public static func readIfClaimed(_ text: String) throws(DocumentError) -> ClientBackupCiphertext? {
+        claimsFormat(text) ? try ClientBackupCiphertext(text: text) : nil
     }
 
     /// Parses the base64 text and its header (no key needed).

@@ -179,6 +179,21 @@ public enum ShareParser {
     /// the native document's `curve`, or the curve Portal's public key lies on; `stated` (a webhook's method
     /// suffix) decides only when the point lies on neither, so that the parse can say what is wrong with it.
     public static func layoutAndCurve(of data: Data, stated: CurveID?) throws(DocumentError) -> (ShareLayout, CurveID) {
+        let inspected = try inspect(data, stated: stated)
+        return (inspected.layout, inspected.curve)
+    }
+
+    /// A share from outside, read once strictly: its parsed JSON, layout and curve, and for a native document
+    /// its decoded fields, so that `read(_:as:)` reads it on its curve without parsing it again.
+    struct InspectedShare {
+        let value: JSONValue
+        let layout: ShareLayout
+        let curve: CurveID
+        let native: RawShareDocument?
+    }
+
+    /// What `layoutAndCurve` finds, with the parsed share kept for `read(_:as:)`.
+    static func inspect(_ data: Data, stated: CurveID?) throws(DocumentError) -> InspectedShare {
         guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
         let value: JSONValue
         do {
@@ -189,13 +204,23 @@ public enum ShareParser {
         let layout = try layout(of: value)
         switch layout {
         case .native:
-            return (layout, try RawShareDocument.decode(RawShareDocument.self, from: data).curveID())
+            let raw = try RawShareDocument.decode(RawShareDocument.self, from: data)
+            return InspectedShare(value: value, layout: layout, curve: try raw.curveID(), native: raw)
         case .portalCustodian:
-            return (layout, try PortalShares.curve(x: value["x"], y: value["y"], field: "x, y", stated: stated))
+            let curve = try PortalShares.curve(x: value["x"], y: value["y"], field: "x, y", stated: stated)
+            return InspectedShare(value: value, layout: layout, curve: curve, native: nil)
         case .portalClient:
             let pubkey = value["pubkey"] ?? value["partialPubkey"]?["server"] ?? value["partialPublicKey"]?["server"]
-            return (layout, try PortalShares.curve(x: pubkey?["X"], y: pubkey?["Y"], field: "pubkey", stated: stated))
+            let curve = try PortalShares.curve(x: pubkey?["X"], y: pubkey?["Y"], field: "pubkey", stated: stated)
+            return InspectedShare(value: value, layout: layout, curve: curve, native: nil)
         }
+    }
+
+    /// Reads an inspected share on curve `C`, from what `inspect` parsed.
+    static func read<C: Curve>(_ inspected: InspectedShare, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+        if let raw = inspected.native { return try native(raw, as: curve) }
+        return inspected.layout == .portalClient
+            ? try PortalShares.client(inspected.value, as: curve) : try PortalShares.custodian(inspected.value, as: curve)
     }
 
     private static func native<C: Curve>(_ raw: RawShareDocument, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {

@@ -672,7 +672,7 @@ public final class SQLiteVaultStore: VaultStore {
                 arguments: [client["id"] as Int64]
             ).map { row in
                 let text: String = row["cipherText"]
-                let ours = ClientBackupCiphertext.parseIfSharevault(text)
+                let ours = (try? ClientBackupCiphertext.readIfClaimed(text)) ?? nil
                 return ClientCiphertextSummary(
                     id: row["id"], method: row["method"], length: text.utf8.count,
                     format: ours == nil ? "opaque" : "sharevault", keySource: ours.map(\.keySource.name),

@@ -138,7 +138,9 @@ extension Vault {
             if key != publicKey { problems.append(.partialKeysDisagree) }
         }
         if let cipherText = pair.cipherText {
-            if ClientBackupCiphertext.claimsFormat(cipherText), (try? ClientBackupCiphertext(text: cipherText)) == nil {
+            do {
+                _ = try ClientBackupCiphertext.readIfClaimed(cipherText)
+            } catch {
                 problems.append(.ciphertextHeader)
             }
         } else {
@@ -230,10 +232,14 @@ extension Vault {
     ) throws(PairProblem) -> SecureBytes {
         guard let cipherText = pair.cipherText else { throw .noClientBackup }
         let method = BackupMethod(name: pair.summary.method, curve: curve)
-        let ours = ClientBackupCiphertext.claimsFormat(cipherText)
-        if ours, (try? ClientBackupCiphertext(text: cipherText)) == nil { throw .ciphertextHeader }
-        if ours, keyStores.hasKeyStore || keyStores.decryptCommand == nil {
-            guard let parsed = try? ClientBackupCiphertext(text: cipherText) else { throw .ciphertextHeader }
+        // The header is read once: one that claims our format must parse, whoever opens the ciphertext.
+        let ours: ClientBackupCiphertext?
+        do {
+            ours = try ClientBackupCiphertext.readIfClaimed(cipherText)
+        } catch {
+            throw .ciphertextHeader
+        }
+        if let parsed = ours, keyStores.hasKeyStore || keyStores.decryptCommand == nil {
             let clientKey: SecureBytes
             do {
                 clientKey = try keyStores.store(for: method).key(

@@ -30,23 +30,25 @@ extension Vault {
         progress?(.readingShare, 0, 1)
         let webhook = try WebhookBody.parse(body)
         progress?(.parsingShare, 0, 1)
-        let (layout, curve) = try ShareParser.layoutAndCurve(of: Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
+        // The share is parsed once here; its layout, curve and JSON serve every check below.
+        let share = try ShareParser.inspect(Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
+        let (layout, curve) = (share.layout, share.curve)
         if let stated = webhook.backupMethod.curve, stated != curve {
             throw DocumentError.outOfRange(
                 field: layout == .native ? "curve" : "backupMethod",
                 detail: "the share is on \(curve), the method says \(stated)")
         }
         switch curve {
-        case .secp256k1: return try ingestCustodian(webhook, on: Secp256k1.self, progress: progress)
-        case .ed25519: return try ingestCustodian(webhook, on: Ed25519.self, progress: progress)
+        case .secp256k1: return try ingestCustodian(webhook, share, on: Secp256k1.self, progress: progress)
+        case .ed25519: return try ingestCustodian(webhook, share, on: Ed25519.self, progress: progress)
         }
     }
 
     private func ingestCustodian<C: Curve>(
-        _ webhook: WebhookBody, on curve: C.Type, progress: ProgressHandler?
+        _ webhook: WebhookBody, _ share: ShareParser.InspectedShare, on curve: C.Type, progress: ProgressHandler?
     ) throws -> CustodianIngestReport {
-        // Parsing checks every stated point against the share (see `ParsedShare.init(reading:)`).
-        let parsed = try ShareParser.parse(Data(webhook.share.utf8), as: C.self)
+        // Reading checks every stated point against the share (see `ParsedShare.init(reading:)`).
+        let parsed = try ParsedShare(reading: ShareParser.read(share, as: C.self))
         let method = webhook.backupMethod.on(C.id)
         progress?(.encryptingShare, 0, 1)
         let record = custodianRecord(parsed, shareText: webhook.share, clientId: webhook.clientId, method: method)
@@ -148,11 +150,10 @@ extension Vault {
 
     private func ingestClient(clientId: String, method parsedMethod: BackupMethod, cipherText: String) throws -> [PairSummary] {
         try ClientCiphertextText.validate(cipherText)
-        if ClientBackupCiphertext.claimsFormat(cipherText) {
-            let parsed = try ClientBackupCiphertext(text: cipherText)
-            if parsedMethod.usesPassword, case .storedKey = parsed.keySource {
-                throw VaultError.contradiction("method PASSWORD needs a password-encrypted client backup")
-            }
+        if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), parsedMethod.usesPassword,
+            case .storedKey = parsed.keySource
+        {
+            throw VaultError.contradiction("method PASSWORD needs a password-encrypted client backup")
         }
         return try store.storeClientBackup(
             clientId: clientId, method: parsedMethod, cipherText: cipherText, at: VaultClock.now())
