@@ -163,7 +163,7 @@ import Testing
                         sealedShare, shareDigest, receivedAt)
                         SELECT pairId, layout, threshold, identifier, publicShare, partnerIdentifier, commitments, sealedShare,
                             shareDigest, receivedAt FROM src.custodianShare;
-                    INSERT INTO auditEvent SELECT * FROM src.auditEvent;
+                    INSERT INTO auditEvent SELECT id, at, kind, clientId, detail, previousHash, hash FROM src.auditEvent;
                     """)
                 for (pairId, text) in firstRelease {
                     try db.execute(

@@ -289,3 +289,64 @@ import Testing
         #expect(try vault.snapshot() == before)
     }
 }
+
+/// Issue 10 row 5 from the command line: `audit --head` exports a MAC'd head, and `audit --verify --expect-head`
+/// fails (exit 1) on a vault restored from an older copy, while a head that is not this vault's, or not a head,
+/// is bad input (exit 2) and changes nothing.
+@Suite struct AuditHeadCommandTests {
+    @Test func aRestoredOlderCopyFailsAgainstTheExportedHead() throws {
+        let vault = try PortalTrafficTests.completedVault()
+        let older = vault.scratch.path("older.db")
+        // sqlite3's backup, as an operator's nightly copy would be taken.
+        #expect(try Python.sql(vault.path, execute: "VACUUM INTO '\(older)';").status == 0)
+        #expect(try vault.run(["verify", "--custodian"]).status == 0)
+        let exported = try vault.run(["audit", "--head"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let head = try vault.scratch.write("head.json", exported.stdout)
+        #expect(exported.stdout.hasPrefix("{\"format\":\"sharevault audit head v1\",\"events\":"), "\(exported.stdout)")
+
+        let holds = try vault.run(["audit", "--verify", "--expect-head", head])
+        #expect(holds.status == 0, "\(holds.stdout) \(holds.stderr)")
+        #expect(holds.stdout.contains("holds the exported head"), "\(holds.stdout)")
+
+        try FileManager.default.removeItem(atPath: vault.path)
+        try FileManager.default.copyItem(atPath: older, toPath: vault.path)
+        let plain = try vault.run(["audit", "--verify"])
+        #expect(plain.status == 0, "an older copy is a whole chain: \(plain.stdout)")
+        let rolledBack = try vault.run(["audit", "--verify", "--expect-head", head, "--json"])
+        #expect(rolledBack.status == 1, "\(rolledBack.stdout) \(rolledBack.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(rolledBack.stdout.utf8)) as? [String: Any])
+        #expect(report["intact"] as? Bool == false)
+        #expect((report["reason"] as? String)?.contains("rolled back") == true, "\(report)")
+    }
+
+    @Test func aHeadThatIsNotThisVaultsIsBadInputAndChangesNothing() throws {
+        let vault = try TestVault.initialized()
+        let other = try TestVault.initialized()
+        let foreign = try vault.scratch.write("foreign.json", try other.run(["audit", "--head"]).stdout)
+        let cases: [(String, String)] = [
+            (foreign, "not exported from this vault"),
+            (try vault.scratch.write("garbage.json", "{\"format\":"), "not an audit head: malformed JSON"),
+            (try vault.scratch.write("empty.json", ""), "not an audit head: empty document"),
+            (vault.scratch.path("absent.json"), "no such file"),
+        ]
+        let before = try vault.snapshot()
+        for (path, message) in cases {
+            let result = try vault.run(["audit", "--verify", "--expect-head", path])
+            #expect(result.status == 2, "\(path): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(path): \(result.stderr)")
+        }
+        let usage = try vault.run(["audit", "--expect-head", foreign])
+        #expect(usage.status == 2 && usage.stderr.contains("--expect-head goes with --verify"), "\(usage.stderr)")
+        #expect(try vault.snapshot() == before)
+    }
+
+    @Test func aBrokenChainExportsNoHead() throws {
+        let vault = try TestVault.initialized()
+        #expect(try vault.run(["ingest", "custodian", IngestFixtureTests.good[0].bodyPath]).status == 0)
+        #expect(try Python.sql(vault.path, execute: "UPDATE auditEvent SET detail = '{}' WHERE id = 2;").status == 0)
+        let result = try vault.run(["audit", "--head"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("BROKEN at event 2") && !result.stdout.contains("\"mac\""), "\(result.stdout)")
+    }
+}

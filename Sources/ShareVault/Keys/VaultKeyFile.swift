@@ -104,7 +104,7 @@ public enum VaultKeyFile {
     /// A public check value for the key (keyed BLAKE2b of a constant), stored in the vault to detect a
     /// key file that belongs to another vault.
     public static func checkValue(of key: SecureBytes) -> String {
-        key.withUnsafeBytes { Hex.encode(Blake2b.hash([Array("sharevault vault key check v1".utf8)], key: Array($0))) }
+        Hex.encode(Blake2b.hash([Array("sharevault vault key check v1".utf8)], key: key))
     }
 }
 

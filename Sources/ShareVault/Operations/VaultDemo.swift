@@ -95,7 +95,11 @@ public enum VaultDemo {
         record("recovered demo-dave's Portal ed25519 wallet (generation \(portalRecovery.generation)) and drilled both of its pairs: \(portalDrill.passed) of \(portalDrill.drilled) pass",
             portalRecovery.generation == 1 && portalDrill.allPassed && portalDrill.drilled == 2)
         let audit = try vault.verifyAuditLog()
-        record("the audit chain holds: \(audit.events) events", audit.isIntact)
+        let head = try vault.exportAuditHead().head
+        let headHolds = try head.map { try vault.verifyAuditLog(expecting: $0).isIntact } ?? false
+        record(
+            "the keyed audit chain holds: \(audit.events) events, every MAC checked; its exported head is held",
+            audit.isIntact && audit.macsChecked && headHolds)
         return (vault, steps)
     }
 

@@ -1,16 +1,67 @@
 internal import CSodium
+import ShareMath
 
-/// BLAKE2b-256 (libsodium `crypto_generichash`), for the audit chain and key-store file names.
-public enum Blake2b {
-    /// The hash of the parts, each prefixed with its length so that boundaries cannot shift.
-    public static func hash(_ parts: [[UInt8]], key: [UInt8] = []) -> [UInt8] {
-        var message: [UInt8] = []
-        for part in parts {
-            withUnsafeBytes(of: UInt64(part.count).bigEndian) { message.append(contentsOf: $0) }
-            message.append(contentsOf: part)
+/// BLAKE2b-256 (libsodium `crypto_generichash`), for the audit chain, share digests and key-store file names.
+///
+/// Each part is prefixed with its length so that boundaries cannot shift. The parts are fed to libsodium one by
+/// one, never concatenated, so a secret part (a share's scalar) is read in place and not copied; the key stays in
+/// guarded memory, and so does the hashing state that is derived from it.
+public struct Blake2b: ~Copyable {
+    /// The `crypto_generichash_state`, in libsodium's guarded memory (it holds key material).
+    private let state: UnsafeMutableRawPointer
+
+    /// Starts a hash, keyed when `key` is given (16 to 64 bytes).
+    public init(key: SecureBytes? = nil) {
+        Sodium.ensureInitialized()
+        guard let state = sodium_malloc(crypto_generichash_statebytes()) else {
+            fatalError("sodium_malloc failed: out of memory")
         }
+        self.state = state
+        let status: Int32
+        if let key {
+            status = key.withUnsafeBytes { key in
+                crypto_generichash_init(OpaquePointer(state), key.baseAddress, key.count, 32)
+            }
+        } else {
+            status = crypto_generichash_init(OpaquePointer(state), nil, 0, 32)
+        }
+        precondition(status == 0, "crypto_generichash_init refused its parameters")
+    }
+
+    deinit { sodium_free(state) }  // sodium_free wipes the memory before releasing it.
+
+    /// Feeds one part: its length, then its bytes.
+    public mutating func update(_ part: UnsafeRawBufferPointer) {
+        withUnsafeBytes(of: UInt64(part.count).bigEndian) { length in
+            _ = crypto_generichash_update(OpaquePointer(state), length.baseAddress!.assumingMemoryBound(to: UInt8.self), 8)
+        }
+        if let base = part.baseAddress, part.count > 0 {
+            _ = crypto_generichash_update(OpaquePointer(state), base.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+        }
+    }
+
+    /// Feeds one public part.
+    public mutating func update(_ part: [UInt8]) {
+        part.withUnsafeBytes { update($0) }
+    }
+
+    /// Feeds one secret part, read where it lies.
+    public mutating func update(secret part: SecureBytes) {
+        part.withUnsafeBytes { update($0) }
+    }
+
+    /// The 32-byte digest.
+    public consuming func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        _ = crypto_generichash(&out, 32, message, UInt64(message.count), key.isEmpty ? nil : key, key.count)
+        let status = crypto_generichash_final(OpaquePointer(state), &out, 32)
+        precondition(status == 0, "crypto_generichash_final failed")
         return out
+    }
+
+    /// The digest of public parts, keyed when `key` is given.
+    public static func hash(_ parts: [[UInt8]], key: SecureBytes? = nil) -> [UInt8] {
+        var hasher = Blake2b(key: key)
+        for part in parts { hasher.update(part) }
+        return hasher.finalize()
     }
 }

@@ -12,6 +12,9 @@ public struct AuditEvent: Sendable, Equatable {
     public let detail: String
     public let previousHash: [UInt8]
     public let hash: [UInt8]
+    /// The MAC over `hash` under the audit key; nil for an event written by a command run without the vault key
+    /// (or before the chain was keyed), which a later sealed event covers.
+    public let mac: [UInt8]?
 
     /// `BLAKE2b(previous hash, id, time, kind, client, detail)`.
     static func link(previous: [UInt8], id: Int64, at: String, kind: String, clientId: String?, detail: String) -> [UInt8] {
@@ -22,17 +25,26 @@ public struct AuditEvent: Sendable, Equatable {
     }
 }
 
-/// What `audit --verify` found.
+/// What `audit --verify` (and the public level of `verify`) found.
 public struct AuditVerification: Sendable, Equatable {
     public let events: Int
     /// The first event whose link does not hold, and why; nil when the chain is whole.
     public let firstBadEvent: (id: Int64, reason: String)?
+    /// Whether the events' MACs were checked (the vault was opened with its key); without it only the chain's
+    /// structure is checked, which anyone with write access to the database can forge.
+    public let macsChecked: Bool
+    /// How many events come after the last one sealed with the vault key: written by commands run without it
+    /// (`ingest client`, `confirm`, a public `verify`). The next command run with the key seals them.
+    public let unsealedTail: Int
+    /// The hash of the chain through its last event (for an exported head).
+    public let headHash: [UInt8]
 
     public var isIntact: Bool { firstBadEvent == nil }
 
     public static func == (lhs: AuditVerification, rhs: AuditVerification) -> Bool {
         lhs.events == rhs.events && lhs.firstBadEvent?.id == rhs.firstBadEvent?.id
-            && lhs.firstBadEvent?.reason == rhs.firstBadEvent?.reason
+            && lhs.firstBadEvent?.reason == rhs.firstBadEvent?.reason && lhs.macsChecked == rhs.macsChecked
+            && lhs.unsealedTail == rhs.unsealedTail && lhs.headHash == rhs.headHash
     }
 }
 
@@ -40,8 +52,17 @@ public struct AuditVerification: Sendable, Equatable {
 enum AuditLog {
     static let genesis = [UInt8](repeating: 0, count: 32)
 
-    /// Appends one event, chaining it to the last, and records the new head in `vaultMeta`.
-    static func append(_ db: Database, kind: String, clientId: String?, detail: [String: String], at: String) throws {
+    /// The kinds of event only a command holding the vault key writes: once the chain is keyed, such an event
+    /// without a MAC was forged or stripped.
+    static let kindsWrittenWithKey: Set<String> = [
+        "init", "create", "ingest-custodian", "replace", "recover", "drill", "eject", "audit-keyed",
+    ]
+
+    /// Appends one event, chaining it to the last and sealing it when `key` is given, and records the new head in
+    /// `vaultMeta`.
+    static func append(
+        _ db: Database, key: AuditKey?, kind: String, clientId: String?, detail: [String: String], at: String
+    ) throws {
         let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
         let previous: [UInt8]
         if let head {
@@ -54,48 +75,105 @@ enum AuditLog {
         let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM auditEvent")) ?? 0) + 1
         let detailText = encode(detail)
         let hash = AuditEvent.link(previous: previous, id: id, at: at, kind: kind, clientId: clientId, detail: detailText)
-        try db.cachedStatement(sql: "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [id, at, kind, clientId, detailText, Data(previous), Data(hash)])
+        let mac = key?.linkMAC(hash: hash)
+        try db.cachedStatement(
+            sql: "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [id, at, kind, clientId, detailText, Data(previous), Data(hash), mac.map { Data($0) }])
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)").execute(arguments: [Hex.encode(hash), String(id)])
     }
 
-    /// Walks the chain in order; names the first event that was edited, reordered or deleted.
-    static func verify(_ db: Database) throws -> AuditVerification {
+    /// Walks the chain in order and names the first event that was edited, reordered, deleted or forged.
+    ///
+    /// Without `key` it checks the structure: ids from 1 without gaps, each link's hash, an `init` event first,
+    /// a MAC on every event of a kind written only with the key once the chain is keyed, and the head recorded in
+    /// `vaultMeta`. With `key` it also checks every MAC. With `expected`, the chain must hold the exported head's
+    /// event with the head's hash (not rolled back, cut short or rewritten), and the head's MAC must be this key's.
+    /// (`requireSealed` false is for the upgrade of a chain from before keyed chains.)
+    static func verify(
+        _ db: Database, key: AuditKey?, expected: AuditHead? = nil, requireSealed: Bool = true
+    ) throws -> AuditVerification {
         var previous = genesis
         var expectedId: Int64 = 1
         var count = 0
+        var keyed = false
+        var unsealedTail = 0
+        func result(_ bad: (Int64, String)?) -> AuditVerification {
+            AuditVerification(
+                events: count, firstBadEvent: bad, macsChecked: key != nil, unsealedTail: unsealedTail, headHash: previous)
+        }
         let cursor = try Row.fetchCursor(
-            db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash FROM auditEvent ORDER BY id")
+            db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
         while let row = try cursor.next() {
             let event = event(from: row)
             count += 1
             if event.id != expectedId {
-                return AuditVerification(events: count, firstBadEvent: (expectedId, "event \(expectedId) is missing"))
+                return result((expectedId, "event \(expectedId) is missing"))
+            }
+            if event.id == 1, event.kind != "init" {
+                return result((1, "the chain does not begin with the vault's init event"))
             }
             if event.previousHash != previous {
-                return AuditVerification(events: count, firstBadEvent: (event.id, "does not link to the event before it"))
+                return result((event.id, "does not link to the event before it"))
             }
             let recomputed = AuditEvent.link(
                 previous: previous, id: event.id, at: event.at, kind: event.kind, clientId: event.clientId,
                 detail: event.detail)
             if recomputed != event.hash {
-                return AuditVerification(events: count, firstBadEvent: (event.id, "its content was changed"))
+                return result((event.id, "its content was changed"))
+            }
+            if let mac = event.mac {
+                if let key, !AuditKey.matches(mac, key.linkMAC(hash: event.hash)) {
+                    return result((event.id, "its MAC does not match: written or edited without the vault key"))
+                }
+                keyed = true
+                unsealedTail = 0
+            } else {
+                if keyed, kindsWrittenWithKey.contains(event.kind) {
+                    return result((event.id, "a \(event.kind) event without a MAC: only a command holding the vault key writes one"))
+                }
+                unsealedTail += 1
             }
             previous = event.hash
+            if let expected, event.id == expected.events, event.hash != expected.hash {
+                return result((event.id, "differs from the exported head: history was rewritten since the head was taken"))
+            }
             expectedId += 1
+        }
+        if count == 0 {
+            return result((1, "the chain is empty: every vault's chain begins with its init event"))
+        }
+        if requireSealed, !keyed {
+            return result((1, "no event is sealed with the vault key (the MACs were stripped)"))
         }
         let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
         let recorded = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'")).flatMap { Int($0) } ?? 0
         if recorded != count || (head.map { (try? Hex.decode($0)) ?? [] } ?? genesis) != previous {
-            return AuditVerification(
-                events: count, firstBadEvent: (Int64(count + 1), "events after \(count) were deleted (the head records \(recorded))"))
+            return result((Int64(count + 1), "events after \(count) were deleted (the head records \(recorded))"))
         }
-        return AuditVerification(events: count, firstBadEvent: nil)
+        if let expected, Int64(count) < expected.events {
+            return result((
+                Int64(count + 1),
+                "the exported head names \(expected.events) events but the vault holds \(count): it was rolled back or cut short"
+            ))
+        }
+        return result(nil)
+    }
+
+    /// Seals an unkeyed chain (a vault from before keyed chains) with an `audit-keyed` event: its MAC covers every
+    /// event before it. Whether the earlier chain held together is recorded in the event, so an upgrade never
+    /// launders a break.
+    static func upgradeToKeyed(_ db: Database, key: AuditKey, at: String) throws {
+        let prior = try verify(db, key: nil, requireSealed: false)
+        var detail = ["eventsBefore": String(prior.events)]
+        detail["priorChain"] = prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "intact"
+        try append(db, key: key, kind: "audit-keyed", clientId: nil, detail: detail, at: at)
     }
 
     static func event(from row: Row) -> AuditEvent {
         AuditEvent(
             id: row["id"], at: row["at"], kind: row["kind"], clientId: row["clientId"], detail: row["detail"],
-            previousHash: [UInt8]((row["previousHash"] as Data?) ?? Data()), hash: [UInt8]((row["hash"] as Data?) ?? Data()))
+            previousHash: [UInt8]((row["previousHash"] as Data?) ?? Data()), hash: [UInt8]((row["hash"] as Data?) ?? Data()),
+            mac: row.hasColumn("mac") ? (row["mac"] as Data?).map { [UInt8]($0) } : nil)
     }
 
     /// Public detail as a compact JSON object with sorted keys.

@@ -6,25 +6,39 @@ import ShareMath
 /// share one file, and immediate write transactions.
 public final class SQLiteVaultStore: VaultStore {
     let writer: any DatabaseWriter
+    /// Seals the audit events this store appends; nil when the vault was opened without its key.
+    let auditKey: AuditKey?
 
     /// Opens (or, with `create`, makes: mode 0600, never over an existing file) the vault at `path`.
     ///
     /// An existing file is first looked at read-only: one that is not a vault (another program's database, an
-    /// empty file) or a vault of a newer format is refused with nothing written. With `readOnly` the vault is
-    /// opened read-only and never migrated, so a vault an older release wrote must first be opened by a command
-    /// that writes.
-    public init(path: String, create: Bool, readOnly: Bool = false) throws {
+    /// empty file) or a vault of a newer format is refused with nothing written, and so is an `auditKey` whose
+    /// vault key is not this vault's. With `readOnly` the vault is opened read-only and never migrated, so a vault
+    /// an older release wrote must first be opened by a command that writes (with the vault key, to seal its
+    /// audit chain). `unlock` gives the audit key, or nil to open without it; it is asked only once the file is
+    /// known to be a vault. With the key, the events this store appends are sealed.
+    public init(
+        path: String, create: Bool, readOnly: Bool = false, unlock: () throws -> AuditKey? = { nil }
+    ) throws {
         let manager = FileManager.default
+        var auditKey: AuditKey?
         if create {
+            auditKey = try unlock()
+            self.auditKey = auditKey
             guard !manager.fileExists(atPath: path) else { throw VaultError.vaultExists(path: path) }
             try [UInt8]().withUnsafeBytes { empty in
                 try PrivateFile.create(at: path, contents: empty, alreadyExists: .vaultExists(path: path))
             }
         } else {
             guard manager.fileExists(atPath: path) else { throw VaultError.vaultMissing(path: path) }
-            let current = try Self.inspectExisting(path: path)
+            let existing = try Self.inspectExisting(path: path)
+            auditKey = try unlock()
+            if let auditKey, existing.keyCheck != auditKey.vaultKeyCheck {
+                throw VaultError.keyDoesNotMatchVault(path: auditKey.keyFile)
+            }
+            self.auditKey = auditKey
             if readOnly {
-                guard current else { throw VaultError.vaultNeedsUpgrade(path: path) }
+                guard existing.isCurrent else { throw VaultError.vaultNeedsUpgrade(path: path) }
                 var configuration = Configuration()
                 configuration.readonly = true
                 configuration.busyMode = .timeout(10)
@@ -36,6 +50,7 @@ public final class SQLiteVaultStore: VaultStore {
                 }
                 return
             }
+            if existing.needsKeyToUpgrade, auditKey == nil { throw VaultError.vaultNeedsKeyToUpgrade(path: path) }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -45,16 +60,28 @@ public final class SQLiteVaultStore: VaultStore {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try VaultSchema.migrator.migrate(pool)
+            try VaultSchema.migrator(auditKey: auditKey, at: VaultClock.now()).migrate(pool)
             writer = pool
         } catch let error as DatabaseError {
             throw Self.vaultError(error, path: path)
+        } catch VaultError.vaultNeedsKeyToUpgrade {
+            // Another process added events between the look and the migration.
+            throw VaultError.vaultNeedsKeyToUpgrade(path: path)
         }
     }
 
-    /// Looks at an existing file read-only: throws when it is not a vault or is a vault of a newer format, and
-    /// says whether its schema is current (false: an older release's, to be migrated by a writing open).
-    private static func inspectExisting(path: String) throws -> Bool {
+    /// What a read-only look at an existing file found.
+    private struct ExistingVault {
+        /// The schema has every migration (false: an older release's, to be migrated by a writing open).
+        var isCurrent: Bool
+        /// The audit chain is yet to be keyed and has events to seal.
+        var needsKeyToUpgrade: Bool
+        /// The vault key's check value.
+        var keyCheck: String?
+    }
+
+    /// Looks at an existing file read-only: throws when it is not a vault or is a vault of a newer format.
+    private static func inspectExisting(path: String) throws -> ExistingVault {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
@@ -64,8 +91,14 @@ public final class SQLiteVaultStore: VaultStore {
                 guard try db.tableExists("vaultMeta"),
                     try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'formatVersion'") != nil
                 else { throw VaultError.notAVault(path: path) }
-                guard try !VaultSchema.migrator.hasBeenSuperseded(db) else { throw VaultError.newerFormat(path: path) }
-                return try VaultSchema.migrator.hasCompletedMigrations(db)
+                let migrator = VaultSchema.migrator
+                guard try !migrator.hasBeenSuperseded(db) else { throw VaultError.newerFormat(path: path) }
+                let keyed = try migrator.appliedIdentifiers(db).contains(VaultSchema.keyedAuditChain)
+                return ExistingVault(
+                    isCurrent: try migrator.hasCompletedMigrations(db),
+                    needsKeyToUpgrade: try !keyed && db.tableExists("auditEvent")
+                        && (Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent") ?? 0) > 0,
+                    keyCheck: try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'keyCheck'"))
             }
         } catch let error as DatabaseError {
             // SQLITE_NOTADB and friends: not a database at all.
@@ -120,11 +153,12 @@ public final class SQLiteVaultStore: VaultStore {
         try read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = ?"), arguments: [name]) }
     }
 
-    public func setUp(keyCheck: String, at: String) throws {
+    public func setUp(at: String) throws {
+        guard let auditKey else { preconditionFailure("a vault is set up with its key") }
         try write { db in
             try db.cachedStatement(sql: "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')").execute(
-                arguments: [keyCheck, at])
-            try AuditLog.append(db, kind: "init", clientId: nil, detail: ["formatVersion": "1"], at: at)
+                arguments: [auditKey.vaultKeyCheck, at])
+            try AuditLog.append(db, key: auditKey, kind: "init", clientId: nil, detail: ["formatVersion": "1"], at: at)
         }
     }
 
@@ -215,7 +249,7 @@ public final class SQLiteVaultStore: VaultStore {
                     "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
                 ]
                 if let replaced { detail["replacedPairId"] = String(replaced) }
-                try AuditLog.append(db, kind: "create", clientId: client.clientId, detail: detail, at: at)
+                try AuditLog.append(db, key: auditKey, kind: "create", clientId: client.clientId, detail: detail, at: at)
             }
         }
     }
@@ -251,7 +285,7 @@ public final class SQLiteVaultStore: VaultStore {
             ]
             if let replaced { detail["replacedPairId"] = String(replaced) }
             try AuditLog.append(
-                db, kind: replaced == nil ? "ingest-custodian" : "replace", clientId: clientId, detail: detail, at: at)
+                db, key: auditKey, kind: replaced == nil ? "ingest-custodian" : "replace", clientId: clientId, detail: detail, at: at)
             return .stored(pairId: pairId, replaced: replaced)
         }
     }
@@ -291,7 +325,7 @@ public final class SQLiteVaultStore: VaultStore {
                 "length": String(cipherText.utf8.count),
             ]
             if !current.isEmpty { detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",") }
-            try AuditLog.append(db, kind: "ingest-client", clientId: clientId, detail: detail, at: at)
+            try AuditLog.append(db, key: auditKey, kind: "ingest-client", clientId: clientId, detail: detail, at: at)
             return try pairs.map { try pairSummary(db, pairId: $0.id)! }
         }
     }
@@ -308,7 +342,7 @@ public final class SQLiteVaultStore: VaultStore {
                 try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
             }
             try AuditLog.append(
-                db, kind: "confirm", clientId: clientId,
+                db, key: auditKey, kind: "confirm", clientId: clientId,
                 detail: [
                     "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
                     "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
@@ -529,7 +563,7 @@ public final class SQLiteVaultStore: VaultStore {
                 try insert.execute(arguments: [drill.pairId, drill.startedAt, drill.milliseconds, outcome, drill.problem ?? ""])
                 try update.execute(arguments: [drill.startedAt, outcome, drill.pairId])
                 try AuditLog.append(
-                    db, kind: "drill", clientId: drill.clientId,
+                    db, key: auditKey, kind: "drill", clientId: drill.clientId,
                     detail: [
                         "curve": drill.curve.rawValue, "method": drill.method, "pairId": String(drill.pairId),
                         "outcome": outcome, "milliseconds": String(drill.milliseconds),
@@ -557,7 +591,7 @@ public final class SQLiteVaultStore: VaultStore {
                     Data(record.custodianIdentifier), Data(record.custodianPublicShare), at,
                 ])
             try AuditLog.append(
-                db, kind: "recover", clientId: pair.summary.clientId,
+                db, key: auditKey, kind: "recover", clientId: pair.summary.clientId,
                 detail: [
                     "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
                     "pairId": String(pair.summary.pairId), "generation": String(generation),
@@ -568,7 +602,7 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     public func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws {
-        try write { db in try AuditLog.append(db, kind: kind, clientId: clientId, detail: detail, at: at) }
+        try write { db in try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at) }
     }
 
     // MARK: Reading
@@ -687,7 +721,7 @@ public final class SQLiteVaultStore: VaultStore {
     public func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws {
         try read { db in
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash FROM auditEvent ORDER BY id")
+                db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
             while let row = try cursor.next() { try body(AuditLog.event(from: row)) }
         }
     }
@@ -748,7 +782,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func verifyAuditLog() throws -> AuditVerification {
-        try read { db in try AuditLog.verify(db) }
+    public func verifyAuditLog(expecting head: AuditHead?) throws -> AuditVerification {
+        try read { db in try AuditLog.verify(db, key: auditKey, expected: head) }
     }
 }

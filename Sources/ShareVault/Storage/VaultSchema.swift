@@ -2,7 +2,12 @@ import GRDB
 
 /// The vault's schema, as named migrations. A shipped migration is never edited: add a new one.
 enum VaultSchema {
-    static var migrator: DatabaseMigrator {
+    /// The migrations, for reading which have been applied.
+    static var migrator: DatabaseMigrator { migrator(auditKey: nil, at: "") }
+
+    /// The migrations. Keying the audit chain (v3) seals an existing chain, so a vault with events needs the
+    /// vault key to be upgraded to it; `SQLiteVaultStore` asks for the key before migrating.
+    static func migrator(auditKey: AuditKey?, at: String) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: clients, wallets, pairs, shares, drills, audit") { db in
             try db.execute(sql: """
@@ -114,6 +119,15 @@ enum VaultSchema {
                 DROP TABLE clientBackup;
                 """)
         }
+        migrator.registerMigration(keyedAuditChain) { db in
+            try db.execute(sql: "ALTER TABLE auditEvent ADD COLUMN mac BLOB")
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent") ?? 0 > 0 else { return }
+            guard let auditKey else { throw VaultError.vaultNeedsKeyToUpgrade(path: db.description) }
+            try AuditLog.upgradeToKeyed(db, key: auditKey, at: at)
+        }
         return migrator
     }
+
+    /// The migration that needs the vault key when the vault already has audit events.
+    static let keyedAuditChain = "v3: keyed audit chain"
 }

@@ -5,8 +5,9 @@ import ShareMath
 /// nothing does. `SQLiteVaultStore` implements it on GRDB; another engine can implement it alone.
 public protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
-    /// Records the vault key's check value and the first audit event of a new vault.
-    func setUp(keyCheck: String, at: String) throws
+    /// Records the vault key's check value (the store's audit key carries it) and the first audit event of a new
+    /// vault, sealed.
+    func setUp(at: String) throws
     /// Inserts clients made by `create` (wallets, pairs, ciphertexts, audit events), a transaction per batch of
     /// `batchSize` clients, so that other writers are not held off for the whole run. Every clash with an
     /// existing wallet is refused before anything is made or written (so a refused create never replaces a key
@@ -34,7 +35,9 @@ public protocol VaultStore: Sendable {
     func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws
     func clientDetail(clientId: String) throws -> ClientDetail?
     func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws
-    func verifyAuditLog() throws -> AuditVerification
+    /// Walks the audit chain: its structure, and its MACs when the store has the audit key; with `head`, that the
+    /// chain still holds the exported head's event unchanged.
+    func verifyAuditLog(expecting head: AuditHead?) throws -> AuditVerification
     /// What the vault's own bookkeeping contradicts, for the public level: a wallet of an unknown curve or with no
     /// backup pair, a method with no live pair, a live pair marked replaced, a replaced pair whose replacement is
     /// missing or not later, more than one active signing generation. One client's only, when given.

@@ -92,21 +92,19 @@ extension Vault {
     /// copy (other whitespace, key order, case or encoding of the same numbers) has the same digest, so a share
     /// the vault already holds, live or in history, is found without opening anything.
     static func contentDigest<C: Curve>(_ parsed: ParsedShare<C>, key: SecureBytes) -> [UInt8] {
-        key.withUnsafeBytes { keyBytes in
-            parsed.share.value.withEncoding { value in
-                Blake2b.hash(
-                    [
-                        Array("sharevault share content v1".utf8), Array(C.id.rawValue.utf8),
-                        parsed.share.identifier.encodedPublicly, Array(value), parsed.publicKey.encoded,
-                    ], key: Array(keyBytes))
-            }
-        }
+        var hasher = Blake2b(key: key)
+        hasher.update(Array("sharevault share content v1".utf8))
+        hasher.update(Array(C.id.rawValue.utf8))
+        hasher.update(parsed.share.identifier.encodedPublicly)
+        parsed.share.value.withEncoding { hasher.update(UnsafeRawBufferPointer($0)) }
+        hasher.update(parsed.publicKey.encoded)
+        return hasher.finalize()
     }
 
     /// The digest the first release stored: keyed BLAKE2b of the share string's bytes. Rows it wrote keep it, so
     /// a delivery repeated after an upgrade is still known.
     static func legacyDigest(shareText: String, key: SecureBytes) -> [UInt8] {
-        key.withUnsafeBytes { keyBytes in Blake2b.hash([Array(shareText.utf8)], key: Array(keyBytes)) }
+        Blake2b.hash([Array(shareText.utf8)], key: key)
     }
 
     /// Binds a sealed custodian share to its client and method (the method with its curve).

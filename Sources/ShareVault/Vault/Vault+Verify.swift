@@ -55,7 +55,7 @@ extension Vault {
         let store = self.store
         // The audit chain is checked alongside the pairs, from the start.
         let auditCheck = ResultSlots<AuditVerification>(count: 1, pending: true)
-        DispatchQueue.global().async { auditCheck.set(0, Result { try store.verifyAuditLog() }) }
+        DispatchQueue.global().async { auditCheck.set(0, Result { try store.verifyAuditLog(expecting: nil) }) }
         try streamPairs(
             parallelism: parallelism,
             next: { previous in

@@ -10,14 +10,17 @@ public final class Vault: Sendable {
     public let path: String
     public let store: any VaultStore
     let vaultKey: SecureBytes?
+    /// Derived from the vault key: seals audit events and exported heads.
+    let vaultAuditKey: AuditKey?
     let logger: Logger
     /// Weights of the identifier pairs seen so far, shared by every check on this vault.
     let lineWeights = LineWeightCache()
 
-    init(path: String, store: any VaultStore, vaultKey: SecureBytes?, logger: Logger) {
+    init(path: String, store: any VaultStore, vaultKey: SecureBytes?, auditKey: AuditKey?, logger: Logger) {
         self.path = path
         self.store = store
         self.vaultKey = vaultKey
+        self.vaultAuditKey = auditKey
         self.logger = logger
     }
 
@@ -34,10 +37,11 @@ public final class Vault: Sendable {
         if FileManager.default.fileExists(atPath: keyPath) { throw VaultError.keyFileExists(path: keyPath) }
         let key = try VaultKeyFile.create(at: keyPath, passphrase: passphrase)
         do {
-            let store = try SQLiteVaultStore(path: path, create: true)
-            try store.setUp(keyCheck: VaultKeyFile.checkValue(of: key), at: VaultClock.now())
+            let auditKey = AuditKey(vaultKey: key, keyFile: keyPath)
+            let store = try SQLiteVaultStore(path: path, create: true, unlock: { auditKey })
+            try store.setUp(at: VaultClock.now())
             logger.info("created vault", metadata: ["vault": "\(path)"])
-            return Vault(path: path, store: store, vaultKey: key, logger: logger)
+            return Vault(path: path, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
         } catch {
             // Leave nothing half-made: no key without its vault.
             unlink(keyPath)
@@ -47,28 +51,36 @@ public final class Vault: Sendable {
     }
 
     /// Opens an existing vault; loads and checks the vault key only when `needsKey`. With `readOnly` (commands
-    /// that only read) the vault is opened read-only and never migrated or written.
+    /// that only read) the vault is opened read-only and never migrated or written. Audit events are sealed only
+    /// when the vault is opened with its key; a vault whose audit chain is yet to be keyed needs the key to be
+    /// opened for writing.
     public static func open(
         at path: String, keyPath: String? = nil, needsKey: Bool, readOnly: Bool = false,
         passphrase: () throws -> SecureBytes? = { nil }, logger: Logger = Logger(label: "sharevault")
     ) throws -> Vault {
-        let store = try SQLiteVaultStore(path: path, create: false, readOnly: readOnly)
+        // The store asks for the key once it knows the file is a vault, and checks that the key is the vault's
+        // before it writes anything with it.
         var key: SecureBytes?
-        if needsKey {
+        let store = try SQLiteVaultStore(path: path, create: false, readOnly: readOnly) {
+            guard needsKey else { return nil }
             let keyPath = keyPath ?? defaultKeyPath(forVault: path)
             let loaded = try VaultKeyFile.load(at: keyPath, passphrase: passphrase)
-            guard try store.metadata("keyCheck") == VaultKeyFile.checkValue(of: loaded) else {
-                throw VaultError.keyDoesNotMatchVault(path: keyPath)
-            }
             key = loaded
+            return AuditKey(vaultKey: loaded, keyFile: keyPath)
         }
-        return Vault(path: path, store: store, vaultKey: key, logger: logger)
+        return Vault(path: path, store: store, vaultKey: key, auditKey: store.auditKey, logger: logger)
     }
 
     /// The vault key; a programmer error to ask for it on a vault opened without it.
     var key: SecureBytes {
         guard let vaultKey else { preconditionFailure("this operation needs the vault opened with its key") }
         return vaultKey
+    }
+
+    /// The audit key; a programmer error to ask for it on a vault opened without its key.
+    var auditKey: AuditKey {
+        guard let vaultAuditKey else { preconditionFailure("this operation needs the vault opened with its key") }
+        return vaultAuditKey
     }
 }
 

@@ -10,6 +10,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAVault(path: String)
     case newerFormat(path: String)
     case vaultNeedsUpgrade(path: String)
+    case vaultNeedsKeyToUpgrade(path: String)
+    case auditHeadNotFromThisVault
     case auditHeadDamaged
     case keyFileMissing(path: String)
     case keyFileExists(path: String)
@@ -43,7 +45,13 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the vault's recorded audit head is damaged (edited behind the tool's back); nothing was written; "
                 + "`sharevault audit --verify` names the first bad event"
         case .vaultNeedsUpgrade(let path):
-            return "\(path): a vault an older sharevault wrote; a command that writes (verify, say) upgrades it first"
+            return "\(path): a vault an older sharevault wrote; a command that writes with the vault key "
+                + "(verify --custodian, say) upgrades it first"
+        case .vaultNeedsKeyToUpgrade(let path):
+            return "\(path): a vault an older sharevault wrote, whose audit chain is sealed with the vault key on "
+                + "upgrade; run a command that opens it with its key first (verify --custodian, say); nothing was written"
+        case .auditHeadNotFromThisVault:
+            return "the audit head was not exported from this vault (its MAC is not this vault key's, or it was edited)"
         case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
         case .keyFileExists(let path): return "\(path): a vault key file already exists; not overwriting it"
         case .fileExists(let path): return "\(path): already exists; not overwriting it"
@@ -70,7 +78,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
     public var isEnvironmentFault: Bool {
         switch self {
-        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .auditHeadDamaged,
+        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .vaultNeedsKeyToUpgrade,
+            .auditHeadDamaged,
             .keyFileMissing, .keyFileMalformed,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing:
             return true

@@ -11,8 +11,9 @@ extension SharevaultCommand {
                 public (the default, no secret at all): the pair is completed; identifiers, public shares and \
                 commitments decode and agree with the wallet's key (Portal pairs: the two partial public keys \
                 interpolate to it); a client ciphertext is stored (and, in sharevault's format, its header parses); \
-                the audit chain holds. --custodian (the vault key): every custodian half is opened, and its share \
-                times G, identifiers and key must equal what is stored. --deep (also the client halves' keys: \
+                the audit chain's structure holds (and its MACs, at the levels that hold the vault key). \
+                --custodian (the vault key): every custodian half is opened, and its share times G, identifiers \
+                and key must equal what is stored. --deep (also the client halves' keys: \
                 --key-store DIR, --password-file F, or --client-decrypt-command 'PROGRAM ARG...'): the client half \
                 is opened too and the two halves must give the wallet's key. Runs on every core and streams, \
                 records each pair's last verified, reports per pair what each level found (--json), and exits 1 \
