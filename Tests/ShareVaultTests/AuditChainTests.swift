@@ -122,6 +122,54 @@ import Testing
         }
     }
 
+    /// Found by a hostile review: every MAC stripped and the history rewritten, then sealed over by the next
+    /// write made with the key. The first sealed event of a chain is its init event or an upgrade's audit-keyed.
+    @Test func aStrippedRewrittenChainIsNotBlessedByTheNextKeyedWrite() throws {
+        let scratch = try Scratch()
+        let vault = try Self.vault(scratch)
+        try Self.database(vault).write { db in
+            try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3")
+            try db.execute(sql: "UPDATE auditEvent SET id = id - 1 WHERE id > 3")
+            try Self.relink(db, stripMACs: true)
+        }
+        _ = try vault.verify(level: .custodian)
+        let result = try vault.verifyAuditLog()
+        #expect(result.firstBadEvent?.id == 5)
+        #expect(result.firstBadEvent?.reason.contains("neither init nor audit-keyed") == true, "\(result)")
+    }
+
+    /// Found by a hostile review: a keyed vault made to look like one from before keyed chains (MAC column
+    /// dropped, the migration forgotten) is upgraded again by the next open with the key. The upgrade says its
+    /// prefix is unauthenticated, and an exported head taken before finds the second keying.
+    @Test func aKeyedVaultDisguisedAsUnkeyedIsReportedAndCaughtByAHead() throws {
+        let scratch = try Scratch()
+        let path = scratch.path("v.db")
+        let vault = try Self.vault(scratch, clients: 2)
+        let head = try #require(try vault.exportAuditHead().head)
+        _ = try vault.verify(level: .custodian)
+        try Self.database(vault).write { db in
+            try db.execute(sql: "UPDATE auditEvent SET detail = '{\"failed\":\"0\"}' WHERE kind = 'verify'")
+            try Self.relink(db, stripMACs: true)
+        }
+        try Self.unkey(vault, path: path)
+        let reopened = try Vault.open(at: path, needsKey: true)
+        let plain = try reopened.verifyAuditLog()
+        #expect(plain.isIntact && plain.unauthenticatedPrefix == 4, "\(plain)")
+        let withHead = try reopened.verifyAuditLog(expecting: head)
+        #expect(withHead.firstBadEvent?.reason.contains("keyed anew after the exported head") == true, "\(withHead)")
+    }
+
+    @Test func anUnsealedEventOfAKindThisBuildDoesNotKnowIsRefused() throws {
+        let scratch = try Scratch()
+        let vault = try Self.vault(scratch, clients: 1)
+        try Self.database(vault).write { db in
+            try AuditLog.append(db, key: nil, kind: "Recover", clientId: "c0", detail: [:], at: "t")
+        }
+        let result = try vault.verifyAuditLog()
+        #expect(result.firstBadEvent?.id == 3)
+        #expect(result.firstBadEvent?.reason.contains("Recover event without a MAC") == true, "\(result)")
+    }
+
     @Test func eventsWrittenWithoutTheKeyAreSealedByTheNextWriteWithIt() throws {
         let scratch = try Scratch()
         let keyed = try Self.vault(scratch, clients: 1)
@@ -292,9 +340,9 @@ import Testing
         #expect(events.prefix(3).allSatisfy { $0.mac == nil })
         let seal = try #require(events.last)
         #expect(seal.kind == "audit-keyed" && seal.mac != nil)
-        #expect(seal.detail == #"{"eventsBefore":"3","priorChain":"intact"}"#)
+        #expect(seal.detail == #"{"eventsBefore":"3","priorChain":"links hold (unauthenticated)"}"#)
         let result = try upgraded.verifyAuditLog()
-        #expect(result.isIntact && result.unsealedTail == 0, "\(result)")
+        #expect(result.isIntact && result.unsealedTail == 0 && result.unauthenticatedPrefix == 3, "\(result)")
         // The seal covers the events before it.
         try Self.database(upgraded).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2")

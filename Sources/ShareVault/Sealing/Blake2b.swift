@@ -5,18 +5,17 @@ import ShareMath
 ///
 /// Each part is prefixed with its length so that boundaries cannot shift. The parts are fed to libsodium one by
 /// one, never concatenated, so a secret part (a share's scalar) is read in place and not copied; the key stays in
-/// guarded memory, and so does the hashing state that is derived from it.
+/// guarded memory, and the hashing state derived from it is wiped when the hash is done. (The state is ordinary
+/// heap memory: a guarded allocation per hash would cost four system calls, and the audit chain hashes twice per
+/// event.)
 public struct Blake2b: ~Copyable {
-    /// The `crypto_generichash_state`, in libsodium's guarded memory (it holds key material).
+    /// The `crypto_generichash_state` (it holds key material when keyed).
     private let state: UnsafeMutableRawPointer
 
     /// Starts a hash, keyed when `key` is given (16 to 64 bytes).
     public init(key: SecureBytes? = nil) {
         Sodium.ensureInitialized()
-        guard let state = sodium_malloc(crypto_generichash_statebytes()) else {
-            fatalError("sodium_malloc failed: out of memory")
-        }
-        self.state = state
+        state = UnsafeMutableRawPointer.allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
         let status: Int32
         if let key {
             status = key.withUnsafeBytes { key in
@@ -28,7 +27,10 @@ public struct Blake2b: ~Copyable {
         precondition(status == 0, "crypto_generichash_init refused its parameters")
     }
 
-    deinit { sodium_free(state) }  // sodium_free wipes the memory before releasing it.
+    deinit {
+        sodium_memzero(state, crypto_generichash_statebytes())
+        state.deallocate()
+    }
 
     /// Feeds one part: its length, then its bytes.
     public mutating func update(_ part: UnsafeRawBufferPointer) {

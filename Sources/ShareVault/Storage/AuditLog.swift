@@ -34,8 +34,12 @@ public struct AuditVerification: Sendable, Equatable {
     /// structure is checked, which anyone with write access to the database can forge.
     public let macsChecked: Bool
     /// How many events come after the last one sealed with the vault key: written by commands run without it
-    /// (`ingest client`, `confirm`, a public `verify`). The next command run with the key seals them.
+    /// (`ingest client`, `confirm`, a public `verify`). The next command run with the key seals them; until then
+    /// someone with write access to the database could rewrite them, which only an exported head catches.
     public let unsealedTail: Int
+    /// How many events came before the chain was keyed (a vault upgraded from an unkeyed chain): their links
+    /// hold, but no MAC was made when they were written, so nothing proves they were not rewritten before.
+    public let unauthenticatedPrefix: Int
     /// The hash of the chain through its last event (for an exported head).
     public let headHash: [UInt8]
 
@@ -44,7 +48,8 @@ public struct AuditVerification: Sendable, Equatable {
     public static func == (lhs: AuditVerification, rhs: AuditVerification) -> Bool {
         lhs.events == rhs.events && lhs.firstBadEvent?.id == rhs.firstBadEvent?.id
             && lhs.firstBadEvent?.reason == rhs.firstBadEvent?.reason && lhs.macsChecked == rhs.macsChecked
-            && lhs.unsealedTail == rhs.unsealedTail && lhs.headHash == rhs.headHash
+            && lhs.unsealedTail == rhs.unsealedTail && lhs.unauthenticatedPrefix == rhs.unauthenticatedPrefix
+            && lhs.headHash == rhs.headHash
     }
 }
 
@@ -52,11 +57,10 @@ public struct AuditVerification: Sendable, Equatable {
 enum AuditLog {
     static let genesis = [UInt8](repeating: 0, count: 32)
 
-    /// The kinds of event only a command holding the vault key writes: once the chain is keyed, such an event
-    /// without a MAC was forged or stripped.
-    static let kindsWrittenWithKey: Set<String> = [
-        "init", "create", "ingest-custodian", "replace", "recover", "drill", "eject", "audit-keyed",
-    ]
+    /// The kinds of event a command may write without the vault key. Once the chain is keyed, an event of any
+    /// other kind (`create`, `ingest-custodian`, `recover`, `drill`, `eject`, ..., or a kind this build does not
+    /// know) without a MAC was forged, or its MAC stripped.
+    static let kindsWrittenWithoutKey: Set<String> = ["ingest-client", "confirm", "verify"]
 
     /// Appends one event, chaining it to the last and sealing it when `key` is given, and records the new head in
     /// `vaultMeta`.
@@ -97,9 +101,11 @@ enum AuditLog {
         var count = 0
         var keyed = false
         var unsealedTail = 0
+        var unauthenticatedPrefix = 0
         func result(_ bad: (Int64, String)?) -> AuditVerification {
             AuditVerification(
-                events: count, firstBadEvent: bad, macsChecked: key != nil, unsealedTail: unsealedTail, headHash: previous)
+                events: count, firstBadEvent: bad, macsChecked: key != nil, unsealedTail: unsealedTail,
+                unauthenticatedPrefix: unauthenticatedPrefix, headHash: previous)
         }
         let cursor = try Row.fetchCursor(
             db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
@@ -125,11 +131,25 @@ enum AuditLog {
                 if let key, !AuditKey.matches(mac, key.linkMAC(hash: event.hash)) {
                     return result((event.id, "its MAC does not match: written or edited without the vault key"))
                 }
+                // A chain is keyed from its init event (a vault made keyed) or from one audit-keyed event (a vault
+                // upgraded); a first MAC anywhere else follows events whose MACs were stripped.
+                if !keyed, event.id != 1, event.kind != "audit-keyed" {
+                    return result((event.id, "the first sealed event, yet neither init nor audit-keyed: the MACs before it were stripped"))
+                }
+                if keyed, event.kind == "audit-keyed" {
+                    return result((event.id, "a second audit-keyed event: the chain was made to look unkeyed and upgraded again"))
+                }
+                if event.kind == "audit-keyed" {
+                    unauthenticatedPrefix = Int(event.id) - 1
+                    if let expected, event.id > expected.events {
+                        return result((event.id, "the chain was keyed anew after the exported head was taken"))
+                    }
+                }
                 keyed = true
                 unsealedTail = 0
             } else {
-                if keyed, kindsWrittenWithKey.contains(event.kind) {
-                    return result((event.id, "a \(event.kind) event without a MAC: only a command holding the vault key writes one"))
+                if keyed, !kindsWrittenWithoutKey.contains(event.kind) {
+                    return result((event.id, "a \(event.kind.prefix(40)) event without a MAC: only a command holding the vault key writes one"))
                 }
                 unsealedTail += 1
             }
@@ -146,8 +166,11 @@ enum AuditLog {
             return result((1, "no event is sealed with the vault key (the MACs were stripped)"))
         }
         let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
-        let recorded = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'")).flatMap { Int($0) } ?? 0
-        if recorded != count || (head.map { (try? Hex.decode($0)) ?? [] } ?? genesis) != previous {
+        let recordedCount = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'"))
+        guard let head, let recordedHash = try? Hex.decode(head), let recordedCount, let recorded = Int(recordedCount) else {
+            return result((Int64(count + 1), "the vault's recorded audit head is missing or damaged"))
+        }
+        if recorded != count || recordedHash != previous {
             return result((Int64(count + 1), "events after \(count) were deleted (the head records \(recorded))"))
         }
         if let expected, Int64(count) < expected.events {
@@ -160,12 +183,14 @@ enum AuditLog {
     }
 
     /// Seals an unkeyed chain (a vault from before keyed chains) with an `audit-keyed` event: its MAC covers every
-    /// event before it. Whether the earlier chain held together is recorded in the event, so an upgrade never
-    /// launders a break.
+    /// event before it from then on. Nothing vouches for those earlier events but their links, so the event
+    /// records how many there were and whether their links held; a break is never laundered, and `verify` reports
+    /// the prefix as unauthenticated.
     static func upgradeToKeyed(_ db: Database, key: AuditKey, at: String) throws {
         let prior = try verify(db, key: nil, requireSealed: false)
         var detail = ["eventsBefore": String(prior.events)]
-        detail["priorChain"] = prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "intact"
+        detail["priorChain"] =
+            prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "links hold (unauthenticated)"
         try append(db, key: key, kind: "audit-keyed", clientId: nil, detail: detail, at: at)
     }
 

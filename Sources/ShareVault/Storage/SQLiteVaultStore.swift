@@ -32,13 +32,13 @@ public final class SQLiteVaultStore: VaultStore {
         } else {
             guard manager.fileExists(atPath: path) else { throw VaultError.vaultMissing(path: path) }
             let existing = try Self.inspectExisting(path: path)
+            if readOnly, !existing.isCurrent { throw VaultError.vaultNeedsUpgrade(path: path) }
             auditKey = try unlock()
             if let auditKey, existing.keyCheck != auditKey.vaultKeyCheck {
                 throw VaultError.keyDoesNotMatchVault(path: auditKey.keyFile)
             }
             self.auditKey = auditKey
             if readOnly {
-                guard existing.isCurrent else { throw VaultError.vaultNeedsUpgrade(path: path) }
                 var configuration = Configuration()
                 configuration.readonly = true
                 configuration.busyMode = .timeout(10)

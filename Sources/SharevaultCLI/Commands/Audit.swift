@@ -69,6 +69,11 @@ extension SharevaultCommand {
                 report(verification, expected: nil)
                 throw CommandFailure(status: .problemFound, message: "")
             }
+            if verification.unsealedTail > 0 {
+                Terminal.writeError(
+                    "note: the last \(verification.unsealedTail) events were written without the vault key: this head vouches "
+                        + "for them as they stand now; a command run with the key seals them in the vault itself")
+            }
             print(exported.document, terminator: "")
         }
 
@@ -92,13 +97,17 @@ extension SharevaultCommand {
                     AuditVerifyReport(
                         events: result.events, intact: result.isIntact, firstBadEvent: result.firstBadEvent?.id,
                         reason: result.firstBadEvent?.reason, unsealedTail: result.unsealedTail,
-                        expectedHeadEvents: expected?.events))
+                        unauthenticatedPrefix: result.unauthenticatedPrefix, expectedHeadEvents: expected?.events))
             } else if let bad = result.firstBadEvent {
                 print("audit chain BROKEN at event \(bad.id): \(bad.reason)")
             } else {
                 var line = "audit chain intact: \(result.events) events, sealed with the vault key"
                 if result.unsealedTail > 0 {
                     line += " (the last \(result.unsealedTail) written without the key; the next command run with it seals them)"
+                }
+                if result.unauthenticatedPrefix > 0 {
+                    line += "; the first \(result.unauthenticatedPrefix) events predate the keyed chain (an upgraded vault) and "
+                        + "are vouched for by their links only"
                 }
                 if let expected { line += "; holds the exported head (event \(expected.events))" }
                 print(line)
@@ -112,6 +121,7 @@ extension SharevaultCommand {
         let firstBadEvent: Int64?
         let reason: String?
         let unsealedTail: Int
+        let unauthenticatedPrefix: Int
         let expectedHeadEvents: Int64?
     }
 
