@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ShareMath", targets: ["ShareMath"]),
         .library(name: "ShareVault", targets: ["ShareVault"]),
         .executable(name: "sharevault", targets: ["SharevaultCLI"]),
+        .executable(name: "sharevault-fuzz", targets: ["SharevaultFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,6 +69,16 @@ let package = Package(
                 "ShareMath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Fuzz targets for every parser of outside input (`.ci/fuzz` builds them for libFuzzer); built plainly,
+        // a replayer of saved inputs. Outside the product modules.
+        .executableTarget(
+            name: "SharevaultFuzz",
+            dependencies: [
+                "ShareVault",
+                "ShareMath",
+                .product(name: "BigInt", package: "BigInt"),
             ]
         ),
         .testTarget(

@@ -177,6 +177,22 @@ import Testing
             "unknown-curve"
         ),
         ("a revoked signing generation made active again", "UPDATE signingPair SET status = 'active';", "several-active-signing-generations"),
+        (
+            "the old pair made live again, its history tidied",
+            """
+            UPDATE backupPair SET isLive = 0, replacedAt = NULL, replacedById = NULL WHERE id = 3;
+            UPDATE backupPair SET isLive = 1, replacedAt = NULL, replacedById = NULL WHERE id = 1;
+            """,
+            "older-pair-live"
+        ),
+        (
+            "the active signing pair's public shares swapped",
+            """
+            UPDATE signingPair SET devicePublicShare = custodianPublicShare, custodianPublicShare = devicePublicShare
+            WHERE status = 'active';
+            """,
+            "signing-generation-does-not-interpolate"
+        ),
     ]
 
     static func vaultWithHistory() throws -> TestVault {

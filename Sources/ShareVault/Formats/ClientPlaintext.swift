@@ -4,12 +4,12 @@ import ShareMath
 /// What a client ciphertext opens to, in any of the forms DESIGN section 4 lists: Portal's two-curve plaintext
 /// `{"SECP256K1": {"id", "share": "<MpcShare JSON>"}, "ED25519": {...}}`, a bare `MpcShare` (JSON, or the
 /// unpadded standard base64 the Enclave API hands out), or a native share document.
-enum ClientPlaintext {
+package enum ClientPlaintext {
     /// The wrapper's key for a curve.
     static func wrapperKey(_ curve: CurveID) -> String { curve.rawValue.uppercased() }
 
     /// The client's share on curve `C`, read from a plaintext.
-    static func share<C: Curve>(_ plaintext: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+    package static func share<C: Curve>(_ plaintext: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
         try share(plaintext, as: curve, allowBase64: true)
     }
 

@@ -1,16 +1,16 @@
 import ShareMath
 
 /// Decimal big-integer strings, as Portal's share JSON writes scalars and coordinates.
-enum DecimalInteger {
+package enum DecimalInteger {
     /// The value as `length` big-endian bytes; nil for non-digits, an empty string or a value too large.
-    static func bigEndian(_ text: String, length: Int = 32) -> [UInt8]? {
+    package static func bigEndian(_ text: String, length: Int = 32) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: length)
         let ok = bytes.withUnsafeMutableBytes { accumulate(Array(text.utf8), into: $0) }
         return ok ? bytes : nil
     }
 
     /// The value as 32 big-endian bytes in guarded memory, for secret scalars.
-    static func secretBigEndian(_ text: String) -> SecureBytes? {
+    package static func secretBigEndian(_ text: String) -> SecureBytes? {
         var ok = false
         let bytes = SecureBytes.filled(count: 32) { ok = accumulate(Array(text.utf8), into: $0) }
         return ok ? bytes : nil

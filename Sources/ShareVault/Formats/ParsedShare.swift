@@ -107,7 +107,7 @@ public struct ParsedShare<C: Curve>: Sendable {
     /// Decodes a reading's points and checks that every stated one agrees with the share: its public share is
     /// `share·G`, its commitments give the key and the share, and a stated partner public share interpolates
     /// with it to the key. Errors name the field.
-    init(reading: ShareReading<C>) throws(DocumentError) {
+    package init(reading: ShareReading<C>) throws(DocumentError) {
         let points = try reading.decodedPoints()
         let partner: Point<C>? = try reading.partnerPublicShare.map { (encoding) throws(DocumentError) in
             try FieldDecoding.point(encoding, field: reading.partnerPublicShareField)
@@ -185,15 +185,15 @@ public enum ShareParser {
 
     /// A share from outside, read once strictly: its parsed JSON, layout and curve, and for a native document
     /// its decoded fields, so that `read(_:as:)` reads it on its curve without parsing it again.
-    struct InspectedShare {
+    package struct InspectedShare {
         let value: JSONValue
-        let layout: ShareLayout
-        let curve: CurveID
+        package let layout: ShareLayout
+        package let curve: CurveID
         let native: RawShareDocument?
     }
 
     /// What `layoutAndCurve` finds, with the parsed share kept for `read(_:as:)`.
-    static func inspect(_ data: Data, stated: CurveID?) throws(DocumentError) -> InspectedShare {
+    package static func inspect(_ data: Data, stated: CurveID?) throws(DocumentError) -> InspectedShare {
         guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
         let value: JSONValue
         do {
@@ -217,7 +217,7 @@ public enum ShareParser {
     }
 
     /// Reads an inspected share on curve `C`, from what `inspect` parsed.
-    static func read<C: Curve>(_ inspected: InspectedShare, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+    package static func read<C: Curve>(_ inspected: InspectedShare, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
         if let raw = inspected.native { return try native(raw, as: curve) }
         return inspected.layout == .portalClient
             ? try PortalShares.client(inspected.value, as: curve) : try PortalShares.custodian(inspected.value, as: curve)

@@ -55,27 +55,43 @@ public enum VaultKeyFile {
 
     /// Loads the key, asking `passphrase` only when the file is wrapped.
     public static func load(at path: String, passphrase: () throws -> SecureBytes?) throws -> SecureBytes {
-        let contents = try readKeyFile(at: path)
-        let lines: [[UInt8]] = contents.withUnsafeBytes { bytes in
-            bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init)
+        try read(contents: try readKeyFile(at: path), path: path, passphrase: passphrase)
+    }
+
+    /// Reads a key file's contents (`path` only names it in errors), asking `passphrase` only when it is wrapped.
+    package static func read(
+        contents: SecureBytes, path: String, passphrase: () throws -> SecureBytes?
+    ) throws -> SecureBytes {
+        // The lines' ranges, not copies: the key's hex never leaves guarded memory. Only the header and the
+        // wrapped form's public lines are copied out as plain text.
+        let lines: [Range<Int>] = contents.withUnsafeBytes { bytes in
+            var lines: [Range<Int>] = []
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
+                if index > start { lines.append(start..<index) }
+                start = index + 1
+            }
+            return lines
         }
-        // Only the header and the wrapped form's public lines are copied out as plain text.
-        guard let first = lines.first, String(decoding: first, as: UTF8.self) == header else {
+        func publicText(_ line: Range<Int>) -> String {
+            contents.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[line]), as: UTF8.self) }
+        }
+        guard let first = lines.first, publicText(first) == header else {
             throw VaultError.keyFileMalformed(path: path, reason: "missing the \"\(header)\" header")
         }
-        if lines.count == 2, lines[1].starts(with: Array("key ".utf8)) {
+        let keyPrefix = Array("key ".utf8)
+        if lines.count == 2, contents.withUnsafeBytes({ $0[lines[1]].starts(with: keyPrefix) }) {
+            let digits = (lines[1].lowerBound + keyPrefix.count)..<lines[1].upperBound
             let key: SecureBytes? = contents.withUnsafeBytes { bytes in
-                let start = first.count + 1 + 4
-                let end = start + lines[1].count - 4
-                guard end - start == 64 else { return nil }
-                return try? Hex.decodeSecret(ascii: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                guard digits.count == 64 else { return nil }
+                return try? Hex.decodeSecret(ascii: UnsafeRawBufferPointer(rebasing: bytes[digits]))
             }
             guard let key else { throw VaultError.keyFileMalformed(path: path, reason: "the key is not 64 hex digits") }
             return key
         }
         guard lines.count == 3 else { throw VaultError.keyFileMalformed(path: path, reason: "unexpected lines") }
-        let kdfFields = String(decoding: lines[1], as: UTF8.self).split(separator: " ")
-        let sealedFields = String(decoding: lines[2], as: UTF8.self).split(separator: " ")
+        let kdfFields = publicText(lines[1]).split(separator: " ")
+        let sealedFields = publicText(lines[2]).split(separator: " ")
         guard kdfFields.count == 4, kdfFields[0] == "argon2id", sealedFields.count == 2, sealedFields[0] == "sealed",
             let salt = try? Hex.decode(kdfFields[1]), let ops = UInt64(kdfFields[2]), let mem = UInt64(kdfFields[3]),
             let sealed = try? Hex.decode(sealedFields[1])

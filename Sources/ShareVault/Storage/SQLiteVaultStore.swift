@@ -765,6 +765,14 @@ public final class SQLiteVaultStore: VaultStore {
                         SELECT 1 FROM backupPair r WHERE r.id = p.replacedById AND r.id > p.id
                             AND r.walletId = p.walletId AND r.method = p.method)\(scope)
                     """),
+                // The live pair is its wallet and method's newest: an older one made live again is not.
+                (.olderPairLive, """
+                    SELECT c.clientId, w.curve, g.method, g.liveId FROM (
+                        SELECT walletId, method, MAX(id) AS newest, MAX(CASE WHEN isLive THEN id END) AS liveId
+                        FROM backupPair GROUP BY walletId, method
+                    ) g JOIN wallet w ON w.id = g.walletId JOIN client c ON c.id = w.clientRowId
+                    WHERE g.liveId IS NOT NULL AND g.liveId <> g.newest\(scope)
+                    """),
                 (.severalActiveSigningGenerations, """
                     SELECT c.clientId, w.curve, NULL, NULL FROM signingPair s JOIN wallet w ON w.id = s.walletId
                     JOIN client c ON c.id = w.clientRowId WHERE s.status = 'active'\(scope)
@@ -779,6 +787,30 @@ public final class SQLiteVaultStore: VaultStore {
                 }
             }
             return problems
+        }
+    }
+
+    public func forEachActiveSigningGeneration(
+        clientId: String?, _ body: (ActiveSigningGeneration) throws -> Void
+    ) throws {
+        try read { db in
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier, s.devicePublicShare,
+                        s.custodianIdentifier, s.custodianPublicShare
+                    FROM signingPair s JOIN wallet w ON w.id = s.walletId JOIN client c ON c.id = w.clientRowId
+                    WHERE s.status = 'active'\(clientId == nil ? "" : " AND c.clientId = ?") ORDER BY s.id
+                    """, arguments: clientId.map { [$0] } ?? [])
+            while let row = try cursor.next() {
+                // A wallet of an unknown curve is reported as such by the bookkeeping queries.
+                guard let curve = CurveID(rawValue: row[1]) else { continue }
+                try body(
+                    ActiveSigningGeneration(
+                        clientId: row[0], curve: curve, publicKey: [UInt8](row[2] as Data), generation: row[3],
+                        deviceIdentifier: [UInt8](row[4] as Data), devicePublicShare: [UInt8](row[5] as Data),
+                        custodianIdentifier: [UInt8](row[6] as Data), custodianPublicShare: [UInt8](row[7] as Data)))
+            }
         }
     }
 

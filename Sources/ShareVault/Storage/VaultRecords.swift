@@ -166,6 +166,10 @@ public struct BookkeepingProblem: Sendable, Encodable, Equatable {
         case livePairMarkedReplaced = "live-pair-marked-replaced"
         case replacementMissing = "replacement-missing"
         case severalActiveSigningGenerations = "several-active-signing-generations"
+        /// A live pair older than another pair of its wallet and method: an old pair made live again.
+        case olderPairLive = "older-pair-live"
+        /// The active signing generation's two public shares do not interpolate to the wallet's key.
+        case signingGenerationDoesNotInterpolate = "signing-generation-does-not-interpolate"
     }
 
     public var clientId: String
@@ -174,6 +178,18 @@ public struct BookkeepingProblem: Sendable, Encodable, Equatable {
     public var method: String?
     public var pairId: Int64?
     public var problem: Kind
+}
+
+/// A wallet's active signing generation, public material only, for the public level.
+public struct ActiveSigningGeneration: Sendable {
+    public var clientId: String
+    public var curve: CurveID
+    public var publicKey: [UInt8]
+    public var generation: Int
+    public var deviceIdentifier: [UInt8]
+    public var devicePublicShare: [UInt8]
+    public var custodianIdentifier: [UInt8]
+    public var custodianPublicShare: [UInt8]
 }
 
 /// One pair's check outcome, as recorded.

@@ -42,6 +42,8 @@ public protocol VaultStore: Sendable {
     /// backup pair, a method with no live pair, a live pair marked replaced, a replaced pair whose replacement is
     /// missing or not later, more than one active signing generation. One client's only, when given.
     func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem]
+    /// Every wallet's active signing generation (of a known curve), streamed; one client's only, when given.
+    func forEachActiveSigningGeneration(clientId: String?, _ body: (ActiveSigningGeneration) throws -> Void) throws
     /// Counts for summaries: clients, wallets, live pairs.
     func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
 

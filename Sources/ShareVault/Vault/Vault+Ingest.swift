@@ -28,27 +28,47 @@ extension Vault {
     ///   nothing is written then.
     public func ingestCustodian(_ body: Data, progress: ProgressHandler? = nil) throws -> CustodianIngestReport {
         progress?(.readingShare, 0, 1)
-        let webhook = try WebhookBody.parse(body)
+        let webhook = try Self.readCustodianWebhook(body)
         progress?(.parsingShare, 0, 1)
-        // The share is parsed once here; its layout, curve and JSON serve every check below.
-        let share = try ShareParser.inspect(Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
-        let (layout, curve) = (share.layout, share.curve)
-        if let stated = webhook.backupMethod.curve, stated != curve {
-            throw DocumentError.outOfRange(
-                field: layout == .native ? "curve" : "backupMethod",
-                detail: "the share is on \(curve), the method says \(stated)")
+        switch webhook.share {
+        case .secp256k1(let parsed): return try ingestCustodian(webhook.body, parsed, progress: progress)
+        case .ed25519(let parsed): return try ingestCustodian(webhook.body, parsed, progress: progress)
         }
-        switch curve {
-        case .secp256k1: return try ingestCustodian(webhook, share, on: Secp256k1.self, progress: progress)
-        case .ed25519: return try ingestCustodian(webhook, share, on: Ed25519.self, progress: progress)
+    }
+
+    /// A custodian webhook read and checked, on the share's curve.
+    package struct CustodianWebhook {
+        package enum Share {
+            case secp256k1(ParsedShare<Secp256k1>)
+            case ed25519(ParsedShare<Ed25519>)
+        }
+        package let body: WebhookBody
+        package let share: Share
+    }
+
+    /// What the intake does with a webhook body before anything is stored: reads the body, finds the share's
+    /// layout and curve (which a method suffix must agree with), and reads and checks the share on that curve.
+    /// The share is parsed once; its layout, curve and JSON serve every check.
+    package static func readCustodianWebhook(_ body: Data) throws -> CustodianWebhook {
+        let webhook = try WebhookBody.parse(body)
+        let share = try ShareParser.inspect(Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
+        if let stated = webhook.backupMethod.curve, stated != share.curve {
+            throw DocumentError.outOfRange(
+                field: share.layout == .native ? "curve" : "backupMethod",
+                detail: "the share is on \(share.curve), the method says \(stated)")
+        }
+        // Reading checks every stated point against the share (see `ParsedShare.init(reading:)`).
+        switch share.curve {
+        case .secp256k1:
+            return CustodianWebhook(body: webhook, share: .secp256k1(try ParsedShare(reading: ShareParser.read(share, as: Secp256k1.self))))
+        case .ed25519:
+            return CustodianWebhook(body: webhook, share: .ed25519(try ParsedShare(reading: ShareParser.read(share, as: Ed25519.self))))
         }
     }
 
     private func ingestCustodian<C: Curve>(
-        _ webhook: WebhookBody, _ share: ShareParser.InspectedShare, on curve: C.Type, progress: ProgressHandler?
+        _ webhook: WebhookBody, _ parsed: ParsedShare<C>, progress: ProgressHandler?
     ) throws -> CustodianIngestReport {
-        // Reading checks every stated point against the share (see `ParsedShare.init(reading:)`).
-        let parsed = try ParsedShare(reading: ShareParser.read(share, as: C.self))
         let method = webhook.backupMethod.on(C.id)
         progress?(.encryptingShare, 0, 1)
         let record = custodianRecord(parsed, shareText: webhook.share, clientId: webhook.clientId, method: method)
@@ -120,23 +140,23 @@ extension Vault {
     public func ingestClient(clientId: String, method: String, body: Data) throws -> [PairSummary] {
         try ClientID.validate(clientId)
         let parsedMethod = try BackupMethod(parsing: method)
+        return try ingestClient(clientId: clientId, method: parsedMethod, cipherText: try Self.uploadedCipherText(body))
+    }
+
+    /// The ciphertext of an upload given as a body: `{"cipherText": ...}`, or the bare text (the line break a
+    /// file ends with is not part of it).
+    package static func uploadedCipherText(_ body: Data) throws(DocumentError) -> String {
         guard body.count <= ClientCiphertextText.maximumLength + 1024 else {
-            throw DocumentError.tooLarge(limit: ClientCiphertextText.maximumLength, actual: body.count)
+            throw .tooLarge(limit: ClientCiphertextText.maximumLength, actual: body.count)
         }
-        let cipherText: String
         let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        if first == UInt8(ascii: "{") {
-            let upload = try StrictJSON.parse(body)
-            switch upload["cipherText"] {
-            case nil: throw DocumentError.missingField("cipherText")
-            case .string(let text)?: cipherText = text
-            default: throw DocumentError.wrongType(field: "cipherText", expected: "a string")
-            }
-        } else {
-            // A bare text, as from a file: the line break a file ends with is not part of it.
-            cipherText = String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace)
+        guard first == UInt8(ascii: "{") else { return String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace) }
+        let upload = try StrictJSON.parse(body)
+        switch upload["cipherText"] {
+        case nil: throw .missingField("cipherText")
+        case .string(let text)?: return text
+        default: throw .wrongType(field: "cipherText", expected: "a string")
         }
-        return try ingestClient(clientId: clientId, method: parsedMethod, cipherText: cipherText)
     }
 
     /// Takes a client ciphertext given as its text, exactly as uploaded (the intake's `cipherText` field): a text

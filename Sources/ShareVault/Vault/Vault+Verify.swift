@@ -53,9 +53,13 @@ extension Vault {
         precondition(level < .deep || keyStores != nil, "deep verification needs the client halves' keys")
         let tally = Mutex(VerifySummary(level: level, levelsRun: level.levelsRun))
         let store = self.store
-        // The audit chain is checked alongside the pairs, from the start.
+        // The audit chain and the wallets' signing generations are checked alongside the pairs, from the start.
         let auditCheck = ResultSlots<AuditVerification>(count: 1, pending: true)
         DispatchQueue.global().async { auditCheck.set(0, Result { try store.verifyAuditLog(expecting: nil) }) }
+        let signingCheck = ResultSlots<[BookkeepingProblem]>(count: 1, pending: true)
+        DispatchQueue.global().async {
+            signingCheck.set(0, Result { try self.signingGenerationProblems(clientId: clientId) })
+        }
         try streamPairs(
             parallelism: parallelism,
             next: { previous in
@@ -73,7 +77,7 @@ extension Vault {
         let audit = try auditCheck.wait()
         summary.auditChainIntact = audit.isIntact
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
-        summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId)
+        summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId) + signingCheck.wait()
         try store.appendAudit(
             kind: "verify", clientId: clientId,
             detail: [
@@ -84,6 +88,41 @@ extension Vault {
         progress?(.done, summary.checked, summary.checked)
         logger.info("verified", metadata: ["checked": "\(summary.checked)", "failed": "\(summary.failed)"])
         return summary
+    }
+
+    /// The wallets whose active signing generation's public shares do not interpolate to the wallet's key (DESIGN
+    /// section 3's public level): an edited signing pair, or one of another wallet.
+    func signingGenerationProblems(clientId: String?) throws -> [BookkeepingProblem] {
+        var problems: [BookkeepingProblem] = []
+        try store.forEachActiveSigningGeneration(clientId: clientId) { generation in
+            let holds: Bool
+            switch generation.curve {
+            case .secp256k1: holds = interpolates(generation, on: Secp256k1.self)
+            case .ed25519: holds = interpolates(generation, on: Ed25519.self)
+            }
+            if !holds {
+                problems.append(
+                    BookkeepingProblem(
+                        clientId: generation.clientId, curve: generation.curve.rawValue, method: nil, pairId: nil,
+                        problem: .signingGenerationDoesNotInterpolate))
+            }
+        }
+        return problems
+    }
+
+    /// `λ_d·D + λ_c·C == X`, with the line's weights from the cache (every generation `create` or `recover` makes
+    /// for a vault has the same two identifiers): `λ_d = −x_c/(x_d − x_c)`, `λ_c = 1 + x_c/(x_d − x_c)`.
+    private func interpolates<C: Curve>(_ generation: ActiveSigningGeneration, on curve: C.Type) -> Bool {
+        guard let key = try? Point<C>(decoding: generation.publicKey),
+            let device = try? Scalar<C>(decoding: generation.deviceIdentifier),
+            let custodian = try? Scalar<C>(decoding: generation.custodianIdentifier),
+            let devicePublic = try? Point<C>(decoding: generation.devicePublicShare),
+            let custodianPublic = try? Point<C>(decoding: generation.custodianPublicShare), device != custodian
+        else { return false }
+        let offset = lineWeights.weights(client: device, custodian: custodian).keyOffset
+        let deviceWeight = (offset - offset) - offset
+        let custodianWeight = C.identifier(1) + offset
+        return devicePublic * deviceWeight + custodianPublic * custodianWeight == key
     }
 
     /// Counts a checked batch into `summary` and returns each pair's outcome for the vault.
