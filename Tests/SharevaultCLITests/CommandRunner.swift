@@ -117,3 +117,66 @@ final class ScratchDirectory {
 
     func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
 }
+
+/// SIGKILL tests that prove where their kill landed: a probe (python3's sqlite3) tries the vault's write lock
+/// without waiting, over and over, and kills the process the moment the lock is held by someone else, that is
+/// while the process is inside a write transaction. A kill at a random moment may land before the process has
+/// opened the vault, and then shows nothing.
+final class WriteLockKiller: @unchecked Sendable {
+    static let probe = """
+        import os, signal, sqlite3, subprocess, sys, time
+        vault, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+        connection = sqlite3.connect(vault, timeout=0, isolation_level=None)
+        if sys.argv[3] == "--":
+            child = subprocess.Popen(sys.argv[4:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pid, alive = child.pid, lambda: child.poll() is None
+        else:
+            pid = int(sys.argv[3])
+            def alive():
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        return stat.read().split(") ")[1][0] != "Z"
+                except OSError:
+                    return False
+        print("ready", flush=True)
+        while time.time() < deadline and alive():
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                os.kill(pid, signal.SIGKILL)
+                print("killed mid-write", flush=True)
+                break
+        else:
+            print("missed", flush=True)
+        if sys.argv[3] == "--":
+            child.wait()
+        """
+
+    private let process = Process()
+    private let output = Pipe()
+
+    /// Starts the probe on `vault`: against a running process (`pid`), or starting `command` itself once it is
+    /// ready, so that the command's write cannot come before the probe. Returns once the probe is polling.
+    init(vault: String, pid: Int32? = nil, command: [String] = [], seconds: Double = 30) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-B", "-c", Self.probe, vault, String(seconds)]
+            + (pid.map { [String($0)] } ?? ["--"] + command)
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.readData(ofLength: 1)
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+    }
+
+    /// Waits for the probe; true when it killed the process inside a write transaction.
+    func killedMidWrite() -> Bool {
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: rest, as: UTF8.self).contains("killed mid-write")
+    }
+}

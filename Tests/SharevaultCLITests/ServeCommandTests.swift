@@ -113,22 +113,32 @@ import Testing
         }
     }
 
-    @Test func deliveriesAnsweredTwoHundredSurviveASIGKILL() async throws {
+    /// A SIGKILL that lands while the server is inside a write transaction, in the middle of a stream of
+    /// webhooks: every delivery answered 200 is stored, the half-done one is not, and the chain holds.
+    @Test func deliveriesAnsweredTwoHundredSurviveASIGKILLMidWrite() async throws {
         let server = try Server()
         let bodies = try (0..<400).map { try Self.body("kill-\($0)") }
+        // A first hundred, all answered, so that the kill lands with traffic flowing.
+        let first = await withTaskGroup(of: Int.self) { group in
+            for body in bodies.prefix(100) { group.addTask { await server.deliver(body) } }
+            return await group.reduce(into: 0) { $0 += $1 == 200 ? 1 : 0 }
+        }
+        #expect(first == 100)
+        let probe = try WriteLockKiller(vault: server.vault, pid: server.process.processIdentifier)
         let accepted = await withTaskGroup(of: String?.self) { group in
-            for (index, body) in bodies.enumerated() {
-                group.addTask {
-                    if index == 150 { kill(server.process.processIdentifier, SIGKILL) }
-                    return await server.deliver(body) == 200 ? "kill-\(index)" : nil
-                }
+            for (index, body) in bodies.enumerated().dropFirst(100) {
+                group.addTask { await server.deliver(body) == 200 ? "kill-\(index)" : nil }
             }
-            var accepted: Set<String> = []
+            var accepted: Set<String> = Set((0..<100).map { "kill-\($0)" })
             for await id in group { if let id { accepted.insert(id) } }
             return accepted
         }
+        let midWrite = probe.killedMidWrite()
+        if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+        #expect(midWrite, "the kill did not land inside a write transaction")
         server.process.waitUntilExit()
         #expect(server.process.terminationReason == .uncaughtSignal)
+        #expect(accepted.count < 400, "every delivery was answered: the kill landed after the stream")
         let stored = try Self.clients(in: server.vault)
         #expect(accepted.isSubset(of: stored), "answered 200 but lost: \(accepted.subtracting(stored).sorted().prefix(5))")
         #expect(try Sharevault.run(["audit", "--verify", "--vault", server.vault]).status == 0)

@@ -44,17 +44,20 @@ extension SharevaultCommand {
             } catch let problem as PairProblem {
                 throw CommandFailure(status: .problemFound, message: "error: cannot recover: \(problem)")
             }
+            // All or nothing: the files are written under pending names before the generation is recorded and named
+            // only after, so shares of a generation the vault did not record never carry a share's name (a failed
+            // commit removes them; a process killed in between leaves `.pending` files of a generation never made).
             let files = try ShareFiles.write(
                 [("device-share", prepared.deviceShare), ("custodian-signing-share", prepared.custodianShare)],
-                to: out, sealedTo: recipient)
-            // All or nothing: shares of a generation the vault did not record must not be left behind.
+                to: out, sealedTo: recipient, pending: true)
             let report: RecoveryReport
             do {
                 report = try opened.commitRecovery(prepared, progress: progress)
             } catch {
-                for file in files { unlink(file) }
+                ShareFiles.discard(files)
                 throw error
             }
+            try ShareFiles.publish(files)
             if output.json {
                 try Terminal.printJSON(RecoverReport(recovery: report, files: files))
             } else {
