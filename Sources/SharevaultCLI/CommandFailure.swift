@@ -54,8 +54,14 @@ struct CommandFailure: Error {
         case let error as InputFileError:
             self.init(status: .badInput, message: "error: \(error)")
         default:
-            // ArgumentParser's usage errors (help and version requests are handled before this).
-            self.init(status: .badInput, message: SharevaultCommand.fullMessage(for: error))
+            if SharevaultCommand.exitCode(for: error) == .validationFailure {
+                // ArgumentParser's usage errors (help and version requests are handled before this).
+                self.init(status: .badInput, message: SharevaultCommand.fullMessage(for: error))
+            } else {
+                // Anything else reaching here came from the system (a file that could not be written, say), not
+                // from the input.
+                self.init(status: .environment, message: "error: \(prefix)\(error)")
+            }
         }
     }
 }

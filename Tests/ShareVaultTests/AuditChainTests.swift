@@ -10,15 +10,7 @@ import Testing
 /// alone then passes while the keyed check fails, and that an exported head catches a rollback, a cut tail and a
 /// rewrite that no MAC covers.
 @Suite struct AuditChainTests {
-    final class Scratch {
-        let directory: String
-        init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-audit-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-    }
+    typealias Scratch = VaultStoreTests.Scratch
 
     /// A vault with an init event and `clients` ingested custodian shares (one sealed event each).
     static func vault(_ scratch: Scratch, clients: Int = 4) throws -> Vault {

@@ -366,3 +366,21 @@ import Testing
         #expect(result.stdout.contains("BROKEN at event 2") && !result.stdout.contains("\"mac\""), "\(result.stdout)")
     }
 }
+
+/// Issue 10 row 14, continued: a file that cannot be written is named as such (not as an unreadable vault), is
+/// an environment fault, and leaves nothing behind; a secret the command needs but was not given is a missing
+/// option, exit 2, as a missing `--key-store` is.
+@Suite struct FileFaultTests {
+    @Test func aRecoverWhoseShareFilesCannotBeWrittenRecordsNothing() throws {
+        let fixture = try OperatorJobTests.Fixture()
+        let before = try fixture.query("SELECT COUNT(*) FROM signingPair")
+        // /proc/self is a directory no one, root included, may create files in.
+        let result = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", "GDRIVE-SECP256K1", "--out", "/proc/self"]
+                + fixture.deepArguments())
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("/proc/self/device-share.json.pending: cannot write it"), "\(result.stderr)")
+        #expect(!result.stderr.contains("vault"), "\(result.stderr)")
+        #expect(try fixture.query("SELECT COUNT(*) FROM signingPair") == before)
+    }
+}

@@ -133,19 +133,24 @@ public enum PrivateFile {
         }
     }
 
-    /// Creates `path` exclusively with `contents`, fsynced; throws `alreadyExists` when the file is there.
+    /// Creates `path` exclusively with `contents`, fsynced; throws `alreadyExists` when the file is there. A file
+    /// that could not be written whole is removed.
     public static func create(
         at path: String, contents: UnsafeRawBufferPointer, alreadyExists: VaultError
     ) throws(VaultError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor < 0 {
             if errno == EEXIST { throw alreadyExists }
-            throw .vaultUnreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .fileUnwritable(path: path, reason: String(cString: strerror(errno)))
         }
-        defer { close(descriptor) }
         let written = Glibc.write(descriptor, contents.baseAddress, contents.count)
-        guard written == contents.count, fsync(descriptor) == 0 else {
-            throw .vaultUnreadable(path: path, reason: "write failed")
+        let reason = written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(contents.count) bytes written"
+        let synced = written == contents.count && fsync(descriptor) == 0
+        let syncReason = String(cString: strerror(errno))
+        close(descriptor)
+        guard synced else {
+            unlink(path)
+            throw .fileUnwritable(path: path, reason: written == contents.count ? syncReason : reason)
         }
     }
 }

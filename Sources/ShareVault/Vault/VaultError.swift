@@ -16,6 +16,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyFileMissing(path: String)
     case keyFileExists(path: String)
     case fileExists(path: String)
+    case fileUnwritable(path: String, reason: String)
     case keyFileMalformed(path: String, reason: String)
     case passphraseRequired(path: String)
     case wrongPassphrase(path: String)
@@ -55,6 +56,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
         case .keyFileExists(let path): return "\(path): a vault key file already exists; not overwriting it"
         case .fileExists(let path): return "\(path): already exists; not overwriting it"
+        case .fileUnwritable(let path, let reason): return "\(path): cannot write it: \(reason); nothing was left there"
         case .keyFileMalformed(let path, let reason): return "\(path): not a sharevault vault key file: \(reason)"
         case .passphraseRequired(let path): return "\(path): the vault key is wrapped; give --passphrase-file or SHAREVAULT_PASSPHRASE"
         case .wrongPassphrase(let path): return "\(path): wrong passphrase for the vault key"
@@ -80,7 +82,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .vaultNeedsKeyToUpgrade,
             .auditHeadDamaged,
-            .keyFileMissing, .keyFileMalformed,
+            .keyFileMissing, .keyFileMalformed, .fileUnwritable,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing:
             return true
         default:
