@@ -57,7 +57,12 @@ public enum StrictJSON {
     public static let maximumDepth = 32
 
     public static func parse(_ data: Data) throws(DocumentError) -> JSONValue {
-        let bytes = [UInt8](data)
+        // Read in place: a document that holds a secret (an opened share) is not copied whole.
+        let result = data.withUnsafeBytes { bytes in Result { () throws(DocumentError) in try parse(bytes: bytes) } }
+        return try result.get()
+    }
+
+    static func parse(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> JSONValue {
         var reader = Reader(bytes: bytes)
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
@@ -66,10 +71,10 @@ public enum StrictJSON {
     }
 
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var index = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
         func malformed(_ why: String) -> DocumentError { .malformedJSON("\(why) (at byte \(index))") }
 

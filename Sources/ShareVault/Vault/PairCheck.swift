@@ -162,7 +162,7 @@ extension Vault {
             pair.custodian.sealedShare, key: key,
             associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
         else { throw .custodianShareUnreadable }
-        guard let custodian = try? custodianText.withUnsafeBytes({ try ShareParser.read(Data($0), as: C.self) }) else {
+        guard let custodian = try? custodianText.withUnsafeData({ try ShareParser.read($0, as: C.self) }) else {
             throw .custodianShareMismatch
         }
         let publicShare = C.baseMultiply(custodian.share.value)
@@ -189,7 +189,7 @@ extension Vault {
     func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
         let (custodian, custodianPublicShare) = try openCustodian(pair, on: curve)
         let plaintext = try clientPlaintext(pair, curve: C.id, keyStores: keyStores)
-        guard let client = try? plaintext.withUnsafeBytes({ try ClientPlaintext.share(Data($0), as: C.self) }) else {
+        guard let client = try? plaintext.withUnsafeData({ try ClientPlaintext.share($0, as: C.self) }) else {
             throw .clientShareUnparseable
         }
         guard client.publicKey == pair.publicKey else { throw .clientShareWrongWallet }
