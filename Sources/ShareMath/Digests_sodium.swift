@@ -9,7 +9,10 @@ public enum Digest {
     public static func sha256(_ feed: Feed) -> SecureBytes {
         var state = crypto_hash_sha256_state()
         crypto_hash_sha256_init(&state)
-        feed { piece in _ = crypto_hash_sha256_update(&state, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(piece.count)) }
+        feed { piece in
+            _ = crypto_hash_sha256_update(
+                &state, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(piece.count))
+        }
         let digest = SecureBytes.filled(count: 32) { _ = crypto_hash_sha256_final(&state, $0.uint8) }
         sodium_memzero(&state, MemoryLayout<crypto_hash_sha256_state>.size)
         return digest
@@ -18,7 +21,10 @@ public enum Digest {
     public static func sha512(_ feed: Feed) -> SecureBytes {
         var state = crypto_hash_sha512_state()
         crypto_hash_sha512_init(&state)
-        feed { piece in _ = crypto_hash_sha512_update(&state, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(piece.count)) }
+        feed { piece in
+            _ = crypto_hash_sha512_update(
+                &state, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(piece.count))
+        }
         let digest = SecureBytes.filled(count: 64) { _ = crypto_hash_sha512_final(&state, $0.uint8) }
         sodium_memzero(&state, MemoryLayout<crypto_hash_sha512_state>.size)
         return digest

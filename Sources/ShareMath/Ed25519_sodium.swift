@@ -57,9 +57,10 @@ public enum Ed25519: Curve {
             digest[31] |= 64
             for index in 32..<64 { digest[index] = 0 }
         }
-        let scalar = Scalar<Self>(bytes: SecureBytes.filled(count: 32) { out in
-            wide.withUnsafeBytes { crypto_core_ed25519_scalar_reduce(out.uint8, $0.uint8) }
-        })
+        let scalar = Scalar<Self>(
+            bytes: SecureBytes.filled(count: 32) { out in
+                wide.withUnsafeBytes { crypto_core_ed25519_scalar_reduce(out.uint8, $0.uint8) }
+            })
         if scalar.isZero { throw .zeroScalar }
         return scalar
     }
@@ -67,9 +68,10 @@ public enum Ed25519: Curve {
     /// A 64-byte little-endian integer (a SHA-512 digest) reduced modulo L, in guarded memory.
     public static func reduce(wide: SecureBytes) -> Scalar<Self> {
         precondition(wide.count == 64, "reduce takes 64 bytes")
-        return Scalar(bytes: SecureBytes.filled(count: 32) { out in
-            wide.withUnsafeBytes { crypto_core_ed25519_scalar_reduce(out.uint8, $0.uint8) }
-        })
+        return Scalar(
+            bytes: SecureBytes.filled(count: 32) { out in
+                wide.withUnsafeBytes { crypto_core_ed25519_scalar_reduce(out.uint8, $0.uint8) }
+            })
     }
 
     /// Verifies an Ed25519 signature with libsodium's `crypto_sign_verify_detached`.
@@ -135,7 +137,9 @@ public enum Ed25519: Curve {
         // Small multipliers (identifiers 1...8 in Horner's rule) by additions: libsodium's variable-base
         // multiplication also runs a subgroup check, ten times the cost of these few additions. A random
         // secret scalar is this small with probability 2^-250, so the branch tells nothing.
-        if let small = s.withEncoding({ bytes in bytes[1...].allSatisfy { $0 == 0 } && bytes[0] <= 8 ? Int(bytes[0]) : nil }) {
+        if let small = s.withEncoding({ bytes in
+            bytes[1...].allSatisfy { $0 == 0 } && bytes[0] <= 8 ? Int(bytes[0]) : nil
+        }) {
             var result = identity
             var addend = p
             var remaining = small

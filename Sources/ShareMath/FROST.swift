@@ -35,7 +35,8 @@ public enum FROST<Suite: FROSTCiphersuite> {
             hiding: nonce(share: share.value, randomness: hidingRandomness),
             binding: nonce(share: share.value, randomness: bindingRandomness))
         let commitment = Commitment(
-            identifier: share.identifier, hiding: C.baseMultiply(nonces.hiding), binding: C.baseMultiply(nonces.binding))
+            identifier: share.identifier, hiding: C.baseMultiply(nonces.hiding), binding: C.baseMultiply(nonces.binding)
+        )
         return (nonces, commitment)
     }
 
@@ -51,11 +52,15 @@ public enum FROST<Suite: FROSTCiphersuite> {
     }
 
     /// `binding_factor_input` for each signer: `X || H4(msg) || H5(commitment list) || identifier`.
-    public static func bindingFactorInputs(publicKey: Point<C>, commitments: [Commitment], message: [UInt8]) -> [[UInt8]] {
+    public static func bindingFactorInputs(publicKey: Point<C>, commitments: [Commitment], message: [UInt8])
+        -> [[UInt8]]
+    {
         let list = sorted(commitments)
         var encodedList: [UInt8] = []
         for commitment in list {
-            encodedList += commitment.identifier.withEncoding { Array($0) } + commitment.hiding.encoded + commitment.binding.encoded
+            encodedList +=
+                commitment.identifier.withEncoding { Array($0) } + commitment.hiding.encoded
+                + commitment.binding.encoded
         }
         let prefix = publicKey.encoded + Suite.h4(message) + Suite.h5(encodedList)
         return list.map { prefix + $0.identifier.withEncoding { Array($0) } }
@@ -68,9 +73,10 @@ public enum FROST<Suite: FROSTCiphersuite> {
 
     /// `R = Σ D_i + ρ_i·E_i`.
     static func groupCommitment(_ commitments: [Commitment], bindingFactors: [Scalar<C>]) -> Point<C> {
-        C.sum(zip(sorted(commitments), bindingFactors).flatMap { commitment, factor in
-            [commitment.hiding, C.multiply(commitment.binding, factor)]
-        })
+        C.sum(
+            zip(sorted(commitments), bindingFactors).flatMap { commitment, factor in
+                [commitment.hiding, C.multiply(commitment.binding, factor)]
+            })
     }
 
     /// Round two for one signer: `z_i = d_i + e_i·ρ_i + λ_i·s_i·c`, with BIP-340's negations where the suite
@@ -78,7 +84,8 @@ public enum FROST<Suite: FROSTCiphersuite> {
     public static func signatureShare(
         _ share: Share<C>, nonces: Nonces, commitments: [Commitment], publicKey: Point<C>, message: [UInt8]
     ) -> Scalar<C> {
-        let key = Suite.mustNegate(publicKey) ? C.multiply(publicKey, C.subtract(C.element(0), C.element(1))) : publicKey
+        let key =
+            Suite.mustNegate(publicKey) ? C.multiply(publicKey, C.subtract(C.element(0), C.element(1))) : publicKey
         let factors = bindingFactors(publicKey: key, commitments: commitments, message: message)
         let list = sorted(commitments)
         let index = list.firstIndex { $0.identifier == share.identifier }!
@@ -96,8 +103,10 @@ public enum FROST<Suite: FROSTCiphersuite> {
     public static func aggregate(
         _ signatureShares: [Scalar<C>], commitments: [Commitment], publicKey: Point<C>, message: [UInt8]
     ) -> [UInt8] {
-        let key = Suite.mustNegate(publicKey) ? C.multiply(publicKey, C.subtract(C.element(0), C.element(1))) : publicKey
-        var r = groupCommitment(commitments, bindingFactors: bindingFactors(publicKey: key, commitments: commitments, message: message))
+        let key =
+            Suite.mustNegate(publicKey) ? C.multiply(publicKey, C.subtract(C.element(0), C.element(1))) : publicKey
+        var r = groupCommitment(
+            commitments, bindingFactors: bindingFactors(publicKey: key, commitments: commitments, message: message))
         if Suite.mustNegate(r) { r = C.multiply(r, C.subtract(C.element(0), C.element(1))) }
         let z = signatureShares.dropFirst().reduce(signatureShares[0], C.add)
         return Suite.encodeSignature(groupCommitment: r, z: z)
@@ -108,7 +117,8 @@ public enum FROST<Suite: FROSTCiphersuite> {
         let rounds = shares.map { commit($0) }
         let commitments = rounds.map(\.commitment)
         let signatureShares = zip(shares, rounds).map { share, round in
-            signatureShare(share, nonces: round.nonces, commitments: commitments, publicKey: publicKey, message: message)
+            signatureShare(
+                share, nonces: round.nonces, commitments: commitments, publicKey: publicKey, message: message)
         }
         return aggregate(signatureShares, commitments: commitments, publicKey: publicKey, message: message)
     }

@@ -35,21 +35,30 @@ public enum FROSTEd25519SHA512: FROSTCiphersuite {
         Ed25519.reduce(wide: Digest.sha512 { update in for piece in pieces { piece.withUnsafeBytes(update) } })
     }
 
-    public static func h1(_ message: [UInt8]) -> Scalar<Ed25519> { hashToScalar([Array((contextString + "rho").utf8), message]) }
+    public static func h1(_ message: [UInt8]) -> Scalar<Ed25519> {
+        hashToScalar([Array((contextString + "rho").utf8), message])
+    }
 
     public static func h3(_ input: SecureBytes) -> Scalar<Ed25519> {
         let prefix = Array((contextString + "nonce").utf8)
-        return Ed25519.reduce(wide: Digest.sha512 { update in
-            prefix.withUnsafeBytes(update)
-            input.withUnsafeBytes(update)
-        })
+        return Ed25519.reduce(
+            wide: Digest.sha512 { update in
+                prefix.withUnsafeBytes(update)
+                input.withUnsafeBytes(update)
+            })
     }
 
-    public static func h4(_ message: [UInt8]) -> [UInt8] { Digest.sha512([Array((contextString + "msg").utf8), message]) }
-    public static func h5(_ message: [UInt8]) -> [UInt8] { Digest.sha512([Array((contextString + "com").utf8), message]) }
+    public static func h4(_ message: [UInt8]) -> [UInt8] {
+        Digest.sha512([Array((contextString + "msg").utf8), message])
+    }
+    public static func h5(_ message: [UInt8]) -> [UInt8] {
+        Digest.sha512([Array((contextString + "com").utf8), message])
+    }
 
     /// H2 has no context string, so that the signature is an RFC 8032 signature.
-    public static func challenge(groupCommitment: Point<Ed25519>, publicKey: Point<Ed25519>, message: [UInt8]) -> Scalar<Ed25519> {
+    public static func challenge(groupCommitment: Point<Ed25519>, publicKey: Point<Ed25519>, message: [UInt8])
+        -> Scalar<Ed25519>
+    {
         hashToScalar([groupCommitment.encoded, publicKey.encoded, message])
     }
 
@@ -76,10 +85,16 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
         hashToField(input, dst: contextString + "nonce")
     }
 
-    public static func h4(_ message: [UInt8]) -> [UInt8] { Digest.sha256([Array((contextString + "msg").utf8), message]) }
-    public static func h5(_ message: [UInt8]) -> [UInt8] { Digest.sha256([Array((contextString + "com").utf8), message]) }
+    public static func h4(_ message: [UInt8]) -> [UInt8] {
+        Digest.sha256([Array((contextString + "msg").utf8), message])
+    }
+    public static func h5(_ message: [UInt8]) -> [UInt8] {
+        Digest.sha256([Array((contextString + "com").utf8), message])
+    }
 
-    public static func challenge(groupCommitment: Point<Secp256k1>, publicKey: Point<Secp256k1>, message: [UInt8]) -> Scalar<Secp256k1> {
+    public static func challenge(groupCommitment: Point<Secp256k1>, publicKey: Point<Secp256k1>, message: [UInt8])
+        -> Scalar<Secp256k1>
+    {
         let input = groupCommitment.encoded + publicKey.encoded + message
         return hashToField(SecureBytes(copying: input), dst: contextString + "chal")
     }
@@ -122,7 +137,10 @@ public enum FROSTSecp256k1SHA256: FROSTCiphersuite {
         }
         let uniform = SecureBytes.filled(count: length) { out in
             b1.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[0..<32]).copyMemory(from: $0) }
-            b2.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32..<48]).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
+            b2.withUnsafeBytes {
+                UnsafeMutableRawBufferPointer(rebasing: out[32..<48]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: $0[0..<16]))
+            }
         }
         return Secp256k1.reduce(bigEndian: uniform)
     }
@@ -140,7 +158,9 @@ public enum FROSTSecp256k1BIP340: FROSTCiphersuite {
     public static func h5(_ message: [UInt8]) -> [UInt8] { FROSTSecp256k1SHA256.h5(message) }
 
     /// `int(tagged_hash("BIP0340/challenge", R.x || P.x || m)) mod n`.
-    public static func challenge(groupCommitment: Point<Secp256k1>, publicKey: Point<Secp256k1>, message: [UInt8]) -> Scalar<Secp256k1> {
+    public static func challenge(groupCommitment: Point<Secp256k1>, publicKey: Point<Secp256k1>, message: [UInt8])
+        -> Scalar<Secp256k1>
+    {
         let tag = Digest.sha256([Array("BIP0340/challenge".utf8)])
         let digest = Digest.sha256 { update in
             tag.withUnsafeBytes(update)

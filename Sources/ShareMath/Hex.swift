@@ -50,7 +50,9 @@ public enum Hex {
     }
 
     /// Decodes `ascii` (of even length) into `out`, which holds exactly half as many bytes.
-    private static func decode(_ ascii: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) throws(ShareMathError) {
+    private static func decode(_ ascii: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer)
+        throws(ShareMathError)
+    {
         guard ascii.count % 2 == 0, out.count == ascii.count / 2 else { throw .invalidHex }
         for index in 0..<out.count {
             guard let high = nibble(ascii[2 * index]), let low = nibble(ascii[2 * index + 1]) else { throw .invalidHex }

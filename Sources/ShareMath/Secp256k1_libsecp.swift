@@ -104,7 +104,9 @@ public enum Secp256k1: Curve {
     public static func reduce(bigEndian wide: SecureBytes) -> Scalar<Self> {
         precondition(wide.count <= 64, "reduce takes at most 64 bytes")
         let padded = SecureBytes.filled(count: 64) { out in
-            wide.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[(64 - $0.count)...]).copyMemory(from: $0) }
+            wide.withUnsafeBytes {
+                UnsafeMutableRawBufferPointer(rebasing: out[(64 - $0.count)...]).copyMemory(from: $0)
+            }
         }
         let low = SecureBytes.filled(count: 32) { out in
             padded.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[32...])) }

@@ -36,7 +36,9 @@ public final class SecureBytes: @unchecked Sendable {
     public convenience init(copying bytes: some Collection<UInt8>) {
         precondition(!bytes.isEmpty, "SecureBytes must hold at least one byte")
         self.init(zeroedCount: bytes.count)
-        if bytes.withContiguousStorageIfAvailable({ UnsafeMutableRawBufferPointer(start: pointer, count: count).copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+        if bytes.withContiguousStorageIfAvailable({
+            UnsafeMutableRawBufferPointer(start: pointer, count: count).copyMemory(from: UnsafeRawBufferPointer($0))
+        }) == nil {
             UnsafeMutableRawBufferPointer(start: pointer, count: count).copyBytes(from: bytes)
         }
     }
@@ -146,7 +148,9 @@ final class SecureArena: Sendable {
         state.withLock { state in
             if state.free.isEmpty {
                 let size = slotSize * slotsPerChunk
-                guard let chunk = sodium_malloc(size) else { fatalError("sodium_malloc(\(size)) failed: out of memory") }
+                guard let chunk = sodium_malloc(size) else {
+                    fatalError("sodium_malloc(\(size)) failed: out of memory")
+                }
                 sodium_memzero(chunk, size)
                 state.free.reserveCapacity(state.free.count + slotsPerChunk)
                 for index in stride(from: slotsPerChunk - 1, through: 0, by: -1) {

@@ -41,7 +41,9 @@ public enum Shamir<F: PrimeField> {
     /// Interpolates the secret from shares. With fewer than the threshold the result is meaningless,
     /// which is why callers pass the threshold they know.
     public static func combine(_ shares: [Share<F>], threshold: Int) throws(ShareMathError) -> F.Element {
-        guard !shares.isEmpty, shares.count >= threshold else { throw .tooFewShares(needed: threshold, got: shares.count) }
+        guard !shares.isEmpty, shares.count >= threshold else {
+            throw .tooFewShares(needed: threshold, got: shares.count)
+        }
         try checkIdentifiers(shares.map(\.identifier))
         return Lagrange<F>.interpolateAtZero(shares.map { ($0.identifier, $0.value) })
     }
@@ -55,7 +57,9 @@ public enum Shamir<F: PrimeField> {
         _ shares: [Share<F>], threshold: Int, to identifiers: [F.Element], newThreshold: Int,
         randomness: () -> F.Element = F.random
     ) throws(ShareMathError) -> (polynomials: [Polynomial<F>], shares: [Share<F>]) {
-        guard threshold >= 1, shares.count >= threshold else { throw .tooFewShares(needed: threshold, got: shares.count) }
+        guard threshold >= 1, shares.count >= threshold else {
+            throw .tooFewShares(needed: threshold, got: shares.count)
+        }
         try checkThreshold(newThreshold, count: identifiers.count)
         try checkIdentifiers(identifiers)
         let holders = Array(shares.prefix(threshold))

@@ -31,9 +31,13 @@ public struct IntakeBenchmark: Sendable, Encodable {
         let serverTask = Task { try await server.application(onRunning: { continuation.yield($0) }).run() }
         defer { serverTask.cancel() }
         var ports = stream.makeAsyncIterator()
-        guard let port = await ports.next(), port > 0 else { throw VaultError.vaultUnreadable(path: "127.0.0.1", reason: "the intake did not start") }
+        guard let port = await ports.next(), port > 0 else {
+            throw VaultError.vaultUnreadable(path: "127.0.0.1", reason: "the intake did not start")
+        }
 
-        let bodies = try (0..<deliveries).map { index in try VaultBenchmark.webhookBody(clientId: "load-\(index)-\(UUID().uuidString.prefix(8))") }
+        let bodies = try (0..<deliveries).map { index in
+            try VaultBenchmark.webhookBody(clientId: "load-\(index)-\(UUID().uuidString.prefix(8))")
+        }
         let url = URL(string: "http://127.0.0.1:\(port)/webhooks/backup")!
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = concurrency
@@ -54,7 +58,8 @@ public struct IntakeBenchmark: Sendable, Encodable {
                     request.setValue(secret, forHTTPHeaderField: "X-Webhook-Secret")
                     request.setValue("application/json", forHTTPHeaderField: "Content-Type")
                     let sent = clock.now
-                    let status = (try? await session.data(for: request)).map { ($0.1 as? HTTPURLResponse)?.statusCode ?? 0 } ?? 0
+                    let status =
+                        (try? await session.data(for: request)).map { ($0.1 as? HTTPURLResponse)?.statusCode ?? 0 } ?? 0
                     let elapsed = clock.now - sent
                     return (elapsed.inSeconds * 1000, status == 200)
                 }
@@ -75,7 +80,9 @@ public struct IntakeBenchmark: Sendable, Encodable {
         return IntakeBenchmark(
             deliveries: deliveries, concurrency: concurrency, seconds: seconds,
             deliveriesPerSecond: Double(deliveries) / seconds,
-            latencyMilliseconds: ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": latencies.last ?? 0],
+            latencyMilliseconds: [
+                "p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": latencies.last ?? 0,
+            ],
             failures: results.filter { !$0.1 }.count)
     }
 }

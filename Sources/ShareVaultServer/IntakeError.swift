@@ -40,7 +40,9 @@ enum IntakeError {
         }
     }
 
-    private static func answer(_ status: HTTPResponse.Status, _ error: some CustomStringConvertible, field: String?) -> Response {
+    private static func answer(_ status: HTTPResponse.Status, _ error: some CustomStringConvertible, field: String?)
+        -> Response
+    {
         var fields = ["error": error.description]
         if let field { fields["field"] = field }
         return .json(status, fields)

@@ -121,7 +121,8 @@ struct IntakeHandlers: Sendable {
     static func decode(_ type: AppUpload.Type, _ body: Data) throws -> AppUpload {
         let object = try strictObject(body)
         return AppUpload(
-            cipherText: try optionalString(object, "cipherText"), backupMethod: try optionalString(object, "backupMethod"))
+            cipherText: try optionalString(object, "cipherText"),
+            backupMethod: try optionalString(object, "backupMethod"))
     }
 
     private static func strictObject(_ body: Data) throws -> JSONValue {

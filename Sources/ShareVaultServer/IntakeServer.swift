@@ -54,7 +54,8 @@ extension IntakeConfiguration {
     public static func normalizedWebhookRoot(_ root: String) -> String? {
         let segments = root.split(separator: "/", omittingEmptySubsequences: true)
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-        guard root.hasPrefix("/"), segments.allSatisfy({ !$0.isEmpty && $0.allSatisfy(allowed.contains) && $0 != "." && $0 != ".." })
+        guard root.hasPrefix("/"),
+            segments.allSatisfy({ !$0.isEmpty && $0.allSatisfy(allowed.contains) && $0 != "." && $0 != ".." })
         else { return nil }
         if let first = segments.first, reservedSegments.contains(first.lowercased()) { return nil }
         return "/" + segments.joined(separator: "/")
@@ -98,7 +99,8 @@ public struct IntakeServer: Sendable {
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sharevault"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "sharevault"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
@@ -113,7 +115,9 @@ public struct IntakeServer: Sendable {
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let clock = ContinuousClock()
         let start = clock.now
         var status = 500

@@ -10,7 +10,8 @@ enum Entry {
         umask(0o077)  // whatever this process creates is private to its owner
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            let level = ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            let level = ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(
+                Logger.Level.init(rawValue:))
             handler.logLevel = level ?? .warning
             return handler
         }

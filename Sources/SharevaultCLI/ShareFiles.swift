@@ -8,7 +8,8 @@ enum ShareFiles {
     /// With `pending`, each file is written as `NAME.pending`, to be given its name by `publish` once what it
     /// belongs to is recorded (a recovery's new generation); the names returned are the final ones.
     static func write(
-        _ documents: [(name: String, document: AnyShareDocument)], to directory: String, sealedTo recipient: [UInt8]? = nil,
+        _ documents: [(name: String, document: AnyShareDocument)], to directory: String,
+        sealedTo recipient: [UInt8]? = nil,
         pending: Bool = false
     ) throws -> [String] {
         let manager = FileManager.default
@@ -63,7 +64,8 @@ enum ShareFiles {
     static func publish(_ paths: [String]) throws {
         for path in paths {
             guard link(path + pendingSuffix, path) == 0 else {
-                throw CommandFailure(status: .environment, message: "error: \(path): cannot name the recovered share file")
+                throw CommandFailure(
+                    status: .environment, message: "error: \(path): cannot name the recovered share file")
             }
             unlink(path + pendingSuffix)
         }
@@ -79,7 +81,8 @@ enum ShareFiles {
         let text = try String(decoding: InputFile.read(path, limit: 1024), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let key = try? Hex.decode(text), key.count == 32 else {
-            throw CommandFailure(status: .badInput, message: "error: \(path): expected an X25519 public key as 64 hex digits")
+            throw CommandFailure(
+                status: .badInput, message: "error: \(path): expected an X25519 public key as 64 hex digits")
         }
         do {
             try SealedBox.validate(recipient: key)

@@ -49,13 +49,17 @@ enum Secrets {
     private static func trimmingNewline(_ bytes: SecureBytes) -> SecureBytes {
         let trailing = bytes.withUnsafeBytes { buffer in
             var count = 0
-            while count < buffer.count, buffer[buffer.count - 1 - count] == 0x0a || buffer[buffer.count - 1 - count] == 0x0d {
+            while count < buffer.count,
+                buffer[buffer.count - 1 - count] == 0x0a || buffer[buffer.count - 1 - count] == 0x0d
+            {
                 count += 1
             }
             return count
         }
         guard trailing > 0, trailing < bytes.count else { return bytes }
-        return bytes.withUnsafeBytes { SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<($0.count - trailing)])) }
+        return bytes.withUnsafeBytes {
+            SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<($0.count - trailing)]))
+        }
     }
 }
 

@@ -51,10 +51,15 @@ enum FuzzTarget: String, CaseIterable {
             // What is read writes back to a text that reads the same.
             require(try? ClientBackupCiphertext(text: parsed.text) == parsed, "a ciphertext's text does not round-trip")
         case .clientPlaintext:
-            if let reading = try? ClientPlaintext.share(data, as: Secp256k1.self) { _ = try? ParsedShare(reading: reading) }
-            if let reading = try? ClientPlaintext.share(data, as: Ed25519.self) { _ = try? ParsedShare(reading: reading) }
+            if let reading = try? ClientPlaintext.share(data, as: Secp256k1.self) {
+                _ = try? ParsedShare(reading: reading)
+            }
+            if let reading = try? ClientPlaintext.share(data, as: Ed25519.self) {
+                _ = try? ParsedShare(reading: reading)
+            }
         case .appUpload:
-            guard let text = try? Vault.uploadedCipherText(data), (try? ClientCiphertextText.validate(text)) != nil else { return }
+            guard let text = try? Vault.uploadedCipherText(data), (try? ClientCiphertextText.validate(text)) != nil
+            else { return }
             _ = try? ClientBackupCiphertext.readIfClaimed(text)
         case .vaultKeyFile:
             guard !data.isEmpty else { return }
@@ -84,7 +89,9 @@ enum FuzzTarget: String, CaseIterable {
     static func checkScalars(_ text: String) {
         let decimal = DecimalInteger.bigEndian(text)
         let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
-        let expected = digitsOnly && text.utf8.count <= 100 ? BigUInt(text, radix: 10).flatMap { $0.bitWidth <= 256 ? $0 : nil } : nil
+        let expected =
+            digitsOnly && text.utf8.count <= 100
+            ? BigUInt(text, radix: 10).flatMap { $0.bitWidth <= 256 ? $0 : nil } : nil
         require((decimal.map { BigUInt(Data($0)) }) == expected, "decimal reading disagrees with BigInt")
         if let decimal {
             let value = BigUInt(Data(decimal))

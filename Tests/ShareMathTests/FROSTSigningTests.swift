@@ -13,10 +13,15 @@ struct FROSTSigningVectors: Decodable {
         struct Participant: Decodable {
             let identifier: UInt64
             let participantShare: String
-            enum CodingKeys: String, CodingKey { case identifier, participantShare = "participant_share" }
+            enum CodingKeys: String, CodingKey {
+                case identifier
+                case participantShare = "participant_share"
+            }
         }
         enum CodingKeys: String, CodingKey {
-            case participantList = "participant_list", groupPublicKey = "group_public_key", message
+            case participantList = "participant_list"
+            case groupPublicKey = "group_public_key"
+            case message
             case participantShares = "participant_shares"
         }
     }
@@ -28,10 +33,14 @@ struct FROSTSigningVectors: Decodable {
             let hidingNonceCommitment, bindingNonceCommitment, bindingFactorInput, bindingFactor: String
             enum CodingKeys: String, CodingKey {
                 case identifier
-                case hidingNonceRandomness = "hiding_nonce_randomness", bindingNonceRandomness = "binding_nonce_randomness"
-                case hidingNonce = "hiding_nonce", bindingNonce = "binding_nonce"
-                case hidingNonceCommitment = "hiding_nonce_commitment", bindingNonceCommitment = "binding_nonce_commitment"
-                case bindingFactorInput = "binding_factor_input", bindingFactor = "binding_factor"
+                case hidingNonceRandomness = "hiding_nonce_randomness"
+                case bindingNonceRandomness = "binding_nonce_randomness"
+                case hidingNonce = "hiding_nonce"
+                case bindingNonce = "binding_nonce"
+                case hidingNonceCommitment = "hiding_nonce_commitment"
+                case bindingNonceCommitment = "binding_nonce_commitment"
+                case bindingFactorInput = "binding_factor_input"
+                case bindingFactor = "binding_factor"
             }
         }
     }
@@ -40,7 +49,10 @@ struct FROSTSigningVectors: Decodable {
         struct Output: Decodable {
             let identifier: UInt64
             let sigShare: String
-            enum CodingKeys: String, CodingKey { case identifier, sigShare = "sig_share" }
+            enum CodingKeys: String, CodingKey {
+                case identifier
+                case sigShare = "sig_share"
+            }
         }
     }
     struct Final: Decodable { let sig: String }
@@ -50,7 +62,10 @@ struct FROSTSigningVectors: Decodable {
     let roundTwo: RoundTwo
     let finalOutput: Final
     enum CodingKeys: String, CodingKey {
-        case inputs, roundOne = "round_one_outputs", roundTwo = "round_two_outputs", finalOutput = "final_output"
+        case inputs
+        case roundOne = "round_one_outputs"
+        case roundTwo = "round_two_outputs"
+        case finalOutput = "final_output"
     }
 }
 
@@ -67,7 +82,8 @@ struct FROSTSigningVectors: Decodable {
         var shares: [Share<C>] = []
         var rounds: [(nonces: FROST<Suite>.Nonces, commitment: FROST<Suite>.Commitment)] = []
         for output in vectors.roundOne.outputs {
-            let participant = try #require(vectors.inputs.participantShares.first { $0.identifier == output.identifier })
+            let participant = try #require(
+                vectors.inputs.participantShares.first { $0.identifier == output.identifier })
             let share = Share<C>(
                 identifier: C.element(output.identifier),
                 value: try Scalar<C>(decoding: Hex.decode(participant.participantShare)))
@@ -91,11 +107,13 @@ struct FROSTSigningVectors: Decodable {
         var signatureShares: [Scalar<C>] = []
         for (index, output) in vectors.roundTwo.outputs.enumerated() {
             let z = FROST<Suite>.signatureShare(
-                shares[index], nonces: rounds[index].nonces, commitments: commitments, publicKey: publicKey, message: message)
+                shares[index], nonces: rounds[index].nonces, commitments: commitments, publicKey: publicKey,
+                message: message)
             #expect(hex(z) == output.sigShare)
             signatureShares.append(z)
         }
-        let signature = FROST<Suite>.aggregate(signatureShares, commitments: commitments, publicKey: publicKey, message: message)
+        let signature = FROST<Suite>.aggregate(
+            signatureShares, commitments: commitments, publicKey: publicKey, message: message)
         #expect(Hex.encode(signature) == vectors.finalOutput.sig)
         #expect(Suite.verify(signature: signature, message: message, publicKey: publicKey))
         var forged = signature
@@ -128,7 +146,8 @@ struct FROSTSigningVectors: Decodable {
     }
 
     @Test func anyThresholdOfSharesSignsUnderBothVerifiers() async {
-        await propertyCheck(count: 40, input: Gen.int(in: 2...4), Gen.int(in: 0...3), Gen.uint64()) { threshold, extra, seed in
+        await propertyCheck(count: 40, input: Gen.int(in: 2...4), Gen.int(in: 0...3), Gen.uint64()) {
+            threshold, extra, seed in
             try signingLaw(FROSTSecp256k1BIP340.self, threshold: threshold, count: threshold + extra, seed: seed)
             try signingLaw(FROSTEd25519SHA512.self, threshold: threshold, count: threshold + extra, seed: seed)
         }

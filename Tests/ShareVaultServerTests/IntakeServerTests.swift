@@ -23,7 +23,8 @@ import Testing
         init(
             idleTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10), maximumBlockingWork: Int = 64
         ) async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-intake-\(UUID().uuidString)").path
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("sv-intake-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             vault = try Vault.create(at: directory + "/v.db")
             let server = IntakeServer(
@@ -57,17 +58,24 @@ import Testing
             return ((response as! HTTPURLResponse).statusCode, json)
         }
 
-        func webhook(_ body: Data, secret: String? = IntakeServerTests.webhookSecret) async throws -> (status: Int, json: [String: Any]) {
-            try await request("POST", "/webhooks/backup", body: body, headers: secret.map { ["X-Webhook-Secret": $0] } ?? [:])
+        func webhook(_ body: Data, secret: String? = IntakeServerTests.webhookSecret) async throws -> (
+            status: Int, json: [String: Any]
+        ) {
+            try await request(
+                "POST", "/webhooks/backup", body: body, headers: secret.map { ["X-Webhook-Secret": $0] } ?? [:])
         }
 
         func fetch(_ clientId: String) async throws -> (status: Int, json: [String: Any]) {
             try await request(
-                "POST", "/webhooks/backup/fetch", body: try JSONSerialization.data(withJSONObject: ["clientId": clientId]),
+                "POST", "/webhooks/backup/fetch",
+                body: try JSONSerialization.data(withJSONObject: ["clientId": clientId]),
                 headers: ["X-Webhook-Secret": IntakeServerTests.webhookSecret])
         }
 
-        func app(_ method: String, _ path: String, _ object: [String: String]? = nil, token: String = IntakeServerTests.apiToken) async throws -> (status: Int, json: [String: Any]) {
+        func app(
+            _ method: String, _ path: String, _ object: [String: String]? = nil,
+            token: String = IntakeServerTests.apiToken
+        ) async throws -> (status: Int, json: [String: Any]) {
             try await request(
                 method, path, body: try object.map { try JSONSerialization.data(withJSONObject: $0) },
                 headers: ["Authorization": "Bearer \(token)"])
@@ -90,7 +98,10 @@ import Testing
         #expect(IntakeConfiguration.normalizedWebhookRoot("/a//b/") == "/a/b")
         #expect(IntakeConfiguration.normalizedWebhookRoot("/") == "/")
         #expect(IntakeConfiguration.normalizedWebhookRoot("/portal-hooks/v1.2_x~y") == "/portal-hooks/v1.2_x~y")
-        for bad in ["webhooks", "/:clientId", "/hooks/*", "/hooks/**", "/clients/x", "/Clients", "/healthz", "/metrics/x", "/a b", "/a/../b", "/{x}", ""] {
+        for bad in [
+            "webhooks", "/:clientId", "/hooks/*", "/hooks/**", "/clients/x", "/Clients", "/healthz", "/metrics/x",
+            "/a b", "/a/../b", "/{x}", "",
+        ] {
             #expect(IntakeConfiguration.normalizedWebhookRoot(bad) == nil, "\(bad)")
         }
     }
@@ -145,7 +156,8 @@ import Testing
         let running = try await Running()
         #expect(try await running.webhook(try Self.delivery(clientId: "json-ct").body).status == 200)
         let cipherText = #"{"iv":"6f1c","ct":"0351cf2baa54748662","tag":"9e"}"#
-        let upload = try await running.app("POST", "/clients/json-ct/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
+        let upload = try await running.app(
+            "POST", "/clients/json-ct/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
         #expect(upload.status == 200, "\(upload.json)")
         let fetched = try await running.app("GET", "/clients/json-ct/backup?backupMethod=GDRIVE")
         #expect(fetched.json["cipherText"] as? String == cipherText)
@@ -186,17 +198,21 @@ import Testing
         #expect((upload.json["pairs"] as? [[String: Any]])?.count == 2)
         let fetched = try await running.app("GET", "/clients/fixture-portal/backup?backupMethod=GDRIVE")
         #expect(fetched.json["cipherText"] as? String == cipherText)
-        let confirmed = try await running.app("POST", "/clients/fixture-portal/backup/confirm", ["backupMethod": "GDRIVE"])
+        let confirmed = try await running.app(
+            "POST", "/clients/fixture-portal/backup/confirm", ["backupMethod": "GDRIVE"])
         #expect(confirmed.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
         var statuses: [String: String] = [:]
         try running.vault.forEachPair { statuses["\($0.clientId) \($0.curve) \($0.method)"] = $0.status.rawValue }
-        #expect(statuses == [
-            "fixture-portal secp256k1 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
-            "fixture-portal ed25519 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
-            "fixture-no-method secp256k1 UNKNOWN": "STORED_CUSTODIAN_BACKUP_SHARE",
-        ])
+        #expect(
+            statuses == [
+                "fixture-portal secp256k1 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
+                "fixture-portal ed25519 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
+                "fixture-no-method secp256k1 UNKNOWN": "STORED_CUSTODIAN_BACKUP_SHARE",
+            ])
         // A share whose partial public keys do not give the key is refused, naming the field.
-        let bad = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/bad/portal-partial-keys-do-not-interpolate.json"))
+        let bad = try Data(
+            contentsOf: Self.fixtures.appendingPathComponent("webhooks/bad/portal-partial-keys-do-not-interpolate.json")
+        )
         let refused = try await running.webhook(bad)
         #expect(refused.status == 422)
         #expect(refused.json["field"] as? String == "clientPartialPubKey_x, clientPartialPubKey_y")
@@ -221,12 +237,16 @@ import Testing
         #expect(try running.snapshot() == before)
     }
 
-    static func delivery(clientId: String, method: String = "GDRIVE-SECP256K1") throws -> (body: Data, share: String, client: String) {
+    static func delivery(clientId: String, method: String = "GDRIVE-SECP256K1") throws -> (
+        body: Data, share: String, client: String
+    ) {
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
         let documents = ShareDocument.documents(for: dealing)
         let share = documents[1].exportJSON()
-        let body = try JSONSerialization.data(withJSONObject: ["clientId": clientId, "share": share, "backupMethod": method])
+        let body = try JSONSerialization.data(withJSONObject: [
+            "clientId": clientId, "share": share, "backupMethod": method,
+        ])
         return (body, share, documents[0].exportJSON())
     }
 
@@ -249,12 +269,20 @@ import Testing
         let running = try await Running()
         // Portal's custodian share from the fixtures, respaced, its fields reordered and recased, an unknown
         // field added: it must survive exactly.
-        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal-secp256k1.json"))) as! [String: Any]
-        let fields = try JSONSerialization.jsonObject(with: Data((fixture["share"] as! String).utf8)) as! [String: String]
-        let share = "{ " + fields.sorted { $0.key > $1.key }.map { key, value in
-            "\"\(key == "share" ? key : key.prefix(1).uppercased() + key.dropFirst())\" :  \"\(value)\""
-        }.joined(separator: ",\n ") + #", "extra": {"kept": [true, null]} }"#
-        let body = try JSONSerialization.data(withJSONObject: ["clientId": "portal-2", "share": share, "backupMethod": "GDRIVE-SECP256K1"])
+        let fixture =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal-secp256k1.json")))
+            as! [String: Any]
+        let fields =
+            try JSONSerialization.jsonObject(with: Data((fixture["share"] as! String).utf8)) as! [String: String]
+        let share =
+            "{ "
+            + fields.sorted { $0.key > $1.key }.map { key, value in
+                "\"\(key == "share" ? key : key.prefix(1).uppercased() + key.dropFirst())\" :  \"\(value)\""
+            }.joined(separator: ",\n ") + #", "extra": {"kept": [true, null]} }"#
+        let body = try JSONSerialization.data(withJSONObject: [
+            "clientId": "portal-2", "share": share, "backupMethod": "GDRIVE-SECP256K1",
+        ])
         let stored = try await running.webhook(body)
         #expect(stored.status == 200, "\(stored.json)")
         #expect(try await running.fetch("portal-2").json["backupShares"] as? [String] == [share])
@@ -268,11 +296,17 @@ import Testing
         #expect(try await running.webhook(delivery.body, secret: "wrong").status == 401)
         #expect(try await running.webhook(delivery.body, secret: Self.webhookSecret + "x").status == 401)
         let fetch = try await running.request(
-            "POST", "/webhooks/backup/fetch", body: Data(#"{"clientId":"c1"}"#.utf8), headers: ["X-Webhook-Secret": "nope"])
+            "POST", "/webhooks/backup/fetch", body: Data(#"{"clientId":"c1"}"#.utf8),
+            headers: ["X-Webhook-Secret": "nope"])
         #expect(fetch.status == 401)
-        #expect(try await running.app("POST", "/clients/c1/backup", ["cipherText": "x", "backupMethod": "GDRIVE"], token: "wrong").status == 401)
+        #expect(
+            try await running.app(
+                "POST", "/clients/c1/backup", ["cipherText": "x", "backupMethod": "GDRIVE"], token: "wrong"
+            ).status == 401)
         #expect(try await running.app("GET", "/clients/c1/backup?backupMethod=GDRIVE", token: "").status == 401)
-        #expect(try await running.app("POST", "/clients/c1/backup/confirm", ["backupMethod": "GDRIVE"], token: "x").status == 401)
+        #expect(
+            try await running.app("POST", "/clients/c1/backup/confirm", ["backupMethod": "GDRIVE"], token: "x").status
+                == 401)
         #expect(try running.snapshot() == before)
     }
 
@@ -282,14 +316,19 @@ import Testing
         #expect(try await running.webhook(good.body).status == 200)
         let before = try running.snapshot()
         let otherKey = try Self.delivery(clientId: "c1", method: "ICLOUD-SECP256K1")
-        let ed = try JSONSerialization.data(withJSONObject: ["clientId": "c2", "share": good.share, "backupMethod": "GDRIVE-ED25519"])
+        let ed = try JSONSerialization.data(withJSONObject: [
+            "clientId": "c2", "share": good.share, "backupMethod": "GDRIVE-ED25519",
+        ])
         let cases: [(Data, Int, String?)] = [
             (Data("{not json".utf8), 400, nil),
             (Data("[]".utf8), 400, nil),
             (Data(#"{"share":"x","backupMethod":"GDRIVE"}"#.utf8), 400, "clientId"),
             (Data(#"{"clientId":"c3","backupMethod":"GDRIVE"}"#.utf8), 400, "share"),
             (Data(#"{"clientId":"c3","share":{"a":1},"backupMethod":"GDRIVE"}"#.utf8), 400, "share"),
-            (Data(#"{"clientId":"c3","share":"x","backupMethod":"\#(String(repeating: "M", count: 65))"}"#.utf8), 400, "backupMethod"),
+            (
+                Data(#"{"clientId":"c3","share":"x","backupMethod":"\#(String(repeating: "M", count: 65))"}"#.utf8),
+                400, "backupMethod"
+            ),
             (Data(#"{"clientId":"c3","clientId":"c4","share":"x"}"#.utf8), 400, "clientId"),
             (Data(#"{"clientId":"c3","share":"{}","backupMethod":"GDRIVE"}"#.utf8), 400, nil),
             (ed, 422, "curve"),
@@ -297,7 +336,9 @@ import Testing
         ]
         for (body, status, field) in cases {
             let answer = try await running.webhook(body)
-            #expect(answer.status == status, "\(String(decoding: body.prefix(60), as: UTF8.self)): \(answer.status) \(answer.json)")
+            #expect(
+                answer.status == status,
+                "\(String(decoding: body.prefix(60), as: UTF8.self)): \(answer.status) \(answer.json)")
             #expect(answer.json["error"] is String)
             if let field { #expect(answer.json["field"] as? String == field, "\(answer.json)") }
             #expect(!(answer.json["error"] as? String ?? "").contains(good.share.prefix(40)))
@@ -317,8 +358,10 @@ import Testing
             SecureBytes(copying: Array(delivery.client.utf8)), key: key, keySource: .storedKey, clientId: "app-1",
             method: method
         ).text
-        #expect(try await running.app("POST", "/clients/app-1/backup/confirm", ["backupMethod": "GDRIVE"]).status == 404)
-        let upload = try await running.app("POST", "/clients/app-1/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
+        #expect(
+            try await running.app("POST", "/clients/app-1/backup/confirm", ["backupMethod": "GDRIVE"]).status == 404)
+        let upload = try await running.app(
+            "POST", "/clients/app-1/backup", ["cipherText": cipherText, "backupMethod": "GDRIVE"])
         #expect(upload.status == 200, "\(upload.json)")
         #expect(upload.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE_KEY")
         let fetched = try await running.app("GET", "/clients/app-1/backup?backupMethod=GDRIVE")
@@ -328,10 +371,13 @@ import Testing
         #expect(confirmed.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
         #expect(try await running.app("GET", "/clients/app-1/backup").status == 400)
         #expect(try await running.app("GET", "/clients/nobody/backup?backupMethod=GDRIVE").status == 404)
-        let unprintable = try await running.app("POST", "/clients/app-1/backup", ["cipherText": "0351\u{1}cf", "backupMethod": "GDRIVE"])
+        let unprintable = try await running.app(
+            "POST", "/clients/app-1/backup", ["cipherText": "0351\u{1}cf", "backupMethod": "GDRIVE"])
         #expect(unprintable.status == 422)
         #expect(unprintable.json["field"] as? String == "cipherText")
-        #expect(try await running.app("POST", "/clients/app-1/backup", ["backupMethod": "GDRIVE"]).json["field"] as? String == "cipherText")
+        #expect(
+            try await running.app("POST", "/clients/app-1/backup", ["backupMethod": "GDRIVE"]).json["field"] as? String
+                == "cipherText")
     }
 
     @Test func racingDeliveriesOfOneWebhookStoreOneLiveShare() async throws {
@@ -368,7 +414,9 @@ final class RawConnection {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
@@ -377,7 +425,9 @@ final class RawConnection {
 
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
-        guard Glibc.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
+        guard Glibc.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
+            throw POSIXError(.EPIPE)
+        }
     }
 
     /// Reads until the server closes the connection or `atMost` passes (a bound on the wait, not a timing claim).

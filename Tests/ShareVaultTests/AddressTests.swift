@@ -121,8 +121,9 @@ struct AddressTests {
         #expect(Hex.encode(Keccak256.hash([UInt8]())) != sha3OfEmpty)
     }
 
-    @Test("EIP-55's test addresses are valid, and flipping the case of any one letter breaks them",
-          arguments: try AddressFixture.load().eip55)
+    @Test(
+        "EIP-55's test addresses are valid, and flipping the case of any one letter breaks them",
+        arguments: try AddressFixture.load().eip55)
     func eip55KnownAnswer(vector: AddressVectorFile.EIP55) {
         #expect(WalletAddress.isValidEIP55(vector.address))
         let characters = Array(vector.address)
@@ -132,8 +133,9 @@ struct AddressTests {
         }
     }
 
-    @Test("each published private key's public key has the published Ethereum address",
-          arguments: try AddressFixture.load().privateKeyAddresses)
+    @Test(
+        "each published private key's public key has the published Ethereum address",
+        arguments: try AddressFixture.load().privateKeyAddresses)
     func privateKeyToAddress(vector: AddressVectorFile.PrivateKeyAddress) throws {
         let scalar = try Scalar<Secp256k1>(decoding: vector.keyBytes)
         let publicKey = Secp256k1.baseMultiply(scalar)
@@ -154,8 +156,9 @@ struct AddressTests {
         #expect(Base58.decode(vector.text) == bytes)
     }
 
-    @Test("published Solana ids and RFC 8032 keys have the published Base58 addresses",
-          arguments: try AddressFixture.load().solana)
+    @Test(
+        "published Solana ids and RFC 8032 keys have the published Base58 addresses",
+        arguments: try AddressFixture.load().solana)
     func solanaKnownAnswer(vector: AddressVectorFile.Solana) throws {
         let bytes = try Hex.decode(vector.hex)
         #expect(bytes.count == 32)
@@ -188,23 +191,26 @@ struct AddressTests {
         }
     }
 
-    @Test("isValidEIP55 refuses text that is not a checksummed address", arguments: [
-        "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  // no prefix
-        "0X5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  // capital X
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe",  // 39 digits
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed00",  // 42 digits
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg",  // not hex
-        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",  // right digits, no checksum (lowercase)
-        "0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED",  // right digits, no checksum (uppercase)
-        " 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-        "",
-    ])
+    @Test(
+        "isValidEIP55 refuses text that is not a checksummed address",
+        arguments: [
+            "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  // no prefix
+            "0X5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  // capital X
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe",  // 39 digits
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed00",  // 42 digits
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg",  // not hex
+            "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",  // right digits, no checksum (lowercase)
+            "0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED",  // right digits, no checksum (uppercase)
+            " 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "",
+        ])
     func eip55Rejections(text: String) {
         #expect(!WalletAddress.isValidEIP55(text))
     }
 
-    @Test("Base58 decoding refuses characters outside Bitcoin's alphabet",
-          arguments: ["0", "O", "I", "l", "1 1", "2g\n", "é", "+"])
+    @Test(
+        "Base58 decoding refuses characters outside Bitcoin's alphabet",
+        arguments: ["0", "O", "I", "l", "1 1", "2g\n", "é", "+"])
     func base58Rejections(text: String) {
         #expect(Base58.decode(text) == nil)
     }

@@ -256,18 +256,51 @@ import Testing
         ("", "empty document"),
         ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash)\"", "malformed JSON"),
         ("[1]", "a JSON object"),
-        ("{\"format\":\"sharevault audit head v2\",\"events\":3,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "not a sharevault audit head v1"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":0,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "at least 1"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":-2,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "at least 1"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":1e3,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "whole number"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":99999999999999999999,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "whole number"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":\"3\",\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "must be a number"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash.dropLast(2))\",\"mac\":\"\(hash)\"}", "64 hex digits"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash.dropLast(2))zz\",\"mac\":\"\(hash)\"}", "64 hex digits"),
+        (
+            "{\"format\":\"sharevault audit head v2\",\"events\":3,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "not a sharevault audit head v1"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":0,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "at least 1"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":-2,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "at least 1"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":1e3,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "whole number"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":99999999999999999999,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "whole number"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":\"3\",\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "must be a number"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash.dropLast(2))\",\"mac\":\"\(hash)\"}",
+            "64 hex digits"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash.dropLast(2))zz\",\"mac\":\"\(hash)\"}",
+            "64 hex digits"
+        ),
         ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash)\"}", "missing field \"mac\""),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\",\"note\":1}", "not a field"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"events\":4,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "given twice"),
-        ("{\"format\":\"sharevault audit head v1\",\"events\":3,\"EVENTS\":4,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}", "given twice"),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\",\"note\":1}",
+            "not a field"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":3,\"events\":4,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "given twice"
+        ),
+        (
+            "{\"format\":\"sharevault audit head v1\",\"events\":3,\"EVENTS\":4,\"hash\":\"\(hash)\",\"mac\":\"\(hash)\"}",
+            "given twice"
+        ),
         (String(repeating: " ", count: AuditHead.maximumSize + 1), "too large"),
     ]
 
@@ -284,7 +317,9 @@ import Testing
 
     @Test func randomBytesNeverCrashTheHeadReader() {
         var generator = SystemRandomNumberGenerator()
-        let valid = Array("{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(Self.hash)\",\"mac\":\"\(Self.hash)\"}".utf8)
+        let valid = Array(
+            "{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(Self.hash)\",\"mac\":\"\(Self.hash)\"}"
+                .utf8)
         for _ in 0..<2000 {
             var bytes = valid
             for _ in 0..<Int.random(in: 1...4, using: &generator) {
@@ -309,7 +344,8 @@ import Testing
     static func unkey(_ vault: Vault, path: String) throws {
         try Self.database(vault).write { db in
             try db.execute(sql: "ALTER TABLE auditEvent DROP COLUMN mac")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [VaultSchema.keyedAuditChain])
+            try db.execute(
+                sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [VaultSchema.keyedAuditChain])
         }
         try Self.close(vault)
     }

@@ -14,7 +14,8 @@ import Testing
         let directory: String
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-decrypt-\(UUID().uuidString)").path
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("sv-decrypt-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
 
@@ -34,7 +35,9 @@ import Testing
     static func bytes(_ secure: SecureBytes) -> [UInt8] { secure.withUnsafeBytes { Array($0) } }
 
     /// The failure `decrypt` throws, or nil when it succeeds.
-    static func failure(_ command: ClientDecryptCommand, cipherText: String = "c2VjcmV0") -> ClientDecryptCommand.Failure? {
+    static func failure(_ command: ClientDecryptCommand, cipherText: String = "c2VjcmV0") -> ClientDecryptCommand
+        .Failure?
+    {
         do throws(ClientDecryptCommand.Failure) {
             _ = try command.decrypt(clientId: "c1", method: "GDRIVE", cipherText: cipherText)
             return nil
@@ -46,7 +49,9 @@ import Testing
     @Test func theProgramGetsTheRequestAsJSONAndItsOutputIsThePlaintext() async throws {
         let programs = try Programs()
         // Saves its standard input, then prints a plaintext of every byte value.
-        let script = try programs.script("echo.py", """
+        let script = try programs.script(
+            "echo.py",
+            """
             import sys
             data = sys.stdin.buffer.read()
             open(sys.argv[1], "wb").write(data)
@@ -58,13 +63,17 @@ import Testing
             let method = RandomJSON.string(random: &random) + "GDRIVE"
             let cipherText = RandomJSON.string(random: &random) + "U1ZDQ/+=="
             let saved = programs.path("request-\(seed).json")
-            let command = try ClientDecryptCommand(commandLine: "python3 '\(script)' \"\(saved)\"", timeout: .seconds(30))
+            let command = try ClientDecryptCommand(
+                commandLine: "python3 '\(script)' \"\(saved)\"", timeout: .seconds(30))
             let plaintext = try command.decrypt(clientId: clientId, method: method, cipherText: cipherText)
             #expect(Self.bytes(plaintext) == Array(0...255) + [0x0A])
 
             // Read with StrictJSON: Foundation's reader on Linux drops U+FEFF inside strings.
             let request = try StrictJSON.parse(Data(contentsOf: URL(fileURLWithPath: saved)))
-            guard case .object(let members) = request else { Issue.record("the request is not an object"); return }
+            guard case .object(let members) = request else {
+                Issue.record("the request is not an object")
+                return
+            }
             #expect(members.count == 3)
             #expect(request["clientId"] == .string(clientId))
             #expect(request["backupMethod"] == .string(method))
@@ -95,7 +104,9 @@ import Testing
         #expect(encrypt.terminationStatus == 0)
 
         let command = try ClientDecryptCommand(commandLine: "python3 \(root) decrypt \(keyFile)", timeout: .seconds(30))
-        #expect(try Self.bytes(command.decrypt(clientId: "c1", method: "GDRIVE", cipherText: cipherText)) == Array(plaintext.utf8))
+        #expect(
+            try Self.bytes(command.decrypt(clientId: "c1", method: "GDRIVE", cipherText: cipherText))
+                == Array(plaintext.utf8))
         // A tampered ciphertext: the program exits 1, and its complaint on stderr goes nowhere.
         var tampered = Array(cipherText)
         tampered[40] = tampered[40] == "0" ? "1" : "0"
@@ -129,19 +140,25 @@ import Testing
         let wrapper = try programs.script("wrapper.sh", "#!/bin/sh\n(sleep 4; touch \"$1\")\necho late\n")
         let command = try ClientDecryptCommand(commandLine: "\(wrapper) \(marker)", timeout: .seconds(1))
         #expect(Self.failure(command) == .timedOut)
-        #expect(!FileManager.default.fileExists(atPath: marker), "decrypt returned only after the program's child finished")
+        #expect(
+            !FileManager.default.fileExists(atPath: marker), "decrypt returned only after the program's child finished")
     }
 
     @Test func printingMoreThan64KiBFails() throws {
         let programs = try Programs()
-        let flood = try programs.script("flood.py", "import sys\nsys.stdin.read()\nsys.stdout.buffer.write(b'x' * (64 * 1024 + 1))\n")
+        let flood = try programs.script(
+            "flood.py", "import sys\nsys.stdin.read()\nsys.stdout.buffer.write(b'x' * (64 * 1024 + 1))\n")
         #expect(Self.failure(try ClientDecryptCommand(commandLine: "python3 \(flood)")) == .outputTooLarge)
-        let endless = try programs.script("endless.py", "import sys\nsys.stdin.read()\nwhile True:\n    sys.stdout.buffer.write(b'y' * 4096)\n")
+        let endless = try programs.script(
+            "endless.py", "import sys\nsys.stdin.read()\nwhile True:\n    sys.stdout.buffer.write(b'y' * 4096)\n")
         #expect(Self.failure(try ClientDecryptCommand(commandLine: "python3 \(endless)")) == .outputTooLarge)
         // Exactly 64 KiB is allowed.
-        let exact = try programs.script("exact.py", "import sys\nsys.stdin.read()\nsys.stdout.buffer.write(b'z' * (64 * 1024))\n")
+        let exact = try programs.script(
+            "exact.py", "import sys\nsys.stdin.read()\nsys.stdout.buffer.write(b'z' * (64 * 1024))\n")
         let command = try ClientDecryptCommand(commandLine: "python3 \(exact)")
-        #expect(try Self.bytes(command.decrypt(clientId: "c", method: "M", cipherText: "t")).count == ClientDecryptCommand.maximumOutput)
+        #expect(
+            try Self.bytes(command.decrypt(clientId: "c", method: "M", cipherText: "t")).count
+                == ClientDecryptCommand.maximumOutput)
     }
 
     @Test func printingNothingFails() throws {
@@ -157,7 +174,10 @@ import Testing
             Issue.record("a missing program did not fail to start")
             return
         }
-        guard case .couldNotStart? = Self.failure(try ClientDecryptCommand(commandLine: "no-such-program-\(UUID().uuidString)")) else {
+        guard
+            case .couldNotStart? = Self.failure(
+                try ClientDecryptCommand(commandLine: "no-such-program-\(UUID().uuidString)"))
+        else {
             Issue.record("a program not on PATH did not fail to start")
             return
         }
@@ -188,7 +208,9 @@ import Testing
         }
         // And a success returns stdout only.
         let both = try programs.script("both.sh", "#!/bin/sh\ncat > /dev/null\necho \(secret) >&2\nprintf out\n")
-        #expect(try Self.bytes(ClientDecryptCommand(commandLine: both).decrypt(clientId: "c", method: "M", cipherText: "t")) == Array("out".utf8))
+        #expect(
+            try Self.bytes(ClientDecryptCommand(commandLine: both).decrypt(clientId: "c", method: "M", cipherText: "t"))
+                == Array("out".utf8))
     }
 
     @Test func commandLinesSplitAtSpacesWithQuotesKeepingThem() throws {
@@ -198,17 +220,31 @@ import Testing
         #expect(try ClientDecryptCommand(commandLine: "prog 'it\"s' \"it's\"").arguments == ["prog", "it\"s", "it's"])
         #expect(try ClientDecryptCommand(commandLine: "prog ''").arguments == ["prog", ""])
         #expect(try ClientDecryptCommand(commandLine: "prog a'b c'd").arguments == ["prog", "ab cd"])
-        #expect(try ClientDecryptCommand(commandLine: "'/opt/my tools/decrypt' --key=k").arguments == ["/opt/my tools/decrypt", "--key=k"])
-        #expect(throws: VaultError.invalidDecryptCommand("an unclosed quote")) { try ClientDecryptCommand(commandLine: "prog 'a b") }
-        #expect(throws: VaultError.invalidDecryptCommand("an unclosed quote")) { try ClientDecryptCommand(commandLine: "prog \"") }
-        #expect(throws: VaultError.invalidDecryptCommand("no program named")) { try ClientDecryptCommand(commandLine: "") }
-        #expect(throws: VaultError.invalidDecryptCommand("no program named")) { try ClientDecryptCommand(commandLine: "   ") }
-        #expect(throws: VaultError.invalidDecryptCommand("no program named")) { try ClientDecryptCommand(commandLine: "'' a") }
+        #expect(
+            try ClientDecryptCommand(commandLine: "'/opt/my tools/decrypt' --key=k").arguments == [
+                "/opt/my tools/decrypt", "--key=k",
+            ])
+        #expect(throws: VaultError.invalidDecryptCommand("an unclosed quote")) {
+            try ClientDecryptCommand(commandLine: "prog 'a b")
+        }
+        #expect(throws: VaultError.invalidDecryptCommand("an unclosed quote")) {
+            try ClientDecryptCommand(commandLine: "prog \"")
+        }
+        #expect(throws: VaultError.invalidDecryptCommand("no program named")) {
+            try ClientDecryptCommand(commandLine: "")
+        }
+        #expect(throws: VaultError.invalidDecryptCommand("no program named")) {
+            try ClientDecryptCommand(commandLine: "   ")
+        }
+        #expect(throws: VaultError.invalidDecryptCommand("no program named")) {
+            try ClientDecryptCommand(commandLine: "'' a")
+        }
     }
 
     @Test func quotedArgumentsReachTheProgramWhole() throws {
         let programs = try Programs()
-        let script = try programs.script("args.py", "import sys, json\nsys.stdin.read()\nprint(json.dumps(sys.argv[1:]))\n")
+        let script = try programs.script(
+            "args.py", "import sys, json\nsys.stdin.read()\nprint(json.dumps(sys.argv[1:]))\n")
         let command = try ClientDecryptCommand(commandLine: "python3 '\(script)' 'a b' \"c  d\" e")
         let output = try Self.bytes(command.decrypt(clientId: "c", method: "M", cipherText: "t"))
         #expect(try JSONSerialization.jsonObject(with: Data(output)) as? [String] == ["a b", "c  d", "e"])
@@ -218,7 +254,9 @@ import Testing
     /// request is written while the answer is read, so neither side waits on the other.
     @Test func aProgramThatPrintsBeforeReadingDoesNotDeadlock() throws {
         let programs = try Programs()
-        let script = try programs.script("early.py", """
+        let script = try programs.script(
+            "early.py",
+            """
             import sys, json
             sys.stdout.buffer.write(b'a' * 60000)
             sys.stdout.buffer.flush()
@@ -236,7 +274,9 @@ import Testing
     /// SIGPIPE is seen as such.
     @Test func aProgramThatNeverReadsItsRequestDoesNotKillTheCaller() async {
         await #expect(processExitsWith: .success) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-decrypt-\(UUID().uuidString)").path
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "sv-decrypt-\(UUID().uuidString)"
+            ).path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let path = directory + "/answer.sh"
@@ -244,7 +284,8 @@ import Testing
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
             let command = try ClientDecryptCommand(commandLine: path, timeout: .seconds(30))
             for _ in 0..<5 {
-                let plaintext = try command.decrypt(clientId: "c", method: "M", cipherText: String(repeating: "Q", count: 1_000_000))
+                let plaintext = try command.decrypt(
+                    clientId: "c", method: "M", cipherText: String(repeating: "Q", count: 1_000_000))
                 guard plaintext.withUnsafeBytes({ Array($0) }) == Array("plaintext".utf8) else { exit(3) }
             }
         }

@@ -80,16 +80,19 @@ import Testing
         let portalPairs: [StoredPair]
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-shortcut-\(UUID().uuidString)").path
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("sv-shortcut-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             vault = try Vault.create(at: directory + "/v.db")
             let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
             stores = BackupKeyStores(directory: keyStore, password: nil)
             _ = try vault.create(
-                clientIds: (1...3).map { "w-\($0)" }, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")],
+                clientIds: (1...3).map { "w-\($0)" }, curves: CurveID.allCases,
+                methods: [try BackupMethod(parsing: "GDRIVE")],
                 keyStores: stores)
             _ = try vault.create(
-                clientIds: (1...3).map { "p-\($0)" }, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")],
+                clientIds: (1...3).map { "p-\($0)" }, curves: CurveID.allCases,
+                methods: [try BackupMethod(parsing: "GDRIVE")],
                 keyStores: stores, layout: .portal)
             let all = try vault.store.livePairs(after: 0, limit: 100, clientId: nil)
             pairs = all.filter { $0.summary.clientId.hasPrefix("w-") }
@@ -120,7 +123,9 @@ import Testing
         for pairs in [sample.pairs, sample.portalPairs] {
             let byClient = Dictionary(grouping: pairs, by: \.summary.clientId)
             for (_, own) in byClient {
-                #expect(own.count == 2 && own[0].cipherText == own[1].cipherText && own[0].clientCiphertextId == own[1].clientCiphertextId)
+                #expect(
+                    own.count == 2 && own[0].cipherText == own[1].cipherText
+                        && own[0].clientCiphertextId == own[1].clientCiphertextId)
             }
         }
     }
@@ -145,26 +150,33 @@ import Testing
 
     /// The deep shortcut's law over random corruptions of kind `K`: it reports what the full account reports,
     /// and nothing exactly for the harmless ones.
-    static func checkTheShortcut<K: PairCorruption>(_ kind: K.Type, on pairs: [StoredPair], in sample: Sample, count: Int) async {
+    static func checkTheShortcut<K: PairCorruption>(
+        _ kind: K.Type, on pairs: [StoredPair], in sample: Sample, count: Int
+    ) async {
         await propertyCheck(
             count: count, input: Gen.int(in: 0..<K.allCases.count), Gen.int(in: 0..<pairs.count), Gen.int(in: 0..<1024)
         ) { kind, index, random in
             let corruption = K.allCases[kind]
             let pair = try K.corrupt(pairs[index], with: corruption, others: pairs, random: random)
             let problems = sample.vault.problems(pair, level: .deep, keyStores: sample.stores)
-            #expect(problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores), "corruption \(corruption)")
+            #expect(
+                problems == sample.vault.fullAccount(pair, level: .deep, keyStores: sample.stores),
+                "corruption \(corruption)")
             #expect(problems.isEmpty == corruption.harmless, "corruption \(corruption): \(problems)")
         }
     }
 
     /// The public and custodian levels' law over random corruptions of kind `K`.
-    static func checkTheLowerLevels<K: PairCorruption>(_ kind: K.Type, on pairs: [StoredPair], in sample: Sample) async {
+    static func checkTheLowerLevels<K: PairCorruption>(_ kind: K.Type, on pairs: [StoredPair], in sample: Sample) async
+    {
         await propertyCheck(
             count: 250, input: Gen.int(in: 0..<K.allCases.count), Gen.int(in: 0..<pairs.count), Gen.int(in: 0..<1024)
         ) { kind, index, random in
             let corruption = K.allCases[kind]
             let pair = try K.corrupt(pairs[index], with: corruption, others: pairs, random: random)
-            for (level, passes) in [(VerificationLevel.public, corruption.passesPublicLevel), (.custodian, corruption.passesCustodianLevel)] {
+            for (level, passes) in [
+                (VerificationLevel.public, corruption.passesPublicLevel), (.custodian, corruption.passesCustodianLevel),
+            ] {
                 let problems = sample.vault.fullAccount(pair, level: level, keyStores: nil)
                 #expect(problems == sample.vault.problems(pair, level: level, keyStores: nil), "\(level) \(corruption)")
                 #expect(problems.isEmpty == passes, "\(level) \(corruption): \(problems)")
@@ -201,13 +213,19 @@ import Testing
             for (index, original) in sample.portalPairs.enumerated() {
                 let pair = try Self.corrupt(original, with: corruption, others: sample.portalPairs, random: index * 37)
                 let stores = level == .deep ? sample.stores : nil
-                #expect(sample.vault.fullAccount(pair, level: level, keyStores: stores) == problems, "\(corruption) at \(level)")
-                #expect(sample.vault.problems(pair, level: level, keyStores: stores) == problems, "\(corruption) at \(level)")
+                #expect(
+                    sample.vault.fullAccount(pair, level: level, keyStores: stores) == problems,
+                    "\(corruption) at \(level)")
+                #expect(
+                    sample.vault.problems(pair, level: level, keyStores: stores) == problems,
+                    "\(corruption) at \(level)")
             }
         }
     }
 
-    static func corrupt(_ original: StoredPair, with corruption: PortalCorruption, others: [StoredPair], random: Int) throws -> StoredPair {
+    static func corrupt(_ original: StoredPair, with corruption: PortalCorruption, others: [StoredPair], random: Int)
+        throws -> StoredPair
+    {
         var pair = original
         let curve = pair.summary.curve
         let other = others.first { $0.summary.curve == curve && $0.summary.pairId != pair.summary.pairId }!
@@ -220,14 +238,18 @@ import Testing
         case .none: break
         case .publicKeyBitFlipped: flip(&pair.publicKey)
         case .publicKeyOtherPoint: pair.publicKey = randomPoint(on: curve)
-        case .publicKeyOffSubgroupOrUncompressed: pair.publicKey = try offSubgroupOrUncompressed(pair.publicKey, on: curve)
+        case .publicKeyOffSubgroupOrUncompressed:
+            pair.publicKey = try offSubgroupOrUncompressed(pair.publicKey, on: curve)
         case .publicShareBitFlipped: flip(&pair.custodian.publicShare)
         case .publicShareOfAnotherPair: pair.custodian.publicShare = other.custodian.publicShare
         case .publicShareOffSubgroupOrUncompressed:
             pair.custodian.publicShare = try offSubgroupOrUncompressed(pair.custodian.publicShare, on: curve)
         case .identifierBitFlipped: flip(&pair.custodian.identifier)
         case .identifierIsThePartners: pair.custodian.identifier = partnerIdentifier
-        case .identifiersSwapped: (pair.custodian.identifier, pair.custodian.partnerIdentifier) = (partnerIdentifier, pair.custodian.identifier)
+        case .identifiersSwapped:
+            (pair.custodian.identifier, pair.custodian.partnerIdentifier) = (
+                partnerIdentifier, pair.custodian.identifier
+            )
         case .partnerIdentifierOutOfRange: pair.custodian.partnerIdentifier = [UInt8](repeating: 0xff, count: 32)
         case .partnerIdentifierOtherValue:
             switch curve {
@@ -261,7 +283,9 @@ import Testing
         return pair
     }
 
-    static func corrupt(_ original: StoredPair, with corruption: Corruption, others: [StoredPair], random: Int) throws -> StoredPair {
+    static func corrupt(_ original: StoredPair, with corruption: Corruption, others: [StoredPair], random: Int) throws
+        -> StoredPair
+    {
         var pair = original
         let curve = pair.summary.curve
         let other = others.first { $0.summary.curve == curve && $0.summary.pairId != pair.summary.pairId }!
@@ -274,7 +298,8 @@ import Testing
         case .commitmentsDropped: pair.custodian.commitments = nil
         case .publicKeyBitFlipped: flip(&pair.publicKey)
         case .publicKeyOtherPoint: pair.publicKey = randomPoint(on: curve)
-        case .publicKeyOffSubgroupOrUncompressed: pair.publicKey = try offSubgroupOrUncompressed(pair.publicKey, on: curve)
+        case .publicKeyOffSubgroupOrUncompressed:
+            pair.publicKey = try offSubgroupOrUncompressed(pair.publicKey, on: curve)
         case .publicShareBitFlipped: flip(&pair.custodian.publicShare)
         case .publicShareOfAnotherPair: pair.custodian.publicShare = other.custodian.publicShare
         case .publicShareOffSubgroupOrUncompressed:
@@ -328,17 +353,22 @@ protocol PairCorruption: CaseIterable, CustomStringConvertible, Sendable where A
     var harmless: Bool { get }
     var passesCustodianLevel: Bool { get }
     var passesPublicLevel: Bool { get }
-    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws -> StoredPair
+    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws
+        -> StoredPair
 }
 
 extension DeepCheckShortcutTests.Corruption: PairCorruption {
-    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws -> StoredPair {
+    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws
+        -> StoredPair
+    {
         try DeepCheckShortcutTests.corrupt(pair, with: corruption, others: others, random: random)
     }
 }
 
 extension DeepCheckShortcutTests.PortalCorruption: PairCorruption {
-    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws -> StoredPair {
+    static func corrupt(_ pair: StoredPair, with corruption: Self, others: [StoredPair], random: Int) throws
+        -> StoredPair
+    {
         try DeepCheckShortcutTests.corrupt(pair, with: corruption, others: others, random: random)
     }
 }

@@ -19,7 +19,8 @@ import Testing
             .compactMap { try? [UInt8](Data(contentsOf: good.appendingPathComponent($0))) }
     }()
 
-    static let plaintext = (try? [UInt8](Data(contentsOf: good.appendingPathComponent("portal.client-plaintext.json")))) ?? []
+    static let plaintext =
+        (try? [UInt8](Data(contentsOf: good.appendingPathComponent("portal.client-plaintext.json")))) ?? []
 
     /// One random change to a payload.
     static func mutate(_ input: [UInt8], random: inout SplitMix) -> [UInt8] {
@@ -51,7 +52,8 @@ import Testing
     /// and read and check the share on that curve.
     static func intake(_ body: [UInt8]) throws {
         let webhook = try WebhookBody.parse(Data(body))
-        let (_, curve) = try ShareParser.layoutAndCurve(of: Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
+        let (_, curve) = try ShareParser.layoutAndCurve(
+            of: Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
         switch curve {
         case .secp256k1: _ = try ShareParser.parse(Data(webhook.share.utf8), as: Secp256k1.self)
         case .ed25519: _ = try ShareParser.parse(Data(webhook.share.utf8), as: Ed25519.self)

@@ -19,7 +19,8 @@ import Testing
 
     @Test(arguments: fixtures)
     func everyOperatorJobWorksOnTheFixturePair(name: String) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let vault = try Vault.create(at: directory + "/v.db")
@@ -56,26 +57,32 @@ import Testing
 
         let prepared = try vault.prepareRecovery(clientId: report.clientId, method: report.method, keyStores: stores)
         let combined = try ShareCeremony.combine(
-            [LabeledShareDocument(label: "device", document: prepared.deviceShare),
-             LabeledShareDocument(label: "custodian", document: prepared.custodianShare)], revealSecret: false)
+            [
+                LabeledShareDocument(label: "device", document: prepared.deviceShare),
+                LabeledShareDocument(label: "custodian", document: prepared.custodianShare),
+            ], revealSecret: false)
         #expect(combined.publicKey == publicKey)
         #expect(try vault.commitRecovery(prepared).generation == 1)
         #expect(try vault.verifyAuditLog().isIntact)
     }
 
     @Test func aClientHalfOfAnotherWalletIsNamed() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let vault = try Vault.create(at: directory + "/v.db")
-        let report = try vault.ingestCustodian(try Data(contentsOf: Self.root.appendingPathComponent("portal-secp256k1.json")))
+        let report = try vault.ingestCustodian(
+            try Data(contentsOf: Self.root.appendingPathComponent("portal-secp256k1.json")))
         // The other fixture's client half: a real share, of a different wallet.
-        let foreign = try Data(contentsOf: Self.root.appendingPathComponent("portal-secp256k1-capitalized.client-share.json"))
+        let foreign = try Data(
+            contentsOf: Self.root.appendingPathComponent("portal-secp256k1-capitalized.client-share.json"))
         let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
         let method = try BackupMethod(parsing: report.method)
         let (key, source) = try keyStore.makeKey(clientId: report.clientId, method: method)
         let cipherText = ClientBackupCiphertext.seal(
-            SecureBytes(copying: [UInt8](foreign)), key: key, keySource: source, clientId: report.clientId, method: method)
+            SecureBytes(copying: [UInt8](foreign)), key: key, keySource: source, clientId: report.clientId,
+            method: method)
         _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
         _ = try vault.confirm(clientId: report.clientId, method: report.method)
         let deep = try vault.verify(level: .deep, keyStores: BackupKeyStores(directory: keyStore, password: nil))

@@ -63,7 +63,11 @@ import Testing
 
     @Test func theCustodianJSONReadsBackOnBothCurves() async {
         await propertyCheck(count: 20, input: Gen.bool) { onEd25519 in
-            if onEd25519 { try Self.custodianReadsBack(Ed25519.self) } else { try Self.custodianReadsBack(Secp256k1.self) }
+            if onEd25519 {
+                try Self.custodianReadsBack(Ed25519.self)
+            } else {
+                try Self.custodianReadsBack(Secp256k1.self)
+            }
         }
     }
 
@@ -90,8 +94,9 @@ import Testing
         #expect(client.backupSharePairId == random.pair.backupSharePairId)
 
         // The two halves interpolate to the key.
-        #expect(try Shamir<C>.combine([parsed.share, client.share], threshold: 2)
-            == Shamir<C>.combine(random.dealing.shares, threshold: 2))
+        #expect(
+            try Shamir<C>.combine([parsed.share, client.share], threshold: 2)
+                == Shamir<C>.combine(random.dealing.shares, threshold: 2))
     }
 
     @Test func theCurveIsFoundFromThePoint() async {
@@ -145,30 +150,38 @@ import Testing
         #expect(parse(Data(random.custodianJSON.utf8)) == nil)
 
         let server = randomPointCoordinates(C.self)
-        #expect(parse(try edited(random.custodianJSON) {
-            $0["serverPartialPubKey_x"] = server.x
-            $0["serverPartialPubKey_y"] = server.y
-        }) == "serverPartialPubKey_x, serverPartialPubKey_y")
+        #expect(
+            parse(
+                try edited(random.custodianJSON) {
+                    $0["serverPartialPubKey_x"] = server.x
+                    $0["serverPartialPubKey_y"] = server.y
+                }) == "serverPartialPubKey_x, serverPartialPubKey_y")
 
         let client = randomPointCoordinates(C.self)
-        #expect(parse(try edited(random.custodianJSON) {
-            $0["clientPartialPubKey_x"] = client.x
-            $0["clientPartialPubKey_y"] = client.y
-        }) == "clientPartialPubKey_x, clientPartialPubKey_y")
+        #expect(
+            parse(
+                try edited(random.custodianJSON) {
+                    $0["clientPartialPubKey_x"] = client.x
+                    $0["clientPartialPubKey_y"] = client.y
+                }) == "clientPartialPubKey_x, clientPartialPubKey_y")
 
         // Swapped identifiers: share·G still matches, but the partial keys no longer interpolate to the key.
-        #expect(parse(try edited(random.custodianJSON) {
-            let clientBk = $0["clientBk"]
-            $0["clientBk"] = $0["serverBk"]
-            $0["serverBk"] = clientBk
-        }) == "clientPartialPubKey_x, clientPartialPubKey_y")
+        #expect(
+            parse(
+                try edited(random.custodianJSON) {
+                    let clientBk = $0["clientBk"]
+                    $0["clientBk"] = $0["serverBk"]
+                    $0["serverBk"] = clientBk
+                }) == "clientPartialPubKey_x, clientPartialPubKey_y")
 
         // Another key.
         let key = randomPointCoordinates(C.self)
-        #expect(parse(try edited(random.custodianJSON) {
-            $0["x"] = key.x
-            $0["y"] = key.y
-        }) == "clientPartialPubKey_x, clientPartialPubKey_y")
+        #expect(
+            parse(
+                try edited(random.custodianJSON) {
+                    $0["x"] = key.x
+                    $0["y"] = key.y
+                }) == "clientPartialPubKey_x, clientPartialPubKey_y")
 
         #expect(parse(try edited(random.custodianJSON) { $0["serverBk"] = $0["clientBk"] }) == "serverBk")
         #expect(parse(try edited(random.custodianJSON) { $0["share"] = nil }) == "share")
@@ -183,7 +196,9 @@ import Testing
         #expect(parse(Data(twice.utf8)) == "SHARE\" and \"share")
         let again = "{\"serverBk\":\"1\"," + text.dropFirst()
         #expect(parse(Data(again.utf8)) == "serverBk")
-        #expect(failingField { _ = try ShareParser.layoutAndCurve(of: Data(twice.utf8), stated: nil) } == "SHARE\" and \"share")
+        #expect(
+            failingField { _ = try ShareParser.layoutAndCurve(of: Data(twice.utf8), stated: nil) }
+                == "SHARE\" and \"share")
     }
 
     @Test(arguments: CurveID.allCases)
@@ -230,16 +245,28 @@ import Testing
         let other = randomPointCoordinates(C.self)
         for name in ["partialPubkey", "partialPublicKey"] {
             #expect(parse(try partial(name) { _ in }) == nil, "\(name)")
-            #expect(parse(try partial(name) { $0["client"] = ["X": other.x, "Y": other.y] }) == "\(name).client.X, \(name).client.Y")
-            #expect(parse(try partial(name) { $0["server"] = ["X": other.x, "Y": other.y] }) == "\(name).server.X, \(name).server.Y")
+            #expect(
+                parse(try partial(name) { $0["client"] = ["X": other.x, "Y": other.y] })
+                    == "\(name).client.X, \(name).client.Y")
+            #expect(
+                parse(try partial(name) { $0["server"] = ["X": other.x, "Y": other.y] })
+                    == "\(name).server.X, \(name).server.Y")
         }
         let key = randomPointCoordinates(C.self)
-        #expect(parse(try edited(random.clientJSON) { $0["pubkey"] = ["X": key.x, "Y": key.y] }) == "partialPubkey.server.X, partialPubkey.server.Y")
-        #expect(parse(try edited(random.clientJSON) { $0["pubkey"] = nil; $0["partialPubkey"] = nil }) == "pubkey")
+        #expect(
+            parse(try edited(random.clientJSON) { $0["pubkey"] = ["X": key.x, "Y": key.y] })
+                == "partialPubkey.server.X, partialPubkey.server.Y")
+        #expect(
+            parse(
+                try edited(random.clientJSON) {
+                    $0["pubkey"] = nil
+                    $0["partialPubkey"] = nil
+                }) == "pubkey")
 
         // A key given twice, here inside `bks.client`.
         let text = random.clientJSON
-        let nested = text.replacingOccurrences(of: "\"client\":{\"Rank\":0,", with: "\"client\":{\"Rank\":0,\"rank\":0,")
+        let nested = text.replacingOccurrences(
+            of: "\"client\":{\"Rank\":0,", with: "\"client\":{\"Rank\":0,\"rank\":0,")
         #expect(nested != text)
         #expect(parse(Data(nested.utf8)) == "Rank\" and \"rank")
     }
@@ -283,7 +310,12 @@ import Testing
         let mpcShare = random.clientJSON
         let native = ShareDocument.documents(for: random.dealing)[0].exportJSON()
         let forms: [(String, String)] = [
-            ("wrapper", PortalShareWriter.plaintext([(otherCurve, "other", "{}"), (C.id, random.pair.backupSharePairId, mpcShare)])),
+            (
+                "wrapper",
+                PortalShareWriter.plaintext([
+                    (otherCurve, "other", "{}"), (C.id, random.pair.backupSharePairId, mpcShare),
+                ])
+            ),
             ("wrapper of base64", PortalShareWriter.plaintext([(C.id, "id", unpaddedBase64(mpcShare))])),
             ("wrapper of a native document", PortalShareWriter.plaintext([(C.id, "id", native)])),
             ("MpcShare", mpcShare),
@@ -305,14 +337,19 @@ import Testing
             try ClientPlaintext.share(Data(onlyOther.utf8), as: C.self)
         }
         let notString = "{\"\(ClientPlaintext.wrapperKey(C.id))\":{\"id\":\"x\",\"share\":{}}}"
-        #expect(throws: DocumentError.wrongType(field: "\(ClientPlaintext.wrapperKey(C.id)).share", expected: "a string")) {
+        #expect(
+            throws: DocumentError.wrongType(field: "\(ClientPlaintext.wrapperKey(C.id)).share", expected: "a string")
+        ) {
             try ClientPlaintext.share(Data(notString.utf8), as: C.self)
         }
         // Base64 of base64 is not read (one level only), nor is text that is neither.
-        #expect(throws: DocumentError.self) { try ClientPlaintext.share(Data(unpaddedBase64(unpaddedBase64(mpcShare)).utf8), as: C.self) }
+        #expect(throws: DocumentError.self) {
+            try ClientPlaintext.share(Data(unpaddedBase64(unpaddedBase64(mpcShare)).utf8), as: C.self)
+        }
         #expect(throws: DocumentError.self) { try ClientPlaintext.share(Data("not a share".utf8), as: C.self) }
         // The wrapper's key in two cases is refused.
-        let twice = "{\"\(ClientPlaintext.wrapperKey(C.id))\":{\"share\":\"{}\"},\"\(C.id.rawValue)\":{\"share\":\"{}\"}}"
+        let twice =
+            "{\"\(ClientPlaintext.wrapperKey(C.id))\":{\"share\":\"{}\"},\"\(C.id.rawValue)\":{\"share\":\"{}\"}}"
         #expect(throws: DocumentError.ambiguousField("\(ClientPlaintext.wrapperKey(C.id))\" and \"\(C.id.rawValue)")) {
             try ClientPlaintext.share(Data(twice.utf8), as: C.self)
         }
@@ -331,7 +368,9 @@ import Testing
             var random = SplitMix(seed: seed)
             let text = Self.printable(&random, count: 1...64)
             let method = try BackupMethod(parsing: text)
-            let suffix = CurveID.allCases.first { text.count > $0.rawValue.count + 1 && text.lowercased().hasSuffix("-" + $0.rawValue) }
+            let suffix = CurveID.allCases.first {
+                text.count > $0.rawValue.count + 1 && text.lowercased().hasSuffix("-" + $0.rawValue)
+            }
             #expect(method.curve == suffix, "\(text)")
             #expect(method.name == (suffix.map { String(text.dropLast($0.rawValue.count + 1)) } ?? text), "\(text)")
             #expect(method.description.lowercased() == text.lowercased())
@@ -365,7 +404,9 @@ import Testing
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
             var random = SplitMix(seed: seed)
             var text = Array(Self.printable(&random, count: 1...64).unicodeScalars)
-            let bad: [Unicode.Scalar] = ["\u{0}", "\u{9}", "\n", "\u{1F}", "\u{7F}", "\u{80}", "\u{E9}", "\u{2028}", "\u{1F600}"]
+            let bad: [Unicode.Scalar] = [
+                "\u{0}", "\u{9}", "\n", "\u{1F}", "\u{7F}", "\u{80}", "\u{E9}", "\u{2028}", "\u{1F600}",
+            ]
             text.insert(bad[Int(random.next() % UInt64(bad.count))], at: Int(random.next() % UInt64(text.count + 1)))
             let string = String(String.UnicodeScalarView(text))
             #expect(throws: VaultError.invalidMethod(string)) { try BackupMethod(parsing: string) }

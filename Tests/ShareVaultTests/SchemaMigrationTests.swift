@@ -15,7 +15,10 @@ import Testing
         let queue = try DatabaseQueue()
         try VaultSchema.migrator.migrate(queue, upTo: Self.v1)
         let (hasClientBackup, hasClientCiphertext, applied) = try queue.read { db in
-            (try db.tableExists("clientBackup"), try db.tableExists("clientCiphertext"), try VaultSchema.migrator.appliedIdentifiers(db))
+            (
+                try db.tableExists("clientBackup"), try db.tableExists("clientCiphertext"),
+                try VaultSchema.migrator.appliedIdentifiers(db)
+            )
         }
         #expect(hasClientBackup)
         #expect(!hasClientCiphertext)
@@ -28,7 +31,8 @@ import Testing
         let texts = ["U1ZDQgEA" + UUID().uuidString, "opaque portal ciphertext \(UUID().uuidString)", "third"]
         try queue.write { db in
             // Row ids chosen so that client, wallet and pair ids all differ.
-            try db.execute(sql: "INSERT INTO client (id, clientId, createdAt) VALUES (7, 'other', 't0'), (3, 'c1', 't0')")
+            try db.execute(
+                sql: "INSERT INTO client (id, clientId, createdAt) VALUES (7, 'other', 't0'), (3, 'c1', 't0')")
             try db.execute(
                 sql: """
                     INSERT INTO wallet (id, clientRowId, curve, publicKey, createdAt) VALUES
@@ -66,9 +70,14 @@ import Testing
             return (
                 try db.tableExists("clientBackup"),
                 try Row.fetchAll(
-                    db, sql: "SELECT id, clientRowId, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById FROM clientCiphertext ORDER BY id"),
-                try Row.fetchAll(db, sql: "SELECT id, clientCiphertextId, status, updatedAt FROM backupPair ORDER BY id"),
-                try Row.fetchAll(db, sql: "SELECT sealedShare, partnerPublicShare, backupSharePairId FROM custodianShare")
+                    db,
+                    sql:
+                        "SELECT id, clientRowId, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById FROM clientCiphertext ORDER BY id"
+                ),
+                try Row.fetchAll(
+                    db, sql: "SELECT id, clientCiphertextId, status, updatedAt FROM backupPair ORDER BY id"),
+                try Row.fetchAll(
+                    db, sql: "SELECT sealedShare, partnerPublicShare, backupSharePairId FROM custodianShare")
             )
         }
         do {
@@ -91,15 +100,19 @@ import Testing
             }
             #expect(pointers.map { $0["clientCiphertextId"] as Int64? } == [100, 101, 102, nil])
             // Nothing else about the pairs changes.
-            #expect(pointers.map { $0["status"] as String } == [
-                "STORED_CLIENT_BACKUP_SHARE", "STORED_CLIENT_BACKUP_SHARE_KEY", "STORED_CLIENT_BACKUP_SHARE",
-                "STORED_CUSTODIAN_BACKUP_SHARE",
-            ])
+            #expect(
+                pointers.map { $0["status"] as String } == [
+                    "STORED_CLIENT_BACKUP_SHARE", "STORED_CLIENT_BACKUP_SHARE_KEY", "STORED_CLIENT_BACKUP_SHARE",
+                    "STORED_CUSTODIAN_BACKUP_SHARE",
+                ])
             #expect(pointers.allSatisfy { $0["updatedAt"] as String == "t1" })
             // The custodian rows keep what they had; the new columns are empty.
             #expect(custodian.count == 4)
             #expect(custodian.allSatisfy { ($0["sealedShare"] as Data) == Data([0x0b, 0xad, 0xca, 0xfe]) })
-            #expect(custodian.allSatisfy { ($0["partnerPublicShare"] as Data?) == nil && ($0["backupSharePairId"] as String?) == nil })
+            #expect(
+                custodian.allSatisfy {
+                    ($0["partnerPublicShare"] as Data?) == nil && ($0["backupSharePairId"] as String?) == nil
+                })
         }
     }
 
@@ -108,7 +121,8 @@ import Testing
     /// Opened by this build, it migrates, and every pair still verifies deep: the ciphertext opens with the
     /// first release's key, and reads as the pair's client share.
     @Test func aFirstReleaseVaultStillVerifiesDeepAfterMigrating() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-migrate-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-migrate-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
@@ -129,15 +143,18 @@ import Testing
             let wrapperKey = try keyStore.key(clientId: pair.summary.clientId, method: method, source: today.keySource)
             let wrapper = try today.open(key: wrapperKey, clientId: pair.summary.clientId, method: onCurve)
             // The first release's plaintext: this curve's native document alone.
-            let object = try #require(try wrapper.withUnsafeBytes { try JSONSerialization.jsonObject(with: Data($0)) } as? [String: Any])
+            let object = try #require(
+                try wrapper.withUnsafeBytes { try JSONSerialization.jsonObject(with: Data($0)) } as? [String: Any])
             let entry = try #require(object[ClientPlaintext.wrapperKey(pair.summary.curve)] as? [String: Any])
             let document = try #require(entry["share"] as? String)
             #expect(document.contains("\"format\":\"sharevault.share\""))
 
             let (key, source) = try keyStore.makeKey(clientId: pair.summary.clientId, method: onCurve)
             let header = ClientBackupCiphertext.magic + [1, 0]
-            let associatedData = Array("sharevault client backup v1\u{0}\(pair.summary.clientId)\u{0}\(onCurve)\u{0}".utf8) + header
-            let sealed = XChaCha20Poly1305.seal(SecureBytes(copying: Array(document.utf8)), key: key, associatedData: associatedData)
+            let associatedData =
+                Array("sharevault client backup v1\u{0}\(pair.summary.clientId)\u{0}\(onCurve)\u{0}".utf8) + header
+            let sealed = XChaCha20Poly1305.seal(
+                SecureBytes(copying: Array(document.utf8)), key: key, associatedData: associatedData)
             let old = ClientBackupCiphertext(version: 1, keySource: source, sealed: sealed)
             #expect(old.text.hasPrefix(Data(header).base64EncodedString().prefix(6)))
             firstRelease[pair.summary.pairId] = old.text
@@ -150,24 +167,26 @@ import Testing
         try old.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [directory + "/current.db"])
             try db.inTransaction {
-                try db.execute(sql: """
-                    INSERT INTO vaultMeta SELECT * FROM src.vaultMeta;
-                    INSERT INTO client SELECT * FROM src.client;
-                    INSERT INTO wallet SELECT * FROM src.wallet;
-                    INSERT INTO signingPair SELECT * FROM src.signingPair;
-                    INSERT INTO backupPair (id, walletId, method, status, isLive, createdAt, updatedAt, replacedAt, replacedById,
-                        lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome)
-                        SELECT id, walletId, method, status, isLive, createdAt, updatedAt, replacedAt, replacedById,
-                            lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome FROM src.backupPair;
-                    INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier, commitments,
-                        sealedShare, shareDigest, receivedAt)
-                        SELECT pairId, layout, threshold, identifier, publicShare, partnerIdentifier, commitments, sealedShare,
-                            shareDigest, receivedAt FROM src.custodianShare;
-                    INSERT INTO auditEvent SELECT id, at, kind, clientId, detail, previousHash, hash FROM src.auditEvent;
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO vaultMeta SELECT * FROM src.vaultMeta;
+                        INSERT INTO client SELECT * FROM src.client;
+                        INSERT INTO wallet SELECT * FROM src.wallet;
+                        INSERT INTO signingPair SELECT * FROM src.signingPair;
+                        INSERT INTO backupPair (id, walletId, method, status, isLive, createdAt, updatedAt, replacedAt, replacedById,
+                            lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome)
+                            SELECT id, walletId, method, status, isLive, createdAt, updatedAt, replacedAt, replacedById,
+                                lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome FROM src.backupPair;
+                        INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier, commitments,
+                            sealedShare, shareDigest, receivedAt)
+                            SELECT pairId, layout, threshold, identifier, publicShare, partnerIdentifier, commitments, sealedShare,
+                                shareDigest, receivedAt FROM src.custodianShare;
+                        INSERT INTO auditEvent SELECT id, at, kind, clientId, detail, previousHash, hash FROM src.auditEvent;
+                        """)
                 for (pairId, text) in firstRelease {
                     try db.execute(
-                        sql: "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, 'r', 'c')",
+                        sql:
+                            "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, 'r', 'c')",
                         arguments: [pairId, text])
                 }
                 return .commit

@@ -11,12 +11,15 @@ import Testing
     @Test func clientBackupsOpenOnlyForTheirOwnRecordAndKey() throws {
         let key = SecureBytes.random(count: 32)
         let plaintext = SecureBytes(copying: Array("{\"share\":\"secret\"}".utf8))
-        let sealed = ClientBackupCiphertext.seal(plaintext, key: key, keySource: .storedKey, clientId: "alice", method: method)
+        let sealed = ClientBackupCiphertext.seal(
+            plaintext, key: key, keySource: .storedKey, clientId: "alice", method: method)
         let parsed = try ClientBackupCiphertext(text: sealed.text)
         #expect(parsed == sealed)
         #expect(try parsed.open(key: key, clientId: "alice", method: method) == plaintext)
         // Moved to another client or method, or opened with another key: refused.
-        #expect(throws: SealingError.authenticationFailed) { try parsed.open(key: key, clientId: "bob", method: method) }
+        #expect(throws: SealingError.authenticationFailed) {
+            try parsed.open(key: key, clientId: "bob", method: method)
+        }
         #expect(throws: SealingError.authenticationFailed) {
             try parsed.open(key: key, clientId: "alice", method: try BackupMethod(parsing: "ICLOUD-SECP256K1"))
         }
@@ -28,7 +31,9 @@ import Testing
         for index in stride(from: 6, to: bytes.count, by: 7) {
             bytes[index] ^= 0x01
             let tampered = try ClientBackupCiphertext(text: Data(bytes).base64EncodedString())
-            #expect(throws: SealingError.authenticationFailed) { try tampered.open(key: key, clientId: "alice", method: method) }
+            #expect(throws: SealingError.authenticationFailed) {
+                try tampered.open(key: key, clientId: "alice", method: method)
+            }
             bytes[index] ^= 0x01
         }
     }
@@ -43,7 +48,9 @@ import Testing
         #expect(try parsed.open(key: again, clientId: "alice", method: method) == SecureBytes(copying: [1, 2, 3]))
         let wrong = try PasswordKeyStore(password: SecureBytes(copying: Array("hunter3".utf8)))
             .key(clientId: "alice", method: method, source: parsed.keySource)
-        #expect(throws: SealingError.authenticationFailed) { try parsed.open(key: wrong, clientId: "alice", method: method) }
+        #expect(throws: SealingError.authenticationFailed) {
+            try parsed.open(key: wrong, clientId: "alice", method: method)
+        }
     }
 
     static func encoded(_ header: String, _ count: Int) -> String {
@@ -78,13 +85,17 @@ import Testing
         let plain = directory.appendingPathComponent("plain.key").path
         let key = try VaultKeyFile.create(at: plain, passphrase: nil)
         #expect(try VaultKeyFile.load(at: plain, passphrase: { nil }) == key)
-        #expect(throws: VaultError.keyFileExists(path: plain)) { _ = try VaultKeyFile.create(at: plain, passphrase: nil) }
+        #expect(throws: VaultError.keyFileExists(path: plain)) {
+            _ = try VaultKeyFile.create(at: plain, passphrase: nil)
+        }
 
         let wrapped = directory.appendingPathComponent("wrapped.key").path
         let passphrase = SecureBytes(copying: Array("a long passphrase".utf8))
         let wrappedKey = try VaultKeyFile.create(at: wrapped, passphrase: passphrase)
         #expect(try VaultKeyFile.load(at: wrapped, passphrase: { passphrase }) == wrappedKey)
-        #expect(throws: VaultError.passphraseRequired(path: wrapped)) { _ = try VaultKeyFile.load(at: wrapped, passphrase: { nil }) }
+        #expect(throws: VaultError.passphraseRequired(path: wrapped)) {
+            _ = try VaultKeyFile.load(at: wrapped, passphrase: { nil })
+        }
         #expect(throws: VaultError.wrongPassphrase(path: wrapped)) {
             _ = try VaultKeyFile.load(at: wrapped, passphrase: { SecureBytes(copying: Array("wrong".utf8)) })
         }
@@ -103,22 +114,25 @@ import Testing
         #expect(DecimalInteger.bigEndian("258")?.suffix(2) == [1, 2])
         let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935"  // 2^256 - 1
         #expect(DecimalInteger.bigEndian(max) == [UInt8](repeating: 0xff, count: 32))
-        #expect(DecimalInteger.bigEndian("115792089237316195423570985008687907853269984665640564039457584007913129639936") == nil)
+        #expect(
+            DecimalInteger.bigEndian("115792089237316195423570985008687907853269984665640564039457584007913129639936")
+                == nil)
         #expect(DecimalInteger.bigEndian("") == nil)
         #expect(DecimalInteger.bigEndian("-1") == nil)
         #expect(DecimalInteger.bigEndian("12ab") == nil)
         #expect(DecimalInteger.bigEndian(" 1") == nil)
     }
 
-    @Test(arguments: [
-        ("GDRIVE", "GDRIVE", nil),
-        ("gdrive-secp256k1", "gdrive", CurveID.secp256k1),
-        ("PASSKEY-ed25519", "PASSKEY", CurveID.ed25519),
-        ("MY_METHOD2", "MY_METHOD2", nil),
-        ("custom:Vault v2", "custom:Vault v2", nil),
-        ("GDRIVE-P256", "GDRIVE-P256", nil),
-        ("-SECP256K1", "-SECP256K1", nil),
-    ] as [(String, String, CurveID?)])
+    @Test(
+        arguments: [
+            ("GDRIVE", "GDRIVE", nil),
+            ("gdrive-secp256k1", "gdrive", CurveID.secp256k1),
+            ("PASSKEY-ed25519", "PASSKEY", CurveID.ed25519),
+            ("MY_METHOD2", "MY_METHOD2", nil),
+            ("custom:Vault v2", "custom:Vault v2", nil),
+            ("GDRIVE-P256", "GDRIVE-P256", nil),
+            ("-SECP256K1", "-SECP256K1", nil),
+        ] as [(String, String, CurveID?)])
     func backupMethodsParse(text: String, name: String, curve: CurveID?) throws {
         let method = try BackupMethod(parsing: text)
         #expect(method.name == name)

@@ -37,7 +37,9 @@ import Testing
     }
 
     @Test func keysDifferingOnlyInCaseAreRefusedAtTopLevelAndNested() {
-        #expect(throws: DocumentError.ambiguousField(#"share" and "SHARE"#)) { try Self.parse(#"{"share":"1","SHARE":"2"}"#) }
+        #expect(throws: DocumentError.ambiguousField(#"share" and "SHARE"#)) {
+            try Self.parse(#"{"share":"1","SHARE":"2"}"#)
+        }
         #expect(throws: DocumentError.ambiguousField(#"serverBk" and "ServerBK"#)) {
             try Self.parse(#"{"x":"1","serverBk":"2","y":"3","ServerBK":"2"}"#)
         }
@@ -48,20 +50,28 @@ import Testing
             try Self.parse(#"{"bks":{"server":{"Rank":0,"RANK":1}}}"#)
         }
         // Non-ASCII letters by the same rule (lowercased): É and é.
-        #expect(throws: DocumentError.ambiguousField("\u{C9}\" and \"\u{E9}")) { try Self.parse("{\"\u{C9}\":1,\"\u{E9}\":2}") }
+        #expect(throws: DocumentError.ambiguousField("\u{C9}\" and \"\u{E9}")) {
+            try Self.parse("{\"\u{C9}\":1,\"\u{E9}\":2}")
+        }
     }
 
     @Test func theSameKeyInDifferentObjectsIsFine() throws {
         let value = try Self.parse(#"{"a":{"a":1,"b":2},"b":[{"a":3},{"A":4}]}"#)
         #expect(value["a"]?["a"] == .number("1"))
         #expect(value["A"]?["B"] == .number("2"))
-        guard case .array(let list)? = value["b"] else { Issue.record("b is not an array"); return }
+        guard case .array(let list)? = value["b"] else {
+            Issue.record("b is not an array")
+            return
+        }
         #expect(list == [.object([(key: "a", value: .number("3"))]), .object([(key: "A", value: .number("4"))])])
     }
 
     @Test func membersKeepTheirOrderAndKeysAsWritten() throws {
         let value = try Self.parse(#"{"Zeta":1,"alpha":true,"Mid":null}"#)
-        guard case .object(let members) = value else { Issue.record("not an object"); return }
+        guard case .object(let members) = value else {
+            Issue.record("not an object")
+            return
+        }
         #expect(members.map(\.key) == ["Zeta", "alpha", "Mid"])
         #expect(members.map(\.value) == [.number("1"), .bool(true), .null])
     }
@@ -71,13 +81,18 @@ import Testing
     /// ("ſ" (U+017F) and "s", "ß" and "ss", "ς" and "σ", "ﬁ" and "fi"), so a subscript using it would read
     /// `{"share":"1","ſhare":"2"}`'s "ſhare" as "share", which the parser accepts as two keys.
     @Test func everyKeyOfAnAcceptedObjectNamesOneMemberOnly() throws {
-        for (first, second) in [("share", "\u{17F}hare"), ("\u{DF}", "ss"), ("\u{3C2}", "\u{3C3}"), ("\u{FB01}", "fi")] {
+        for (first, second) in [("share", "\u{17F}hare"), ("\u{DF}", "ss"), ("\u{3C2}", "\u{3C3}"), ("\u{FB01}", "fi")]
+        {
             let text = "{\"\(first)\":\"1\",\"\(second)\":\"2\"}"
             guard let value = try? Self.parse(text) else { continue }  // refused: no ambiguity
-            guard case .object(let members) = value else { Issue.record("not an object"); continue }
+            guard case .object(let members) = value else {
+                Issue.record("not an object")
+                continue
+            }
             for member in members {
                 let matching = members.filter { $0.key.lowercased() == member.key.lowercased() }
-                #expect(matching.count == 1, "\(text): the subscript takes \(matching.map(\.key)) for \"\(member.key)\"")
+                #expect(
+                    matching.count == 1, "\(text): the subscript takes \(matching.map(\.key)) for \"\(member.key)\"")
                 #expect(value[member.key] == member.value, "\(text): [\"\(member.key)\"] reads another member")
             }
         }
@@ -107,7 +122,9 @@ import Testing
             #expect(try Self.parse(number) == .number(number))
             #expect(try Self.parse(" [\(number)] ") == .array([.number(number)]))
         }
-        for bad in ["01", "-01", "-", "1.", ".5", "1e", "1e+", "+1", "1.e3", "Infinity", "NaN", "0x10", "1_000", "--1", "- 1"] {
+        for bad in [
+            "01", "-01", "-", "1.", ".5", "1e", "1e+", "+1", "1.e3", "Infinity", "NaN", "0x10", "1_000", "--1", "- 1",
+        ] {
             #expect(Self.isMalformed(bad), "\(bad)")
             #expect(Self.isMalformed("[\(bad)]"), "[\(bad)]")
         }
@@ -115,7 +132,9 @@ import Testing
 
     @Test func nestingIsCappedAtTheMaximumDepth() throws {
         let depth = StrictJSON.maximumDepth
-        func arrays(_ n: Int, inner: String = "") -> String { String(repeating: "[", count: n) + inner + String(repeating: "]", count: n) }
+        func arrays(_ n: Int, inner: String = "") -> String {
+            String(repeating: "[", count: n) + inner + String(repeating: "]", count: n)
+        }
         // Containers at depths 0...maximumDepth - 1 are read; a value at maximumDepth is not.
         #expect(throws: Never.self) { try Self.parse(arrays(depth)) }
         #expect(throws: Never.self) { try Self.parse(arrays(depth - 1, inner: "1")) }
@@ -123,7 +142,8 @@ import Testing
         #expect(Self.isMalformed(arrays(depth, inner: "1")))
         let objects = String(repeating: #"{"a":"#, count: depth - 1) + "{}" + String(repeating: "}", count: depth - 1)
         #expect(throws: Never.self) { try Self.parse(objects) }
-        #expect(Self.isMalformed(String(repeating: #"{"a":"#, count: depth) + "{}" + String(repeating: "}", count: depth)))
+        #expect(
+            Self.isMalformed(String(repeating: #"{"a":"#, count: depth) + "{}" + String(repeating: "}", count: depth)))
         // Far deeper than any stack allows recursion for: refused, not a crash.
         #expect(Self.isMalformed(String(repeating: "[", count: 200_000)))
         #expect(Self.isMalformed(String(repeating: #"{"a":"#, count: 100_000)))
@@ -139,28 +159,33 @@ import Testing
 
     @Test func invalidUTF8IsRefused() {
         let quote = UInt8(ascii: "\"")
-        for bad: [UInt8] in [[0xC3, 0x28], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xFF], [0xF8, 0x88, 0x80, 0x80, 0x80],
-            [0x80], [0xF4, 0x90, 0x80, 0x80]]
-        {
+        for bad: [UInt8] in [
+            [0xC3, 0x28], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xFF], [0xF8, 0x88, 0x80, 0x80, 0x80],
+            [0x80], [0xF4, 0x90, 0x80, 0x80],
+        ] {
             #expect(Self.isMalformed([quote] + bad + [quote]), "\(bad)")
             #expect(Self.isMalformed(Array(#"{"k":"#.utf8) + [quote] + bad + [quote, UInt8(ascii: "}")]), "\(bad)")
             #expect(Self.isMalformed(Array(#"{""#.utf8) + bad + Array(#"":1}"#.utf8)), "key \(bad)")
             #expect(Self.isMalformed(bad), "bare \(bad)")
         }
         // Valid multi-byte UTF-8 is read as such.
-        #expect((try? StrictJSON.parse(Data([quote, 0xC3, 0xA9, 0xF0, 0x9F, 0x98, 0x80, quote]))) == .string("\u{E9}\u{1F600}"))
+        #expect(
+            (try? StrictJSON.parse(Data([quote, 0xC3, 0xA9, 0xF0, 0x9F, 0x98, 0x80, quote])))
+                == .string("\u{E9}\u{1F600}"))
     }
 
     @Test func controlCharactersInsideStringsAreRefused() {
         for byte in UInt8(0)..<0x20 {
-            #expect(Self.isMalformed([UInt8(ascii: "\""), UInt8(ascii: "a"), byte, UInt8(ascii: "\"")]), "byte \(byte)")
+            #expect(
+                Self.isMalformed([UInt8(ascii: "\""), UInt8(ascii: "a"), byte, UInt8(ascii: "\"")]), "byte \(byte)")
             #expect(Self.isMalformed(Array(#"{""#.utf8) + [byte] + Array(#"":1}"#.utf8)), "key byte \(byte)")
         }
     }
 
     @Test func malformedStructureIsRefused() {
         for bad in [
-            "", " ", "{", "}", "[", "]", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, "[1,]", "{,}", "{1:2}", "[,1]", #"{"a" 1}"#,
+            "", " ", "{", "}", "[", "]", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, "[1,]", "{,}", "{1:2}", "[,1]",
+            #"{"a" 1}"#,
             "tru", "nul", "True", "NULL", "fals", "'a'", #"{'a':1}"#, "[1 2]", #"{"a":1 "b":2}"#, "\u{FEFF}{}",
         ] {
             #expect(Self.isMalformed(bad), "\(bad.debugDescription)")
@@ -179,7 +204,8 @@ import Testing
             let value = RandomJSON.value(depth: 0, random: &random)
 
             // Foundation writes it (its own number and escape forms); both readers must read the same tree.
-            let foundationText = try JSONSerialization.data(withJSONObject: RandomJSON.foundationObject(value), options: [.fragmentsAllowed])
+            let foundationText = try JSONSerialization.data(
+                withJSONObject: RandomJSON.foundationObject(value), options: [.fragmentsAllowed])
             let strict = try StrictJSON.parse(foundationText)
             let foundation = try JSONSerialization.jsonObject(with: foundationText, options: [.fragmentsAllowed])
             #expect(RandomJSON.agrees(strict, foundation), "\(String(decoding: foundationText, as: UTF8.self))")
@@ -230,10 +256,14 @@ import Testing
             var inputs: [[UInt8]] = []
             // Random bytes, mostly from JSON's own alphabet.
             for _ in 0..<3 {
-                let alphabet = Array(#"{}[]:,"\ tfnrue0123456789-+.eEaA/bu"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xFF]
-                inputs.append((0..<Int(random.next() % 40)).map { _ in
-                    random.next() % 4 == 0 ? UInt8(truncatingIfNeeded: random.next()) : alphabet[Int(random.next() % UInt64(alphabet.count))]
-                })
+                let alphabet =
+                    Array(#"{}[]:,"\ tfnrue0123456789-+.eEaA/bu"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xFF]
+                inputs.append(
+                    (0..<Int(random.next() % 40)).map { _ in
+                        random.next() % 4 == 0
+                            ? UInt8(truncatingIfNeeded: random.next())
+                            : alphabet[Int(random.next() % UInt64(alphabet.count))]
+                    })
             }
             // Single-byte mutations and truncations of a valid document.
             let valid = Array(RandomJSON.write(RandomJSON.value(depth: 0, random: &random), random: &random).utf8)
@@ -341,8 +371,11 @@ enum RandomJSON {
             let sign = random.next() % 2 == 0 ? "-" : ""
             let integer = random.next() % 4 == 0 ? "0" : String(1 + random.next() % 9999)
             let fraction = random.next() % 2 == 0 ? "" : "." + String(random.next() % 100_000)
-            let exponent = random.next() % 2 == 0 ? "" : (random.next() % 2 == 0 ? "e" : "E")
-                + ["", "+", "-"][Int(random.next() % 3)] + String(random.next() % 40)
+            let exponent =
+                random.next() % 2 == 0
+                ? ""
+                : (random.next() % 2 == 0 ? "e" : "E")
+                    + ["", "+", "-"][Int(random.next() % 3)] + String(random.next() % 40)
             return sign + integer + fraction + exponent
         default: return String(random.next() % 1000)
         }
@@ -370,7 +403,9 @@ enum RandomJSON {
     /// U+FEFF inside strings (StrictJSON keeps it, as RFC 8259 says), and it rounds some decimals a few ulps
     /// away from the nearest double (so numbers agree to 12 significant digits, and tiny ones to zero).
     static func agrees(_ strict: JSONValue, _ foundation: Any) -> Bool {
-        func plain(_ text: String) -> String { String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{FEFF}" })) }
+        func plain(_ text: String) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{FEFF}" }))
+        }
         switch strict {
         case .object(let members):
             // Keys that differ only by U+FEFF are one key once Foundation has dropped it: nothing to compare.
@@ -378,7 +413,8 @@ enum RandomJSON {
             guard let dictionary = foundation as? [String: Any], dictionary.count == members.count else { return false }
             var plainKeys: [String: Any] = [:]
             for (key, value) in dictionary { plainKeys[plain(key)] = value }
-            return members.allSatisfy { member in plainKeys[plain(member.key)].map { agrees(member.value, $0) } ?? false }
+            return members.allSatisfy { member in plainKeys[plain(member.key)].map { agrees(member.value, $0) } ?? false
+            }
         case .array(let elements):
             guard let array = foundation as? [Any], array.count == elements.count else { return false }
             return zip(elements, array).allSatisfy { agrees($0, $1) }
@@ -397,10 +433,12 @@ enum RandomJSON {
     static func sameIgnoringNumberText(_ a: JSONValue, _ b: JSONValue) -> Bool {
         switch (a, b) {
         case (.object(let x), .object(let y)):
-            return x.count == y.count && x.allSatisfy { member in
-                y.first { $0.key == member.key }.map { sameIgnoringNumberText(member.value, $0.value) } ?? false
-            }
-        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { sameIgnoringNumberText($0, $1) }
+            return x.count == y.count
+                && x.allSatisfy { member in
+                    y.first { $0.key == member.key }.map { sameIgnoringNumberText(member.value, $0.value) } ?? false
+                }
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { sameIgnoringNumberText($0, $1) }
         case (.number(let x), .number(let y)): return Double(x) == Double(y)
         default: return a == b
         }
@@ -419,7 +457,9 @@ enum RandomJSON {
     /// JSON text with random whitespace between tokens and random (valid) escapes.
     static func write(_ value: JSONValue, random: inout SplitMix) -> String {
         func space(_ random: inout SplitMix) -> String {
-            random.next() % 3 != 0 ? "" : String((0..<Int(1 + random.next() % 3)).map { _ in [" ", "\t", "\n", "\r"][Int(random.next() % 4)] })
+            random.next() % 3 != 0
+                ? ""
+                : String((0..<Int(1 + random.next() % 3)).map { _ in [" ", "\t", "\n", "\r"][Int(random.next() % 4)] })
         }
         var text = space(&random)
         switch value {
@@ -430,7 +470,9 @@ enum RandomJSON {
             }.joined(separator: ",")
             text += space(&random) + "}"
         case .array(let elements):
-            text += "[" + space(&random) + elements.map { write($0, random: &random) }.joined(separator: ",") + space(&random) + "]"
+            text +=
+                "[" + space(&random) + elements.map { write($0, random: &random) }.joined(separator: ",")
+                + space(&random) + "]"
         case .string(let string): text += quoted(string, random: &random)
         case .number(let number): text += number
         case .bool(let flag): text += flag ? "true" : "false"
@@ -447,7 +489,9 @@ enum RandomJSON {
         }
         var text = "\""
         for scalar in string.unicodeScalars {
-            let short: [UInt32: String] = [0x22: "\\\"", 0x5C: "\\\\", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"]
+            let short: [UInt32: String] = [
+                0x22: "\\\"", 0x5C: "\\\\", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t",
+            ]
             let mustEscape = scalar.value < 0x20 || scalar == "\"" || scalar == "\\"
             if !mustEscape && random.next() % 4 != 0 {
                 text.unicodeScalars.append(scalar)

@@ -9,7 +9,8 @@ import Testing
     final class Scratch {
         let directory: String
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-store-\(UUID().uuidString)").path
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("sv-store-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -23,7 +24,8 @@ import Testing
     }
 
     func newDealing() throws -> Dealing<Secp256k1> {
-        try Dealing<Secp256k1>.split(secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
+        try Dealing<Secp256k1>.split(
+            secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
     }
 
     func livePairs(_ vault: Vault) throws -> [PairSummary] {
@@ -38,9 +40,12 @@ import Testing
         let dealing = try newDealing()
         let first = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
         #expect(first.outcome == "stored")
-        #expect(try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing)).outcome == "duplicate")
+        #expect(
+            try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing)).outcome
+                == "duplicate")
         let refreshed = try Dealing<Secp256k1>.refresh(dealing.shares, threshold: 2, publicKey: dealing.publicKey)
-        let second = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: refreshed))
+        let second = try vault.ingestCustodian(
+            try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: refreshed))
         #expect(second.outcome == "replaced")
         #expect(second.replacedPairId == first.pairId)
         #expect(try livePairs(vault).map(\.pairId) == [second.pairId])
@@ -53,11 +58,13 @@ import Testing
     @Test func aContradictingPublicKeyChangesNothing() throws {
         let scratch = try Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))
-        _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
+        _ = try vault.ingestCustodian(
+            try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
         let before = try livePairs(vault).map(\.pairId)
         let events = try vault.verifyAuditLog().events
         #expect {
-            _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "ICLOUD-SECP256K1", dealing: try newDealing()))
+            _ = try vault.ingestCustodian(
+                try webhook(clientId: "c1", method: "ICLOUD-SECP256K1", dealing: try newDealing()))
         } throws: { error in
             (error as? VaultError).map { "\($0)".contains("already has a secp256k1 wallet") } ?? false
         }
@@ -74,7 +81,8 @@ import Testing
         let other = try Vault.open(at: scratch.path("v.db"), needsKey: true)
         let body = try webhook(clientId: "between", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         var batches = 0
-        try vault.store.createWallets(["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()) { _ in
+        try vault.store.createWallets(["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()) {
+            _ in
             batches += 1
             if batches == 2 {
                 let report = try other.ingestCustodian(body)
@@ -94,7 +102,9 @@ import Testing
         let events = try vault.verifyAuditLog().events
         var made = 0
         #expect(throws: VaultError.self) {
-            try vault.store.createWallets(["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()) { _ in
+            try vault.store.createWallets(
+                ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()
+            ) { _ in
                 made += 1
                 return []
             }
@@ -123,7 +133,8 @@ import Testing
         let scratch = try Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))
         #expect(throws: VaultError.unknownClient("c1")) { _ = try vault.confirm(clientId: "c1", method: "GDRIVE") }
-        _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
+        _ = try vault.ingestCustodian(
+            try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
         #expect(throws: VaultError.noClientBackup(clientId: "c1", method: "GDRIVE")) {
             _ = try vault.confirm(clientId: "c1", method: "GDRIVE")
         }
@@ -132,9 +143,15 @@ import Testing
         }
         let key = SecureBytes.random(count: 32)
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
-        let text = ClientBackupCiphertext.seal(SecureBytes(copying: [1]), key: key, keySource: .storedKey, clientId: "c1", method: method).text
-        #expect(try vault.ingestClient(clientId: "c1", method: "GDRIVE", body: Data(text.utf8)).map(\.status) == [.storedClientBackupShareKey])
-        #expect(try vault.confirm(clientId: "c1", method: "GDRIVE-SECP256K1").map(\.status) == [.storedClientBackupShare])
+        let text = ClientBackupCiphertext.seal(
+            SecureBytes(copying: [1]), key: key, keySource: .storedKey, clientId: "c1", method: method
+        ).text
+        #expect(
+            try vault.ingestClient(clientId: "c1", method: "GDRIVE", body: Data(text.utf8)).map(\.status) == [
+                .storedClientBackupShareKey
+            ])
+        #expect(
+            try vault.confirm(clientId: "c1", method: "GDRIVE-SECP256K1").map(\.status) == [.storedClientBackupShare])
     }
 
     @Test func aWrongVaultKeyIsRefused() throws {
@@ -153,7 +170,8 @@ import Testing
         let scratch = try Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))
         for index in 0..<4 {
-            _ = try vault.ingestCustodian(try webhook(clientId: "c\(index)", method: "GDRIVE", dealing: try newDealing()))
+            _ = try vault.ingestCustodian(
+                try webhook(clientId: "c\(index)", method: "GDRIVE", dealing: try newDealing()))
         }
         let whole = try vault.verifyAuditLog()
         #expect(whole.events == 5 && whole.isIntact && whole.macsChecked && whole.unsealedTail == 0)
@@ -181,7 +199,8 @@ import Testing
         let body = try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         _ = try vault.ingestCustodian(body)
         let store = try #require(vault.store as? SQLiteVaultStore)
-        let sealed = try store.writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedShare FROM custodianShare")! }
+        let sealed = try store.writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedShare FROM custodianShare")!
+        }
         let original = try JSONSerialization.jsonObject(with: body) as! [String: String]
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
         let opened = try XChaCha20Poly1305.open(

@@ -84,12 +84,18 @@ enum Python {
 
     /// Runs a script of SQL statements on a database file, or one query whose rows are printed as a repr.
     static func sql(_ database: String, execute statements: String) throws -> CommandResult {
-        try run(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, statements])
+        try run([
+            "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()",
+            database, statements,
+        ])
     }
 
     static func query(_ database: String, _ sql: String) throws -> String {
-        try run(["-c", "import sqlite3,sys; print(repr(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))", database, sql])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try run([
+            "-c", "import sqlite3,sys; print(repr(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))",
+            database, sql,
+        ])
+        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
@@ -160,7 +166,8 @@ final class WriteLockKiller: @unchecked Sendable {
     /// ready, so that the command's write cannot come before the probe. Returns once the probe is polling.
     init(vault: String, pid: Int32? = nil, command: [String] = [], seconds: Double = 30) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-B", "-c", Self.probe, vault, String(seconds)]
+        process.arguments =
+            ["python3", "-B", "-c", Self.probe, vault, String(seconds)]
             + (pid.map { [String($0)] } ?? ["--"] + command)
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -35,7 +35,8 @@ import Testing
     /// files go, the old generation stays active.
     @Test func aRecoverWhoseCommitFailsLeavesNoShareFiles() throws {
         let fixture = try OperatorJobTests.Fixture()
-        try fixture.sql("CREATE TRIGGER injected BEFORE INSERT ON signingPair BEGIN SELECT RAISE(ABORT, 'injected fault'); END;")
+        try fixture.sql(
+            "CREATE TRIGGER injected BEFORE INSERT ON signingPair BEGIN SELECT RAISE(ABORT, 'injected fault'); END;")
         let out = fixture.scratch.path("out")
         let result = try fixture.run(
             ["recover", "--client-id", "c-1", "--method", "GDRIVE-SECP256K1", "--out", out] + fixture.deepArguments())
@@ -67,7 +68,9 @@ import Testing
         #expect(try vault.snapshot() == before)
         // At the cap, the header is taken.
         let fair = try vault.scratch.write("fair.txt", Self.passwordHeader(operations: 4, memory: 256 << 20))
-        #expect(try vault.run(["ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", fair]).status == 0)
+        #expect(
+            try vault.run(["ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", fair]).status == 0
+        )
     }
 
     /// A create whose batch is refused at commit (a trigger aborts the wallet's insert, as a clash arriving
@@ -75,7 +78,12 @@ import Testing
     @Test func aRefusedBatchLeavesNoKeyFilesAndTheRetryWorks() throws {
         let vault = try TestVault.initialized()
         let keys = vault.scratch.path("keys")
-        #expect(try Python.sql(vault.path, execute: "CREATE TRIGGER injected BEFORE INSERT ON wallet BEGIN SELECT RAISE(ABORT, 'injected fault'); END;").status == 0)
+        #expect(
+            try Python.sql(
+                vault.path,
+                execute:
+                    "CREATE TRIGGER injected BEFORE INSERT ON wallet BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+            ).status == 0)
         let create = ["create", "--client-id", "k", "--count", "3", "--method", "GDRIVE", "--key-store", keys]
         let refused = try vault.run(create)
         #expect(refused.status != 0, "\(refused.stderr)")
@@ -92,8 +100,12 @@ import Testing
         let vault = try TestVault.initialized()
         let before = try vault.snapshot()
         let keys = vault.scratch.path("keys")
-        for (curve, method) in [("secp256k1", "GDRIVE-ED25519"), ("all", "GDRIVE-SECP256K1"), ("ed25519", "GDRIVE-secp256k1")] {
-            let result = try vault.run(["create", "--client-id", "c", "--curve", curve, "--method", method, "--key-store", keys])
+        for (curve, method) in [
+            ("secp256k1", "GDRIVE-ED25519"), ("all", "GDRIVE-SECP256K1"), ("ed25519", "GDRIVE-secp256k1"),
+        ] {
+            let result = try vault.run([
+                "create", "--client-id", "c", "--curve", curve, "--method", method, "--key-store", keys,
+            ])
             #expect(result.status == 2, "\(curve) \(method): \(result.stderr)")
             #expect(result.stderr.contains("--curve"), "\(result.stderr)")
         }
@@ -101,7 +113,9 @@ import Testing
         let keyFiles = (try? FileManager.default.contentsOfDirectory(atPath: keys)) ?? []
         #expect(keyFiles.isEmpty)
         // A suffix that agrees is taken.
-        let agreeing = try vault.run(["create", "--client-id", "c", "--curve", "ed25519", "--method", "GDRIVE-ED25519", "--key-store", keys])
+        let agreeing = try vault.run([
+            "create", "--client-id", "c", "--curve", "ed25519", "--method", "GDRIVE-ED25519", "--key-store", keys,
+        ])
         #expect(agreeing.status == 0, "\(agreeing.stderr)")
     }
 
@@ -109,9 +123,11 @@ import Testing
     static func reserialised(_ fixture: GoodFixture, in vault: TestVault) throws -> String {
         let body = try WebhookFixtures.object(at: fixture.bodyPath)
         let share = try WebhookFixtures.shareObject(inBody: fixture.bodyPath) as! [String: String]
-        let text = "{\n  " + share.sorted { $0.key > $1.key }.map { key, value in
-            "\"\(key.prefix(1).uppercased() + key.dropFirst())\" : \"\(value)\""
-        }.joined(separator: ",\n  ") + "\n}"
+        let text =
+            "{\n  "
+            + share.sorted { $0.key > $1.key }.map { key, value in
+                "\"\(key.prefix(1).uppercased() + key.dropFirst())\" : \"\(value)\""
+            }.joined(separator: ",\n  ") + "\n}"
         var copy = body
         copy["share"] = text
         let path = vault.scratch.path("reserialised.json")
@@ -170,13 +186,19 @@ import Testing
             "UPDATE backupPair SET isLive = 0 WHERE id = 3; UPDATE backupPair SET isLive = 1 WHERE id = 1;",
             "live-pair-marked-replaced"
         ),
-        ("a live pair retired with no replacement", "UPDATE backupPair SET isLive = 0 WHERE id = 2;", "method-without-live-pair"),
+        (
+            "a live pair retired with no replacement", "UPDATE backupPair SET isLive = 0 WHERE id = 2;",
+            "method-without-live-pair"
+        ),
         (
             "a wallet's curve changed to one the tool does not know",
             "PRAGMA ignore_check_constraints = ON; UPDATE wallet SET curve = 'p256' WHERE id = 2;",
             "unknown-curve"
         ),
-        ("a revoked signing generation made active again", "UPDATE signingPair SET status = 'active';", "several-active-signing-generations"),
+        (
+            "a revoked signing generation made active again", "UPDATE signingPair SET status = 'active';",
+            "several-active-signing-generations"
+        ),
         (
             "the old pair made live again, its history tidied",
             """
@@ -219,7 +241,9 @@ import Testing
         let result = try vault.run(["verify", "--json"])
         #expect(result.status == 1, "\(edit.name): \(result.stdout) \(result.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let findings = (summary["bookkeepingProblems"] as? [[String: Any]] ?? []).compactMap { $0["problem"] as? String }
+        let findings = (summary["bookkeepingProblems"] as? [[String: Any]] ?? []).compactMap {
+            $0["problem"] as? String
+        }
         #expect(findings.contains(edit.finding), "\(edit.name): \(findings)")
         let text = try vault.run(["verify"])
         #expect(text.stdout.contains("BOOKKEEPING"), "\(text.stdout)")
@@ -243,7 +267,11 @@ import Testing
     @Test func anotherProgramsDatabaseIsRefusedAndUntouched() throws {
         let vault = try TestVault()
         let path = vault.scratch.path("app.db")
-        #expect(try Python.sql(path, execute: "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL); INSERT INTO orders VALUES (1, 9.5);").status == 0)
+        #expect(
+            try Python.sql(
+                path,
+                execute: "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL); INSERT INTO orders VALUES (1, 9.5);"
+            ).status == 0)
         let before = try Self.state(of: path)
         for command in Self.commands {
             let result = try vault.run(command + ["--vault", path], vault: false)
@@ -268,7 +296,10 @@ import Testing
     @Test func aVaultOfANewerFormatIsRefusedAndUntouched() throws {
         let vault = try TestVault.initialized()
         #expect(try vault.run(["ingest", "custodian", IngestFixtureTests.good[0].bodyPath]).status == 0)
-        #expect(try Python.sql(vault.path, execute: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: a future format');").status == 0)
+        #expect(
+            try Python.sql(
+                vault.path, execute: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: a future format');"
+            ).status == 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: vault.path))
         for command in Self.commands {
             let result = try vault.run(command)
@@ -297,7 +328,9 @@ import Testing
 
     @Test func aDamagedAuditHeadIsAnEnvironmentFaultAndNothingIsWritten() throws {
         let vault = try TestVault.initialized()
-        #expect(try Python.sql(vault.path, execute: "UPDATE vaultMeta SET value = 'not hex' WHERE name = 'auditHead';").status == 0)
+        #expect(
+            try Python.sql(vault.path, execute: "UPDATE vaultMeta SET value = 'not hex' WHERE name = 'auditHead';")
+                .status == 0)
         let before = try vault.snapshot()
         let result = try vault.run(["ingest", "custodian", IngestFixtureTests.good[0].bodyPath])
         #expect(result.status == 3, "\(result.stderr)")
@@ -331,7 +364,8 @@ import Testing
         #expect(plain.status == 0, "an older copy is a whole chain: \(plain.stdout)")
         let rolledBack = try vault.run(["audit", "--verify", "--expect-head", head, "--json"])
         #expect(rolledBack.status == 1, "\(rolledBack.stdout) \(rolledBack.stderr)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(rolledBack.stdout.utf8)) as? [String: Any])
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(rolledBack.stdout.utf8)) as? [String: Any])
         #expect(report["intact"] as? Bool == false)
         #expect((report["reason"] as? String)?.contains("rolled back") == true, "\(report)")
     }

@@ -639,4 +639,3 @@ enum TemplateCleanup {
         }
     }
 }
-

@@ -71,7 +71,8 @@ import Testing
     func recoverMakesTheNextGenerationAndRevokesTheOld(method: String) throws {
         let fixture = try Fixture()
         let out = fixture.scratch.path("out")
-        let first = try fixture.run(["recover", "--client-id", "c-1", "--method", method, "--out", out, "--json"] + fixture.deepArguments())
+        let first = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", method, "--out", out, "--json"] + fixture.deepArguments())
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try (fixture.json(first)["recovery"] as? [String: Any])?["generation"] as? Int == 2)
         for name in ["device-share.json", "custodian-signing-share.json"] {
@@ -79,7 +80,9 @@ import Testing
             #expect(mode == 0o600)
         }
         // The new signing pair recombines to the wallet's key; the old generation is revoked.
-        let combined = try Sharevault.run(["shares", "combine", "--json", out + "/device-share.json", out + "/custodian-signing-share.json"])
+        let combined = try Sharevault.run([
+            "shares", "combine", "--json", out + "/device-share.json", out + "/custodian-signing-share.json",
+        ])
         #expect(combined.status == 0)
         let inspect = try fixture.json(try fixture.run(["inspect", "c-1", "--json"]))
         let curve = method.hasSuffix("ED25519") ? "ed25519" : "secp256k1"
@@ -88,14 +91,20 @@ import Testing
         let generations = try #require(wallet["signingPairs"] as? [[String: Any]])
         #expect(generations.map { $0["status"] as? String } == ["revoked", "active"])
         // Recovering again writes nothing over the first shares and needs a new folder.
-        let again = try fixture.run(["recover", "--client-id", "c-1", "--method", method, "--out", out] + fixture.deepArguments())
+        let again = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", method, "--out", out] + fixture.deepArguments())
         #expect(again.status == 2)
         #expect(again.stderr.contains("already exists"))
-        let third = try fixture.run(["recover", "--client-id", "c-1", "--method", method, "--out", out + "2"] + fixture.deepArguments())
+        let third = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", method, "--out", out + "2"] + fixture.deepArguments())
         #expect(third.status == 0)
         let after = try fixture.json(try fixture.run(["inspect", "c-1", "--json"]))
-        let walletAfter = try #require((after["wallets"] as? [[String: Any]])?.first { $0["curve"] as? String == curve })
-        #expect((walletAfter["signingPairs"] as? [[String: Any]])?.map { $0["status"] as? String } == ["revoked", "revoked", "active"])
+        let walletAfter = try #require(
+            (after["wallets"] as? [[String: Any]])?.first { $0["curve"] as? String == curve })
+        #expect(
+            (walletAfter["signingPairs"] as? [[String: Any]])?.map { $0["status"] as? String } == [
+                "revoked", "revoked", "active",
+            ])
         // The backup pair stays valid.
         #expect(try fixture.run(["drill", "--client-id", "c-1"] + fixture.deepArguments()).status == 0)
     }
@@ -105,38 +114,47 @@ import Testing
         let (publicKey, secretKey) = SealedBoxKeys.make()
         try fixture.scratch.write("recipient.pub", Hex.encode(publicKey) + "\n", mode: 0o644)
         let out = fixture.scratch.path("sealed")
-        let result = try fixture.run([
-            "recover", "--client-id", "c-2", "--method", "GDRIVE-SECP256K1", "--out", out, "--seal-to",
-            fixture.scratch.path("recipient.pub"),
-        ] + fixture.deepArguments())
+        let result = try fixture.run(
+            [
+                "recover", "--client-id", "c-2", "--method", "GDRIVE-SECP256K1", "--out", out, "--seal-to",
+                fixture.scratch.path("recipient.pub"),
+            ] + fixture.deepArguments())
         #expect(result.status == 0, "\(result.stderr)")
         let sealed = try String(contentsOfFile: out + "/device-share.sealed", encoding: .utf8)
         #expect(!sealed.contains("sharevault.share"))
         let opened = try SealedBoxKeys.open(sealed, publicKey: publicKey, secretKey: secretKey)
         #expect(opened.contains("\"format\":\"sharevault.share\""))
         let badRecipient = try fixture.scratch.write("bad.pub", "not a key")
-        let refused = try fixture.run(["recover", "--client-id", "c-2", "--method", "GDRIVE-SECP256K1", "--out", out + "x", "--seal-to", badRecipient] + fixture.deepArguments())
+        let refused = try fixture.run(
+            [
+                "recover", "--client-id", "c-2", "--method", "GDRIVE-SECP256K1", "--out", out + "x", "--seal-to",
+                badRecipient,
+            ] + fixture.deepArguments())
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("X25519 public key"))
     }
 
     @Test func ejectPrintsTheKeyOnlyWhenAskedAndAuditsIt() throws {
         let fixture = try Fixture()
-        let refused = try fixture.run(["eject", "--client-id", "c-1", "--method", "GDRIVE-SECP256K1"] + fixture.deepArguments())
+        let refused = try fixture.run(
+            ["eject", "--client-id", "c-1", "--method", "GDRIVE-SECP256K1"] + fixture.deepArguments())
         #expect(refused.status == 2)
         #expect(refused.stdout.isEmpty)
         let before = try fixture.query("SELECT COUNT(*) FROM auditEvent WHERE kind = 'eject'")
         #expect(before == "[(0,)]")
         for (method, curve) in [("GDRIVE-SECP256K1", CurveID.secp256k1), ("PASSWORD-ED25519", CurveID.ed25519)] {
             let result = try fixture.run(
-                ["eject", "--client-id", "c-1", "--method", method, "--yes-export-private-key", "--json"] + fixture.deepArguments())
+                ["eject", "--client-id", "c-1", "--method", method, "--yes-export-private-key", "--json"]
+                    + fixture.deepArguments())
             #expect(result.status == 0, "\(result.stderr)")
             let report = try fixture.json(result)
             let privateKey = try #require(report["privateKey"] as? String)
             let publicKey = try #require(report["publicKey"] as? String)
             switch curve {
             case .secp256k1:
-                #expect(Hex.encode(Secp256k1.baseMultiply(try Scalar(decoding: Hex.decode(privateKey))).encoded) == publicKey)
+                #expect(
+                    Hex.encode(Secp256k1.baseMultiply(try Scalar(decoding: Hex.decode(privateKey))).encoded)
+                        == publicKey)
             case .ed25519:
                 let bytes = try #require(Base58.decode(privateKey))
                 #expect(Hex.encode(Ed25519.baseMultiply(try Scalar(decoding: bytes)).encoded) == publicKey)
@@ -152,15 +170,21 @@ import Testing
         let other = try ScratchDirectory()
         try other.write("password", "wrong horse\n")
         try FileManager.default.createDirectory(atPath: other.path("keys"), withIntermediateDirectories: true)
-        let deep = try fixture.run(["verify", "--deep", "--json"] + fixture.deepArguments(keys: other.path("keys"), password: other.path("password")))
+        let deep = try fixture.run(
+            ["verify", "--deep", "--json"]
+                + fixture.deepArguments(keys: other.path("keys"), password: other.path("password")))
         #expect(deep.status == 1)
         let report = try fixture.json(deep)
         let reasons = try #require(report["failedByReason"] as? [String: Int])
         #expect(reasons["client-key-missing"] == 4)
         #expect(reasons["client-share-undecryptable"] == 4)
-        for command in [["drill", "--all"], ["recover", "--client-id", "c-1", "--method", "GDRIVE-ED25519", "--out", fixture.scratch.path("o")],
-            ["eject", "--client-id", "c-1", "--method", "PASSWORD-SECP256K1", "--yes-export-private-key"]] {
-            let result = try fixture.run(command + fixture.deepArguments(keys: other.path("keys"), password: other.path("password")))
+        for command in [
+            ["drill", "--all"],
+            ["recover", "--client-id", "c-1", "--method", "GDRIVE-ED25519", "--out", fixture.scratch.path("o")],
+            ["eject", "--client-id", "c-1", "--method", "PASSWORD-SECP256K1", "--yes-export-private-key"],
+        ] {
+            let result = try fixture.run(
+                command + fixture.deepArguments(keys: other.path("keys"), password: other.path("password")))
             #expect(result.status == 1, "\(command): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: fixture.scratch.path("o")))
         }
@@ -171,7 +195,10 @@ import Testing
     @Test func aMissingVaultKeyIsAnEnvironmentFault() throws {
         let fixture = try Fixture()
         try FileManager.default.removeItem(atPath: fixture.vault + ".key")
-        for command in [["verify", "--deep"], ["drill", "--all"], ["recover", "--client-id", "c-1", "--method", "GDRIVE-ED25519", "--out", fixture.scratch.path("o")]] {
+        for command in [
+            ["verify", "--deep"], ["drill", "--all"],
+            ["recover", "--client-id", "c-1", "--method", "GDRIVE-ED25519", "--out", fixture.scratch.path("o")],
+        ] {
             let result = try fixture.run(command + fixture.deepArguments())
             #expect(result.status == 3, "\(command): \(result.stderr)")
             #expect(result.stderr.contains("vault key file not found"))
@@ -186,12 +213,14 @@ import Testing
         // ciphertext serves pairs 1 and 3. A flipped byte in it breaks both. Pair 2: the custodian's public share
         // replaced by another valid point. Pair 4: given c-2's PASSWORD ciphertext (bound to another client).
         let cipher = try fixture.query(
-            "SELECT cipherText FROM clientCiphertext WHERE id = (SELECT clientCiphertextId FROM backupPair WHERE id = 1)")
+            "SELECT cipherText FROM clientCiphertext WHERE id = (SELECT clientCiphertextId FROM backupPair WHERE id = 1)"
+        )
         let text = String(cipher.dropFirst(3).dropLast(4))
         var bytes = [UInt8](try #require(Data(base64Encoded: text)))
         bytes[bytes.count - 20] ^= 0x01
         let otherPoint = Hex.encode(Secp256k1.baseMultiply(.random()).encoded)
-        try fixture.sql("""
+        try fixture.sql(
+            """
             UPDATE clientCiphertext SET cipherText = '\(Data(bytes).base64EncodedString())'
                 WHERE id = (SELECT clientCiphertextId FROM backupPair WHERE id = 1);
             UPDATE custodianShare SET publicShare = X'\(otherPoint)' WHERE pairId = 2;
@@ -205,7 +234,8 @@ import Testing
         let deepResult = try fixture.run(["verify", "--deep", "--json"] + fixture.deepArguments())
         #expect(deepResult.status == 1)
         let failures = try #require(try fixture.json(deepResult)["failures"] as? [[String: Any]])
-        let byPair = Dictionary(uniqueKeysWithValues: failures.map { ($0["pairId"] as! Int, ($0["problems"] as! [String]).first!) })
+        let byPair = Dictionary(
+            uniqueKeysWithValues: failures.map { ($0["pairId"] as! Int, ($0["problems"] as! [String]).first!) })
         #expect(byPair[1] == "client-share-undecryptable")
         #expect(byPair[2] == "commitments-disagree")
         #expect(byPair[3] == "client-share-undecryptable")
@@ -243,9 +273,13 @@ import Testing
         let unknown = try fixture.run(["verify", "--client-id", "nobody"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown client nobody"))
-        let noPair = try fixture.run(["recover", "--client-id", "c-1", "--method", "ICLOUD", "--out", fixture.scratch.path("o")] + fixture.deepArguments())
+        let noPair = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", "ICLOUD", "--out", fixture.scratch.path("o")]
+                + fixture.deepArguments())
         #expect(noPair.status == 2)
-        let ambiguous = try fixture.run(["recover", "--client-id", "c-1", "--method", "GDRIVE", "--out", fixture.scratch.path("o")] + fixture.deepArguments())
+        let ambiguous = try fixture.run(
+            ["recover", "--client-id", "c-1", "--method", "GDRIVE", "--out", fixture.scratch.path("o")]
+                + fixture.deepArguments())
         #expect(ambiguous.status == 2)
         #expect(ambiguous.stderr.contains("both curves"))
     }
@@ -278,9 +312,11 @@ import Testing
             if midWrite, !recorded { landedBeforeCommit += 1 }
             // Named shares only for a recorded generation; a recorded generation's shares exist, named or pending.
             #expect(recorded || !named.contains(true), "share files named for a generation never recorded")
-            #expect(!recorded || zip(named, pending).allSatisfy { $0 || $1 }, "a recorded generation whose shares are gone")
+            #expect(
+                !recorded || zip(named, pending).allSatisfy { $0 || $1 }, "a recorded generation whose shares are gone")
             let active = try fixture.query(
-                "SELECT COUNT(*) FROM signingPair sp JOIN wallet w ON w.id = sp.walletId WHERE sp.status = 'active' GROUP BY w.id HAVING COUNT(*) <> 1")
+                "SELECT COUNT(*) FROM signingPair sp JOIN wallet w ON w.id = sp.walletId WHERE sp.status = 'active' GROUP BY w.id HAVING COUNT(*) <> 1"
+            )
             #expect(active == "[]", "a wallet with other than one active generation after attempt \(attempts)")
             let audited = try fixture.query("SELECT COUNT(*) FROM auditEvent WHERE kind = 'recover'")
             let generations = try fixture.query("SELECT COUNT(*) FROM signingPair WHERE generation > 1")

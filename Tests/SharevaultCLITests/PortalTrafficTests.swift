@@ -16,12 +16,14 @@ import Testing
         for fixture in [secp256k1, ed25519] {
             #expect(try vault.run(["ingest", "custodian", fixture.bodyPath]).status == 0)
         }
-        let uploaded = try vault.json([
-            "ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", WebhookFixtures.path(cipher),
-        ]) as? [[String: Any]]
+        let uploaded =
+            try vault.json([
+                "ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE", WebhookFixtures.path(cipher),
+            ]) as? [[String: Any]]
         #expect(uploaded?.compactMap { $0["curve"] as? String } == ["ed25519", "secp256k1"])
         #expect(uploaded?.allSatisfy { $0["status"] as? String == "STORED_CLIENT_BACKUP_SHARE_KEY" } == true)
-        let confirmed = try vault.json(["confirm", "--client-id", "fixture-portal", "--method", "GDRIVE"]) as? [[String: Any]]
+        let confirmed =
+            try vault.json(["confirm", "--client-id", "fixture-portal", "--method", "GDRIVE"]) as? [[String: Any]]
         #expect(confirmed?.count == 2)
         #expect(confirmed?.allSatisfy { $0["status"] as? String == "STORED_CLIENT_BACKUP_SHARE" } == true)
         return vault
@@ -40,7 +42,9 @@ import Testing
         #expect(ciphertexts.first?["format"] as? String == "opaque")
         #expect(ciphertexts.first?["length"] as? Int == text.utf8.count)
         #expect(ciphertexts.first?["confirmedAt"] is String)
-        let backups = (detail["wallets"] as? [[String: Any]] ?? []).flatMap { $0["backupPairs"] as? [[String: Any]] ?? [] }
+        let backups = (detail["wallets"] as? [[String: Any]] ?? []).flatMap {
+            $0["backupPairs"] as? [[String: Any]] ?? []
+        }
         #expect(backups.count == 2)
         #expect(backups.allSatisfy { $0["clientCiphertextId"] as? Int == ciphertexts.first?["id"] as? Int })
         #expect(backups.allSatisfy { ($0["backupSharePairId"] as? String)?.isEmpty == false })
@@ -60,10 +64,11 @@ import Testing
         #expect((try vault.json(["audit"]) as? [Any])?.count == before?.count)
         #expect((try vault.json(["list", "--status", "completed"]) as? [Any])?.count == 2)
 
-        let replaced = try vault.json([
-            "ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE",
-            WebhookFixtures.path("good/portal.cipher-base64.txt"),
-        ]) as? [[String: Any]]
+        let replaced =
+            try vault.json([
+                "ingest", "client", "--client-id", "fixture-portal", "--method", "GDRIVE",
+                WebhookFixtures.path("good/portal.cipher-base64.txt"),
+            ]) as? [[String: Any]]
         #expect(replaced?.allSatisfy { $0["status"] as? String == "STORED_CLIENT_BACKUP_SHARE_KEY" } == true)
         let detail = try #require(try vault.json(["inspect", "fixture-portal"]) as? [String: Any])
         let ciphertexts = try #require(detail["clientCiphertexts"] as? [[String: Any]])
@@ -82,7 +87,8 @@ import Testing
         for level in [[], ["--custodian"]] {
             let result = try vault.run(["verify", "--json"] + level)
             #expect(result.status == 0, "\(level): \(result.stdout) \(result.stderr)")
-            let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let summary = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             #expect(summary["checked"] as? Int == 2)
             #expect(summary["passed"] as? Int == 2)
             #expect(summary["levelsRun"] as? [String] == (level.isEmpty ? ["public"] : ["public", "custodian"]))
@@ -178,7 +184,8 @@ import Testing
             [
                 "verify", "--deep", "--client-id", "fixture-portal", "--client-decrypt-command",
                 "sh -c 'env > \(seen); exec python3 \(PortalFixtures.toyCipher) decrypt \(key)'",
-            ], environment: ["SHAREVAULT_BACKUP_PASSWORD": "a password for no program", "SHAREVAULT_LOG_LEVEL": "trace"])
+            ],
+            environment: ["SHAREVAULT_BACKUP_PASSWORD": "a password for no program", "SHAREVAULT_LOG_LEVEL": "trace"])
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         let environment = try String(contentsOfFile: seen, encoding: .utf8)
         #expect(environment.contains("PATH="))
@@ -202,7 +209,9 @@ import Testing
         ])
         #expect(created.status == 0, "\(created.stderr)")
         let detail = try #require(try vault.json(["inspect", "p-1"]) as? [String: Any])
-        let backups = (detail["wallets"] as? [[String: Any]] ?? []).flatMap { $0["backupPairs"] as? [[String: Any]] ?? [] }
+        let backups = (detail["wallets"] as? [[String: Any]] ?? []).flatMap {
+            $0["backupPairs"] as? [[String: Any]] ?? []
+        }
         #expect(backups.count == 2)
         #expect(backups.allSatisfy { $0["layout"] as? String == "portal-custodian" })
         #expect((detail["clientCiphertexts"] as? [Any])?.count == 1)
@@ -215,7 +224,8 @@ import Testing
         #expect(try vault.run(["drill", "--all", "--key-store", keys]).status == 0)
         // The custodian halves are Portal's flat layout, every documented field present: fetched back as sent.
         let repeated = try vault.run([
-            "create", "--client-id", "p", "--count", "2", "--method", "GDRIVE", "--layout", "portal", "--key-store", keys,
+            "create", "--client-id", "p", "--count", "2", "--method", "GDRIVE", "--layout", "portal", "--key-store",
+            keys,
         ])
         #expect(repeated.status == 2)
     }
@@ -226,7 +236,10 @@ enum PortalFixtures {
     static let toyCipher = Sharevault.packageRoot.appendingPathComponent("fixtures/portal/toy-cipher.py").path
 
     static func decryptArguments() -> [String] {
-        ["--client-decrypt-command", "python3 \(toyCipher) decrypt \(WebhookFixtures.path("good/portal.client-key.hex"))"]
+        [
+            "--client-decrypt-command",
+            "python3 \(toyCipher) decrypt \(WebhookFixtures.path("good/portal.client-key.hex"))",
+        ]
     }
 
     /// The public key of an ejected private key (secp256k1: hex; ed25519: base58 of the little-endian scalar).

@@ -102,8 +102,11 @@ import Testing
         ] {
             try session.run(arguments)
         }
-        try secrets.addShare(try WebhookFixtures.object(at: WebhookFixtures.path("good/portal.client-plaintext.json")), curve: .secp256k1)
-        for entry in (try WebhookFixtures.object(at: WebhookFixtures.path("good/portal.client-plaintext.json"))).values {
+        try secrets.addShare(
+            try WebhookFixtures.object(at: WebhookFixtures.path("good/portal.client-plaintext.json")), curve: .secp256k1
+        )
+        for entry in (try WebhookFixtures.object(at: WebhookFixtures.path("good/portal.client-plaintext.json"))).values
+        {
             let text = try #require((entry as? [String: Any])?["share"] as? String)
             secrets.addText(text)
         }

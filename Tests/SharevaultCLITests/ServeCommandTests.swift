@@ -84,7 +84,9 @@ import Testing
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
         let share = ShareDocument.documents(for: dealing)[1].exportJSON()
-        return try JSONSerialization.data(withJSONObject: ["clientId": clientId, "share": share, "backupMethod": "GDRIVE-SECP256K1"])
+        return try JSONSerialization.data(withJSONObject: [
+            "clientId": clientId, "share": share, "backupMethod": "GDRIVE-SECP256K1",
+        ])
     }
 
     static func clients(in vault: String) throws -> Set<String> {
@@ -142,7 +144,8 @@ import Testing
         #expect(server.process.terminationReason == .uncaughtSignal)
         #expect(accepted.count < 400, "every delivery was answered: the kill landed after the stream")
         let stored = try Self.clients(in: server.vault)
-        #expect(accepted.isSubset(of: stored), "answered 200 but lost: \(accepted.subtracting(stored).sorted().prefix(5))")
+        #expect(
+            accepted.isSubset(of: stored), "answered 200 but lost: \(accepted.subtracting(stored).sorted().prefix(5))")
         #expect(try Sharevault.run(["audit", "--verify", "--vault", server.vault]).status == 0)
         #expect(try Python.query(server.vault, "PRAGMA integrity_check") == "[('ok',)]")
     }
@@ -150,10 +153,11 @@ import Testing
     @Test func theCLIAndTheServerWorkTheSameVaultAtOnce() async throws {
         let scratch = try ScratchDirectory()
         #expect(try Sharevault.run(["init", "--vault", scratch.path("v.db")]).status == 0)
-        #expect(try Sharevault.run([
-            "create", "--vault", scratch.path("v.db"), "--client-id", "cli", "--count", "30", "--method", "GDRIVE",
-            "--key-store", scratch.path("keys"),
-        ]).status == 0)
+        #expect(
+            try Sharevault.run([
+                "create", "--vault", scratch.path("v.db"), "--client-id", "cli", "--count", "30", "--method", "GDRIVE",
+                "--key-store", scratch.path("keys"),
+            ]).status == 0)
         let server = try Server(scratch: scratch)
         let bodies = try (0..<200).map { try Self.body("both-\($0)") }
         async let statuses: [Int] = withTaskGroup(of: Int.self) { group in
@@ -165,17 +169,21 @@ import Testing
         var cliStatuses: [Int32] = []
         for _ in 0..<4 {
             let verify = try Sharevault.run([
-                "verify", "--all", "--deep", "--json", "--vault", scratch.path("v.db"), "--key-store", scratch.path("keys"),
+                "verify", "--all", "--deep", "--json", "--vault", scratch.path("v.db"), "--key-store",
+                scratch.path("keys"),
             ])
             #expect(verify.status == 0 || verify.status == 1, "\(verify.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any] ?? [:]
             let failures = report["failures"] as? [[String: Any]] ?? []
             #expect(failures.allSatisfy { ($0["clientId"] as? String)?.hasPrefix("both-") == true })
-            #expect(failures.allSatisfy { ($0["problems"] as? [String])?.first == "incomplete" }, "\(failures.prefix(2))")
+            #expect(
+                failures.allSatisfy { ($0["problems"] as? [String])?.first == "incomplete" }, "\(failures.prefix(2))")
             cliStatuses.append(try Sharevault.run(["list", "--vault", scratch.path("v.db")]).status)
         }
         let serverStatuses = await statuses
-        #expect(serverStatuses.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: serverStatuses, by: { $0 }).mapValues(\.count))")
+        #expect(
+            serverStatuses.allSatisfy { $0 == 200 },
+            "\(Dictionary(grouping: serverStatuses, by: { $0 }).mapValues(\.count))")
         #expect(cliStatuses.allSatisfy { $0 == 0 }, "\(cliStatuses)")
         #expect(try Self.clients(in: scratch.path("v.db")).count == 230)
     }

@@ -12,7 +12,8 @@ import Testing
     /// Splits on `curve` and returns the documents as JSON objects.
     func split(_ curve: CurveID, threshold: Int = 2, count: Int = 3, extra: [String] = []) throws -> [[String: Any]] {
         let result = try Sharevault.run(
-            ["shares", "split", "--curve", curve.rawValue, "--threshold", "\(threshold)", "--count", "\(count)"] + extra)
+            ["shares", "split", "--curve", curve.rawValue, "--threshold", "\(threshold)", "--count", "\(count)"] + extra
+        )
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == count)
@@ -34,7 +35,9 @@ import Testing
             #expect((document["commitments"] as? [String])?.count == 2)
             try scratch.write("s\(index).json", try json(document))
         }
-        let verify = try Sharevault.run(["shares", "verify", scratch.path("s0.json"), scratch.path("s1.json"), scratch.path("s2.json")])
+        let verify = try Sharevault.run([
+            "shares", "verify", scratch.path("s0.json"), scratch.path("s1.json"), scratch.path("s2.json"),
+        ])
         #expect(verify.status == 0)
         #expect(verify.stdout.contains("3 checked, 3 passed, 0 failed"))
 
@@ -66,13 +69,16 @@ import Testing
     @Test(arguments: CurveID.allCases)
     func splitOfAGivenSecretCombinesBackToIt(curve: CurveID) throws {
         let scratch = try ScratchDirectory()
-        let secretHex = curve == .secp256k1
+        let secretHex =
+            curve == .secp256k1
             ? "0d004150d27c3bf2a42f312683d35fac7394b1e9e318249c1bfe7f0795a83114"
             : "7b1c33d3f5291d85de664833beb1ad469f7fb6025a0ec78b3a790c6e13a98304"
         let secretFile = try scratch.write("secret.hex", secretHex + "\n")
         let split = try Sharevault.run(
-            ["shares", "split", "--curve", curve.rawValue, "--threshold", "3", "--count", "5", "--secret-file",
-             secretFile, "--out", scratch.path("out")])
+            [
+                "shares", "split", "--curve", curve.rawValue, "--threshold", "3", "--count", "5", "--secret-file",
+                secretFile, "--out", scratch.path("out"),
+            ])
         #expect(split.status == 0, "\(split.stderr)")
         #expect(!split.stdout.contains(secretHex))
         for index in 1...5 {
@@ -80,19 +86,27 @@ import Testing
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
         }
         let combine = try Sharevault.run(
-            ["shares", "combine", "--reveal-secret", scratch.path("out/share-5.json"), scratch.path("out/share-2.json"),
-             scratch.path("out/share-4.json")])
+            [
+                "shares", "combine", "--reveal-secret", scratch.path("out/share-5.json"),
+                scratch.path("out/share-2.json"),
+                scratch.path("out/share-4.json"),
+            ])
         #expect(combine.status == 0, "\(combine.stderr)")
         #expect(combine.stdout.contains("secret:      \(secretHex)"))
 
         let again = try Sharevault.run(
-            ["shares", "split", "--curve", curve.rawValue, "--threshold", "2", "--count", "2", "--out", scratch.path("out")])
+            [
+                "shares", "split", "--curve", curve.rawValue, "--threshold", "2", "--count", "2", "--out",
+                scratch.path("out"),
+            ])
         #expect(again.status == 2)
         #expect(again.stderr.contains("already exists"))
     }
 
     @Test func jsonSplitPrintsOneArray() throws {
-        let result = try Sharevault.run(["shares", "split", "--curve", "ed25519", "--threshold", "2", "--count", "4", "--json"])
+        let result = try Sharevault.run([
+            "shares", "split", "--curve", "ed25519", "--threshold", "2", "--count", "4", "--json",
+        ])
         #expect(result.status == 0)
         let array = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
         #expect(array?.count == 4)
@@ -157,7 +171,8 @@ import Testing
         let goodText = try json(good)
         let otherCurve: CurveID = curve == .secp256k1 ? .ed25519 : .secp256k1
         let foreignPoint = try split(otherCurve)[0]["publicKey"] as! String
-        let offCurvePoint = curve == .secp256k1
+        let offCurvePoint =
+            curve == .secp256k1
             ? "02" + String(repeating: "0", count: 62) + "05"  // x = 5 has no y on secp256k1
             : "02" + String(repeating: "0", count: 62)  // y = 2 has no x on edwards25519
         return [
@@ -173,22 +188,43 @@ import Testing
             ("foreignpoint.json", try changed { $0["publicShare"] = foreignPoint }, "field \"publicShare\""),
             ("threshold1.json", try changed { $0["threshold"] = 1 }, "field \"threshold\""),
             ("threshold300.json", try changed { $0["threshold"] = 300 }, "field \"threshold\""),
-            ("commitcount.json", try changed { $0["commitments"] = [($0["commitments"] as! [String])[0]] }, "field \"commitments\""),
+            (
+                "commitcount.json", try changed { $0["commitments"] = [($0["commitments"] as! [String])[0]] },
+                "field \"commitments\""
+            ),
             ("noshare.json", try changed { $0["share"] = nil }, "missing field \"share\""),
             ("sharenumber.json", try changed { $0["share"] = 7 }, "field \"share\" must be a string"),
-            ("sharerange.json", try changed { $0["share"] = Self.groupOrderHex[curve]! }, "field \"share\": scalar out of range"),
-            ("sharezero.json", try changed { $0["share"] = String(repeating: "0", count: 64) }, "field \"share\": zero scalar"),
-            ("sharehex.json", try changed { $0["share"] = String(repeating: "g", count: 64) }, "field \"share\": not valid hex"),
-            ("idzero.json", try changed { $0["identifier"] = String(repeating: "0", count: 64) }, "field \"identifier\": zero scalar"),
+            (
+                "sharerange.json", try changed { $0["share"] = Self.groupOrderHex[curve]! },
+                "field \"share\": scalar out of range"
+            ),
+            (
+                "sharezero.json", try changed { $0["share"] = String(repeating: "0", count: 64) },
+                "field \"share\": zero scalar"
+            ),
+            (
+                "sharehex.json", try changed { $0["share"] = String(repeating: "g", count: 64) },
+                "field \"share\": not valid hex"
+            ),
+            (
+                "idzero.json", try changed { $0["identifier"] = String(repeating: "0", count: 64) },
+                "field \"identifier\": zero scalar"
+            ),
             ("offcurve.json", try changed { $0["publicKey"] = offCurvePoint }, "field \"publicKey\""),
-            ("badcommitment.json", try changed {
-                var list = $0["commitments"] as! [String]
-                list[1] = offCurvePoint
-                $0["commitments"] = list
-            }, "field \"commitments[1]\""),
-            ("identity.json", try changed {
-                $0["publicShare"] = curve == .secp256k1 ? "00" : "01" + String(repeating: "0", count: 62)
-            }, "identity"),
+            (
+                "badcommitment.json",
+                try changed {
+                    var list = $0["commitments"] as! [String]
+                    list[1] = offCurvePoint
+                    $0["commitments"] = list
+                }, "field \"commitments[1]\""
+            ),
+            (
+                "identity.json",
+                try changed {
+                    $0["publicShare"] = curve == .secp256k1 ? "00" : "01" + String(repeating: "0", count: 62)
+                }, "identity"
+            ),
         ]
     }
 
@@ -271,7 +307,9 @@ import Testing
     }
 
     @Test func documentsCanComeFromStandardInputAndArrays() throws {
-        let array = try Sharevault.run(["shares", "split", "--curve", "secp256k1", "--threshold", "2", "--count", "3", "--json"])
+        let array = try Sharevault.run([
+            "shares", "split", "--curve", "secp256k1", "--threshold", "2", "--count", "3", "--json",
+        ])
         let result = try Sharevault.run(["shares", "combine", "-"], stdin: Data(array.stdout.utf8))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("3 shares combined"))

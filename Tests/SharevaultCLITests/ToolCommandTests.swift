@@ -28,7 +28,8 @@ import Testing
         for expected in [
             "split 2-of-2", "verify one share", "interpolate public shares to the key", "re-share 2-of-2 to 2-of-2",
             "create (wallets into a file vault)", "ingest custodian webhook (durable commit)",
-            "verify --all, structural (pairs, every core)", "verify --all --deep (pairs, 1 core)", "drill (pairs, every core)",
+            "verify --all, structural (pairs, every core)", "verify --all --deep (pairs, 1 core)",
+            "drill (pairs, every core)",
         ] {
             #expect(operations.contains(expected), "bench does not report \(expected)")
         }
@@ -57,12 +58,14 @@ import Testing
     /// man/ must match pages generated from the current command definitions (.ci/test regenerates them into
     /// the plugin's output folder with `swift package generate-manual` before the tests run).
     @Test func manPagesAreCurrent() throws {
-        let generated = Sharevault.packageRoot.appendingPathComponent(".build/plugins/GenerateManual/outputs/SharevaultCLI")
+        let generated = Sharevault.packageRoot.appendingPathComponent(
+            ".build/plugins/GenerateManual/outputs/SharevaultCLI")
         let committed = Sharevault.packageRoot.appendingPathComponent("man")
         let manager = FileManager.default
         let fresh = try #require(
             try? manager.contentsOfDirectory(atPath: generated.path).filter { $0.hasSuffix(".1") }.sorted(),
-            "no generated pages: run `swift package generate-manual --multi-page --configuration debug` (as .ci/test does)")
+            "no generated pages: run `swift package generate-manual --multi-page --configuration debug` (as .ci/test does)"
+        )
         let kept = try manager.contentsOfDirectory(atPath: committed.path).filter { $0.hasSuffix(".1") }.sorted()
         #expect(fresh == kept, "man/ lists different pages than the commands define")
         for page in fresh where kept.contains(page) {

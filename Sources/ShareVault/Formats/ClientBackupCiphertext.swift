@@ -103,7 +103,9 @@ public struct ClientBackupCiphertext: Sendable, Equatable {
             let ops = bytes[(offset + 16)..<(offset + 24)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let mem = bytes[(offset + 24)..<(offset + 32)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let kdf = Argon2id(salt: salt, operationsLimit: ops, memoryLimit: mem)
-            guard kdf.isWithinLimits else { throw .outOfRange(field: "cipherText", detail: "Argon2id cost out of range") }
+            guard kdf.isWithinLimits else {
+                throw .outOfRange(field: "cipherText", detail: "Argon2id cost out of range")
+            }
             keySource = .password(kdf)
             offset += 32
         default:

@@ -32,7 +32,8 @@ package enum ClientPlaintext {
         guard let entry = value[wrapperKey(C.id)] else { throw .missingField(wrapperKey(C.id)) }
         guard case .string(let inner)? = entry["share"] else {
             throw entry["share"] == nil
-                ? .missingField("\(wrapperKey(C.id)).share") : .wrongType(field: "\(wrapperKey(C.id)).share", expected: "a string")
+                ? .missingField("\(wrapperKey(C.id)).share")
+                : .wrongType(field: "\(wrapperKey(C.id)).share", expected: "a string")
         }
         return try share(Data(inner.utf8), as: curve, allowBase64: true)
     }

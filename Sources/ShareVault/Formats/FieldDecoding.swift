@@ -55,14 +55,18 @@ extension DocumentError {
         }
         switch error {
         case .typeMismatch(let type, let context):
-            self = context.codingPath.isEmpty
-                ? .malformedJSON("the top level must be an object") : .wrongType(field: path(context), expected: Self.jsonTypeName(type))
+            self =
+                context.codingPath.isEmpty
+                ? .malformedJSON("the top level must be an object")
+                : .wrongType(field: path(context), expected: Self.jsonTypeName(type))
         case .valueNotFound(let type, let context):
             self = .wrongType(field: path(context), expected: Self.jsonTypeName(type))
         case .keyNotFound(let key, _):
             self = .missingField(key.stringValue)
         case .dataCorrupted(let context):
-            self = context.codingPath.isEmpty ? .malformedJSON("not valid JSON") : .wrongType(field: path(context), expected: "valid")
+            self =
+                context.codingPath.isEmpty
+                ? .malformedJSON("not valid JSON") : .wrongType(field: path(context), expected: "valid")
         @unknown default:
             self = .malformedJSON("not valid JSON")
         }
@@ -73,7 +77,7 @@ extension DocumentError {
         case is String.Type: return "a string"
         case is Int.Type, is UInt64.Type: return "an integer"
         case is Bool.Type: return "a boolean"
-        case is Array<Any>.Type: return "an array"
+        case is [Any].Type: return "an array"
         default:
             let name = String(describing: type)
             if name.hasPrefix("Array") { return "an array" }

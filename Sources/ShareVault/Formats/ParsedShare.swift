@@ -60,7 +60,9 @@ public struct ShareReading<C: Curve>: Sendable {
     }
 
     /// The stated points decoded on `C`, each error naming its field.
-    func decodedPoints() throws(DocumentError) -> (publicKey: Point<C>, publicShare: Point<C>?, commitments: Commitments<C>?) {
+    func decodedPoints() throws(DocumentError) -> (
+        publicKey: Point<C>, publicShare: Point<C>?, commitments: Commitments<C>?
+    ) {
         let publicKey: Point<C> = try FieldDecoding.point(self.publicKey, field: publicKeyField)
         let publicShare: Point<C>? = try self.publicShare.map { (encoding) throws(DocumentError) in
             try FieldDecoding.point(encoding, field: publicShareField)
@@ -124,7 +126,9 @@ public struct ParsedShare<C: Curve>: Sendable {
             throw .outOfRange(field: "commitments", detail: "the share does not verify against its own commitments")
         }
         if let partner, let partnerIdentifier = reading.partnerIdentifier {
-            let key = Lagrange<C>.interpolateAtZero(publicShares: [(share.identifier, own), (partnerIdentifier, partner)])
+            let key = Lagrange<C>.interpolateAtZero(publicShares: [
+                (share.identifier, own), (partnerIdentifier, partner),
+            ])
             guard key == publicKey else {
                 throw .outOfRange(
                     field: reading.partnerPublicShareField,
@@ -158,7 +162,9 @@ public enum ShareParser {
     }
 
     /// Reads a share already parsed by `StrictJSON` (`data` is its text, for the native decoder).
-    static func read<C: Curve>(_ value: JSONValue, data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+    static func read<C: Curve>(_ value: JSONValue, data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<
+        C
+    > {
         switch try layout(of: value) {
         case .native: return try native(RawShareDocument.decode(RawShareDocument.self, from: data), as: curve)
         case .portalClient: return try PortalShares.client(value, as: curve)
@@ -217,20 +223,26 @@ public enum ShareParser {
     }
 
     /// Reads an inspected share on curve `C`, from what `inspect` parsed.
-    package static func read<C: Curve>(_ inspected: InspectedShare, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+    package static func read<C: Curve>(_ inspected: InspectedShare, as curve: C.Type) throws(DocumentError)
+        -> ShareReading<C>
+    {
         if let raw = inspected.native { return try native(raw, as: curve) }
         return inspected.layout == .portalClient
-            ? try PortalShares.client(inspected.value, as: curve) : try PortalShares.custodian(inspected.value, as: curve)
+            ? try PortalShares.client(inspected.value, as: curve)
+            : try PortalShares.custodian(inspected.value, as: curve)
     }
 
-    private static func native<C: Curve>(_ raw: RawShareDocument, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+    private static func native<C: Curve>(_ raw: RawShareDocument, as curve: C.Type) throws(DocumentError)
+        -> ShareReading<C>
+    {
         let documentCurve = try raw.curveID()
         guard documentCurve == C.id else {
             throw .outOfRange(field: "curve", detail: "the share is on \(documentCurve), the method says \(C.id)")
         }
         let reading = try raw.reading(on: curve)
         guard reading.threshold == 2 else {
-            throw .outOfRange(field: "threshold", detail: "a backup pair is 2-of-2, the share says \(reading.threshold)")
+            throw .outOfRange(
+                field: "threshold", detail: "a backup pair is 2-of-2, the share says \(reading.threshold)")
         }
         return reading
     }

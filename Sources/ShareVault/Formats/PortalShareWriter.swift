@@ -73,7 +73,9 @@ enum PortalShareWriter {
     /// Portal's two-curve client plaintext: `{"SECP256K1": {"id", "share"}, "ED25519": {...}}`.
     static func plaintext(_ entries: [(curve: CurveID, id: String, share: String)]) -> String {
         var fields: [String: Any] = [:]
-        for entry in entries { fields[ClientPlaintext.wrapperKey(entry.curve)] = ["id": entry.id, "share": entry.share] }
+        for entry in entries {
+            fields[ClientPlaintext.wrapperKey(entry.curve)] = ["id": entry.id, "share": entry.share]
+        }
         return json(fields)
     }
 
@@ -85,7 +87,9 @@ enum PortalShareWriter {
 
     private static func json(_ fields: [String: Any]) -> String {
         // Only strings, integers and nested objects of them: serialisation cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -58,12 +58,14 @@ enum PortalShares {
         let publicKey: [UInt8]
         if let pubkey = fields["pubkey"] {
             let point = try object(pubkey, field: "pubkey")
-            publicKey = try pointEncoding(x: point["X"], y: point["Y"], fieldX: "pubkey.X", fieldY: "pubkey.Y", on: curve)
+            publicKey = try pointEncoding(
+                x: point["X"], y: point["Y"], fieldX: "pubkey.X", fieldY: "pubkey.Y", on: curve)
         } else if let own, let other {
             // Some protocol versions leave `pubkey` out; the partial keys give it.
             let ownPoint: Point<C> = try FieldDecoding.point(own, field: "\(partialName).client")
             let otherPoint: Point<C> = try FieldDecoding.point(other, field: "\(partialName).server")
-            publicKey = Lagrange<C>.interpolateAtZero(publicShares: [(identifier, ownPoint), (partner, otherPoint)]).encoded
+            publicKey =
+                Lagrange<C>.interpolateAtZero(publicShares: [(identifier, ownPoint), (partner, otherPoint)]).encoded
         } else {
             throw .missingField("pubkey")
         }
@@ -95,7 +97,8 @@ enum PortalShares {
         guard text == "0" else {
             guard text.allSatisfy(\.isNumber) else { throw .wrongType(field: field, expected: "an integer") }
             throw .outOfRange(
-                field: field, detail: "rank \(text.prefix(20)) is a Birkhoff share, which Lagrange interpolation "
+                field: field,
+                detail: "rank \(text.prefix(20)) is a Birkhoff share, which Lagrange interpolation "
                     + "cannot recombine; only rank 0 is supported")
         }
     }
@@ -140,7 +143,8 @@ enum PortalShares {
         guard let bigEndian = DecimalInteger.secretBigEndian(text) else {
             throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
         }
-        let encoded = C.id == .ed25519
+        let encoded =
+            C.id == .ed25519
             ? SecureBytes.filled(count: 32) { out in
                 bigEndian.withUnsafeBytes { for index in 0..<32 { out[index] = $0[31 - index] } }
             }

@@ -17,7 +17,9 @@ public struct ShareDocument<C: Curve>: Sendable {
     public let publicKey: Point<C>
     public let commitments: Commitments<C>
 
-    public init(threshold: Int, share: Share<C>, publicShare: Point<C>, publicKey: Point<C>, commitments: Commitments<C>) {
+    public init(
+        threshold: Int, share: Share<C>, publicShare: Point<C>, publicKey: Point<C>, commitments: Commitments<C>
+    ) {
         self.threshold = threshold
         self.share = share
         self.publicShare = publicShare

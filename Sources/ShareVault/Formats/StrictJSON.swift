@@ -90,9 +90,15 @@ public enum StrictJSON {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
             default: throw malformed("not valid JSON")
             }
@@ -182,7 +188,9 @@ public enum StrictJSON {
             }
             if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
                 guard digits(&self) > 0 else { throw malformed("not a valid number") }
             }
             return String(decoding: bytes[start..<index], as: UTF8.self)
@@ -224,11 +232,14 @@ public enum StrictJSON {
                 case UInt8(ascii: "u"):
                     var unit = try hexQuad()
                     if (0xD800...0xDBFF).contains(unit) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw malformed("an unpaired surrogate in a string") }
                         index += 2
                         let low = try hexQuad()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw malformed("an unpaired surrogate in a string") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw malformed("an unpaired surrogate in a string")
+                        }
                         unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(unit) {
                         throw malformed("an unpaired surrogate in a string")

@@ -4,7 +4,8 @@ extension StringProtocol {
     var trimmingASCIIWhitespace: Substring {
         let whitespace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\r\n" }
         let text = Substring(self)
-        guard let first = text.firstIndex(where: { !whitespace($0) }), let last = text.lastIndex(where: { !whitespace($0) })
+        guard let first = text.firstIndex(where: { !whitespace($0) }),
+            let last = text.lastIndex(where: { !whitespace($0) })
         else { return "" }
         return text[first...last]
     }

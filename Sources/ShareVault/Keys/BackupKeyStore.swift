@@ -5,7 +5,9 @@ import ShareMath
 /// The vault never holds these keys.
 public protocol BackupKeyStore: Sendable {
     /// A key for a new client backup, and how the ciphertext will say to find it again.
-    func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource)
+    func makeKey(clientId: String, method: BackupMethod) throws -> (
+        key: SecureBytes, source: ClientBackupCiphertext.KeySource
+    )
     /// The key that opens an existing client backup.
     func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes
     /// Removes a key this process just made with `makeKey` whose backup was never stored (a refused batch).
@@ -45,7 +47,9 @@ public struct DirectoryKeyStore: BackupKeyStore {
         return directory + "/" + Hex.encode(digest.prefix(16)) + "-" + method.description.lowercased() + ".key"
     }
 
-    public func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource) {
+    public func makeKey(clientId: String, method: BackupMethod) throws -> (
+        key: SecureBytes, source: ClientBackupCiphertext.KeySource
+    ) {
         let key = SecureBytes.random(count: 32)
         let target = path(clientId: clientId, method: method)
         // Created exclusively: a key file that exists may open a backup another vault holds, so it is never replaced.
@@ -59,7 +63,9 @@ public struct DirectoryKeyStore: BackupKeyStore {
         unlink(path(clientId: clientId, method: method))
     }
 
-    public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes {
+    public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws
+        -> SecureBytes
+    {
         let target = path(clientId: clientId, method: method)
         switch Result(catching: { () throws(SecretFileError) in try SecretFile.readBytes(at: target, limit: 32) }) {
         case .success(let key):
@@ -84,7 +90,9 @@ public struct PasswordKeyStore: BackupKeyStore {
         self.password = password
     }
 
-    public func makeKey(clientId: String, method: BackupMethod) throws -> (key: SecureBytes, source: ClientBackupCiphertext.KeySource) {
+    public func makeKey(clientId: String, method: BackupMethod) throws -> (
+        key: SecureBytes, source: ClientBackupCiphertext.KeySource
+    ) {
         let kdf = Argon2id.fresh(strength: .interactive)
         return (try kdf.deriveKey(from: password), .password(kdf))
     }
@@ -92,7 +100,9 @@ public struct PasswordKeyStore: BackupKeyStore {
     /// A password-derived key is kept nowhere: nothing to discard.
     public func discardKey(clientId: String, method: BackupMethod) {}
 
-    public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws -> SecureBytes {
+    public func key(clientId: String, method: BackupMethod, source: ClientBackupCiphertext.KeySource) throws
+        -> SecureBytes
+    {
         guard case .password(let kdf) = source else {
             throw VaultError.contradiction("the client backup was not encrypted under a password")
         }

@@ -32,7 +32,8 @@ public struct ClientDecryptCommand: Sendable {
             case .exited(let status): return "the decrypt command exited with status \(status)"
             case .signalled(let signal): return "the decrypt command was ended by signal \(signal)"
             case .timedOut: return "the decrypt command did not finish in time"
-            case .outputTooLarge: return "the decrypt command printed more than \(ClientDecryptCommand.maximumOutput) bytes"
+            case .outputTooLarge:
+                return "the decrypt command printed more than \(ClientDecryptCommand.maximumOutput) bytes"
             case .noOutput: return "the decrypt command printed nothing"
             }
         }
@@ -119,7 +120,10 @@ public struct ClientDecryptCommand: Sendable {
                 break
             }
             var descriptor = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(min(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            let milliseconds = Int32(
+                min(
+                    remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1,
+                    60_000))
             let ready = poll(&descriptor, 1, milliseconds)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
@@ -178,12 +182,14 @@ public struct ClientDecryptCommand: Sendable {
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not
     /// import; looked up at run time, and skipped where the C library has none.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        else { return nil }
-        return unsafeBitCast(
-            address, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
+    private static let addCloseFrom:
+        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+            guard
+                let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+            else { return nil }
+            return unsafeBitCast(
+                address, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+        }()
 
     /// Starts `path` with `arguments` in a new process group, its standard error sent to /dev/null.
     private static func spawn(_ path: String, _ arguments: [String]) throws(Failure) -> Child {
@@ -212,7 +218,8 @@ public struct ClientDecryptCommand: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // A process group of its own; SIGPIPE back to its default (we ignore it) and no signal blocked.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         posix_spawnattr_setpgroup(&attributes, 0)
         var defaults = sigset_t()
         sigemptyset(&defaults)
@@ -226,7 +233,8 @@ public struct ClientDecryptCommand: Sendable {
         var pid: pid_t = 0
         // The program gets our environment less sharevault's own variables (the vault key's passphrase, the backup
         // password): it is the provider's code, not ours.
-        var environment: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment
+        var environment: [UnsafeMutablePointer<CChar>?] =
+            ProcessInfo.processInfo.environment
             .filter { !$0.key.hasPrefix("SHAREVAULT_") }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in environment { free(pointer) } }
         let result = posix_spawn(&pid, path, &actions, &attributes, &argv, &environment)

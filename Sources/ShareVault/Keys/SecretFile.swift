@@ -39,7 +39,9 @@ public enum SecretFile {
         }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(descriptor, &status) == 0 else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
         guard status.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
         let mode = UInt16(status.st_mode & 0o777)
         guard mode & 0o077 == 0 else { throw .tooOpen(path: path, mode: mode) }

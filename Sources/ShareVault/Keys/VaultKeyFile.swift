@@ -99,13 +99,17 @@ public enum VaultKeyFile {
             throw VaultError.keyFileMalformed(path: path, reason: "malformed wrapped key")
         }
         let kdf = Argon2id(salt: salt, operationsLimit: ops, memoryLimit: mem)
-        guard kdf.isWithinLimits else { throw VaultError.keyFileMalformed(path: path, reason: "Argon2id cost out of range") }
+        guard kdf.isWithinLimits else {
+            throw VaultError.keyFileMalformed(path: path, reason: "Argon2id cost out of range")
+        }
         guard let secret = try passphrase() else { throw VaultError.passphraseRequired(path: path) }
         let wrappingKey = try kdf.deriveKey(from: secret)
         guard let key = try? XChaCha20Poly1305.open(sealed, key: wrappingKey, associatedData: wrapAssociatedData) else {
             throw VaultError.wrongPassphrase(path: path)
         }
-        guard key.count == 32 else { throw VaultError.keyFileMalformed(path: path, reason: "wrapped key is not 32 bytes") }
+        guard key.count == 32 else {
+            throw VaultError.keyFileMalformed(path: path, reason: "wrapped key is not 32 bytes")
+        }
         return key
     }
 
@@ -144,7 +148,8 @@ public enum PrivateFile {
             throw .fileUnwritable(path: path, reason: String(cString: strerror(errno)))
         }
         let written = Glibc.write(descriptor, contents.baseAddress, contents.count)
-        let reason = written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(contents.count) bytes written"
+        let reason =
+            written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(contents.count) bytes written"
         let synced = written == contents.count && fsync(descriptor) == 0
         let syncReason = String(cString: strerror(errno))
         close(descriptor)

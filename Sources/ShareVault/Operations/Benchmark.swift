@@ -36,14 +36,20 @@ public enum ShareMathBenchmark {
         let operations: [(String, () -> Void)] = [
             ("split 2-of-2", { _ = try! Dealing<C>.split(secret: scalars[0], threshold: 2, count: 2) }),
             ("verify one share", { precondition(dealing.commitments.verify(dealing.shares[0])) }),
-            ("interpolate public shares to the key", {
-                precondition(Lagrange<C>.interpolateAtZero(publicShares: publicShares) == dealing.publicKey)
-            }),
-            ("re-share 2-of-2 to 2-of-2", {
-                _ = try! Dealing<C>.reshare(
-                    dealing.shares, threshold: 2, publicKey: dealing.publicKey,
-                    to: dealing.shares.map(\.identifier), newThreshold: 2)
-            }),
+            (
+                "interpolate public shares to the key",
+                {
+                    precondition(Lagrange<C>.interpolateAtZero(publicShares: publicShares) == dealing.publicKey)
+                }
+            ),
+            (
+                "re-share 2-of-2 to 2-of-2",
+                {
+                    _ = try! Dealing<C>.reshare(
+                        dealing.shares, threshold: 2, publicKey: dealing.publicKey,
+                        to: dealing.shares.map(\.identifier), newThreshold: 2)
+                }
+            ),
         ]
         return operations.map { name, body in
             BenchmarkFigure(

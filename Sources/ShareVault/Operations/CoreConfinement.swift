@@ -32,7 +32,9 @@ enum CoreConfinement {
     }
 
     private static func applyToEveryThread(_ mask: [UInt8], _ set: SetAffinity) -> Bool {
-        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return false }
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else {
+            return false
+        }
         var all = true
         for thread in threads.compactMap({ pid_t($0) }) where set(thread, mask.count, mask) != 0 {
             all = all && errno == ESRCH  // a thread that has just ended

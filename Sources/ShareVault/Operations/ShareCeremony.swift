@@ -50,8 +50,10 @@ public enum ShareCeremony {
         curve: CurveID, threshold: Int, count: Int, secret: SecureBytes? = nil
     ) throws(ShareMathError) -> [AnyShareDocument] {
         switch curve {
-        case .secp256k1: return try split(Secp256k1.self, threshold: threshold, count: count, secret: secret).map { .secp256k1($0) }
-        case .ed25519: return try split(Ed25519.self, threshold: threshold, count: count, secret: secret).map { .ed25519($0) }
+        case .secp256k1:
+            return try split(Secp256k1.self, threshold: threshold, count: count, secret: secret).map { .secp256k1($0) }
+        case .ed25519:
+            return try split(Ed25519.self, threshold: threshold, count: count, secret: secret).map { .ed25519($0) }
         }
     }
 
@@ -109,7 +111,8 @@ public enum ShareCeremony {
             if document.commitments != first.commitments || document.threshold != first.threshold {
                 throw .differentDealings(first: labeled[0].label, other: label)
             }
-            if let earlier = documents[..<index].firstIndex(where: { $0.share.identifier == document.share.identifier }) {
+            if let earlier = documents[..<index].firstIndex(where: { $0.share.identifier == document.share.identifier })
+            {
                 throw .duplicateIdentifier(first: labeled[earlier].label, other: label)
             }
         }

@@ -24,7 +24,9 @@ public enum ShareMathDemo {
         let secret = Scalar<C>.random()
         let dealing = try Dealing<C>.split(secret: secret, threshold: 2, count: 3)
         record("split a fresh key 2-of-3, public key \(dealing.publicKey)", dealing.publicKey == C.baseMultiply(secret))
-        record("every share verifies against the Feldman commitments", dealing.shares.allSatisfy(dealing.commitments.verify))
+        record(
+            "every share verifies against the Feldman commitments",
+            dealing.shares.allSatisfy(dealing.commitments.verify))
         let pair = [dealing.shares[2], dealing.shares[0]]
         record("shares 3 and 1 combine to the key", try Shamir<C>.combine(pair, threshold: 2) == secret)
         let publicShares = pair.map { (identifier: $0.identifier, point: C.baseMultiply($0.value)) }
@@ -34,8 +36,12 @@ public enum ShareMathDemo {
         let reshared = try Dealing<C>.reshare(
             pair, threshold: 2, publicKey: dealing.publicKey, to: Shamir<C>.defaultIdentifiers(count: 5),
             newThreshold: 3)
-        record("re-shared 2-of-3 to 3-of-5 without forming the key; same public key", reshared.publicKey == dealing.publicKey)
-        record("the new shares verify against the new commitments", reshared.shares.allSatisfy(reshared.commitments.verify))
+        record(
+            "re-shared 2-of-3 to 3-of-5 without forming the key; same public key",
+            reshared.publicKey == dealing.publicKey)
+        record(
+            "the new shares verify against the new commitments", reshared.shares.allSatisfy(reshared.commitments.verify)
+        )
         let three = [reshared.shares[4], reshared.shares[1], reshared.shares[3]]
         record("new shares 5, 2 and 4 combine to the same key", try Shamir<C>.combine(three, threshold: 3) == secret)
         return steps

@@ -6,10 +6,13 @@ import ShareMath
 public enum VaultBenchmark {
     /// Makes a vault of `wallets` wallets (half secp256k1, half ed25519, method GDRIVE) in `directory`, and
     /// ingests `webhooks` custodian webhooks into it; returns the figures and the vault's path.
-    public static func run(in directory: String, wallets: Int, webhooks: Int) throws -> (figures: [BenchmarkFigure], vaultPath: String) {
+    public static func run(in directory: String, wallets: Int, webhooks: Int) throws -> (
+        figures: [BenchmarkFigure], vaultPath: String
+    ) {
         let vaultPath = (directory as NSString).appendingPathComponent("bench.db")
         let vault = try Vault.create(at: vaultPath)
-        let keyStore = try DirectoryKeyStore(directory: (directory as NSString).appendingPathComponent("keys"), create: true)
+        let keyStore = try DirectoryKeyStore(
+            directory: (directory as NSString).appendingPathComponent("keys"), create: true)
         let stores = BackupKeyStores(directory: keyStore, password: nil)
         let floor = try floorForCreate(in: directory)
 
@@ -17,7 +20,8 @@ public enum VaultBenchmark {
         let clock = ContinuousClock()
         let createStart = clock.now
         _ = try vault.create(
-            clientIds: clients, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: stores)
+            clientIds: clients, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")],
+            keyStores: stores)
         let createRate = Double(clients.count * 2) / (clock.now - createStart).inSeconds
 
         // Webhooks for new clients, made beforehand so only the intake is timed.
@@ -57,8 +61,12 @@ public enum VaultBenchmark {
             return Double(pairs) / (clock.now - start).inSeconds
         }
         deepFloor = max(deepFloor, try floorForDeepVerify(in: directory))
-        var deepRates = [(label: oneCore.confined ? "1 core" : "1 checking thread, not confined to one core",
-            rate: oneCore.result, floor: deepFloor, floorName: deepFloorName(threads: 1))]
+        var deepRates = [
+            (
+                label: oneCore.confined ? "1 core" : "1 checking thread, not confined to one core",
+                rate: oneCore.result, floor: deepFloor, floorName: deepFloorName(threads: 1)
+            )
+        ]
         if cores > 1 {
             try settle(vault, keyStore)
             var floor = try floorForDeepVerify(in: directory, threads: cores)
@@ -74,39 +82,47 @@ public enum VaultBenchmark {
         let drillRate = Double(drillCount) / (clock.now - drillStart).inSeconds
         let drillFloor = try floorForDrill()
 
-        return ([
-            BenchmarkFigure(
-                operation: "verify --all, structural (pairs, every core)", curve: .secp256k1,
-                operationsPerSecond: structuralRate,
-                floor: "per pair, curves half and half: 1 variable-base multiplication, and its wallet's active signing "
-                    + "generation: 2 variable-base multiplications (one core)",
-                floorOperationsPerSecond: structuralFloor),
-            BenchmarkFigure(
-                operation: "verify --all --custodian (pairs, every core)", curve: .secp256k1,
-                operationsPerSecond: custodianRate,
-                floor: "per pair, curves half and half: the structural floor, 1 scalar-base multiplication and "
-                    + "1 XChaCha20-Poly1305 open (one core)",
-                floorOperationsPerSecond: custodianFloor),
-        ] + deepRates.map { label, rate, floor, floorName in
-            BenchmarkFigure(
-                operation: "verify --all --deep (pairs, \(label))", curve: .secp256k1,
-                operationsPerSecond: rate, floor: floorName, floorOperationsPerSecond: floor)
-        } + [
-            BenchmarkFigure(
-                operation: "drill (pairs, every core)", curve: .secp256k1, operationsPerSecond: drillRate,
-                floor: "per pair, curves half and half: 8 scalar-base and 4 variable-base multiplications (the deep "
-                    + "floor, 2 re-share dealings, a 2-party FROST signature), 2 opens, 1 signature verification (one core)",
-                floorOperationsPerSecond: drillFloor),
-            BenchmarkFigure(
-                operation: "create (wallets into a file vault)", curve: .secp256k1, operationsPerSecond: createRate,
-                floor: "per client's two wallets: 10 scalar-base multiplications, 3 XChaCha20-Poly1305 seals (2 custodian halves, "
-                    + "1 client ciphertext for both curves), 1 fsync'd key file",
-                floorOperationsPerSecond: floor),
-            BenchmarkFigure(
-                operation: "ingest custodian webhook (durable commit)", curve: .secp256k1, operationsPerSecond: ingestRate,
-                floor: "per webhook: 1 scalar-base multiplication, 1 seal, 1 durable SQLite commit",
-                floorOperationsPerSecond: ingestFloor),
-        ], vaultPath)
+        return (
+            [
+                BenchmarkFigure(
+                    operation: "verify --all, structural (pairs, every core)", curve: .secp256k1,
+                    operationsPerSecond: structuralRate,
+                    floor:
+                        "per pair, curves half and half: 1 variable-base multiplication, and its wallet's active signing "
+                        + "generation: 2 variable-base multiplications (one core)",
+                    floorOperationsPerSecond: structuralFloor),
+                BenchmarkFigure(
+                    operation: "verify --all --custodian (pairs, every core)", curve: .secp256k1,
+                    operationsPerSecond: custodianRate,
+                    floor: "per pair, curves half and half: the structural floor, 1 scalar-base multiplication and "
+                        + "1 XChaCha20-Poly1305 open (one core)",
+                    floorOperationsPerSecond: custodianFloor),
+            ]
+                + deepRates.map { label, rate, floor, floorName in
+                    BenchmarkFigure(
+                        operation: "verify --all --deep (pairs, \(label))", curve: .secp256k1,
+                        operationsPerSecond: rate, floor: floorName, floorOperationsPerSecond: floor)
+                } + [
+                    BenchmarkFigure(
+                        operation: "drill (pairs, every core)", curve: .secp256k1, operationsPerSecond: drillRate,
+                        floor:
+                            "per pair, curves half and half: 8 scalar-base and 4 variable-base multiplications (the deep "
+                            + "floor, 2 re-share dealings, a 2-party FROST signature), 2 opens, 1 signature verification (one core)",
+                        floorOperationsPerSecond: drillFloor),
+                    BenchmarkFigure(
+                        operation: "create (wallets into a file vault)", curve: .secp256k1,
+                        operationsPerSecond: createRate,
+                        floor:
+                            "per client's two wallets: 10 scalar-base multiplications, 3 XChaCha20-Poly1305 seals (2 custodian halves, "
+                            + "1 client ciphertext for both curves), 1 fsync'd key file",
+                        floorOperationsPerSecond: floor),
+                    BenchmarkFigure(
+                        operation: "ingest custodian webhook (durable commit)", curve: .secp256k1,
+                        operationsPerSecond: ingestRate,
+                        floor: "per webhook: 1 scalar-base multiplication, 1 seal, 1 durable SQLite commit",
+                        floorOperationsPerSecond: ingestFloor),
+                ], vaultPath
+        )
     }
 
     private static func deepFloorName(threads: Int) -> String {
@@ -124,7 +140,8 @@ public enum VaultBenchmark {
         try (vault.store as? SQLiteVaultStore)?.checkpoint()
         sync()
         guard let keyStore else { return }
-        for name in try FileManager.default.contentsOfDirectory(atPath: keyStore.directory) where name.hasSuffix(".key") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: keyStore.directory) where name.hasSuffix(".key")
+        {
             _ = try SecretFile.readBytes(at: (keyStore.directory as NSString).appendingPathComponent(name), limit: 32)
         }
     }
@@ -148,22 +165,26 @@ public enum VaultBenchmark {
         let twoCurvePlaintext = SecureBytes.random(count: 900)
         var round = 0
         var failure: (any Error)?
-        let rate = 2 * floorRate(seconds: 0.5) {
-            for scalar in secp { _ = Secp256k1.baseMultiply(scalar) }
-            for scalar in edwards { _ = Ed25519.baseMultiply(scalar) }
-            // The two custodian halves, and the one client ciphertext (both curves) with its key file.
-            _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [1])
-            _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [2])
-            _ = XChaCha20Poly1305.seal(twoCurvePlaintext, key: key, associatedData: [3])
-            round += 1
-            let path = (directory as NSString).appendingPathComponent("floor-\(round)")
-            do {
-                try key.withUnsafeBytes { try PrivateFile.create(at: path, contents: $0, alreadyExists: .fileExists(path: path)) }
-            } catch {
-                failure = error
+        let rate =
+            2
+            * floorRate(seconds: 0.5) {
+                for scalar in secp { _ = Secp256k1.baseMultiply(scalar) }
+                for scalar in edwards { _ = Ed25519.baseMultiply(scalar) }
+                // The two custodian halves, and the one client ciphertext (both curves) with its key file.
+                _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [1])
+                _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [2])
+                _ = XChaCha20Poly1305.seal(twoCurvePlaintext, key: key, associatedData: [3])
+                round += 1
+                let path = (directory as NSString).appendingPathComponent("floor-\(round)")
+                do {
+                    try key.withUnsafeBytes {
+                        try PrivateFile.create(at: path, contents: $0, alreadyExists: .fileExists(path: path))
+                    }
+                } catch {
+                    failure = error
+                }
+                unlink(path)
             }
-            unlink(path)
-        }
         if let failure { throw failure }
         return rate
     }
@@ -205,11 +226,12 @@ public enum VaultBenchmark {
         let secp = (Secp256k1.baseMultiply(.random()), Scalar<Secp256k1>.random())
         let edwards = (Ed25519.baseMultiply(.random()), Scalar<Ed25519>.random())
         let signing = [signingGenerationWork(Secp256k1.self), signingGenerationWork(Ed25519.self)]
-        return 2 * floorRate(seconds: 0.3) {
-            _ = Secp256k1.multiply(secp.0, secp.1)
-            _ = Ed25519.multiply(edwards.0, edwards.1)
-            for work in signing { work() }
-        }
+        return 2
+            * floorRate(seconds: 0.3) {
+                _ = Secp256k1.multiply(secp.0, secp.1)
+                _ = Ed25519.multiply(edwards.0, edwards.1)
+                for work in signing { work() }
+            }
     }
 
     /// Per wallet (the bench vault has one pair per wallet): its active signing generation's two public shares,
@@ -227,15 +249,16 @@ public enum VaultBenchmark {
         let key = SecureBytes.random(count: 32)
         let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
         let signing = [signingGenerationWork(Secp256k1.self), signingGenerationWork(Ed25519.self)]
-        return 2 * floorRate(seconds: 0.3) {
-            for work in signing { work() }
-            _ = Secp256k1.multiply(secp.0, secp.1)
-            _ = Secp256k1.baseMultiply(secp.1)
-            _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])
-            _ = Ed25519.multiply(edwards.0, edwards.1)
-            _ = Ed25519.baseMultiply(edwards.1)
-            _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])
-        }
+        return 2
+            * floorRate(seconds: 0.3) {
+                for work in signing { work() }
+                _ = Secp256k1.multiply(secp.0, secp.1)
+                _ = Secp256k1.baseMultiply(secp.1)
+                _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])
+                _ = Ed25519.multiply(edwards.0, edwards.1)
+                _ = Ed25519.baseMultiply(edwards.1)
+                _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])
+            }
     }
 
     /// Per pair: the custodian's public share `s_s·G`, the offset that takes it to the wallet's key, and the
@@ -256,21 +279,28 @@ public enum VaultBenchmark {
         let key = SecureBytes.random(count: 32)
         let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
         let keyPath = (directory as NSString).appendingPathComponent("floor.key")
-        try key.withUnsafeBytes { try PrivateFile.create(at: keyPath, contents: $0, alreadyExists: .fileExists(path: keyPath)) }
+        try key.withUnsafeBytes {
+            try PrivateFile.create(at: keyPath, contents: $0, alreadyExists: .fileExists(path: keyPath))
+        }
         defer { unlink(keyPath) }
         let rates = ResultSlots<Double>(count: threads)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             let curveWork = [deepCurveWork(Secp256k1.self), deepCurveWork(Ed25519.self)]
             let signing = [signingGenerationWork(Secp256k1.self), signingGenerationWork(Ed25519.self)]
             var failed = false
-            let rate = 2 * floorRate(seconds: 0.5) {
-                for work in signing { work() }
-                for work in curveWork {
-                    work()
-                    for _ in 0..<2 { failed = failed || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil }
-                    failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
+            let rate =
+                2
+                * floorRate(seconds: 0.5) {
+                    for work in signing { work() }
+                    for work in curveWork {
+                        work()
+                        for _ in 0..<2 {
+                            failed =
+                                failed || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil
+                        }
+                        failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
+                    }
                 }
-            }
             rates.set(thread, failed ? .failure(SealingError.authenticationFailed) : .success(rate))
         }
         return try rates.values().reduce(0, +)
@@ -284,12 +314,13 @@ public enum VaultBenchmark {
         let curveWork = [
             try drillCurveWork(FROSTSecp256k1BIP340.self), try drillCurveWork(FROSTEd25519SHA512.self),
         ]
-        return 2 * floorRate(seconds: 0.5) {
-            for work in curveWork {
-                work()
-                for _ in 0..<2 { _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1]) }
+        return 2
+            * floorRate(seconds: 0.5) {
+                for work in curveWork {
+                    work()
+                    for _ in 0..<2 { _ = try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1]) }
+                }
             }
-        }
     }
 
     static func drillCurveWork<Suite: FROSTCiphersuite>(_ suite: Suite.Type) throws -> () -> Void {

@@ -12,7 +12,9 @@ public enum VaultDemo {
         public let passed: Bool
     }
 
-    public static func run(in directory: String, progress: ProgressHandler? = nil) throws -> (vault: Vault, steps: [Step]) {
+    public static func run(in directory: String, progress: ProgressHandler? = nil) throws -> (
+        vault: Vault, steps: [Step]
+    ) {
         var steps: [Step] = []
         func record(_ step: String, _ passed: Bool) { steps.append(Step(step: step, passed: passed)) }
 
@@ -24,31 +26,37 @@ public enum VaultDemo {
         let vault = try Vault.create(at: vaultPath)
         record("created a scratch vault and its key file at \(vaultPath)", true)
 
-        let keyStore = try DirectoryKeyStore(directory: (directory as NSString).appendingPathComponent("cloud"), create: true)
+        let keyStore = try DirectoryKeyStore(
+            directory: (directory as NSString).appendingPathComponent("cloud"), create: true)
         let password = SecureBytes(copying: Array("correct horse battery staple".utf8))
         let stores = BackupKeyStores(directory: keyStore, password: PasswordKeyStore(password: password))
         let methods = try ["GDRIVE", "PASSWORD"].map { try BackupMethod(parsing: $0) }
         let created = try vault.create(
             clientIds: ["demo-alice", "demo-bob", "demo-carol"], curves: CurveID.allCases, methods: methods,
             keyStores: stores, progress: progress)
-        record("created \(created.count) wallets on both curves, each with GDRIVE and PASSWORD backup pairs", created.count == 6)
+        record(
+            "created \(created.count) wallets on both curves, each with GDRIVE and PASSWORD backup pairs",
+            created.count == 6)
 
         // One Portal client backed up the way Portal's device and provider do it: a custodian webhook per curve
         // in Portal's flat layout, then one client ciphertext covering both curves, uploaded once, confirmed.
         var webhooks: [Data] = []
         var clientHalves: [(curve: CurveID, id: String, share: String)] = []
         for curve in CurveID.allCases {
-            let (webhook, half) = switch curve {
-            case .secp256k1: try portalBackup(Secp256k1.self, clientId: "demo-dave")
-            case .ed25519: try portalBackup(Ed25519.self, clientId: "demo-dave")
-            }
+            let (webhook, half) =
+                switch curve {
+                case .secp256k1: try portalBackup(Secp256k1.self, clientId: "demo-dave")
+                case .ed25519: try portalBackup(Ed25519.self, clientId: "demo-dave")
+                }
             webhooks.append(webhook)
             clientHalves.append((curve, half.id, half.share))
         }
         let ingested = try webhooks.map { try vault.ingestCustodian($0) }
         let again = try vault.ingestCustodian(webhooks[0])
-        record("took Portal's custodian webhooks for demo-dave (GDRIVE-SECP256K1, GDRIVE-ED25519); a repeated delivery stored nothing new",
-            ingested.allSatisfy { $0.outcome == "stored" && $0.layout == .portalCustodian } && again.outcome == "duplicate")
+        record(
+            "took Portal's custodian webhooks for demo-dave (GDRIVE-SECP256K1, GDRIVE-ED25519); a repeated delivery stored nothing new",
+            ingested.allSatisfy { $0.outcome == "stored" && $0.layout == .portalCustodian }
+                && again.outcome == "duplicate")
 
         let gdrive = BackupMethod(name: "GDRIVE", curve: nil)
         let (clientKey, source) = try keyStore.makeKey(clientId: "demo-dave", method: gdrive)
@@ -57,7 +65,8 @@ public enum VaultDemo {
             plaintext, key: clientKey, keySource: source, clientId: "demo-dave", method: gdrive)
         let uploaded = try vault.ingestClient(clientId: "demo-dave", method: "GDRIVE", body: Data(cipherText.text.utf8))
         let confirmed = try vault.confirm(clientId: "demo-dave", method: "GDRIVE")
-        record("took demo-dave's one GDRIVE ciphertext (both curves' MpcShares) and the app's confirmation: both pairs completed",
+        record(
+            "took demo-dave's one GDRIVE ciphertext (both curves' MpcShares) and the app's confirmation: both pairs completed",
             uploaded.count == 2 && uploaded.allSatisfy { $0.status == .storedClientBackupShareKey }
                 && confirmed.count == 2 && confirmed.allSatisfy { $0.status == .storedClientBackupShare })
 
@@ -70,29 +79,39 @@ public enum VaultDemo {
         record("the vault lists \(pairs) live backup pairs, \(completed) completed", pairs == 14 && completed == 14)
 
         let structural = try vault.verify(progress: progress)
-        record("public verification, no secret at all: \(structural.passed) of \(structural.checked) pairs pass", structural.allPassed)
+        record(
+            "public verification, no secret at all: \(structural.passed) of \(structural.checked) pairs pass",
+            structural.allPassed)
         let custodian = try vault.verify(level: .custodian, progress: progress)
-        record("custodian verification, custodian halves opened with the vault key: \(custodian.passed) of \(custodian.checked) pass",
+        record(
+            "custodian verification, custodian halves opened with the vault key: \(custodian.passed) of \(custodian.checked) pass",
             custodian.allPassed)
         let deep = try vault.verify(level: .deep, keyStores: stores, progress: progress)
         record("deep verification, both halves opened: \(deep.passed) of \(deep.checked) pairs pass", deep.allPassed)
         let drills = try vault.drill(.all, keyStores: stores, progress: progress)
-        record("drills: every pair recovered in memory and proved by a threshold signature (\(drills.passed) of \(drills.drilled))",
+        record(
+            "drills: every pair recovered in memory and proved by a threshold signature (\(drills.passed) of \(drills.drilled))",
             drills.allPassed)
 
         // demo-alice loses her phone: a new signing pair from her GDRIVE backup, then a drill of that backup.
         let prepared = try vault.prepareRecovery(clientId: "demo-alice", method: "GDRIVE-SECP256K1", keyStores: stores)
         let recovered = try vault.commitRecovery(prepared)
-        let newShares = [prepared.deviceShare, prepared.custodianShare].map { LabeledShareDocument(label: "new", document: $0) }
+        let newShares = [prepared.deviceShare, prepared.custodianShare].map {
+            LabeledShareDocument(label: "new", document: $0)
+        }
         let combined = try ShareCeremony.combine(newShares, revealSecret: false)
-        record("demo-alice lost her device: recovered into signing generation \(recovered.generation), same public key",
+        record(
+            "demo-alice lost her device: recovered into signing generation \(recovered.generation), same public key",
             recovered.generation == 2 && Hex.encode(combined.publicKey) == recovered.publicKey)
         let redrill = try vault.drill(.client("demo-alice"), keyStores: stores)
-        record("drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass", redrill.allPassed)
+        record(
+            "drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass",
+            redrill.allPassed)
         let portalRecovery = try vault.commitRecovery(
             try vault.prepareRecovery(clientId: "demo-dave", method: "GDRIVE-ED25519", keyStores: stores))
         let portalDrill = try vault.drill(.client("demo-dave"), keyStores: stores)
-        record("recovered demo-dave's Portal ed25519 wallet (generation \(portalRecovery.generation)) and drilled both of its pairs: \(portalDrill.passed) of \(portalDrill.drilled) pass",
+        record(
+            "recovered demo-dave's Portal ed25519 wallet (generation \(portalRecovery.generation)) and drilled both of its pairs: \(portalDrill.passed) of \(portalDrill.drilled) pass",
             portalRecovery.generation == 1 && portalDrill.allPassed && portalDrill.drilled == 2)
         let audit = try vault.verifyAuditLog()
         let head = try vault.exportAuditHead().head
@@ -104,11 +123,14 @@ public enum VaultDemo {
     }
 
     /// A Portal-layout backup for one curve: the custodian webhook body, and the client's `MpcShare`.
-    private static func portalBackup<C: Curve>(_ curve: C.Type, clientId: String) throws -> (Data, (id: String, share: String)) {
+    private static func portalBackup<C: Curve>(_ curve: C.Type, clientId: String) throws -> (
+        Data, (id: String, share: String)
+    ) {
         let identifiers = [C.element(1), C.element(2)]
         let dealing = try Dealing<C>.split(secret: .random(), threshold: 2, identifiers: identifiers)
         let pair = PortalShareWriter.Pair(
-            clientId: clientId, backupSharePairId: PortalShareWriter.pairId(), signingSharePairId: PortalShareWriter.pairId(),
+            clientId: clientId, backupSharePairId: PortalShareWriter.pairId(),
+            signingSharePairId: PortalShareWriter.pairId(),
             publicKey: dealing.publicKey, client: dealing.shares[0], custodian: dealing.shares[1])
         let webhook = try JSONSerialization.data(
             withJSONObject: [

@@ -35,10 +35,12 @@ public struct Blake2b: ~Copyable {
     /// Feeds one part: its length, then its bytes.
     public mutating func update(_ part: UnsafeRawBufferPointer) {
         withUnsafeBytes(of: UInt64(part.count).bigEndian) { length in
-            _ = crypto_generichash_update(OpaquePointer(state), length.baseAddress!.assumingMemoryBound(to: UInt8.self), 8)
+            _ = crypto_generichash_update(
+                OpaquePointer(state), length.baseAddress!.assumingMemoryBound(to: UInt8.self), 8)
         }
         if let base = part.baseAddress, part.count > 0 {
-            _ = crypto_generichash_update(OpaquePointer(state), base.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+            _ = crypto_generichash_update(
+                OpaquePointer(state), base.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
         }
     }
 

@@ -23,7 +23,9 @@ public enum SealedBox {
     }
 
     /// Opens a sealed box with the recipient's key pair (used by tests and by an operator's own tooling).
-    public static func open(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecureBytes) throws(SealingError) -> SecureBytes {
+    public static func open(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecureBytes) throws(SealingError)
+        -> SecureBytes
+    {
         guard sealed.count > crypto_box_sealbytes() else { throw .truncated }
         var status: Int32 = -1
         let plaintext = SecureBytes.filled(count: sealed.count - crypto_box_sealbytes()) { out in

@@ -16,7 +16,8 @@ public enum SealingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "decryption failed: wrong key, tampered ciphertext, or a ciphertext that belongs to another record"
         case .truncated: return "ciphertext is truncated"
         case .keyDerivationFailed: return "Argon2id key derivation failed (not enough memory?)"
-        case .unusableRecipientKey: return "the X25519 public key is of small order (all zero or a low-order point): refused"
+        case .unusableRecipientKey:
+            return "the X25519 public key is of small order (all zero or a low-order point): refused"
         }
     }
 }

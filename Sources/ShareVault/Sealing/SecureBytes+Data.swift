@@ -8,7 +8,9 @@ extension SecureBytes {
     package func withUnsafeData<R>(_ body: (Data) throws -> R) rethrows -> R {
         try withUnsafeBytes { (buffer: UnsafeRawBufferPointer) throws -> R in
             try body(
-                Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.baseAddress!), count: buffer.count, deallocator: .none))
+                Data(
+                    bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.baseAddress!), count: buffer.count,
+                    deallocator: .none))
         }
     }
 }

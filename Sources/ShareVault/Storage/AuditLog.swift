@@ -17,7 +17,9 @@ public struct AuditEvent: Sendable, Equatable {
     public let mac: [UInt8]?
 
     /// `BLAKE2b(previous hash, id, time, kind, client, detail)`.
-    static func link(previous: [UInt8], id: Int64, at: String, kind: String, clientId: String?, detail: String) -> [UInt8] {
+    static func link(previous: [UInt8], id: Int64, at: String, kind: String, clientId: String?, detail: String)
+        -> [UInt8]
+    {
         Blake2b.hash([
             previous, Array(String(id).utf8), Array(at.utf8), Array(kind.utf8), Array((clientId ?? "").utf8),
             Array(detail.utf8),
@@ -71,19 +73,25 @@ enum AuditLog {
         let previous: [UInt8]
         if let head {
             // A head that does not decode was edited behind the tool's back: the environment's fault, not the input's.
-            guard let bytes = try? Hex.decode(head), bytes.count == genesis.count else { throw VaultError.auditHeadDamaged }
+            guard let bytes = try? Hex.decode(head), bytes.count == genesis.count else {
+                throw VaultError.auditHeadDamaged
+            }
             previous = bytes
         } else {
             previous = genesis
         }
         let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM auditEvent")) ?? 0) + 1
         let detailText = encode(detail)
-        let hash = AuditEvent.link(previous: previous, id: id, at: at, kind: kind, clientId: clientId, detail: detailText)
+        let hash = AuditEvent.link(
+            previous: previous, id: id, at: at, kind: kind, clientId: clientId, detail: detailText)
         let mac = key?.linkMAC(hash: hash)
         try db.cachedStatement(
-            sql: "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            sql:
+                "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [id, at, kind, clientId, detailText, Data(previous), Data(hash), mac.map { Data($0) }])
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)").execute(arguments: [Hex.encode(hash), String(id)])
+        try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)"
+        ).execute(arguments: [Hex.encode(hash), String(id)])
     }
 
     /// Walks the chain in order and names the first event that was edited, reordered, deleted or forged.
@@ -134,10 +142,15 @@ enum AuditLog {
                 // A chain is keyed from its init event (a vault made keyed) or from one audit-keyed event (a vault
                 // upgraded); a first MAC anywhere else follows events whose MACs were stripped.
                 if !keyed, event.id != 1, event.kind != "audit-keyed" {
-                    return result((event.id, "the first sealed event, yet neither init nor audit-keyed: the MACs before it were stripped"))
+                    return result(
+                        (
+                            event.id,
+                            "the first sealed event, yet neither init nor audit-keyed: the MACs before it were stripped"
+                        ))
                 }
                 if keyed, event.kind == "audit-keyed" {
-                    return result((event.id, "a second audit-keyed event: the chain was made to look unkeyed and upgraded again"))
+                    return result(
+                        (event.id, "a second audit-keyed event: the chain was made to look unkeyed and upgraded again"))
                 }
                 if event.kind == "audit-keyed" {
                     unauthenticatedPrefix = Int(event.id) - 1
@@ -149,13 +162,18 @@ enum AuditLog {
                 unsealedTail = 0
             } else {
                 if keyed, !kindsWrittenWithoutKey.contains(event.kind) {
-                    return result((event.id, "a \(event.kind.prefix(40)) event without a MAC: only a command holding the vault key writes one"))
+                    return result(
+                        (
+                            event.id,
+                            "a \(event.kind.prefix(40)) event without a MAC: only a command holding the vault key writes one"
+                        ))
                 }
                 unsealedTail += 1
             }
             previous = event.hash
             if let expected, event.id == expected.events, event.hash != expected.hash {
-                return result((event.id, "differs from the exported head: history was rewritten since the head was taken"))
+                return result(
+                    (event.id, "differs from the exported head: history was rewritten since the head was taken"))
             }
             expectedId += 1
         }
@@ -166,18 +184,21 @@ enum AuditLog {
             return result((1, "no event is sealed with the vault key (the MACs were stripped)"))
         }
         let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
-        let recordedCount = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'"))
-        guard let head, let recordedHash = try? Hex.decode(head), let recordedCount, let recorded = Int(recordedCount) else {
+        let recordedCount = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'"))
+        guard let head, let recordedHash = try? Hex.decode(head), let recordedCount, let recorded = Int(recordedCount)
+        else {
             return result((Int64(count + 1), "the vault's recorded audit head is missing or damaged"))
         }
         if recorded != count || recordedHash != previous {
             return result((Int64(count + 1), "events after \(count) were deleted (the head records \(recorded))"))
         }
         if let expected, Int64(count) < expected.events {
-            return result((
-                Int64(count + 1),
-                "the exported head names \(expected.events) events but the vault holds \(count): it was rolled back or cut short"
-            ))
+            return result(
+                (
+                    Int64(count + 1),
+                    "the exported head names \(expected.events) events but the vault holds \(count): it was rolled back or cut short"
+                ))
         }
         return result(nil)
     }
@@ -197,7 +218,8 @@ enum AuditLog {
     static func event(from row: Row) -> AuditEvent {
         AuditEvent(
             id: row["id"], at: row["at"], kind: row["kind"], clientId: row["clientId"], detail: row["detail"],
-            previousHash: [UInt8]((row["previousHash"] as Data?) ?? Data()), hash: [UInt8]((row["hash"] as Data?) ?? Data()),
+            previousHash: [UInt8]((row["previousHash"] as Data?) ?? Data()),
+            hash: [UInt8]((row["hash"] as Data?) ?? Data()),
             mac: row.hasColumn("mac") ? (row["mac"] as Data?).map { [UInt8]($0) } : nil)
     }
 

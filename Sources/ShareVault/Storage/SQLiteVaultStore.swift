@@ -150,13 +150,19 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Metadata
 
     public func metadata(_ name: String) throws -> String? {
-        try read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = ?"), arguments: [name]) }
+        try read { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = ?"), arguments: [name])
+        }
     }
 
     public func setUp(at: String) throws {
         guard let auditKey else { preconditionFailure("a vault is set up with its key") }
         try write { db in
-            try db.cachedStatement(sql: "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')").execute(
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')"
+            ).execute(
                 arguments: [auditKey.vaultKeyCheck, at])
             try AuditLog.append(db, key: auditKey, kind: "init", clientId: nil, detail: ["formatVersion": "1"], at: at)
         }
@@ -201,7 +207,8 @@ public final class SQLiteVaultStore: VaultStore {
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
         let existing = try Row.fetchAll(
             db,
-            sql: "SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId WHERE c.clientId IN (\(placeholders))",
+            sql:
+                "SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId WHERE c.clientId IN (\(placeholders))",
             arguments: StatementArguments(ids))
         let taken = Set(existing.map { "\($0["clientId"] as String) \($0["curve"] as String)" })
         if let clash = batch.first(where: { taken.contains("\($0.clientId) \($0.curve.rawValue)") }) {
@@ -215,8 +222,11 @@ public final class SQLiteVaultStore: VaultStore {
         var ciphertextIds: [String: Int64] = [:]
         for ciphertext in client.ciphertexts {
             try db.cachedStatement(
-                sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [clientRow, ciphertext.method, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil])
+                sql:
+                    "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                clientRow, ciphertext.method, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil,
+            ])
             ciphertextIds[ciphertext.method] = db.lastInsertedRowID
         }
         for wallet in client.wallets {
@@ -249,7 +259,8 @@ public final class SQLiteVaultStore: VaultStore {
                     "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
                 ]
                 if let replaced { detail["replacedPairId"] = String(replaced) }
-                try AuditLog.append(db, key: auditKey, kind: "create", clientId: client.clientId, detail: detail, at: at)
+                try AuditLog.append(
+                    db, key: auditKey, kind: "create", clientId: client.clientId, detail: detail, at: at)
             }
         }
     }
@@ -285,18 +296,22 @@ public final class SQLiteVaultStore: VaultStore {
             ]
             if let replaced { detail["replacedPairId"] = String(replaced) }
             try AuditLog.append(
-                db, key: auditKey, kind: replaced == nil ? "ingest-custodian" : "replace", clientId: clientId, detail: detail, at: at)
+                db, key: auditKey, kind: replaced == nil ? "ingest-custodian" : "replace", clientId: clientId,
+                detail: detail, at: at)
             return .stored(pairId: pairId, replaced: replaced)
         }
     }
 
-    public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> [PairSummary] {
+    public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws
+        -> [PairSummary]
+    {
         try write { db in
             let (clientRow, pairs) = try livePairsOfMethod(db, clientId: clientId, method: method)
             let current = Set(pairs.compactMap(\.ciphertextId))
             if current.count == 1, pairs.allSatisfy({ $0.ciphertextId != nil }),
                 try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT cipherText FROM clientCiphertext WHERE id = ?"), arguments: [current.first!])
+                    db.cachedStatement(sql: "SELECT cipherText FROM clientCiphertext WHERE id = ?"),
+                    arguments: [current.first!])
                     == cipherText
             {
                 // The same upload again: nothing changes.
@@ -309,7 +324,9 @@ public final class SQLiteVaultStore: VaultStore {
             let attach = try db.cachedStatement(
                 sql: "UPDATE backupPair SET clientCiphertextId = ?, status = ?, updatedAt = ? WHERE id = ?")
             for pair in pairs {
-                try attach.execute(arguments: [ciphertextId, BackupStatus.storedClientBackupShareKey.rawValue, at, pair.id])
+                try attach.execute(arguments: [
+                    ciphertextId, BackupStatus.storedClientBackupShareKey.rawValue, at, pair.id,
+                ])
             }
             // A ciphertext is replaced once no live pair holds it (an upload for one curve may leave the other's).
             let retire = try db.cachedStatement(
@@ -324,7 +341,9 @@ public final class SQLiteVaultStore: VaultStore {
                 "pairIds": pairs.map { String($0.id) }.joined(separator: ","), "ciphertextId": String(ciphertextId),
                 "length": String(cipherText.utf8.count),
             ]
-            if !current.isEmpty { detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",") }
+            if !current.isEmpty {
+                detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",")
+            }
             try AuditLog.append(db, key: auditKey, kind: "ingest-client", clientId: clientId, detail: detail, at: at)
             return try pairs.map { try pairSummary(db, pairId: $0.id)! }
         }
@@ -332,11 +351,17 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary] {
         try write { db in
-            let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter { $0.ciphertextId != nil }
-            guard !pairs.isEmpty else { throw VaultError.noClientBackup(clientId: clientId, method: method.description) }
+            let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
+                $0.ciphertextId != nil
+            }
+            guard !pairs.isEmpty else {
+                throw VaultError.noClientBackup(clientId: clientId, method: method.description)
+            }
             let confirmCiphertext = try db.cachedStatement(
                 sql: "UPDATE clientCiphertext SET confirmedAt = ? WHERE id = ? AND confirmedAt IS NULL")
-            for id in Set(pairs.compactMap(\.ciphertextId)).sorted() { try confirmCiphertext.execute(arguments: [at, id]) }
+            for id in Set(pairs.compactMap(\.ciphertextId)).sorted() {
+                try confirmCiphertext.execute(arguments: [at, id])
+            }
             let complete = try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?")
             for pair in pairs {
                 try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
@@ -356,8 +381,9 @@ public final class SQLiteVaultStore: VaultStore {
     private func livePairsOfMethod(
         _ db: Database, clientId: String, method: BackupMethod
     ) throws -> (clientRow: Int64, pairs: [(id: Int64, curve: CurveID, ciphertextId: Int64?)]) {
-        guard let clientRow = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
+        guard
+            let clientRow = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
         else { throw VaultError.unknownClient(clientId) }
         var sql = """
             SELECT p.id, w.curve, p.clientCiphertextId FROM backupPair p JOIN wallet w ON w.id = p.walletId
@@ -384,11 +410,13 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     private func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) {
+        if let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
+        {
             return id
         }
         try db.cachedStatement(sql: "INSERT INTO client (clientId, createdAt) VALUES (?, ?)").execute(
-                arguments: [clientId, at])
+            arguments: [clientId, at])
         return db.lastInsertedRowID
     }
 
@@ -407,7 +435,8 @@ public final class SQLiteVaultStore: VaultStore {
             }
             return row["id"]
         }
-        try db.cachedStatement(sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)").execute(
+        try db.cachedStatement(sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)")
+            .execute(
                 arguments: [clientRow, curve.rawValue, Data(publicKey), at])
         return db.lastInsertedRowID
     }
@@ -416,25 +445,31 @@ public final class SQLiteVaultStore: VaultStore {
     private func insertPair(
         _ db: Database, walletId: Int64, method: String, record: CustodianShareRecord, status: BackupStatus, at: String
     ) throws -> (pairId: Int64, replaced: Int64?) {
-        let previous = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive"),
+        let previous = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive"),
             arguments: [walletId, method])
         if let previous {
             try db.cachedStatement(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?").execute(
                 arguments: [at, previous])
         }
-        try db.cachedStatement(sql: "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)").execute(
-                arguments: [walletId, method, status.rawValue, at, at])
+        try db.cachedStatement(
+            sql:
+                "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)"
+        ).execute(
+            arguments: [walletId, method, status.rawValue, at, at])
         let pairId = db.lastInsertedRowID
         if let previous {
             try db.cachedStatement(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?").execute(
                 arguments: [pairId, previous])
         }
-        try db.cachedStatement(sql: """
+        try db.cachedStatement(
+            sql: """
                 INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
                     partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
-                arguments: [
+                """
+        ).execute(
+            arguments: [
                 pairId, record.layout.rawValue, record.threshold, Data(record.identifier), Data(record.publicShare),
                 record.partnerIdentifier.map { Data($0) }, record.partnerPublicShare.map { Data($0) },
                 record.backupSharePairId, record.commitments.map { Data($0.joined()) },
@@ -445,7 +480,10 @@ public final class SQLiteVaultStore: VaultStore {
 
     /// The live pair for a client and method; the method's curve may be left out when only one matches.
     private func livePairId(_ db: Database, clientId: String, method: BackupMethod) throws -> Int64 {
-        guard try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) != nil else {
+        guard
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) != nil
+        else {
             throw VaultError.unknownClient(clientId)
         }
         var sql = """
@@ -495,7 +533,9 @@ public final class SQLiteVaultStore: VaultStore {
         let pointLength = summary.curve == .secp256k1 ? 33 : 32
         let commitments = (row[column(.commitments)] as Data?).map { data in
             let bytes = [UInt8](data)
-            return stride(from: 0, to: bytes.count, by: pointLength).map { Array(bytes[$0..<min($0 + pointLength, bytes.count)]) }
+            return stride(from: 0, to: bytes.count, by: pointLength).map {
+                Array(bytes[$0..<min($0 + pointLength, bytes.count)])
+            }
         }
         return StoredPair(
             summary: summary, walletId: row[column(.walletId)], publicKey: bytes(SummaryColumn.publicKey.rawValue),
@@ -505,7 +545,8 @@ public final class SQLiteVaultStore: VaultStore {
                 partnerIdentifier: (row[column(.partnerIdentifier)] as Data?).map { [UInt8]($0) },
                 partnerPublicShare: (row[column(.partnerPublicShare)] as Data?).map { [UInt8]($0) },
                 backupSharePairId: row[column(.backupSharePairId)],
-                commitments: commitments, sealedShare: bytes(column(.sealedShare)), shareDigest: bytes(column(.shareDigest))),
+                commitments: commitments, sealedShare: bytes(column(.sealedShare)),
+                shareDigest: bytes(column(.shareDigest))),
             cipherText: row[column(.cipherText)], clientCiphertextId: row[column(.clientCiphertextId)])
     }
 
@@ -527,19 +568,22 @@ public final class SQLiteVaultStore: VaultStore {
     public func livePair(clientId: String, method: BackupMethod) throws -> StoredPair {
         try read { db in
             let id = try livePairId(db, clientId: clientId, method: method)
-            return try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]).map(Self.storedPair)!
+            return try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]).map(
+                Self.storedPair)!
         }
     }
 
     public func livePair(id: Int64) throws -> StoredPair? {
         try read { db in
-            try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map(Self.storedPair)
+            try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map(
+                Self.storedPair)
         }
     }
 
     public func randomLivePairIds(count: Int) throws -> [Int64] {
         try read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM backupPair WHERE isLive ORDER BY random() LIMIT ?", arguments: [count])
+            try Int64.fetchAll(
+                db, sql: "SELECT id FROM backupPair WHERE isLive ORDER BY random() LIMIT ?", arguments: [count])
         }
     }
 
@@ -556,11 +600,16 @@ public final class SQLiteVaultStore: VaultStore {
         guard !drills.isEmpty else { return }
         try write { db in
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)")
-            let update = try db.cachedStatement(sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?")
+                sql:
+                    "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)"
+            )
+            let update = try db.cachedStatement(
+                sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?")
             for drill in drills {
                 let outcome = drill.passed ? "passed" : drill.problem ?? "failed"
-                try insert.execute(arguments: [drill.pairId, drill.startedAt, drill.milliseconds, outcome, drill.problem ?? ""])
+                try insert.execute(arguments: [
+                    drill.pairId, drill.startedAt, drill.milliseconds, outcome, drill.problem ?? "",
+                ])
                 try update.execute(arguments: [drill.startedAt, outcome, drill.pairId])
                 try AuditLog.append(
                     db, key: auditKey, kind: "drill", clientId: drill.clientId,
@@ -574,11 +623,14 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int {
         try write { db in
-            let current = try Int.fetchOne(
-                db, sql: "SELECT MAX(generation) FROM signingPair WHERE walletId = ?", arguments: [pair.walletId]) ?? 0
+            let current =
+                try Int.fetchOne(
+                    db, sql: "SELECT MAX(generation) FROM signingPair WHERE walletId = ?", arguments: [pair.walletId])
+                ?? 0
             let generation = current + 1
             try db.execute(
-                sql: "UPDATE signingPair SET status = 'revoked', revokedAt = ? WHERE walletId = ? AND status = 'active'",
+                sql:
+                    "UPDATE signingPair SET status = 'revoked', revokedAt = ? WHERE walletId = ? AND status = 'active'",
                 arguments: [at, pair.walletId])
             try db.execute(
                 sql: """
@@ -602,7 +654,8 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     public func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws {
-        try write { db in try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at) }
+        try write { db in try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at)
+        }
     }
 
     // MARK: Reading
@@ -618,7 +671,8 @@ public final class SQLiteVaultStore: VaultStore {
             case .clientId: return "c.clientId"
             case .curve, .publicKey: return "w.\(self)"
             case .generation:
-                return "(SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation"
+                return
+                    "(SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation"
             default: return "p.\(self)"
             }
         }
@@ -636,7 +690,8 @@ public final class SQLiteVaultStore: VaultStore {
             curve: CurveID(rawValue: row[column(.curve)]) ?? .secp256k1,
             publicKey: Hex.encode(row[column(.publicKey)] as Data), method: row[column(.method)], status: status,
             completed: status.isCompleted, live: row[column(.isLive)], createdAt: row[column(.createdAt)],
-            updatedAt: row[column(.updatedAt)], replacedAt: row[column(.replacedAt)], generation: row[column(.generation)],
+            updatedAt: row[column(.updatedAt)], replacedAt: row[column(.replacedAt)],
+            generation: row[column(.generation)],
             lastVerifiedAt: row[column(.lastVerifiedAt)], lastVerifiedOutcome: row[column(.lastVerifiedOutcome)],
             lastDrilledAt: row[column(.lastDrilledAt)], lastDrilledOutcome: row[column(.lastDrilledOutcome)])
     }
@@ -649,7 +704,9 @@ public final class SQLiteVaultStore: VaultStore {
         try read { db in
             var sql = Self.summarySelect + " WHERE p.isLive"
             if let completed {
-                sql += completed ? " AND p.status = 'STORED_CLIENT_BACKUP_SHARE'" : " AND p.status <> 'STORED_CLIENT_BACKUP_SHARE'"
+                sql +=
+                    completed
+                    ? " AND p.status = 'STORED_CLIENT_BACKUP_SHARE'" : " AND p.status <> 'STORED_CLIENT_BACKUP_SHARE'"
             }
             sql += " ORDER BY c.clientId, w.curve, p.method"
             let cursor = try Row.fetchCursor(db, sql: sql)
@@ -659,7 +716,10 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func clientDetail(clientId: String) throws -> ClientDetail? {
         try read { db in
-            guard let client = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, createdAt FROM client WHERE clientId = ?"), arguments: [clientId])
+            guard
+                let client = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT id, createdAt FROM client WHERE clientId = ?"),
+                    arguments: [clientId])
             else { return nil }
             var wallets: [ClientDetail.Wallet] = []
             for wallet in try Row.fetchAll(
@@ -734,56 +794,81 @@ public final class SQLiteVaultStore: VaultStore {
             // Each query names its finding. Each reads its tables once (backupPair has no index by wallet alone, so
             // a correlated subquery on it would scan it per wallet).
             let queries: [(BookkeepingProblem.Kind, String)] = [
-                (.unknownCurve, """
+                (
+                    .unknownCurve,
+                    """
                     SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
                     WHERE w.curve NOT IN ('secp256k1', 'ed25519')\(scope)
-                    """),
-                (.walletWithoutBackup, """
+                    """
+                ),
+                (
+                    .walletWithoutBackup,
+                    """
                     SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
                     LEFT JOIN (SELECT DISTINCT walletId FROM backupPair) b ON b.walletId = w.id
                     WHERE b.walletId IS NULL\(scope)
-                    """),
-                (.noLivePair, """
+                    """
+                ),
+                (
+                    .noLivePair,
+                    """
                     SELECT c.clientId, w.curve, p.method, MAX(p.id) \(joins)
                     WHERE 1\(scope) GROUP BY p.walletId, p.method HAVING SUM(p.isLive) = 0
-                    """),
+                    """
+                ),
                 // Every pair the audit log records as made is still there (a deleted live pair, say).
-                (.recordedPairMissing, """
+                (
+                    .recordedPairMissing,
+                    """
                     SELECT c.clientId, json_extract(e.detail, '$.curve'), json_extract(e.detail, '$.method'),
                         CAST(json_extract(e.detail, '$.pairId') AS INTEGER)
                     FROM auditEvent e JOIN client c ON c.clientId = e.clientId
                     WHERE e.kind IN ('create', 'ingest-custodian', 'replace') AND NOT EXISTS (
                         SELECT 1 FROM backupPair p WHERE p.id = CAST(json_extract(e.detail, '$.pairId') AS INTEGER))\(scope)
-                    """),
-                (.livePairMarkedReplaced, """
+                    """
+                ),
+                (
+                    .livePairMarkedReplaced,
+                    """
                     SELECT c.clientId, w.curve, p.method, p.id \(joins)
                     WHERE p.isLive AND (p.replacedAt IS NOT NULL OR p.replacedById IS NOT NULL)\(scope)
-                    """),
-                (.replacementMissing, """
+                    """
+                ),
+                (
+                    .replacementMissing,
+                    """
                     SELECT c.clientId, w.curve, p.method, p.id \(joins)
                     WHERE NOT p.isLive AND NOT EXISTS (
                         SELECT 1 FROM backupPair r WHERE r.id = p.replacedById AND r.id > p.id
                             AND r.walletId = p.walletId AND r.method = p.method)\(scope)
-                    """),
+                    """
+                ),
                 // The live pair is its wallet and method's newest: an older one made live again is not.
-                (.olderPairLive, """
+                (
+                    .olderPairLive,
+                    """
                     SELECT c.clientId, w.curve, g.method, g.liveId FROM (
                         SELECT walletId, method, MAX(id) AS newest, MAX(CASE WHEN isLive THEN id END) AS liveId
                         FROM backupPair GROUP BY walletId, method
                     ) g JOIN wallet w ON w.id = g.walletId JOIN client c ON c.id = w.clientRowId
                     WHERE g.liveId IS NOT NULL AND g.liveId <> g.newest\(scope)
-                    """),
-                (.severalActiveSigningGenerations, """
+                    """
+                ),
+                (
+                    .severalActiveSigningGenerations,
+                    """
                     SELECT c.clientId, w.curve, NULL, NULL FROM signingPair s JOIN wallet w ON w.id = s.walletId
                     JOIN client c ON c.id = w.clientRowId WHERE s.status = 'active'\(scope)
                     GROUP BY s.walletId HAVING COUNT(*) > 1
-                    """),
+                    """
+                ),
             ]
             var problems: [BookkeepingProblem] = []
             for (kind, sql) in queries {
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
                     problems.append(
-                        BookkeepingProblem(clientId: row[0], curve: row[1], method: row[2], pairId: row[3], problem: kind))
+                        BookkeepingProblem(
+                            clientId: row[0], curve: row[1], method: row[2], pairId: row[3], problem: kind))
                 }
             }
             return problems

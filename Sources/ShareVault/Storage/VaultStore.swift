@@ -28,7 +28,8 @@ public protocol VaultStore: Sendable {
     /// every curve (only the method's curve when it names one); their status moves to
     /// STORED_CLIENT_BACKUP_SHARE_KEY and a ciphertext it replaces stays in history. The same ciphertext again
     /// changes nothing.
-    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws -> [PairSummary]
+    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws
+        -> [PairSummary]
     /// The app's notice: the method's live pairs that have a ciphertext move to STORED_CLIENT_BACKUP_SHARE.
     func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary]
     /// Live pairs in a stable order, streamed.
@@ -67,7 +68,8 @@ public protocol VaultStore: Sendable {
 
 extension SigningPairRecord {
     enum CodingKeys: String, CodingKey {
-        case generation, status, deviceIdentifier, devicePublicShare, custodianIdentifier, custodianPublicShare, createdAt
+        case generation, status, deviceIdentifier, devicePublicShare, custodianIdentifier, custodianPublicShare,
+            createdAt
     }
 
     /// Public material as lowercase hex.
@@ -88,12 +90,15 @@ public enum VaultClock {
     public static func now() -> String { format(Date()) }
 
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-            .timeSeparator(.colon).timeZone(separator: .omitted)) 
+        date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+                .timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
     public static func parse(_ text: String) -> Date? {
-        try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-            .timeSeparator(.colon).timeZone(separator: .omitted))
+        try? Date(
+            text,
+            strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+                .timeSeparator(.colon).timeZone(separator: .omitted))
     }
 }

@@ -21,7 +21,8 @@ final class LineWeightCache: Sendable {
         let key = Array(C.id.rawValue.utf8) + client.encodedPublicly + custodian.encodedPublicly
         if let cached = table.withLock({ $0[key] }) {
             return Weights(
-                slope: Scalar(bytes: SecureBytes(copying: cached[0])), keyOffset: Scalar(bytes: SecureBytes(copying: cached[1])))
+                slope: Scalar(bytes: SecureBytes(copying: cached[0])),
+                keyOffset: Scalar(bytes: SecureBytes(copying: cached[1])))
         }
         let slope = C.inverse(client - custodian)
         let weights = Weights(slope: slope, keyOffset: custodian * slope)

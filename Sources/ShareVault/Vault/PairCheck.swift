@@ -59,22 +59,29 @@ public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConv
         switch self {
         case .incomplete: return "the pair is not completed"
         case .invalidPublicMaterial: return "stored public material does not decode on the wallet's curve"
-        case .commitmentsDisagree: return "the custodian share's commitments do not give its public share or the wallet's key"
+        case .commitmentsDisagree:
+            return "the custodian share's commitments do not give its public share or the wallet's key"
         case .partialKeysDisagree: return "the two partial public keys do not interpolate to the wallet's key"
         case .noClientBackup: return "no client backup share is stored"
         case .ciphertextHeader: return "the client ciphertext claims sharevault's format but its header does not parse"
-        case .custodianShareUnreadable: return "the sealed custodian share does not open with the vault key (tampered, or moved from another record)"
-        case .custodianShareMismatch: return "the custodian share does not match its stored public material or the wallet"
+        case .custodianShareUnreadable:
+            return
+                "the sealed custodian share does not open with the vault key (tampered, or moved from another record)"
+        case .custodianShareMismatch:
+            return "the custodian share does not match its stored public material or the wallet"
         case .clientKeyMissing:
             return "no key for this client half: no key file in the key store, no password for a PASSWORD pair "
                 + "(--password-file), and no decrypt command"
         case .clientKeyRefused:
             return "the key store's file for this client half is refused: readable by group or others, or unreadable"
         case .clientDecryptFailed: return "the decrypt command failed, timed out or printed nothing usable"
-        case .clientShareUndecryptable: return "the client share does not decrypt: wrong key or password, or a tampered or swapped ciphertext"
-        case .clientShareUnparseable: return "the decrypted client half is not a share in any accepted layout (or has a nonzero Rank)"
+        case .clientShareUndecryptable:
+            return "the client share does not decrypt: wrong key or password, or a tampered or swapped ciphertext"
+        case .clientShareUnparseable:
+            return "the decrypted client half is not a share in any accepted layout (or has a nonzero Rank)"
         case .clientShareWrongWallet: return "the client share belongs to another wallet"
-        case .clientShareMismatch: return "the client share does not match its partial public key or the custodian half's identifiers"
+        case .clientShareMismatch:
+            return "the client share does not match its partial public key or the custodian half's identifiers"
         case .pairDoesNotInterpolate: return "the two halves do not interpolate to the wallet's public key"
         case .signatureRejected: return "the drill's signature was rejected by the curve's verifier"
         }
@@ -156,11 +163,14 @@ extension Vault {
     /// The custodian level: opens the sealed custodian half with the vault key and checks it against every
     /// public value stored for it (`share·G` against its public share, identifiers, key, Portal's partial keys
     /// and pair id).
-    func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (ShareReading<C>, Point<C>) {
+    func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (
+        ShareReading<C>, Point<C>
+    ) {
         let method = BackupMethod(name: pair.summary.method, curve: C.id)
-        guard let custodianText = try? XChaCha20Poly1305.open(
-            pair.custodian.sealedShare, key: key,
-            associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
+        guard
+            let custodianText = try? XChaCha20Poly1305.open(
+                pair.custodian.sealedShare, key: key,
+                associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
         else { throw .custodianShareUnreadable }
         guard let custodian = try? custodianText.withUnsafeData({ try ShareParser.read($0, as: C.self) }) else {
             throw .custodianShareMismatch
@@ -186,7 +196,9 @@ extension Vault {
     /// `s_s·G` = the custodian's public share, `s_s·G + (s_s − s_c)·x_s/(x_c − x_s)·G` = the wallet's key,
     /// where commitments are stored `a·G` = the second one (the first being the key), and where Portal's
     /// partial public keys are stored `s_c·G` = the client's. The key itself is never formed.
-    func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
+    func openPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem)
+        -> OpenedPair<C>
+    {
         let (custodian, custodianPublicShare) = try openCustodian(pair, on: curve)
         let plaintext = try clientPlaintext(pair, curve: C.id, keyStores: keyStores)
         guard let client = try? plaintext.withUnsafeData({ try ClientPlaintext.share($0, as: C.self) }) else {
@@ -250,14 +262,16 @@ extension Vault {
             } catch {
                 throw .clientKeyMissing
             }
-            guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method) else {
+            guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method)
+            else {
                 throw .clientShareUndecryptable
             }
             return plaintext
         }
         guard let command = keyStores.decryptCommand else { throw .clientKeyMissing }
         do {
-            return try command.decrypt(clientId: pair.summary.clientId, method: pair.summary.method, cipherText: cipherText)
+            return try command.decrypt(
+                clientId: pair.summary.clientId, method: pair.summary.method, cipherText: cipherText)
         } catch {
             throw .clientDecryptFailed
         }
@@ -269,7 +283,9 @@ extension Vault {
     /// The deep check compares every stored point with one it computes, which proves what the public checks
     /// prove, so a completed pair that opens needs no more; any other pair gets the full account.
     func problems(_ pair: StoredPair, level: VerificationLevel, keyStores: BackupKeyStores?) -> [PairProblem] {
-        if level == .deep, let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) { return [] }
+        if level == .deep, let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) {
+            return []
+        }
         return fullAccount(pair, level: level, keyStores: keyStores)
     }
 
@@ -309,7 +325,9 @@ extension Vault {
 
     /// `openPair` after the one structural check no computed point covers, the partner identifier's: a pair
     /// this opens passes the structural checks too (status aside).
-    func openSoundPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem) -> OpenedPair<C> {
+    func openSoundPair<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws(PairProblem)
+        -> OpenedPair<C>
+    {
         guard Self.partnerIdentifierDecodes(pair, on: curve) else { throw .invalidPublicMaterial }
         return try openPair(pair, on: curve, keyStores: keyStores)
     }

@@ -104,35 +104,44 @@ extension Vault {
     ) throws -> [(client: NewClient, reports: [CreatedWallet])] {
         let results = ResultSlots<(client: NewClient, reports: [CreatedWallet])>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-            results.set(index, Result {
-                try makeClient(
-                    batch[index], curves: curves, methods: methods, keyStores: keyStores, layout: layout, madeKey: madeKey)
-            })
+            results.set(
+                index,
+                Result {
+                    try makeClient(
+                        batch[index], curves: curves, methods: methods, keyStores: keyStores, layout: layout,
+                        madeKey: madeKey)
+                })
         }
         return try results.values()
     }
 
     private func makeClient(
-        _ clientId: String, curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout,
+        _ clientId: String, curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores,
+        layout: WalletLayout,
         madeKey: @Sendable (String, BackupMethod) -> Void
     ) throws -> (client: NewClient, reports: [CreatedWallet]) {
         var wallets: [NewWallet] = []
         var reports: [CreatedWallet] = []
         var clientHalves: [String: [(curve: CurveID, id: String, share: String)]] = [:]
         for curve in curves {
-            let made: (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)])
+            let made:
+                (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)])
             switch curve {
             case .secp256k1: made = try makeWallet(Secp256k1.self, clientId: clientId, methods: methods, layout: layout)
             case .ed25519: made = try makeWallet(Ed25519.self, clientId: clientId, methods: methods, layout: layout)
             }
             wallets.append(made.wallet)
             reports.append(made.report)
-            for half in made.clientHalves { clientHalves[half.method, default: []].append((curve, half.id, half.share)) }
+            for half in made.clientHalves {
+                clientHalves[half.method, default: []].append((curve, half.id, half.share))
+            }
         }
         var ciphertexts: [NewCiphertext] = []
         for method in methods {
-            let plaintext = SecureBytes(copying: Array(PortalShareWriter.plaintext(clientHalves[method.name] ?? []).utf8))
-            let (clientKey, source) = try keyStores.store(for: method).makeKey(clientId: clientId, method: method.withoutCurve)
+            let plaintext = SecureBytes(
+                copying: Array(PortalShareWriter.plaintext(clientHalves[method.name] ?? []).utf8))
+            let (clientKey, source) = try keyStores.store(for: method).makeKey(
+                clientId: clientId, method: method.withoutCurve)
             madeKey(clientId, method.withoutCurve)
             let cipherText = ClientBackupCiphertext.seal(
                 plaintext, key: clientKey, keySource: source, clientId: clientId, method: method)
@@ -143,7 +152,8 @@ extension Vault {
 
     private func makeWallet<C: Curve>(
         _ curve: C.Type, clientId: String, methods: [BackupMethod], layout: WalletLayout
-    ) throws -> (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)]) {
+    ) throws -> (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)])
+    {
         let identifiers = [C.element(Self.deviceIdentifier), C.element(Self.custodianIdentifier)]
         let key = Scalar<C>.random()
         let signing = try Dealing<C>.split(secret: key, threshold: 2, identifiers: identifiers)
@@ -175,7 +185,9 @@ extension Vault {
                     layout: .portalCustodian, threshold: 2, share: backup.shares[1], publicKey: publicKey,
                     partnerIdentifier: identifiers[0], commitments: nil,
                     partnerPublicShare: C.baseMultiply(backup.shares[0].value), backupSharePairId: pairId)
-                (custodianText, clientText) = (PortalShareWriter.custodianJSON(pair), PortalShareWriter.clientJSON(pair))
+                (custodianText, clientText) = (
+                    PortalShareWriter.custodianJSON(pair), PortalShareWriter.clientJSON(pair)
+                )
             }
             let record = custodianRecord(parsed, shareText: custodianText, clientId: clientId, method: onCurve)
             backups.append(NewBackup(method: method.name, custodian: record, status: .storedClientBackupShare))

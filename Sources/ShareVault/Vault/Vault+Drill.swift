@@ -57,7 +57,9 @@ extension Vault {
                 return try ids[start..<min(start + batchSize, ids.count)].compactMap { try store.livePair(id: $0) }
             }
         case .all:
-            next = { previous in try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: nil) }
+            next = { previous in
+                try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: nil)
+            }
         }
         let tally = Mutex(DrillSummary())
         try streamPairs(
@@ -68,7 +70,9 @@ extension Vault {
                 tally.withLock { summary in
                     for outcome in outcomes {
                         summary.drilled += 1
-                        if outcome.passed { summary.passed += 1 } else {
+                        if outcome.passed {
+                            summary.passed += 1
+                        } else {
                             summary.failed += 1
                             summary.failedByReason[outcome.problem ?? "failed", default: 0] += 1
                         }

@@ -39,7 +39,9 @@ extension Vault {
             privateKey: secretText)
     }
 
-    private func privateKey<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws -> Scalar<C> {
+    private func privateKey<C: Curve>(_ pair: StoredPair, on curve: C.Type, keyStores: BackupKeyStores) throws
+        -> Scalar<C>
+    {
         let opened = try openPair(pair, on: C.self, keyStores: keyStores)
         let key = try Shamir<C>.combine(opened.shares, threshold: 2)
         guard C.baseMultiply(key) == opened.publicKey else { throw PairProblem.pairDoesNotInterpolate }

@@ -60,9 +60,11 @@ extension Vault {
         // Reading checks every stated point against the share (see `ParsedShare.init(reading:)`).
         switch share.curve {
         case .secp256k1:
-            return CustodianWebhook(body: webhook, share: .secp256k1(try ParsedShare(reading: ShareParser.read(share, as: Secp256k1.self))))
+            return CustodianWebhook(
+                body: webhook, share: .secp256k1(try ParsedShare(reading: ShareParser.read(share, as: Secp256k1.self))))
         case .ed25519:
-            return CustodianWebhook(body: webhook, share: .ed25519(try ParsedShare(reading: ShareParser.read(share, as: Ed25519.self))))
+            return CustodianWebhook(
+                body: webhook, share: .ed25519(try ParsedShare(reading: ShareParser.read(share, as: Ed25519.self))))
         }
     }
 
@@ -80,7 +82,8 @@ extension Vault {
         progress?(.done, 1, 1)
         let (pairId, outcomeName, replaced): (Int64, String, Int64?)
         switch outcome {
-        case .stored(let id, let replacedId): (pairId, outcomeName, replaced) = (id, replacedId == nil ? "stored" : "replaced", replacedId)
+        case .stored(let id, let replacedId):
+            (pairId, outcomeName, replaced) = (id, replacedId == nil ? "stored" : "replaced", replacedId)
         case .duplicate(let id): (pairId, outcomeName, replaced) = (id, "duplicate", nil)
         }
         let report = CustodianIngestReport(
@@ -150,7 +153,9 @@ extension Vault {
             throw .tooLarge(limit: ClientCiphertextText.maximumLength, actual: body.count)
         }
         let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        guard first == UInt8(ascii: "{") else { return String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace) }
+        guard first == UInt8(ascii: "{") else {
+            return String(String(decoding: body, as: UTF8.self).trimmingASCIIWhitespace)
+        }
         let upload = try StrictJSON.parse(body)
         switch upload["cipherText"] {
         case nil: throw .missingField("cipherText")
@@ -166,7 +171,9 @@ extension Vault {
         return try ingestClient(clientId: clientId, method: try BackupMethod(parsing: method), cipherText: cipherText)
     }
 
-    private func ingestClient(clientId: String, method parsedMethod: BackupMethod, cipherText: String) throws -> [PairSummary] {
+    private func ingestClient(clientId: String, method parsedMethod: BackupMethod, cipherText: String) throws
+        -> [PairSummary]
+    {
         try ClientCiphertextText.validate(cipherText)
         if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), parsedMethod.usesPassword,
             case .storedKey = parsed.keySource

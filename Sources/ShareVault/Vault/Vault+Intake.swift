@@ -29,6 +29,8 @@ extension Vault {
             throw VaultError.noBackupPair(clientId: clientId, method: method.description)
         }
         // One ciphertext serves the method's pairs on every curve; the newest is the live one.
-        return pairs.filter { $0.cipherText != nil }.max { ($0.clientCiphertextId ?? 0) < ($1.clientCiphertextId ?? 0) }?.cipherText
+        return pairs.filter { $0.cipherText != nil }.max {
+            ($0.clientCiphertextId ?? 0) < ($1.clientCiphertextId ?? 0)
+        }?.cipherText
     }
 }

@@ -70,11 +70,14 @@ extension Vault {
 
     /// Records the prepared signing pair as the wallet's next generation and revokes the older ones, in one
     /// transaction. The backup pair stays valid.
-    public func commitRecovery(_ prepared: PreparedRecovery, progress: ProgressHandler? = nil) throws -> RecoveryReport {
+    public func commitRecovery(_ prepared: PreparedRecovery, progress: ProgressHandler? = nil) throws -> RecoveryReport
+    {
         progress?(.storingShare, 0, 1)
-        let generation = try store.addSigningGeneration(for: prepared.pair, record: prepared.record, at: VaultClock.now())
+        let generation = try store.addSigningGeneration(
+            for: prepared.pair, record: prepared.record, at: VaultClock.now())
         progress?(.done, 1, 1)
-        logger.info("recovered", metadata: ["client": "\(prepared.pair.summary.clientId)", "generation": "\(generation)"])
+        logger.info(
+            "recovered", metadata: ["client": "\(prepared.pair.summary.clientId)", "generation": "\(generation)"])
         return RecoveryReport(
             clientId: prepared.pair.summary.clientId, curve: prepared.pair.summary.curve,
             method: BackupMethod(name: prepared.pair.summary.method, curve: prepared.pair.summary.curve).description,

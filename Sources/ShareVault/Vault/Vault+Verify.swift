@@ -67,7 +67,8 @@ extension Vault {
             },
             check: { pair in problems(pair, level: level, keyStores: keyStores) },
             record: { batch, problemLists in
-                let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, level: level, into: &summary) }
+                let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, level: level, into: &summary)
+                }
                 try store.recordVerifications(outcomes, at: VaultClock.now())
             },
             progress: { checked in
@@ -127,7 +128,8 @@ extension Vault {
 
     /// Counts a checked batch into `summary` and returns each pair's outcome for the vault.
     private static func tally(
-        _ batch: [StoredPair], _ problemLists: [[PairProblem]], level: VerificationLevel, into summary: inout VerifySummary
+        _ batch: [StoredPair], _ problemLists: [[PairProblem]], level: VerificationLevel,
+        into summary: inout VerifySummary
     ) -> [PairOutcome] {
         var outcomes: [PairOutcome] = []
         outcomes.reserveCapacity(batch.count)

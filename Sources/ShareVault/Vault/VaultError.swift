@@ -41,7 +41,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .vaultUnreadable(let path, let reason): return "\(path): cannot open the vault: \(reason)"
         case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"
         case .notAVault(let path): return "\(path): not a sharevault vault; nothing was written to it"
-        case .newerFormat(let path): return "\(path): a vault of a newer format than this sharevault reads; nothing was written to it"
+        case .newerFormat(let path):
+            return "\(path): a vault of a newer format than this sharevault reads; nothing was written to it"
         case .auditHeadDamaged:
             return "the vault's recorded audit head is damaged (edited behind the tool's back); nothing was written; "
                 + "`sharevault audit --verify` names the first bad event"
@@ -53,25 +54,37 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "upgrade; run a command that opens it with its key first (verify --custodian, say); nothing was written"
         case .auditHeadNotFromThisVault:
             return "the audit head was not exported from this vault (its MAC is not this vault key's, or it was edited)"
-        case .keyFileMissing(let path): return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
+        case .keyFileMissing(let path):
+            return "\(path): vault key file not found (give --vault-key, or run `sharevault init`)"
         case .keyFileExists(let path): return "\(path): a vault key file already exists; not overwriting it"
         case .fileExists(let path): return "\(path): already exists; not overwriting it"
         case .fileUnwritable(let path, let reason): return "\(path): cannot write it: \(reason); nothing was left there"
         case .keyFileMalformed(let path, let reason): return "\(path): not a sharevault vault key file: \(reason)"
-        case .passphraseRequired(let path): return "\(path): the vault key is wrapped; give --passphrase-file or SHAREVAULT_PASSPHRASE"
+        case .passphraseRequired(let path):
+            return "\(path): the vault key is wrapped; give --passphrase-file or SHAREVAULT_PASSPHRASE"
         case .wrongPassphrase(let path): return "\(path): wrong passphrase for the vault key"
         case .keyDoesNotMatchVault(let path): return "\(path): this key file does not belong to this vault"
         case .keyStoreMissing(let path): return "\(path): backup key store directory not found"
-        case .backupKeyMissing(let clientId, let method): return "no backup key for client \(clientId), method \(method) in the key store"
+        case .backupKeyMissing(let clientId, let method):
+            return "no backup key for client \(clientId), method \(method) in the key store"
         case .passwordRequired: return "method PASSWORD needs --password-file or SHAREVAULT_BACKUP_PASSWORD"
         case .invalidClientId(let id): return "invalid client id \"\(id.prefix(80))\": 1 to 128 printable characters"
         case .invalidMethod(let method):
-            let shown = String(String.UnicodeScalarView(method.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
-            return "invalid backup method \"\(shown)\": 1 to \(BackupMethod.maximumLength) printable ASCII characters, like GDRIVE or GDRIVE-SECP256K1"
+            let shown = String(
+                String.UnicodeScalarView(
+                    method.unicodeScalars.prefix(40).map {
+                        $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?"
+                    }))
+            return
+                "invalid backup method \"\(shown)\": 1 to \(BackupMethod.maximumLength) printable ASCII characters, like GDRIVE or GDRIVE-SECP256K1"
         case .unknownClient(let id): return "unknown client \(id)"
-        case .noBackupPair(let clientId, let method): return "client \(clientId) has no live backup pair for method \(method)"
-        case .ambiguousMethod(let clientId, let method): return "client \(clientId) has method \(method) on both curves; say which, as \(method)-SECP256K1 or \(method)-ED25519"
-        case .noClientBackup(let clientId, let method): return "client \(clientId), method \(method): no client backup share has been stored yet"
+        case .noBackupPair(let clientId, let method):
+            return "client \(clientId) has no live backup pair for method \(method)"
+        case .ambiguousMethod(let clientId, let method):
+            return
+                "client \(clientId) has method \(method) on both curves; say which, as \(method)-SECP256K1 or \(method)-ED25519"
+        case .noClientBackup(let clientId, let method):
+            return "client \(clientId), method \(method): no client backup share has been stored yet"
         case .invalidDecryptCommand(let why): return "invalid --client-decrypt-command: \(why)"
         case .contradiction(let why): return why
         }
@@ -80,7 +93,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
     public var isEnvironmentFault: Bool {
         switch self {
-        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade, .vaultNeedsKeyToUpgrade,
+        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade,
+            .vaultNeedsKeyToUpgrade,
             .auditHeadDamaged,
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing:

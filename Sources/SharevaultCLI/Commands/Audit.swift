@@ -51,7 +51,8 @@ extension SharevaultCommand {
                 if output.json {
                     let object = AuditEventReport(
                         id: event.id, at: event.at, kind: event.kind, clientId: event.clientId,
-                        detail: (try? JSONSerialization.jsonObject(with: Data(event.detail.utf8))) as? [String: String] ?? [:],
+                        detail: (try? JSONSerialization.jsonObject(with: Data(event.detail.utf8))) as? [String: String]
+                            ?? [:],
                         hash: Hex.encode(event.hash), sealed: event.mac != nil)
                     out.write((first ? "\n" : ",\n") + String(decoding: try encoder.encode(object), as: UTF8.self))
                 } else {
@@ -103,10 +104,12 @@ extension SharevaultCommand {
             } else {
                 var line = "audit chain intact: \(result.events) events, sealed with the vault key"
                 if result.unsealedTail > 0 {
-                    line += " (the last \(result.unsealedTail) written without the key; the next command run with it seals them)"
+                    line +=
+                        " (the last \(result.unsealedTail) written without the key; the next command run with it seals them)"
                 }
                 if result.unauthenticatedPrefix > 0 {
-                    line += "; the first \(result.unauthenticatedPrefix) events predate the keyed chain (an upgraded vault) and "
+                    line +=
+                        "; the first \(result.unauthenticatedPrefix) events predate the keyed chain (an upgraded vault) and "
                         + "are vouched for by their links only"
                 }
                 if let expected { line += "; holds the exported head (event \(expected.events))" }

@@ -39,7 +39,9 @@ extension SharevaultCommand {
             guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
             guard (0...1_000_000).contains(wallets) else { throw ValidationError("--wallets must be in 0...1000000") }
             guard (1...1_000_000).contains(webhooks) else { throw ValidationError("--webhooks must be in 1...1000000") }
-            guard (0...1_000_000).contains(deliveries) else { throw ValidationError("--deliveries must be in 0...1000000") }
+            guard (0...1_000_000).contains(deliveries) else {
+                throw ValidationError("--deliveries must be in 0...1000000")
+            }
             guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be in 1...1024") }
         }
 
@@ -56,18 +58,22 @@ extension SharevaultCommand {
                     .appendingPathComponent("sharevault-bench-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: directory) }
-                let (vaultFigures, vaultPath) = try VaultBenchmark.run(in: directory, wallets: wallets, webhooks: webhooks)
+                let (vaultFigures, vaultPath) = try VaultBenchmark.run(
+                    in: directory, wallets: wallets, webhooks: webhooks)
                 figures += vaultFigures
                 listing = try ListingFigure.measure(vaultPath: vaultPath, pairs: wallets / 2 * 2 + webhooks)
                 if !output.json {
                     print("vault (\(wallets) wallets, \(webhooks) webhooks):")
                     for figure in vaultFigures {
-                        print("  \(figure.operation): \(format(figure.operationsPerSecond))/s; floor \(format(figure.floorOperationsPerSecond))/s "
-                            + "(\(figure.floor)) = \(String(format: "%.2f", figure.costInFloorOperations)) x floor")
+                        print(
+                            "  \(figure.operation): \(format(figure.operationsPerSecond))/s; floor \(format(figure.floorOperationsPerSecond))/s "
+                                + "(\(figure.floor)) = \(String(format: "%.2f", figure.costInFloorOperations)) x floor")
                     }
                     if let listing {
-                        print("  list --json over \(listing.pairs) pairs: \(String(format: "%.2f", listing.seconds)) s, "
-                            + "\(format(Double(listing.pairs) / listing.seconds)) pairs/s, peak memory \(listing.peakMemoryKiB / 1024) MiB")
+                        print(
+                            "  list --json over \(listing.pairs) pairs: \(String(format: "%.2f", listing.seconds)) s, "
+                                + "\(format(Double(listing.pairs) / listing.seconds)) pairs/s, peak memory \(listing.peakMemoryKiB / 1024) MiB"
+                        )
                     }
                     print("  bench process peak memory \(ListingFigure.ownPeakMemoryKiB() / 1024) MiB")
                 }
@@ -82,10 +88,13 @@ extension SharevaultCommand {
                 intake = try await IntakeBenchmark.run(vault: vault, deliveries: deliveries, concurrency: concurrency)
                 if let intake, !output.json {
                     let latency = intake.latencyMilliseconds
-                    print("intake over loopback HTTP (\(intake.deliveries) webhooks, \(intake.concurrency) in flight, durable commits):")
-                    print("  \(format(intake.deliveriesPerSecond)) deliveries/s; latency ms p50 \(String(format: "%.1f", latency["p50"] ?? 0)), "
-                        + "p90 \(String(format: "%.1f", latency["p90"] ?? 0)), p99 \(String(format: "%.1f", latency["p99"] ?? 0)), "
-                        + "max \(String(format: "%.1f", latency["max"] ?? 0)); \(intake.failures) failed")
+                    print(
+                        "intake over loopback HTTP (\(intake.deliveries) webhooks, \(intake.concurrency) in flight, durable commits):"
+                    )
+                    print(
+                        "  \(format(intake.deliveriesPerSecond)) deliveries/s; latency ms p50 \(String(format: "%.1f", latency["p50"] ?? 0)), "
+                            + "p90 \(String(format: "%.1f", latency["p90"] ?? 0)), p99 \(String(format: "%.1f", latency["p99"] ?? 0)), "
+                            + "max \(String(format: "%.1f", latency["max"] ?? 0)); \(intake.failures) failed")
                 }
             }
             if output.json { try Terminal.printJSON(BenchReport(figures: figures, listing: listing, intake: intake)) }
@@ -96,8 +105,9 @@ extension SharevaultCommand {
             print("\(first.curve): floor \(first.floor) \(format(first.floorOperationsPerSecond)) ops/s")
             for figure in figures {
                 let name = figure.operation.padding(toLength: 40, withPad: " ", startingAt: 0)
-                print("  \(name) \(format(figure.operationsPerSecond).leftPadded(12)) ops/s  "
-                    + "= \(String(format: "%.2f", figure.costInFloorOperations)) x floor")
+                print(
+                    "  \(name) \(format(figure.operationsPerSecond).leftPadded(12)) ops/s  "
+                        + "= \(String(format: "%.2f", figure.costInFloorOperations)) x floor")
             }
         }
 

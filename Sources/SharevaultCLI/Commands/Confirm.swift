@@ -6,7 +6,8 @@ extension SharevaultCommand {
     struct Confirm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record the app's notice that the client backup is stored; the method's pairs become completed.",
-            discussion: "One notice covers the method's pairs on every curve (only one curve when the method names it, as GDRIVE-ED25519)."
+            discussion:
+                "One notice covers the method's pairs on every curve (only one curve when the method names it, as GDRIVE-ED25519)."
         )
 
         @Option(help: "The client id.")
@@ -24,7 +25,9 @@ extension SharevaultCommand {
                 try Terminal.printJSON(pairs)
             } else {
                 for pair in pairs {
-                    print("confirmed: client \(pair.clientId), \(pair.method) on \(pair.curve), status \(pair.status.rawValue)")
+                    print(
+                        "confirmed: client \(pair.clientId), \(pair.method) on \(pair.curve), status \(pair.status.rawValue)"
+                    )
                 }
             }
         }

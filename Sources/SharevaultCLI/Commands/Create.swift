@@ -43,7 +43,9 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000000") }
+            guard (1...1_000_000).contains(count) else {
+                throw ValidationError("--count must be between 1 and 1000000")
+            }
             guard !method.isEmpty else { throw ValidationError("give at least one --method") }
             let names = method.compactMap { try? BackupMethod(parsing: $0).name }
             if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
@@ -61,9 +63,12 @@ extension SharevaultCommand {
             let methods = parsed.map(\.withoutCurve)
             let needsDirectory = methods.contains { !$0.usesPassword }
             guard !needsDirectory || keyStore != nil else {
-                throw CommandFailure(status: .badInput, message: "error: --key-store DIR is required for method \(methods.first { !$0.usesPassword }!)")
+                throw CommandFailure(
+                    status: .badInput,
+                    message: "error: --key-store DIR is required for method \(methods.first { !$0.usesPassword }!)")
             }
-            let password = methods.contains(where: \.usesPassword)
+            let password =
+                methods.contains(where: \.usesPassword)
                 ? try Secrets.read(file: passwordFile, environment: "SHAREVAULT_BACKUP_PASSWORD") : nil
             let opened = try vault.open(needsKey: true)
             let stores = BackupKeyStores(
@@ -77,7 +82,9 @@ extension SharevaultCommand {
                 try Terminal.printJSON(["created": created])
             } else {
                 for wallet in created.prefix(20) {
-                    print("\(wallet.clientId)  \(wallet.curve)  \(wallet.address)  \(wallet.methods.joined(separator: ","))")
+                    print(
+                        "\(wallet.clientId)  \(wallet.curve)  \(wallet.address)  \(wallet.methods.joined(separator: ","))"
+                    )
                 }
                 if created.count > 20 { print("... and \(created.count - 20) more") }
                 print("created \(created.count) wallet(s), every backup pair completed")

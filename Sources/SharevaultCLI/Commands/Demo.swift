@@ -34,7 +34,8 @@ extension SharevaultCommand {
                 for step in steps { print("[\(step.passed ? " ok " : "FAIL")] \(step.step)") }
                 print("")
                 print(PairTable.header)
-                try vault.forEachPair { pair in print(PairTable.format(pair, address: Addresses.of(pair), now: Date())) }
+                try vault.forEachPair { pair in print(PairTable.format(pair, address: Addresses.of(pair), now: Date()))
+                }
                 if keep { print("\nscratch folder kept: \(directory)") }
             }
             if steps.contains(where: { !$0.passed }) { throw CommandFailure(status: .problemFound, message: "") }

@@ -46,10 +46,14 @@ extension SharevaultCommand {
             } else {
                 for outcome in summary.outcomes.prefix(50) {
                     let result = outcome.passed ? "passed" : "FAILED: \(outcome.problem ?? "")"
-                    print("\(outcome.clientId) \(outcome.curve) \(outcome.method): \(result) (\(outcome.milliseconds) ms)")
+                    print(
+                        "\(outcome.clientId) \(outcome.curve) \(outcome.method): \(result) (\(outcome.milliseconds) ms)"
+                    )
                 }
                 print("drills: \(summary.drilled) drilled, \(summary.passed) passed, \(summary.failed) failed")
-                for (reason, count) in summary.failedByReason.sorted(by: { $0.key < $1.key }) { print("  \(reason): \(count)") }
+                for (reason, count) in summary.failedByReason.sorted(by: { $0.key < $1.key }) {
+                    print("  \(reason): \(count)")
+                }
             }
             if !summary.allPassed { throw CommandFailure(status: .problemFound, message: "") }
         }

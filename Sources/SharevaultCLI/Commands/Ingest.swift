@@ -50,7 +50,9 @@ extension SharevaultCommand.Ingest {
                 try Terminal.printJSON(report)
             } else {
                 let replaced = report.replacedPairId.map { " (replaced pair \($0), kept in history)" } ?? ""
-                print("\(report.outcome): client \(report.clientId), \(report.method) on \(report.curve), \(report.layout.rawValue) share, pair \(report.pairId)\(replaced)")
+                print(
+                    "\(report.outcome): client \(report.clientId), \(report.method) on \(report.curve), \(report.layout.rawValue) share, pair \(report.pairId)\(replaced)"
+                )
                 if let id = report.backupSharePairId { print("backupSharePairId \(id)") }
                 print("public key \(report.publicKey)")
             }
@@ -95,7 +97,9 @@ extension SharevaultCommand.Ingest {
                 try Terminal.printJSON(pairs)
             } else {
                 for pair in pairs {
-                    print("stored client backup: client \(pair.clientId), \(pair.method) on \(pair.curve), status \(pair.status.rawValue)")
+                    print(
+                        "stored client backup: client \(pair.clientId), \(pair.method) on \(pair.curve), status \(pair.status.rawValue)"
+                    )
                 }
             }
         }

@@ -24,31 +24,48 @@ extension SharevaultCommand {
             }
             print("client \(detail.clientId) (since \(detail.createdAt))")
             for wallet in detail.wallets {
-                let address = (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? ""
+                let address =
+                    (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? ""
                 print("  \(wallet.curve) wallet \(address)")
                 print("    public key \(wallet.publicKey)")
                 for signing in wallet.signingPairs {
-                    print("    signing pair generation \(signing.generation): \(signing.status) (since \(signing.createdAt))")
-                    print("      device share     id \(Hex.encode(signing.deviceIdentifier))  public \(Hex.encode(signing.devicePublicShare))")
-                    print("      custodian share  id \(Hex.encode(signing.custodianIdentifier))  public \(Hex.encode(signing.custodianPublicShare))")
+                    print(
+                        "    signing pair generation \(signing.generation): \(signing.status) (since \(signing.createdAt))"
+                    )
+                    print(
+                        "      device share     id \(Hex.encode(signing.deviceIdentifier))  public \(Hex.encode(signing.devicePublicShare))"
+                    )
+                    print(
+                        "      custodian share  id \(Hex.encode(signing.custodianIdentifier))  public \(Hex.encode(signing.custodianPublicShare))"
+                    )
                 }
                 for backup in wallet.backupPairs {
                     let pair = backup.summary
                     let state = pair.live ? "live" : "replaced \(pair.replacedAt ?? "")"
-                    print("    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout.rawValue) layout)")
+                    print(
+                        "    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout.rawValue) layout)"
+                    )
                     if let id = backup.backupSharePairId { print("      backupSharePairId \(id)") }
                     print("      custodian share public \(backup.custodianPublicShare)")
                     if let client = backup.clientPublicShare { print("      client share    public \(client)") }
-                    print("      client half     \(backup.clientCiphertextId.map { "in ciphertext \($0)" } ?? "not stored")")
-                    print("      last verified   \(pair.lastVerifiedAt ?? "never")  last drilled \(pair.lastDrilledAt ?? "never")")
+                    print(
+                        "      client half     \(backup.clientCiphertextId.map { "in ciphertext \($0)" } ?? "not stored")"
+                    )
+                    print(
+                        "      last verified   \(pair.lastVerifiedAt ?? "never")  last drilled \(pair.lastDrilledAt ?? "never")"
+                    )
                 }
             }
             for ciphertext in detail.clientCiphertexts {
-                let state = ciphertext.live ? "live" : "replaced \(ciphertext.replacedAt ?? "") by \(ciphertext.replacedById.map(String.init) ?? "?")"
+                let state =
+                    ciphertext.live
+                    ? "live"
+                    : "replaced \(ciphertext.replacedAt ?? "") by \(ciphertext.replacedById.map(String.init) ?? "?")"
                 let source = ciphertext.keySource.map { ", key in \($0)" } ?? ""
-                print("  client ciphertext \(ciphertext.id) (\(ciphertext.method)): \(ciphertext.length) characters, "
-                    + "\(ciphertext.format)\(source), received \(ciphertext.receivedAt), "
-                    + "\(ciphertext.confirmedAt.map { "confirmed \($0)" } ?? "not confirmed"), \(state)")
+                print(
+                    "  client ciphertext \(ciphertext.id) (\(ciphertext.method)): \(ciphertext.length) characters, "
+                        + "\(ciphertext.format)\(source), received \(ciphertext.receivedAt), "
+                        + "\(ciphertext.confirmedAt.map { "confirmed \($0)" } ?? "not confirmed"), \(state)")
             }
         }
     }
@@ -76,7 +93,8 @@ extension SharevaultCommand {
             clientCiphertexts = detail.clientCiphertexts
             wallets = detail.wallets.map { wallet in
                 Wallet(
-                    address: (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? "",
+                    address: (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey)))
+                        ?? "",
                     wallet: wallet)
             }
         }

@@ -7,7 +7,8 @@ extension SharevaultCommand {
     /// `sharevault list`: what is backed up and what is not.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List clients, wallets and live backup pairs: statuses, ages, generation, last verified and drilled.",
+            abstract:
+                "List clients, wallets and live backup pairs: statuses, ages, generation, last verified and drilled.",
             discussion: "Streams: the vault is never loaded into memory whole. Public material only."
         )
 
@@ -30,13 +31,16 @@ extension SharevaultCommand {
             var count = 0
             var incomplete = 0
             var out = BufferedOutput()
-            if output.json { out.write("[") } else {
+            if output.json {
+                out.write("[")
+            } else {
                 out.write(PairTable.header + "\n")
             }
             try opened.forEachPair(completed: completed) { pair in
                 let address = Addresses.of(pair)
                 if output.json {
-                    let line = String(decoding: try encoder.encode(ListedPair(pair: pair, address: address)), as: UTF8.self)
+                    let line = String(
+                        decoding: try encoder.encode(ListedPair(pair: pair, address: address)), as: UTF8.self)
                     out.write((count == 0 ? "\n" : ",\n") + line)
                 } else {
                     out.write(PairTable.format(pair, address: address, now: now) + "\n")
@@ -72,7 +76,8 @@ extension SharevaultCommand {
 
     /// The readable table.
     enum PairTable {
-        static let header = pad("CLIENT", 24) + pad("CURVE", 10) + pad("ADDRESS", 44) + pad("METHOD", 10)
+        static let header =
+            pad("CLIENT", 24) + pad("CURVE", 10) + pad("ADDRESS", 44) + pad("METHOD", 10)
             + pad("STATUS", 32) + pad("AGE", 6) + pad("GEN", 4) + pad("VERIFIED", 10) + "DRILLED"
 
         static func format(_ pair: PairSummary, address: String, now: Date) -> String {

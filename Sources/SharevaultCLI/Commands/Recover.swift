@@ -61,7 +61,9 @@ extension SharevaultCommand {
             if output.json {
                 try Terminal.printJSON(RecoverReport(recovery: report, files: files))
             } else {
-                print("recovered client \(report.clientId) \(report.method): signing generation \(report.generation), public key \(report.publicKey)")
+                print(
+                    "recovered client \(report.clientId) \(report.method): signing generation \(report.generation), public key \(report.publicKey)"
+                )
                 for file in files { print("  wrote \(file)") }
             }
         }

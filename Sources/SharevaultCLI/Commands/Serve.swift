@@ -55,16 +55,24 @@ extension SharevaultCommand {
         }
 
         func run() async throws {
-            guard let webhookSecret = try Secrets.read(file: webhookSecretFile, environment: "SHAREVAULT_WEBHOOK_SECRET") else {
-                throw CommandFailure(status: .badInput, message: "error: no webhook secret: give --webhook-secret-file or set SHAREVAULT_WEBHOOK_SECRET")
+            guard
+                let webhookSecret = try Secrets.read(file: webhookSecretFile, environment: "SHAREVAULT_WEBHOOK_SECRET")
+            else {
+                throw CommandFailure(
+                    status: .badInput,
+                    message: "error: no webhook secret: give --webhook-secret-file or set SHAREVAULT_WEBHOOK_SECRET")
             }
             guard let apiToken = try Secrets.read(file: apiTokenFile, environment: "SHAREVAULT_API_TOKEN") else {
-                throw CommandFailure(status: .badInput, message: "error: no API token: give --api-token-file or set SHAREVAULT_API_TOKEN")
+                throw CommandFailure(
+                    status: .badInput, message: "error: no API token: give --api-token-file or set SHAREVAULT_API_TOKEN"
+                )
             }
             let (host, port) = Self.parse(listen: listen)!
             let opened = try vault.open(needsKey: true)
             var logger = Logger(label: "sharevault.serve")
-            logger.logLevel = ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            logger.logLevel =
+                ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+                ?? .info
             let server = IntakeServer(
                 vault: opened,
                 configuration: IntakeConfiguration(

@@ -33,7 +33,8 @@ extension SharevaultCommand.Shares {
                         }))
             } else {
                 for result in results {
-                    let outcome = result.passed ? "ok" : "FAILED: " + result.problems.map(\.description).joined(separator: "; ")
+                    let outcome =
+                        result.passed ? "ok" : "FAILED: " + result.problems.map(\.description).joined(separator: "; ")
                     print("\(result.label): \(outcome) (\(result.curve), public key \(Hex.encode(result.publicKey)))")
                 }
                 print("\(results.count) checked, \(results.count - failed) passed, \(failed) failed")

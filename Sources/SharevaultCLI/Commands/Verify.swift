@@ -55,20 +55,25 @@ extension SharevaultCommand {
                 try Terminal.printJSON(summary)
             } else {
                 for failure in summary.failures.prefix(50) {
-                    print("FAILED \(failure.clientId) \(failure.curve) \(failure.method) (pair \(failure.pairId)): "
-                        + failure.problems.joined(separator: ", "))
+                    print(
+                        "FAILED \(failure.clientId) \(failure.curve) \(failure.method) (pair \(failure.pairId)): "
+                            + failure.problems.joined(separator: ", "))
                 }
                 if summary.failures.count > 50 { print("... and \(summary.failed - 50) more failures") }
-                print("\(summary.level.rawValue) verification (\(summary.levelsRun.map(\.rawValue).joined(separator: ", "))): \(summary.checked) checked, "
-                    + "\(summary.passed) passed, \(summary.failed) failed")
+                print(
+                    "\(summary.level.rawValue) verification (\(summary.levelsRun.map(\.rawValue).joined(separator: ", "))): \(summary.checked) checked, "
+                        + "\(summary.passed) passed, \(summary.failed) failed")
                 for (reason, count) in summary.failedByReason.sorted(by: { $0.key < $1.key }) {
                     print("  \(reason): \(count)")
                 }
-                print(summary.auditChainIntact ? "audit chain intact" : "audit chain BROKEN: \(summary.auditChainProblem ?? "")")
+                print(
+                    summary.auditChainIntact
+                        ? "audit chain intact" : "audit chain BROKEN: \(summary.auditChainProblem ?? "")")
                 for problem in summary.bookkeepingProblems {
                     let method = problem.method.map { " \($0)" } ?? ""
                     let pair = problem.pairId.map { " (pair \($0))" } ?? ""
-                    print("BOOKKEEPING \(problem.clientId) \(problem.curve)\(method)\(pair): \(problem.problem.rawValue)")
+                    print(
+                        "BOOKKEEPING \(problem.clientId) \(problem.curve)\(method)\(pair): \(problem.problem.rawValue)")
                 }
             }
             if !summary.allPassed { throw CommandFailure(status: .problemFound, message: "") }
