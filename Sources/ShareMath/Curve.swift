@@ -37,9 +37,6 @@ extension Curve {
     public static func sum(_ points: [Point<Self>]) -> Point<Self> {
         points.reduce(identity) { add($0, $1) }
     }
-
-    /// Scalar encoding of a small integer, as used for identifiers.
-    public static func identifier(_ value: UInt64) -> Scalar<Self> { element(value) }
 }
 
 /// A scalar of curve `C`'s group order, held in libsodium's guarded memory.

@@ -12,8 +12,10 @@ public enum Secp256k1: Curve {
     public static let pointLength = 33
 
     /// The group order n minus 2, big-endian: the exponent for inversion by Fermat's little theorem.
-    private static let orderMinusTwo: [UInt8] = try! Hex.decode(
-        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd036413f")
+    private static let orderMinusTwo: [UInt8] = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+        0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x3f,
+    ]
 
     // MARK: Field
 
@@ -96,8 +98,10 @@ public enum Secp256k1: Curve {
     }
 
     /// `2^256 - n`, big-endian: adding it modulo 2^256 subtracts n once, and it is also `2^256 mod n`.
-    private static let orderComplement: [UInt8] = try! Hex.decode(
-        "000000000000000000000000000000014551231950b75fc4402da1732fc9bebf")
+    private static let orderComplement: [UInt8] = [
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+        0x45, 0x51, 0x23, 0x19, 0x50, 0xb7, 0x5f, 0xc4, 0x40, 0x2d, 0xa1, 0x73, 0x2f, 0xc9, 0xbe, 0xbf,
+    ]
 
     /// A big-endian integer of up to 64 bytes reduced modulo n (hash_to_field and BIP-340 challenges),
     /// computed in guarded memory: `hi·2^256 + lo ≡ hi·(2^256 - n) + (lo mod n)`.

@@ -70,7 +70,7 @@ struct FeldmanPropertyTests {
             // Under another holder's identifier.
             #expect(!dealing.commitments.verify(Share(identifier: chosen[1].identifier, value: chosen[0].value)))
             // Under an identifier nobody was dealt (unless the generator drew one of the dealt ones).
-            let freshIdentifier = C.identifier(fresh)
+            let freshIdentifier = C.element(fresh)
             if !dealing.shares.contains(where: { $0.identifier == freshIdentifier }) {
                 #expect(!dealing.commitments.verify(Share(identifier: freshIdentifier, value: chosen[0].value)))
             }

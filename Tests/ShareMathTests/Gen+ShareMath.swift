@@ -21,7 +21,7 @@ struct SharingCase: Sendable, CustomStringConvertible {
     func secret<C: Curve>(_: C.Type) throws(ShareMathError) -> Scalar<C> { try C.scalar(words: secretWords) }
 
     func identifiers<C: Curve>(_: C.Type) -> [Scalar<C>] {
-        customIdentifiers.map { $0.map(C.identifier) } ?? Shamir<C>.defaultIdentifiers(count: count)
+        customIdentifiers.map { $0.map { C.element($0) } } ?? Shamir<C>.defaultIdentifiers(count: count)
     }
 
     /// `k` of `items` (which has `count` elements), chosen and ordered by `order`.

@@ -70,7 +70,7 @@ struct FROSTVectorRunner<C: Curve> {
         let polynomial = Polynomial<C>(coefficients: [secret] + coefficients)
         let shares = try inputs.participantShares.map { participant in
             Share<C>(
-                identifier: C.identifier(participant.identifier),
+                identifier: C.element(participant.identifier),
                 value: try Scalar<C>(decoding: Hex.decode(participant.participantShare)))
         }
         #expect(inputs.participantShares.map(\.identifier) == Array(1...UInt64(count)))
@@ -94,7 +94,7 @@ struct FROSTVectorRunner<C: Curve> {
             #expect(Lagrange<C>.interpolateAtZero(publicShares: publicShares) == publicKey)
         }
         // Including the signers the vector names.
-        let signers = shares.filter { share in inputs.participantList.contains { C.identifier($0) == share.identifier }
+        let signers = shares.filter { share in inputs.participantList.contains { C.element($0) == share.identifier }
         }
         #expect(signers.count == inputs.participantList.count)
         #expect(try Shamir<C>.combine(signers, threshold: threshold) == secret)

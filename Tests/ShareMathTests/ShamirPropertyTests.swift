@@ -96,7 +96,7 @@ struct ShamirPropertyTests {
 
             // Without identifiers, a dealing uses 1, 2, ..., count.
             let dealing = try Dealing<C>.split(secret: secret, threshold: sharing.threshold, count: sharing.count)
-            let expected = (1...sharing.count).map { C.identifier(UInt64($0)) }
+            let expected = (1...sharing.count).map { C.element(UInt64($0)) }
             #expect(dealing.shares.map(\.identifier) == expected)
             #expect(Shamir<C>.defaultIdentifiers(count: sharing.count) == expected)
         }
@@ -138,13 +138,13 @@ struct ShamirArgumentTests {
 
     private func invalidIdentifiers<C: Curve>(_: C.Type) throws {
         let secret = Scalar<C>.random()
-        let one = C.identifier(1)
-        let two = C.identifier(2)
+        let one = C.element(1)
+        let two = C.element(2)
         #expect(throws: ShareMathError.zeroScalar) {
             try Dealing<C>.split(secret: secret, threshold: 2, identifiers: [one, C.element(0), two])
         }
         #expect(throws: ShareMathError.duplicateIdentifier) {
-            try Dealing<C>.split(secret: secret, threshold: 2, identifiers: [one, two, C.identifier(1)])
+            try Dealing<C>.split(secret: secret, threshold: 2, identifiers: [one, two, C.element(1)])
         }
         #expect(throws: ShareMathError.zeroScalar) {
             try Dealing<C>.split(secret: C.element(0), threshold: 2, count: 3)

@@ -253,8 +253,8 @@ import Testing
         case .partnerIdentifierOutOfRange: pair.custodian.partnerIdentifier = [UInt8](repeating: 0xff, count: 32)
         case .partnerIdentifierOtherValue:
             switch curve {
-            case .secp256k1: pair.custodian.partnerIdentifier = Secp256k1.identifier(3).encodedPublicly
-            case .ed25519: pair.custodian.partnerIdentifier = Ed25519.identifier(3).encodedPublicly
+            case .secp256k1: pair.custodian.partnerIdentifier = Secp256k1.element(3).encodedPublicly
+            case .ed25519: pair.custodian.partnerIdentifier = Ed25519.element(3).encodedPublicly
             }
         case .partnerPublicShareBitFlipped:
             var flipped = partnerShare

@@ -77,12 +77,8 @@ extension DocumentError {
         case is String.Type: return "a string"
         case is Int.Type, is UInt64.Type: return "an integer"
         case is Bool.Type: return "a boolean"
-        case is [Any].Type: return "an array"
-        default:
-            let name = String(describing: type)
-            if name.hasPrefix("Array") { return "an array" }
-            if name.hasPrefix("Dictionary") { return "an object" }
-            return "an object"
+        // Array metatypes are not covariant (`[String].Type` is not `[Any].Type`): they are told by name.
+        default: return String(describing: type).hasPrefix("Array") ? "an array" : "an object"
         }
     }
 }

@@ -93,7 +93,7 @@ public struct PasswordKeyStore: BackupKeyStore {
     public func makeKey(clientId: String, method: BackupMethod) throws -> (
         key: SecureBytes, source: ClientBackupCiphertext.KeySource
     ) {
-        let kdf = Argon2id.fresh(strength: .interactive)
+        let kdf = Argon2id.fresh()
         return (try kdf.deriveKey(from: password), .password(kdf))
     }
 

@@ -18,7 +18,7 @@ public enum VaultKeyFile {
         let key = SecureBytes.random(count: 32)
         var text = header + "\n"
         if let passphrase {
-            let kdf = Argon2id.fresh(strength: .interactive)
+            let kdf = Argon2id.fresh()
             let wrappingKey = try kdf.deriveKey(from: passphrase)
             let sealed = XChaCha20Poly1305.seal(key, key: wrappingKey, associatedData: wrapAssociatedData)
             text += "argon2id \(Hex.encode(kdf.salt)) \(kdf.operationsLimit) \(kdf.memoryLimit)\n"

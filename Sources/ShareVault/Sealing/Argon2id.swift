@@ -15,23 +15,14 @@ public struct Argon2id: Sendable, Equatable, Codable {
         self.memoryLimit = memoryLimit
     }
 
-    /// Fresh parameters: a random salt and libsodium's interactive cost (or `moderate` for vault keys).
-    public static func fresh(strength: Strength = .interactive) -> Argon2id {
+    /// Fresh parameters: a random salt and libsodium's interactive cost.
+    public static func fresh() -> Argon2id {
         var salt = [UInt8](repeating: 0, count: saltLength)
         randombytes_buf(&salt, saltLength)
-        switch strength {
-        case .interactive:
-            return Argon2id(
-                salt: salt, operationsLimit: UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE),
-                memoryLimit: UInt64(crypto_pwhash_MEMLIMIT_INTERACTIVE))
-        case .moderate:
-            return Argon2id(
-                salt: salt, operationsLimit: UInt64(crypto_pwhash_OPSLIMIT_MODERATE),
-                memoryLimit: UInt64(crypto_pwhash_MEMLIMIT_MODERATE))
-        }
+        return Argon2id(
+            salt: salt, operationsLimit: UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE),
+            memoryLimit: UInt64(crypto_pwhash_MEMLIMIT_INTERACTIVE))
     }
-
-    public enum Strength: Sendable { case interactive, moderate }
 
     /// The most passes a stored header may ask for: libsodium's "moderate" cost (3), plus one.
     public static let maximumOperations: UInt64 = 4

@@ -122,7 +122,7 @@ extension Vault {
         else { return false }
         let offset = lineWeights.weights(client: device, custodian: custodian).keyOffset
         let deviceWeight = (offset - offset) - offset
-        let custodianWeight = C.identifier(1) + offset
+        let custodianWeight = C.element(1) + offset
         return devicePublic * deviceWeight + custodianPublic * custodianWeight == key
     }
 
