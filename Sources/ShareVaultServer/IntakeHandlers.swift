@@ -163,21 +163,39 @@ struct IntakeHandlers: Sendable {
     }
 
     /// The body, or nil when it is over the limit; throws `BodyTimeout` when it is not in within the body timeout.
+    ///
+    /// The collection and the timer race, and the first to finish answers. The timeout does not wait for the
+    /// collection to notice its cancellation: a body stream that is waiting for bytes may only end when the
+    /// connection does, and a task group would wait for it that long.
     func collect(_ request: inout Request) async throws -> Data? {
         let limit = configuration.maximumBodySize
+        let timeout = configuration.bodyTimeout
         let body = request.body
-        do {
-            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await body.collect(upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: configuration.bodyTimeout)
-                    return nil
+        let race = FirstToFinish()
+        let outcome: Result<ByteBuffer, any Error>? = await withCheckedContinuation { continuation in
+            let collecting = Task {
+                let result: Result<ByteBuffer, any Error>
+                do {
+                    result = .success(try await body.collect(upTo: limit))
+                } catch {
+                    result = .failure(error)
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let buffer = first else { throw BodyTimeout() }
-                return buffer
+                if race.claim() {
+                    race.cancelTimer()
+                    continuation.resume(returning: result)
+                }
             }
-            return Data(buffer: buffer)
+            race.startTimer {
+                try? await Task.sleep(for: timeout)
+                if race.claim() {
+                    collecting.cancel()
+                    continuation.resume(returning: nil)
+                }
+            }
+        }
+        guard let outcome else { throw BodyTimeout() }
+        do {
+            return Data(buffer: try outcome.get())
         } catch is NIOTooManyBytesError {
             return nil
         }
@@ -211,6 +229,29 @@ struct IntakeHandlers: Sendable {
 
 /// A body that did not arrive within the body timeout.
 struct BodyTimeout: Error {}
+
+/// A body's collection racing its timer: the first to finish answers, and a collection that finishes first stops
+/// the timer.
+private final class FirstToFinish: Sendable {
+    private let finished = Mutex(false)
+    private let timer = Mutex<Task<Void, Never>?>(nil)
+
+    /// True for the first caller only.
+    func claim() -> Bool {
+        finished.withLock { finished in
+            defer { finished = true }
+            return !finished
+        }
+    }
+
+    func startTimer(_ body: @escaping @Sendable () async -> Void) {
+        timer.withLock { $0 = Task(operation: body) }
+    }
+
+    func cancelTimer() {
+        timer.withLock { $0?.cancel() }
+    }
+}
 
 /// How many vault jobs are running, so that a flood queues no unbounded work: a job beyond the limit is refused.
 final class BlockingWorkLimit: Sendable {

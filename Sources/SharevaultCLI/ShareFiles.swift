@@ -33,8 +33,9 @@ enum ShareFiles {
         for path in paths where pending && manager.fileExists(atPath: path + pendingSuffix) {
             throw CommandFailure(
                 status: .badInput,
-                message: "error: \(path + pendingSuffix): already exists, left by a recover that was stopped before it "
-                    + "recorded its generation; remove it (its shares were never made live)")
+                message: "error: \(path + pendingSuffix): already exists, left by a recover that was stopped: if "
+                    + "`sharevault inspect` shows the generation it made as active, these are its shares (rename them); "
+                    + "otherwise that generation was never recorded (remove them)")
         }
         // A set is written whole or not at all: the files of a set that fails partway are removed.
         var written: [String] = []
@@ -59,15 +60,38 @@ enum ShareFiles {
 
     static let pendingSuffix = ".pending"
 
-    /// Gives pending files their names: each is linked to its final name (never over an existing file) and its
-    /// pending name removed.
-    static func publish(_ paths: [String]) throws {
+    /// glibc's `renameat2`, which Swift's Glibc module does not export; looked up once.
+    private static let renameat2:
+        (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+            guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+            return unsafeBitCast(
+                address,
+                to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+        }()
+
+    /// `RENAME_NOREPLACE` from <linux/fs.h>.
+    private static let renameNoReplace: UInt32 = 1
+
+    /// Gives pending files their names, never over an existing file: renamed with `RENAME_NOREPLACE`, or, on a
+    /// file system without it (vfat, exFAT), renamed once the name is checked free.
+    static func publish(_ paths: [String], generation: Int) throws {
         for path in paths {
-            guard link(path + pendingSuffix, path) == 0 else {
-                throw CommandFailure(
-                    status: .environment, message: "error: \(path): cannot name the recovered share file")
+            var status: Int32 = -1
+            errno = ENOSYS
+            if let renameat2 {
+                status = renameat2(AT_FDCWD, path + pendingSuffix, AT_FDCWD, path, renameNoReplace)
             }
-            unlink(path + pendingSuffix)
+            if status != 0, errno == EINVAL || errno == ENOSYS {
+                status = FileManager.default.fileExists(atPath: path) ? -1 : rename(path + pendingSuffix, path)
+            }
+            guard status == 0 else {
+                throw CommandFailure(
+                    status: .environment,
+                    message:
+                        "error: \(path): cannot name the recovered share file (\(String(cString: strerror(errno)))); "
+                        + "signing generation \(generation) was recorded and is active: its shares are in the "
+                        + "\(pendingSuffix) files beside it, rename them")
+            }
         }
     }
 

@@ -131,7 +131,8 @@ final class ScratchDirectory {
 final class WriteLockKiller: @unchecked Sendable {
     static let probe = """
         import os, signal, sqlite3, subprocess, sys, time
-        vault, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+        vault, deadline, armed_by = sys.argv[1], time.time() + float(sys.argv[2]), sys.argv[3]
+        del sys.argv[3]
         connection = sqlite3.connect(vault, timeout=0, isolation_level=None)
         if sys.argv[3] == "--":
             child = subprocess.Popen(sys.argv[4:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -145,7 +146,11 @@ final class WriteLockKiller: @unchecked Sendable {
                 except OSError:
                     return False
         print("ready", flush=True)
+        armed = armed_by == ""
         while time.time() < deadline and alive():
+            if not armed:
+                armed = os.path.exists(armed_by)
+                continue
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 connection.execute("ROLLBACK")
@@ -163,11 +168,13 @@ final class WriteLockKiller: @unchecked Sendable {
     private let output = Pipe()
 
     /// Starts the probe on `vault`: against a running process (`pid`), or starting `command` itself once it is
-    /// ready, so that the command's write cannot come before the probe. Returns once the probe is polling.
-    init(vault: String, pid: Int32? = nil, command: [String] = [], seconds: Double = 30) throws {
+    /// ready, so that the command's write cannot come before the probe. With `armedBy`, the probe kills only at a
+    /// write lock taken once that file exists (an earlier write, such as SQLite's own set-up on open, is let
+    /// be). Returns once the probe is polling.
+    init(vault: String, pid: Int32? = nil, command: [String] = [], armedBy: String = "", seconds: Double = 30) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
-            ["python3", "-B", "-c", Self.probe, vault, String(seconds)]
+            ["python3", "-B", "-c", Self.probe, vault, String(seconds), armedBy]
             + (pid.map { [String($0)] } ?? ["--"] + command)
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

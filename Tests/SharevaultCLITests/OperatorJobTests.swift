@@ -295,12 +295,15 @@ import Testing
             attempts += 1
             let out = fixture.scratch.path("out-\(attempts)")
             let before = try fixture.query("SELECT COUNT(*) FROM signingPair")
+            // Armed once the last share file is written under its pending name: the next write lock the recover
+            // takes is the one that records the generation (opening the vault may write too, earlier).
             let probe = try WriteLockKiller(
                 vault: fixture.vault,
                 command: [
                     Sharevault.binary.path, "recover", "--vault", fixture.vault, "--client-id", "c-1", "--method",
                     "GDRIVE-SECP256K1", "--out", out,
-                ] + fixture.deepArguments())
+                ] + fixture.deepArguments(),
+                armedBy: (out as NSString).appendingPathComponent("custodian-signing-share.json.pending"))
             let midWrite = probe.killedMidWrite()
             let recorded = try fixture.query("SELECT COUNT(*) FROM signingPair") != before
             let named = ["device-share.json", "custodian-signing-share.json"].map {
@@ -309,7 +312,11 @@ import Testing
             let pending = ["device-share.json.pending", "custodian-signing-share.json.pending"].map {
                 FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent($0))
             }
-            if midWrite, !recorded { landedBeforeCommit += 1 }
+            // Killed inside the transaction that records the generation: nothing recorded, the shares pending.
+            if midWrite, !recorded {
+                #expect(pending.allSatisfy { $0 }, "killed mid-write before the share files were written")
+                landedBeforeCommit += 1
+            }
             // Named shares only for a recorded generation; a recorded generation's shares exist, named or pending.
             #expect(recorded || !named.contains(true), "share files named for a generation never recorded")
             #expect(

@@ -80,7 +80,10 @@ public enum VaultKeyFile {
             throw VaultError.keyFileMalformed(path: path, reason: "missing the \"\(header)\" header")
         }
         let keyPrefix = Array("key ".utf8)
-        if lines.count == 2, contents.withUnsafeBytes({ $0[lines[1]].starts(with: keyPrefix) }) {
+        // A bare key's file: its lines are never copied out, whatever else the file holds.
+        if lines.dropFirst().contains(where: { line in contents.withUnsafeBytes { $0[line].starts(with: keyPrefix) } })
+        {
+            guard lines.count == 2 else { throw VaultError.keyFileMalformed(path: path, reason: "unexpected lines") }
             let digits = (lines[1].lowerBound + keyPrefix.count)..<lines[1].upperBound
             let key: SecureBytes? = contents.withUnsafeBytes { bytes in
                 guard digits.count == 64 else { return nil }

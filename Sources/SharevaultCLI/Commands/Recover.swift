@@ -57,7 +57,7 @@ extension SharevaultCommand {
                 ShareFiles.discard(files)
                 throw error
             }
-            try ShareFiles.publish(files)
+            try ShareFiles.publish(files, generation: report.generation)
             if output.json {
                 try Terminal.printJSON(RecoverReport(recovery: report, files: files))
             } else {
