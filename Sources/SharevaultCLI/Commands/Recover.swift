@@ -13,7 +13,9 @@ extension SharevaultCommand {
                 the wallet's key before anything is written. The device share and the custodian signing share \
                 are written to --out DIR as device-share.json and custodian-signing-share.json (mode 0600), or \
                 sealed to the X25519 public key in --seal-to FILE (libsodium sealed boxes, base64, .sealed). \
-                Older generations are marked revoked; the backup pair stays valid.
+                They are written as NAME.pending and named only once the generation is recorded, so no share file \
+                carries its name for a generation the vault did not record. Older generations are marked revoked; \
+                the backup pair stays valid.
                 """
         )
 
