@@ -416,3 +416,25 @@ import Testing
         }
     }
 }
+
+/// The client plaintext's base64 form is decoded by libsodium into guarded memory: it must agree with Foundation's
+/// decoder on every length, padded or not, with surrounding whitespace, and refuse what is not base64.
+@Suite struct ClientPlaintextBase64Tests {
+    @Test func libsodiumsDecodingAgreesWithFoundationOnRandomData() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 1...200 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let padded = Data(bytes).base64EncodedString()
+            let unpadded = String(padded.prefix { $0 != "=" })
+            for text in [padded, unpadded, " \(unpadded)\n", "\t\(padded)\r\n"] {
+                let decoded = ClientPlaintext.unpaddedBase64(Data(text.utf8))
+                #expect(decoded?.withUnsafeBytes { Array($0) } == bytes, "\(length): \(text)")
+            }
+        }
+    }
+
+    @Test(arguments: ["", "   ", "=", "a", "ab=c", "abc==", "abcd=", "ab$c", "YWJj=", "YQ==="])
+    func whatIsNotBase64IsRefused(text: String) {
+        #expect(ClientPlaintext.unpaddedBase64(Data(text.utf8)) == nil, "\(text)")
+    }
+}

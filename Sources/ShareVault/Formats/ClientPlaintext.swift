@@ -1,3 +1,4 @@
+internal import CSodium
 import Foundation
 import ShareMath
 
@@ -24,25 +25,67 @@ package enum ClientPlaintext {
             guard allowBase64, let decoded = unpaddedBase64(plaintext) else {
                 throw .malformedJSON("the client plaintext is neither JSON nor base64 of JSON")
             }
-            return try share(decoded, as: curve, allowBase64: false)
+            let result = decoded.withUnsafeData { decoded in
+                Result { () throws(DocumentError) in try share(decoded, as: curve, allowBase64: false) }
+            }
+            return try result.get()
         }
         let value = try StrictJSON.parse(plaintext)
         let wrapped = CurveID.allCases.contains { value[wrapperKey($0)] != nil }
         guard wrapped else { return try ShareParser.read(value, data: plaintext, as: curve) }
         guard let entry = value[wrapperKey(C.id)] else { throw .missingField(wrapperKey(C.id)) }
-        guard case .string(let inner)? = entry["share"] else {
+        guard case .string(var inner)? = entry["share"] else {
             throw entry["share"] == nil
                 ? .missingField("\(wrapperKey(C.id)).share")
                 : .wrongType(field: "\(wrapperKey(C.id)).share", expected: "a string")
         }
-        return try share(Data(inner.utf8), as: curve, allowBase64: true)
+        // The inner share is read where the parsed string holds it, not copied again.
+        let result = inner.withUTF8 { utf8 in
+            let data =
+                utf8.baseAddress.map {
+                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: utf8.count, deallocator: .none)
+                } ?? Data()
+            return Result { () throws(DocumentError) in try share(data, as: curve, allowBase64: true) }
+        }
+        return try result.get()
     }
 
-    /// Standard base64 with or without its `=` padding; nil for anything else.
-    static func unpaddedBase64(_ data: Data) -> Data? {
-        var text = String(decoding: data, as: UTF8.self).trimmingASCIIWhitespace
-        guard !text.isEmpty, !text.hasSuffix("=") || text.count % 4 == 0 else { return nil }
-        while text.count % 4 != 0 { text += "=" }
-        return Data(base64Encoded: String(text))
+    /// Standard base64 with or without its `=` padding, decoded by libsodium straight into guarded memory (the
+    /// plaintext is a secret); nil for anything else.
+    static func unpaddedBase64(_ data: Data) -> SecureBytes? {
+        data.withUnsafeBytes { bytes -> SecureBytes? in
+            let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+            var start = 0
+            var end = bytes.count
+            while start < end, whitespace.contains(bytes[start]) { start += 1 }
+            while end > start, whitespace.contains(bytes[end - 1]) { end -= 1 }
+            var padding = 0
+            while end > start, bytes[end - 1] == UInt8(ascii: "=") {
+                end -= 1
+                padding += 1
+            }
+            // Padding, when present, must complete the last group.
+            guard end > start, padding == 0 || (end - start + padding) % 4 == 0, padding <= 2 else { return nil }
+            let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            let capacity = text.count * 3 / 4 + 1
+            var decodedCount = 0
+            var consumed: UnsafePointer<CChar>?
+            let buffer = SecureBytes.filled(count: capacity) { out in
+                let status = text.withMemoryRebound(to: CChar.self) { text in
+                    sodium_base642bin(
+                        out.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity, text.baseAddress, text.count,
+                        nil,
+                        &decodedCount, &consumed, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)
+                }
+                if status != 0 { decodedCount = 0 }
+            }
+            guard decodedCount > 0, consumed == text.baseAddress!.assumingMemoryBound(to: CChar.self) + text.count
+            else {
+                return nil
+            }
+            return buffer.withUnsafeBytes {
+                SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<decodedCount]))
+            }
+        }
     }
 }
