@@ -29,6 +29,8 @@ public protocol Curve: PrimeField where Element == Scalar<Self> {
     static func baseMultiply(_ s: Scalar<Self>) -> Point<Self>
     static func multiply(_ p: Point<Self>, _ s: Scalar<Self>) -> Point<Self>
     static func add(_ p: Point<Self>, _ q: Point<Self>) -> Point<Self>
+    /// `p − q`.
+    static func subtract(_ p: Point<Self>, _ q: Point<Self>) -> Point<Self>
     static func isEqual(_ p: Point<Self>, _ q: Point<Self>) -> Bool
 }
 
@@ -93,6 +95,7 @@ public struct Point<C: Curve>: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: Point<C>, rhs: Point<C>) -> Bool { C.isEqual(lhs, rhs) }
     public static func + (lhs: Point<C>, rhs: Point<C>) -> Point<C> { C.add(lhs, rhs) }
+    public static func - (lhs: Point<C>, rhs: Point<C>) -> Point<C> { C.subtract(lhs, rhs) }
     public static func * (lhs: Point<C>, rhs: Scalar<C>) -> Point<C> { C.multiply(lhs, rhs) }
 
     public var description: String { Hex.encode(encoded) }

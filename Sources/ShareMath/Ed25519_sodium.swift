@@ -163,6 +163,13 @@ public enum Ed25519: Curve {
         return Point(raw: out)
     }
 
+    public static func subtract(_ p: Point<Self>, _ q: Point<Self>) -> Point<Self> {
+        var out = [UInt8](repeating: 0, count: 32)
+        let status = crypto_core_ed25519_sub(&out, p.raw, q.raw)
+        precondition(status == 0, "crypto_core_ed25519_sub failed on valid points")
+        return Point(raw: out)
+    }
+
     public static func isEqual(_ p: Point<Self>, _ q: Point<Self>) -> Bool { p.raw == q.raw }
 
     // MARK: Backend

@@ -223,6 +223,14 @@ public enum Secp256k1: Curve {
         sum([p, q])
     }
 
+    /// `p + (−q)`: `secp256k1_ec_pubkey_negate`, then one combine.
+    public static func subtract(_ p: Point<Self>, _ q: Point<Self>) -> Point<Self> {
+        guard var negated = pubkey(q) else { return p }
+        let ok = secp256k1_ec_pubkey_negate(context, &negated)
+        precondition(ok == 1, "secp256k1_ec_pubkey_negate failed on a valid point")
+        return add(p, point(negated))
+    }
+
     /// One `secp256k1_ec_pubkey_combine` for all the points at once.
     public static func sum(_ points: [Point<Self>]) -> Point<Self> {
         var keys = points.compactMap(pubkey)

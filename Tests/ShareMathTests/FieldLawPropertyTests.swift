@@ -35,7 +35,7 @@ struct FieldLawPropertyTests {
         await polynomialEvaluation(curve.type)
     }
 
-    @Test("(a + b)·G == a·G + b·G and b·(a·G) == (a·b)·G", arguments: CurveID.allCases)
+    @Test("(a + b)·G == a·G + b·G, b·(a·G) == (a·b)·G, a·G − b·G == (a − b)·G", arguments: CurveID.allCases)
     func groupLaws(curve: CurveID) async {
         await groupLaws(curve.type)
     }
@@ -138,6 +138,8 @@ struct FieldLawPropertyTests {
             #expect(aG + C.identity == aG)
             #expect((aG + C.baseMultiply(C.minusOne * a)).isIdentity)
             #expect(C.sum([aG, bG, aG]) == C.baseMultiply(a + b + a))
+            #expect(aG - bG == C.baseMultiply(a - b))
+            #expect((aG - aG).isIdentity && aG - C.identity == aG && (C.identity - aG) + aG == C.identity)
             #expect(!aG.isIdentity)
             #expect(aG != bG || a == b)
         }

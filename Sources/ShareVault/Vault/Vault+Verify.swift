@@ -111,8 +111,9 @@ extension Vault {
         return problems
     }
 
-    /// `λ_d·D + λ_c·C == X`, with the line's weights from the cache (every generation `create` or `recover` makes
-    /// for a vault has the same two identifiers): `λ_d = −x_c/(x_d − x_c)`, `λ_c = 1 + x_c/(x_d − x_c)`.
+    /// `λ_d·D + λ_c·C == X` for the device's public share `D` at `x_d` and the custodian's `C` at `x_c`, with the
+    /// line's weight from the cache (every generation `create` or `recover` makes for a vault has the same two
+    /// identifiers): `λ_d = −x_c/(x_d − x_c)`, `λ_c = 1 + x_c/(x_d − x_c)`.
     private func interpolates<C: Curve>(_ generation: ActiveSigningGeneration, on curve: C.Type) -> Bool {
         guard let key = try? Point<C>(decoding: generation.publicKey),
             let device = try? Scalar<C>(decoding: generation.deviceIdentifier),
@@ -120,10 +121,9 @@ extension Vault {
             let devicePublic = try? Point<C>(decoding: generation.devicePublicShare),
             let custodianPublic = try? Point<C>(decoding: generation.custodianPublicShare), device != custodian
         else { return false }
+        // λ_d·D + λ_c·C with λ_c = 1 − λ_d is C + (C − D)·x_c/(x_d − x_c): one variable-base multiplication.
         let offset = lineWeights.weights(client: device, custodian: custodian).keyOffset
-        let deviceWeight = (offset - offset) - offset
-        let custodianWeight = C.element(1) + offset
-        return devicePublic * deviceWeight + custodianPublic * custodianWeight == key
+        return custodianPublic + (custodianPublic - devicePublic) * offset == key
     }
 
     /// Counts a checked batch into `summary` and returns each pair's outcome for the vault.
