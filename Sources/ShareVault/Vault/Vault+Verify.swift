@@ -95,20 +95,38 @@ extension Vault {
     /// section 3's public level): an edited signing pair, or one of another wallet.
     func signingGenerationProblems(clientId: String?) throws -> [BookkeepingProblem] {
         var problems: [BookkeepingProblem] = []
-        try store.forEachActiveSigningGeneration(clientId: clientId) { generation in
-            let holds: Bool
-            switch generation.curve {
-            case .secp256k1: holds = interpolates(generation, on: Secp256k1.self)
-            case .ed25519: holds = interpolates(generation, on: Ed25519.self)
+        var batch: [ActiveSigningGeneration] = []
+        // Read in batches, checked on every core (a variable-base multiplication each), in bounded memory.
+        func check() {
+            let slices = ProcessInfo.processInfo.activeProcessorCount
+            let found = ResultSlots<[BookkeepingProblem]>(count: slices)
+            let current = batch
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                var local: [BookkeepingProblem] = []
+                for generation in stride(from: slice, to: current.count, by: slices).map({ current[$0] }) {
+                    let holds: Bool
+                    switch generation.curve {
+                    case .secp256k1: holds = interpolates(generation, on: Secp256k1.self)
+                    case .ed25519: holds = interpolates(generation, on: Ed25519.self)
+                    }
+                    if !holds {
+                        local.append(
+                            BookkeepingProblem(
+                                clientId: generation.clientId, curve: generation.curve.rawValue, method: nil,
+                                pairId: nil, problem: .signingGenerationDoesNotInterpolate))
+                    }
+                }
+                found.set(slice, .success(local))
             }
-            if !holds {
-                problems.append(
-                    BookkeepingProblem(
-                        clientId: generation.clientId, curve: generation.curve.rawValue, method: nil, pairId: nil,
-                        problem: .signingGenerationDoesNotInterpolate))
-            }
+            problems += ((try? found.values()) ?? []).flatMap { $0 }
+            batch.removeAll(keepingCapacity: true)
         }
-        return problems
+        try store.forEachActiveSigningGeneration(clientId: clientId) { generation in
+            batch.append(generation)
+            if batch.count == 4096 { check() }
+        }
+        check()
+        return problems.sorted { ($0.clientId, $0.curve) < ($1.clientId, $1.curve) }
     }
 
     /// `λ_d·D + λ_c·C == X` for the device's public share `D` at `x_d` and the custodian's `C` at `x_c`, with the
