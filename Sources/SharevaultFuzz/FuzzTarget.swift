@@ -49,7 +49,8 @@ enum FuzzTarget: String, CaseIterable {
                 let parsed = try? ClientBackupCiphertext.readIfClaimed(text)
             else { return }
             // What is read writes back to a text that reads the same.
-            require(try? ClientBackupCiphertext(text: parsed.text) == parsed, "a ciphertext's text does not round-trip")
+            Self.require(
+                try? ClientBackupCiphertext(text: parsed.text) == parsed, "a ciphertext's text does not round-trip")
         case .clientPlaintext:
             if let reading = try? ClientPlaintext.share(data, as: Secp256k1.self) {
                 _ = try? ParsedShare(reading: reading)
@@ -65,19 +66,21 @@ enum FuzzTarget: String, CaseIterable {
             guard !data.isEmpty else { return }
             let contents = SecureBytes(copying: data)
             if let key = try? VaultKeyFile.read(contents: contents, path: "fuzz", passphrase: { nil }) {
-                require(key.count == 32, "a vault key is 32 bytes")
+                Self.require(key.count == 32, "a vault key is 32 bytes")
             }
         case .scalars:
             Self.checkScalars(String(decoding: data, as: UTF8.self))
         case .auditHead:
             guard let head = try? AuditHead(document: data) else { return }
-            require(try? AuditHead(document: Data(head.document.utf8)) == head, "an audit head does not round-trip")
+            Self.require(
+                try? AuditHead(document: Data(head.document.utf8)) == head, "an audit head does not round-trip")
         case .strictJSON:
             _ = try? StrictJSON.parse(data)
         case .backupMethod:
             guard let method = try? BackupMethod(parsing: String(decoding: data, as: UTF8.self)) else { return }
-            require(method.name.utf8.count <= BackupMethod.maximumLength, "a method name over the limit was accepted")
-            require(try? BackupMethod(parsing: method.description) == method, "a method does not round-trip")
+            Self.require(
+                method.name.utf8.count <= BackupMethod.maximumLength, "a method name over the limit was accepted")
+            Self.require(try? BackupMethod(parsing: method.description) == method, "a method does not round-trip")
         }
     }
 
@@ -112,6 +115,4 @@ enum FuzzTarget: String, CaseIterable {
     static func require(_ condition: Bool?, _ law: String) {
         if condition != true { fatalError("law broken: \(law)") }
     }
-
-    func require(_ condition: Bool?, _ law: String) { Self.require(condition, law) }
 }

@@ -51,13 +51,7 @@ import Testing
     /// What the intake does with a body, short of storing it: parse the body, find the share's curve and layout,
     /// and read and check the share on that curve.
     static func intake(_ body: [UInt8]) throws {
-        let webhook = try WebhookBody.parse(Data(body))
-        let (_, curve) = try ShareParser.layoutAndCurve(
-            of: Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
-        switch curve {
-        case .secp256k1: _ = try ShareParser.parse(Data(webhook.share.utf8), as: Secp256k1.self)
-        case .ed25519: _ = try ShareParser.parse(Data(webhook.share.utf8), as: Ed25519.self)
-        }
+        _ = try Vault.readCustodianWebhook(Data(body))
     }
 
     @Test func theGoodBodiesPassUnchanged() throws {
