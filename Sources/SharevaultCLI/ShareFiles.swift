@@ -42,12 +42,19 @@ enum ShareFiles {
         do {
             for (item, path) in zip(documents, paths) {
                 let path = pending ? path + pendingSuffix : path
-                let text = SecureBytes(copying: Array((item.document.exportJSON() + "\n").utf8))
+                let text = item.document.exportJSON().withUnsafeBytes { document in
+                    SecureBytes.filled(count: document.count + 1) { out in
+                        out.copyMemory(from: document)
+                        out[document.count] = 0x0A
+                    }
+                }
                 if let recipient {
                     let sealed = try SealedBox.seal(text, to: recipient)
                     try PrivateFile.write(Data((Data(sealed).base64EncodedString() + "\n").utf8), to: path)
                 } else {
-                    try text.withUnsafeBytes { try PrivateFile.write(Data($0), to: path) }
+                    try text.withUnsafeBytes { (bytes) throws(VaultError) in
+                        try PrivateFile.create(at: path, contents: bytes, alreadyExists: .fileExists(path: path))
+                    }
                 }
                 written.append(path)
             }

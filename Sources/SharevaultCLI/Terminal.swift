@@ -1,9 +1,32 @@
 import Foundation
+import ShareMath
 
 /// Where output goes: results on stdout, messages on stderr, progress only when stderr is a terminal.
 enum Terminal {
     static func writeError(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Writes text on stdout as it is (no line break added), unbuffered: do not mix with `print`.
+    static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { writeOut(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes a secret on stdout straight from guarded memory (unbuffered, so no copy is left in a stdio buffer):
+    /// only export commands (`shares split`) call this.
+    static func write(secret: SecureBytes) {
+        secret.withUnsafeBytes { writeOut($0) }
+    }
+
+    private static func writeOut(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
     }
 
     /// Whether progress lines should be shown (stderr is a terminal).

@@ -98,7 +98,7 @@ enum FuzzTarget: String, CaseIterable {
         require((decimal.map { BigUInt(Data($0)) }) == expected, "decimal reading disagrees with BigInt")
         if let decimal {
             let value = BigUInt(Data(decimal))
-            let secret = DecimalInteger.secretBigEndian(text)
+            let secret = Array(text.utf8).withUnsafeBytes { DecimalInteger.secretBigEndian(digits: $0) }
             require(secret.map { $0.withUnsafeBytes { Array($0) } } == decimal, "the secret decimal reader disagrees")
             let accepted = (try? Scalar<Secp256k1>(decoding: decimal)) != nil
             require(accepted == (value != 0 && value < secp256k1Order), "secp256k1 scalar range disagrees")

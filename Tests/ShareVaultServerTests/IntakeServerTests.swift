@@ -243,11 +243,12 @@ import Testing
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
         let documents = ShareDocument.documents(for: dealing)
-        let share = documents[1].exportJSON()
+        func text(_ secret: SecureBytes) -> String { secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
+        let share = text(documents[1].exportJSON())
         let body = try JSONSerialization.data(withJSONObject: [
             "clientId": clientId, "share": share, "backupMethod": method,
         ])
-        return (body, share, documents[0].exportJSON())
+        return (body, share, text(documents[0].exportJSON()))
     }
 
     @Test func portalDeliversThenFetchesTheSameBytes() async throws {

@@ -19,7 +19,7 @@ import Testing
             let dealing = try Dealing<Secp256k1>.split(
                 secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
             let body = try JSONSerialization.data(withJSONObject: [
-                "clientId": "c\(index)", "share": ShareDocument.documents(for: dealing)[1].exportJSON(),
+                "clientId": "c\(index)", "share": ShareDocument.documents(for: dealing)[1].exportJSON().text,
                 "backupMethod": "GDRIVE",
             ])
             _ = try vault.ingestCustodian(body)

@@ -23,8 +23,8 @@ import Testing
                 custodian: dealing.shares[1])
         }
 
-        var custodianJSON: String { PortalShareWriter.custodianJSON(pair) }
-        var clientJSON: String { PortalShareWriter.clientJSON(pair) }
+        var custodianJSON: String { PortalShareWriter.custodianJSON(pair).text }
+        var clientJSON: String { PortalShareWriter.clientJSON(pair).text }
     }
 
     /// The field a document error names.
@@ -308,16 +308,16 @@ import Testing
         let random = try RandomPair<C>()
         let otherCurve: CurveID = C.id == .secp256k1 ? .ed25519 : .secp256k1
         let mpcShare = random.clientJSON
-        let native = ShareDocument.documents(for: random.dealing)[0].exportJSON()
+        let native = ShareDocument.documents(for: random.dealing)[0].exportJSON().text
         let forms: [(String, String)] = [
             (
                 "wrapper",
                 PortalShareWriter.plaintext([
-                    (otherCurve, "other", "{}"), (C.id, random.pair.backupSharePairId, mpcShare),
-                ])
+                    (otherCurve, "other", "{}".secure), (C.id, random.pair.backupSharePairId, mpcShare.secure),
+                ]).text
             ),
-            ("wrapper of base64", PortalShareWriter.plaintext([(C.id, "id", unpaddedBase64(mpcShare))])),
-            ("wrapper of a native document", PortalShareWriter.plaintext([(C.id, "id", native)])),
+            ("wrapper of base64", PortalShareWriter.plaintext([(C.id, "id", unpaddedBase64(mpcShare).secure)]).text),
+            ("wrapper of a native document", PortalShareWriter.plaintext([(C.id, "id", native.secure)]).text),
             ("MpcShare", mpcShare),
             ("MpcShare with whitespace", "\n  " + mpcShare + "\n"),
             ("unpadded base64", unpaddedBase64(mpcShare)),
@@ -332,7 +332,7 @@ import Testing
         }
 
         // A wrapper without this curve's entry, or whose share is not a string, is named.
-        let onlyOther = PortalShareWriter.plaintext([(otherCurve, "other", "{}")])
+        let onlyOther = PortalShareWriter.plaintext([(otherCurve, "other", "{}".secure)]).text
         #expect(throws: DocumentError.missingField(ClientPlaintext.wrapperKey(C.id))) {
             try ClientPlaintext.share(Data(onlyOther.utf8), as: C.self)
         }
@@ -427,7 +427,7 @@ import Testing
             let padded = Data(bytes).base64EncodedString()
             let unpadded = String(padded.prefix { $0 != "=" })
             for text in [padded, unpadded, " \(unpadded)\n", "\t\(padded)\r\n"] {
-                let decoded = ClientPlaintext.unpaddedBase64(Data(text.utf8))
+                let decoded = Array(text.utf8).withUnsafeBytes { ClientPlaintext.unpaddedBase64($0) }
                 #expect(decoded?.withUnsafeBytes { Array($0) } == bytes, "\(length): \(text)")
             }
         }
@@ -435,6 +435,6 @@ import Testing
 
     @Test(arguments: ["", "   ", "=", "a", "ab=c", "abc==", "abcd=", "ab$c", "YWJj=", "YQ==="])
     func whatIsNotBase64IsRefused(text: String) {
-        #expect(ClientPlaintext.unpaddedBase64(Data(text.utf8)) == nil, "\(text)")
+        #expect(Array(text.utf8).withUnsafeBytes { ClientPlaintext.unpaddedBase64($0) } == nil, "\(text)")
     }
 }

@@ -206,7 +206,7 @@ import Testing
             // Foundation writes it (its own number and escape forms); both readers must read the same tree.
             let foundationText = try JSONSerialization.data(
                 withJSONObject: RandomJSON.foundationObject(value), options: [.fragmentsAllowed])
-            let strict = try StrictJSON.parse(foundationText)
+            let strict = RandomJSON.revealed(try StrictJSON.parse(foundationText))
             let foundation = try JSONSerialization.jsonObject(with: foundationText, options: [.fragmentsAllowed])
             #expect(RandomJSON.agrees(strict, foundation), "\(String(decoding: foundationText, as: UTF8.self))")
             #expect(RandomJSON.sameIgnoringNumberText(strict, value))
@@ -214,7 +214,9 @@ import Testing
             // Written with random whitespace, random \u escapes (surrogate pairs beyond the BMP) and our numbers:
             // the tree comes back exactly, numbers as written, and Foundation reads the same.
             let ownText = Data(RandomJSON.write(value, random: &random).utf8)
-            let exact = try StrictJSON.parse(ownText)
+            let guarded = try StrictJSON.parse(ownText)
+            #expect(RandomJSON.secretsAreGuarded(guarded), "\(String(decoding: ownText, as: UTF8.self))")
+            let exact = RandomJSON.revealed(guarded)
             #expect(exact == value, "\(String(decoding: ownText, as: UTF8.self))")
             let foundationReading = try JSONSerialization.jsonObject(with: ownText, options: [.fragmentsAllowed])
             #expect(RandomJSON.agrees(exact, foundationReading), "\(String(decoding: ownText, as: UTF8.self))")
@@ -281,7 +283,7 @@ import Testing
             for bytes in inputs {
                 let strict: JSONValue
                 do throws(DocumentError) {
-                    strict = try StrictJSON.parse(Data(bytes))
+                    strict = RandomJSON.revealed(try StrictJSON.parse(Data(bytes)))
                 } catch {
                     // The error is a DocumentError by its type; a malformed document is the only kind possible
                     // here besides a repeated key.
@@ -331,7 +333,13 @@ enum RandomJSON {
         var members: [(key: String, value: JSONValue)] = []
         var seen = Set<String>()
         for _ in 0..<(minimumCount + Int(random.next() % 5)) {
-            let key = string(random: &random)
+            // Now and then a secret member's name, in a random mix of cases.
+            let key =
+                random.next() % 6 == 0
+                ? StrictJSON.secretMembers.sorted()[Int(random.next() % 5)].map {
+                    random.next() % 2 == 0 ? $0.uppercased() : String($0)
+                }.joined()
+                : string(random: &random)
             guard seen.insert(key.lowercased()).inserted else { continue }
             members.append((key, value(depth: depth + 1, random: &random)))
         }
@@ -381,6 +389,35 @@ enum RandomJSON {
         }
     }
 
+    /// The tree with every secret value (read into guarded memory) as the plain string or number it was written as.
+    static func revealed(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members): return .object(members.map { ($0.key, revealed($0.value)) })
+        case .array(let elements): return .array(elements.map(revealed))
+        case .secretString(let bytes): return .string(bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+        case .secretNumber(let bytes): return .number(bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+        default: return value
+        }
+    }
+
+    /// Whether every non-empty string and every number under a secret member's name was read into guarded memory.
+    static func secretsAreGuarded(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let members):
+            return members.allSatisfy { member in
+                guard secretsAreGuarded(member.value) else { return false }
+                guard StrictJSON.secretMembers.contains(member.key.lowercased()) else { return true }
+                switch member.value {
+                case .number: return false
+                case .string(let text): return text.isEmpty
+                default: return true
+                }
+            }
+        case .array(let elements): return elements.allSatisfy(secretsAreGuarded)
+        default: return true
+        }
+    }
+
     /// The tree as Foundation objects, for `JSONSerialization` to write.
     static func foundationObject(_ value: JSONValue) -> Any {
         switch value {
@@ -393,6 +430,7 @@ enum RandomJSON {
         case .number(let text): return Int64(text).map { NSNumber(value: $0) } ?? NSNumber(value: Double(text)!)
         case .bool(let flag): return flag
         case .null: return NSNull()
+        case .secretString, .secretNumber: return foundationObject(revealed(value))
         }
     }
 
@@ -426,6 +464,7 @@ enum RandomJSON {
                 || max(abs(actual), abs(expected)) < 1e-300
         case .bool(let flag): return (foundation as? Bool) == flag
         case .null: return foundation is NSNull
+        case .secretString, .secretNumber: return agrees(revealed(strict), foundation)
         }
     }
 
@@ -477,6 +516,7 @@ enum RandomJSON {
         case .number(let number): text += number
         case .bool(let flag): text += flag ? "true" : "false"
         case .null: text += "null"
+        case .secretString, .secretNumber: text += write(revealed(value), random: &random)
         }
         return text + space(&random)
     }

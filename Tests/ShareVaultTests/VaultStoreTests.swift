@@ -20,7 +20,7 @@ import Testing
     func webhook(clientId: String, method: String, dealing: Dealing<Secp256k1>, index: Int = 1) throws -> Data {
         let document = ShareDocument.documents(for: dealing)[index]
         return try JSONSerialization.data(
-            withJSONObject: ["clientId": clientId, "share": document.exportJSON(), "backupMethod": method])
+            withJSONObject: ["clientId": clientId, "share": document.exportJSON().text, "backupMethod": method])
     }
 
     func newDealing() throws -> Dealing<Secp256k1> {
@@ -122,7 +122,7 @@ import Testing
         _ = try vault.ingestCustodian(body)
         let share = try #require(
             (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["share"] as? String)
-        let legacy = Vault.legacyDigest(shareText: share, key: vault.key)
+        let legacy = Vault.legacyDigest(shareText: SecureBytes(copying: Array(share.utf8)), key: vault.key)
         try (vault.store as! SQLiteVaultStore).write { db in
             try db.execute(sql: "UPDATE custodianShare SET shareDigest = ?", arguments: [Data(legacy)])
         }

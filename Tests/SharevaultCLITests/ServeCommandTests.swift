@@ -84,9 +84,8 @@ import Testing
         let dealing = try Dealing<Secp256k1>.split(
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
         let share = ShareDocument.documents(for: dealing)[1].exportJSON()
-        return try JSONSerialization.data(withJSONObject: [
-            "clientId": clientId, "share": share, "backupMethod": "GDRIVE-SECP256K1",
-        ])
+        return WebhookBody.encoded(clientId: clientId, share: share, backupMethod: "GDRIVE-SECP256K1")
+            .withUnsafeBytes { Data($0) }
     }
 
     static func clients(in vault: String) throws -> Set<String> {

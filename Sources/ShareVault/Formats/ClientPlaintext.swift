@@ -11,11 +11,24 @@ package enum ClientPlaintext {
 
     /// The client's share on curve `C`, read from a plaintext.
     package static func share<C: Curve>(_ plaintext: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
-        try share(plaintext, as: curve, allowBase64: true)
+        let result = plaintext.withUnsafeBytes { bytes in
+            Result { () throws(DocumentError) in try share(bytes: bytes, as: curve, allowBase64: true) }
+        }
+        return try result.get()
     }
 
+    /// The client's share on curve `C`, read from an opened plaintext where it lies.
+    package static func share<C: Curve>(_ plaintext: SecureBytes, as curve: C.Type) throws(DocumentError)
+        -> ShareReading<C>
+    {
+        try plaintext.withUnsafeBytes { (bytes) throws(DocumentError) in
+            try share(bytes: bytes, as: curve, allowBase64: true)
+        }
+    }
+
+    /// Reads in place; every layer (base64, the two-curve wrapper's inner string) is decoded into guarded memory.
     private static func share<C: Curve>(
-        _ plaintext: Data, as curve: C.Type, allowBase64: Bool
+        bytes plaintext: UnsafeRawBufferPointer, as curve: C.Type, allowBase64: Bool
     ) throws(DocumentError) -> ShareReading<C> {
         guard plaintext.count <= ShareParser.maximumSize * 2 else {
             throw .tooLarge(limit: ShareParser.maximumSize * 2, actual: plaintext.count)
@@ -25,35 +38,28 @@ package enum ClientPlaintext {
             guard allowBase64, let decoded = unpaddedBase64(plaintext) else {
                 throw .malformedJSON("the client plaintext is neither JSON nor base64 of JSON")
             }
-            let result = decoded.withUnsafeData { decoded in
-                Result { () throws(DocumentError) in try share(decoded, as: curve, allowBase64: false) }
+            return try decoded.withUnsafeBytes { (decoded) throws(DocumentError) in
+                try share(bytes: decoded, as: curve, allowBase64: false)
             }
-            return try result.get()
         }
-        let value = try StrictJSON.parse(plaintext)
+        let value = try StrictJSON.parse(bytes: plaintext)
         let wrapped = CurveID.allCases.contains { value[wrapperKey($0)] != nil }
-        guard wrapped else { return try ShareParser.read(value, data: plaintext, as: curve) }
+        guard wrapped else { return try ShareParser.read(value, as: curve) }
         guard let entry = value[wrapperKey(C.id)] else { throw .missingField(wrapperKey(C.id)) }
-        guard case .string(var inner)? = entry["share"] else {
+        guard case .secretString(let inner)? = entry["share"] else {
             throw entry["share"] == nil
                 ? .missingField("\(wrapperKey(C.id)).share")
                 : .wrongType(field: "\(wrapperKey(C.id)).share", expected: "a string")
         }
-        // The inner share is read where the parsed string holds it, not copied again.
-        let result = inner.withUTF8 { utf8 in
-            let data =
-                utf8.baseAddress.map {
-                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: utf8.count, deallocator: .none)
-                } ?? Data()
-            return Result { () throws(DocumentError) in try share(data, as: curve, allowBase64: true) }
+        return try inner.withUnsafeBytes { (inner) throws(DocumentError) in
+            try share(bytes: inner, as: curve, allowBase64: true)
         }
-        return try result.get()
     }
 
     /// Standard base64 with or without its `=` padding, decoded by libsodium straight into guarded memory (the
     /// plaintext is a secret); nil for anything else.
-    static func unpaddedBase64(_ data: Data) -> SecureBytes? {
-        data.withUnsafeBytes { bytes -> SecureBytes? in
+    static func unpaddedBase64(_ bytes: UnsafeRawBufferPointer) -> SecureBytes? {
+        do {
             let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
             var start = 0
             var end = bytes.count

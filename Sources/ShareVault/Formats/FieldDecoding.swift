@@ -12,11 +12,13 @@ enum FieldDecoding {
         }
     }
 
-    /// A secret scalar: decoded from hex straight into guarded memory.
-    static func secretScalar<C: Curve>(_ hex: String?, field: String) throws(DocumentError) -> Scalar<C> {
+    /// A secret scalar: decoded from hex held in guarded memory straight into guarded memory.
+    static func secretScalar<C: Curve>(_ hex: SecureBytes?, field: String) throws(DocumentError) -> Scalar<C> {
         guard let hex else { throw .missingField(field) }
         do {
-            let bytes = try Hex.decodeSecret(hex)
+            let bytes = try hex.withUnsafeBytes { (ascii) throws(ShareMathError) in
+                try Hex.decodeSecret(ascii: ascii.assumingMemoryBound(to: UInt8.self))
+            }
             return try bytes.withUnsafeBytes { (buffer) throws(ShareMathError) in try Scalar<C>(decoding: buffer) }
         } catch {
             throw .invalidField(field: field, reason: error)

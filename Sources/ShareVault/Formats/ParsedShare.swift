@@ -152,21 +152,31 @@ public enum ShareParser {
 
     /// Reads a share, leaving its points as encodings (see `ShareReading`).
     public static func read<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
-        guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
-        // Native documents (the common case on the hot path) are decoded once, by JSONDecoder; intake has
-        // already refused any with a key given twice (`layout(of:stated:)`).
-        if let raw = try? JSONDecoder().decode(RawShareDocument.self, from: data), raw.format != nil {
-            return try native(raw, as: curve)
+        let result = data.withUnsafeBytes { bytes in
+            Result { () throws(DocumentError) in try read(bytes: bytes, as: curve) }
         }
-        return try read(StrictJSON.parse(data), data: data, as: curve)
+        return try result.get()
     }
 
-    /// Reads a share already parsed by `StrictJSON` (`data` is its text, for the native decoder).
-    static func read<C: Curve>(_ value: JSONValue, data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<
-        C
-    > {
+    /// Reads a share held in guarded memory (an opened custodian share), where it lies.
+    public static func read<C: Curve>(_ secret: SecureBytes, as curve: C.Type) throws(DocumentError)
+        -> ShareReading<C>
+    {
+        try secret.withUnsafeBytes { (bytes) throws(DocumentError) in try read(bytes: bytes, as: curve) }
+    }
+
+    /// Reads a share from bytes in place: its secrets go from there into guarded memory and nowhere else.
+    static func read<C: Curve>(bytes: UnsafeRawBufferPointer, as curve: C.Type) throws(DocumentError)
+        -> ShareReading<C>
+    {
+        guard bytes.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: bytes.count) }
+        return try read(StrictJSON.parse(bytes: bytes), as: curve)
+    }
+
+    /// Reads a share already parsed by `StrictJSON`.
+    static func read<C: Curve>(_ value: JSONValue, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
         switch try layout(of: value) {
-        case .native: return try native(RawShareDocument.decode(RawShareDocument.self, from: data), as: curve)
+        case .native: return try native(RawShareDocument(value), as: curve)
         case .portalClient: return try PortalShares.client(value, as: curve)
         case .portalCustodian: return try PortalShares.custodian(value, as: curve)
         }
@@ -185,7 +195,10 @@ public enum ShareParser {
     /// the native document's `curve`, or the curve Portal's public key lies on; `stated` (a webhook's method
     /// suffix) decides only when the point lies on neither, so that the parse can say what is wrong with it.
     public static func layoutAndCurve(of data: Data, stated: CurveID?) throws(DocumentError) -> (ShareLayout, CurveID) {
-        let inspected = try inspect(data, stated: stated)
+        let result = data.withUnsafeBytes { bytes in
+            Result { () throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
+        }
+        let inspected = try result.get()
         return (inspected.layout, inspected.curve)
     }
 
@@ -200,17 +213,31 @@ public enum ShareParser {
 
     /// What `layoutAndCurve` finds, with the parsed share kept for `read(_:as:)`.
     package static func inspect(_ data: Data, stated: CurveID?) throws(DocumentError) -> InspectedShare {
-        guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: data.count) }
+        let result = data.withUnsafeBytes { bytes in
+            Result { () throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
+        }
+        return try result.get()
+    }
+
+    /// `inspect` on a share held in guarded memory (a webhook's `share`).
+    package static func inspect(_ secret: SecureBytes, stated: CurveID?) throws(DocumentError) -> InspectedShare {
+        try secret.withUnsafeBytes { (bytes) throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
+    }
+
+    private static func inspect(bytes: UnsafeRawBufferPointer, stated: CurveID?) throws(DocumentError)
+        -> InspectedShare
+    {
+        guard bytes.count <= maximumSize else { throw .tooLarge(limit: maximumSize, actual: bytes.count) }
         let value: JSONValue
         do {
-            value = try StrictJSON.parse(data)
+            value = try StrictJSON.parse(bytes: bytes)
         } catch .malformedJSON {
             throw .malformedJSON("the share is not a JSON object")
         }
         let layout = try layout(of: value)
         switch layout {
         case .native:
-            let raw = try RawShareDocument.decode(RawShareDocument.self, from: data)
+            let raw = try RawShareDocument(value)
             return InspectedShare(value: value, layout: layout, curve: try raw.curveID(), native: raw)
         case .portalCustodian:
             let curve = try PortalShares.curve(x: value["x"], y: value["y"], field: "x, y", stated: stated)

@@ -20,63 +20,78 @@ enum PortalShareWriter {
         let ssid = Data(SecureBytes.random(count: 32).withUnsafeBytes { Array($0) }).base64EncodedString()
     }
 
-    /// The custodian's half: the webhook's `share` string.
-    static func custodianJSON<C: Curve>(_ pair: Pair<C>) -> String {
+    /// The custodian's half: the webhook's `share` string, written in guarded memory.
+    static func custodianJSON<C: Curve>(_ pair: Pair<C>) -> SecureBytes {
         let key = coordinates(pair.publicKey)
         let server = coordinates(C.baseMultiply(pair.custodian.value))
         let client = coordinates(C.baseMultiply(pair.client.value))
         let yClient = coordinates(C.baseMultiply(Scalar<C>.random()))
         let yServer = coordinates(C.baseMultiply(Scalar<C>.random()))
-        let fields: [String: Any] = [
-            "backupSharePairId": pair.backupSharePairId, "clientId": pair.clientId,
-            "clientBk": decimal(pair.client.identifier), "serverBk": decimal(pair.custodian.identifier),
-            "clientPartialPubKey_x": client.x, "clientPartialPubKey_y": client.y,
-            "serverPartialPubKey_x": server.x, "serverPartialPubKey_y": server.y,
-            "pailler_p": randomDecimal(bits: 1024), "pailler_q": randomDecimal(bits: 1024),
-            "pedersenClient_n": randomDecimal(bits: 2048), "pedersenClient_s": randomDecimal(bits: 2040),
-            "pedersenClient_t": randomDecimal(bits: 2040), "pedersenServer_n": randomDecimal(bits: 2048),
-            "pedersenServer_s": randomDecimal(bits: 2040), "pedersenServer_t": randomDecimal(bits: 2040),
-            "share": decimal(pair.custodian.value), "ssid": pair.ssid, "x": key.x, "y": key.y,
-            "yClient_x": yClient.x, "yClient_y": yClient.y, "yServer_x": yServer.x, "yServer_y": yServer.y,
+        let fields: [String: SecretJSON] = [
+            "backupSharePairId": .string(pair.backupSharePairId), "clientId": .string(pair.clientId),
+            "clientBk": .string(decimal(pair.client.identifier)),
+            "serverBk": .string(decimal(pair.custodian.identifier)),
+            "clientPartialPubKey_x": .string(client.x), "clientPartialPubKey_y": .string(client.y),
+            "serverPartialPubKey_x": .string(server.x), "serverPartialPubKey_y": .string(server.y),
+            "pailler_p": .secretString(randomSecretDecimal(bits: 1024)),
+            "pailler_q": .secretString(randomSecretDecimal(bits: 1024)),
+            "pedersenClient_n": .string(randomDecimal(bits: 2048)),
+            "pedersenClient_s": .string(randomDecimal(bits: 2040)),
+            "pedersenClient_t": .string(randomDecimal(bits: 2040)),
+            "pedersenServer_n": .string(randomDecimal(bits: 2048)),
+            "pedersenServer_s": .string(randomDecimal(bits: 2040)),
+            "pedersenServer_t": .string(randomDecimal(bits: 2040)),
+            "share": .secretString(secretDecimal(pair.custodian.value)), "ssid": .string(pair.ssid),
+            "x": .string(key.x), "y": .string(key.y), "yClient_x": .string(yClient.x), "yClient_y": .string(yClient.y),
+            "yServer_x": .string(yServer.x), "yServer_y": .string(yServer.y),
         ]
-        return json(fields)
+        return sortedObject(fields).encoded()
     }
 
-    /// The client's half: Portal's `MpcShare`.
-    static func clientJSON<C: Curve>(_ pair: Pair<C>) -> String {
-        func point(_ value: (x: String, y: String)) -> [String: Any] { ["X": value.x, "Y": value.y] }
-        func pedersen() -> [String: Any] {
-            ["n": randomDecimal(bits: 2048), "s": randomDecimal(bits: 2040), "t": randomDecimal(bits: 2040)]
+    /// The client's half: Portal's `MpcShare`, written in guarded memory.
+    static func clientJSON<C: Curve>(_ pair: Pair<C>) -> SecureBytes {
+        func point(_ value: (x: String, y: String)) -> SecretJSON {
+            sortedObject(["X": .string(value.x), "Y": .string(value.y)])
         }
-        let fields: [String: Any] = [
-            "clientId": pair.clientId, "backupSharePairId": pair.backupSharePairId,
-            "signingSharePairId": pair.signingSharePairId, "share": decimal(pair.client.value), "ssid": pair.ssid,
+        func pedersen() -> SecretJSON {
+            sortedObject([
+                "n": .string(randomDecimal(bits: 2048)), "s": .string(randomDecimal(bits: 2040)),
+                "t": .string(randomDecimal(bits: 2040)),
+            ])
+        }
+        let fields: [String: SecretJSON] = [
+            "clientId": .string(pair.clientId), "backupSharePairId": .string(pair.backupSharePairId),
+            "signingSharePairId": .string(pair.signingSharePairId),
+            "share": .secretString(secretDecimal(pair.client.value)), "ssid": .string(pair.ssid),
             "pubkey": point(coordinates(pair.publicKey)),
-            "partialPubkey": [
+            "partialPubkey": sortedObject([
                 "client": point(coordinates(C.baseMultiply(pair.client.value))),
                 "server": point(coordinates(C.baseMultiply(pair.custodian.value))),
-            ],
-            "allY": [
+            ]),
+            "allY": sortedObject([
                 "client": point(coordinates(C.baseMultiply(Scalar<C>.random()))),
                 "server": point(coordinates(C.baseMultiply(Scalar<C>.random()))),
-            ],
-            "p": randomDecimal(bits: 1024), "q": randomDecimal(bits: 1024),
-            "pederson": ["client": pedersen(), "server": pedersen()],
-            "bks": [
-                "client": ["X": decimal(pair.client.identifier), "Rank": 0],
-                "server": ["X": decimal(pair.custodian.identifier), "Rank": 0],
-            ],
+            ]),
+            "p": .secretString(randomSecretDecimal(bits: 1024)), "q": .secretString(randomSecretDecimal(bits: 1024)),
+            "pederson": sortedObject(["client": pedersen(), "server": pedersen()]),
+            "bks": sortedObject([
+                "client": sortedObject(["X": .string(decimal(pair.client.identifier)), "Rank": .integer(0)]),
+                "server": sortedObject(["X": .string(decimal(pair.custodian.identifier)), "Rank": .integer(0)]),
+            ]),
         ]
-        return json(fields)
+        return sortedObject(fields).encoded()
     }
 
-    /// Portal's two-curve client plaintext: `{"SECP256K1": {"id", "share"}, "ED25519": {...}}`.
-    static func plaintext(_ entries: [(curve: CurveID, id: String, share: String)]) -> String {
-        var fields: [String: Any] = [:]
+    /// Portal's two-curve client plaintext: `{"SECP256K1": {"id", "share"}, "ED25519": {...}}`, each inner share
+    /// written as a string, in guarded memory.
+    static func plaintext(_ entries: [(curve: CurveID, id: String, share: SecureBytes)]) -> SecureBytes {
+        var fields: [String: SecretJSON] = [:]
         for entry in entries {
-            fields[ClientPlaintext.wrapperKey(entry.curve)] = ["id": entry.id, "share": entry.share]
+            fields[ClientPlaintext.wrapperKey(entry.curve)] = .object([
+                ("id", .string(entry.id)), ("share", .secretString(entry.share)),
+            ])
         }
-        return json(fields)
+        return sortedObject(fields).encoded()
     }
 
     /// An id shaped like Portal's (a 25-character cuid).
@@ -85,15 +100,12 @@ enum PortalShareWriter {
         return "cl" + String((0..<23).map { _ in alphabet.randomElement()! })
     }
 
-    private static func json(_ fields: [String: Any]) -> String {
-        // Only strings, integers and nested objects of them: serialisation cannot fail.
-        let data =
-            (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data()
-        return String(decoding: data, as: UTF8.self)
+    /// An object with its members in key order, as Portal's JSON is written here.
+    private static func sortedObject(_ fields: [String: SecretJSON]) -> SecretJSON {
+        .object(fields.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
     }
 
-    /// A scalar as the decimal of its integer value.
+    /// A public scalar (an identifier) as the decimal of its integer value.
     static func decimal<C: Curve>(_ scalar: Scalar<C>) -> String {
         scalar.withEncoding { bytes in
             let bigEndian = C.id == .ed25519 ? Array(bytes.reversed()) : Array(bytes)
@@ -101,11 +113,34 @@ enum PortalShareWriter {
         }
     }
 
+    /// A secret scalar as the decimal of its integer value, in guarded memory.
+    static func secretDecimal<C: Curve>(_ scalar: Scalar<C>) -> SecureBytes {
+        let encoding = scalar.secretEncoding
+        let bigEndian =
+            C.id == .ed25519
+            ? SecureBytes.filled(count: encoding.count) { out in
+                encoding.withUnsafeBytes { for index in out.indices { out[index] = $0[$0.count - 1 - index] } }
+            }
+            : encoding
+        return bigEndian.withUnsafeBytes { DecimalInteger.secretDecimal(bigEndian: $0) }
+    }
+
+    /// A random public number of `bits` bits (top and bottom bits set), in decimal.
     private static func randomDecimal(bits: Int) -> String {
         var bytes = SecureBytes.random(count: bits / 8).withUnsafeBytes { Array($0) }
         bytes[0] |= 0x80
         bytes[bytes.count - 1] |= 1
         return BigUInt(Data(bytes)).description
+    }
+
+    /// A random secret number of `bits` bits (top and bottom bits set, like a prime), in decimal, in guarded memory.
+    private static func randomSecretDecimal(bits: Int) -> SecureBytes {
+        let bytes = SecureBytes.random(count: bits / 8)
+        bytes.withUnsafeMutableBytes { bytes in
+            bytes[0] |= 0x80
+            bytes[bytes.count - 1] |= 1
+        }
+        return bytes.withUnsafeBytes { DecimalInteger.secretDecimal(bigEndian: $0) }
     }
 
     /// A point's affine coordinates as decimals: secp256k1's `(x, y)`, ed25519's Edwards `(x, y)`.

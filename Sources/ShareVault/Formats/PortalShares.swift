@@ -137,10 +137,17 @@ enum PortalShares {
         do { return try Scalar<C>(decoding: bytes) } catch { throw .invalidField(field: field, reason: error) }
     }
 
-    /// A secret scalar from a decimal string, converted in guarded memory.
+    /// A secret scalar from a decimal string (or plain integer), which `StrictJSON` read into guarded memory;
+    /// converted there.
     private static func secretScalar<C: Curve>(_ value: JSONValue?, field: String) throws(DocumentError) -> Scalar<C> {
-        let text = try decimal(value, field: field)
-        guard let bigEndian = DecimalInteger.secretBigEndian(text) else {
+        let digits: SecureBytes
+        switch value {
+        case nil: throw .missingField(field)
+        case .secretString(let bytes)?, .secretNumber(let bytes)?: digits = bytes
+        case .string("")?: throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
+        default: throw .wrongType(field: field, expected: "a decimal string")
+        }
+        guard let bigEndian = digits.withUnsafeBytes({ DecimalInteger.secretBigEndian(digits: $0) }) else {
             throw .outOfRange(field: field, detail: "not a decimal integer below 2^256")
         }
         let encoded =

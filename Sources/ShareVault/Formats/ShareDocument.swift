@@ -45,16 +45,19 @@ public struct ShareDocument<C: Curve>: Sendable {
         return found
     }
 
-    /// The document as one line of JSON, fields in the documented order. It contains the secret share:
-    /// this is an explicit export path.
-    public func exportJSON() -> String {
-        let shareHex = share.value.withEncoding { Hex.encode($0) }
-        let identifierHex = share.identifier.withEncoding { Hex.encode($0) }
-        let commitmentList = commitments.points.map { "\"\(Hex.encode($0.encoded))\"" }.joined(separator: ",")
-        return "{\"format\":\"\(Self.format)\",\"version\":\(Self.version),\"curve\":\"\(C.id)\","
-            + "\"threshold\":\(threshold),\"identifier\":\"\(identifierHex)\",\"share\":\"\(shareHex)\","
-            + "\"publicShare\":\"\(Hex.encode(publicShare.encoded))\",\"publicKey\":\"\(Hex.encode(publicKey.encoded))\","
-            + "\"commitments\":[\(commitmentList)]}"
+    /// The document as one line of JSON, fields in the documented order, written in guarded memory. It contains
+    /// the secret share: this is an explicit export path.
+    public func exportJSON() -> SecureBytes {
+        let fields: [(key: String, value: SecretJSON)] = [
+            ("format", .string(Self.format)), ("version", .integer(Self.version)), ("curve", .string(C.id.rawValue)),
+            ("threshold", .integer(threshold)),
+            ("identifier", .string(share.identifier.withEncoding { Hex.encode($0) })),
+            ("share", .secretString(share.value.secretEncoding.hexEncoded())),
+            ("publicShare", .string(Hex.encode(publicShare.encoded))),
+            ("publicKey", .string(Hex.encode(publicKey.encoded))),
+            ("commitments", .array(commitments.points.map { .string(Hex.encode($0.encoded)) })),
+        ]
+        return SecretJSON.object(fields).encoded()
     }
 }
 
@@ -96,7 +99,7 @@ public enum AnyShareDocument: Sendable {
         }
     }
 
-    public func exportJSON() -> String {
+    public func exportJSON() -> SecureBytes {
         switch self {
         case .secp256k1(let document): return document.exportJSON()
         case .ed25519(let document): return document.exportJSON()
@@ -108,23 +111,53 @@ extension AnyShareDocument {
     /// The largest share-document file read (255 commitments take about 17 KB).
     public static let maximumFileSize = 1 << 20
 
-    /// Reads a file's worth of documents: one JSON object, a JSON array of them, or JSON lines.
+    /// Reads a file's worth of documents: one JSON object, a JSON array of them, or JSON lines. The bytes are read
+    /// where they lie (they hold secrets); each `share` goes straight into guarded memory.
     public static func decodeAll(_ data: Data) throws(DocumentError) -> [AnyShareDocument] {
         guard data.count <= maximumFileSize else { throw .tooLarge(limit: maximumFileSize, actual: data.count) }
-        let text = String(String(decoding: data, as: UTF8.self).trimmingASCIIWhitespace)
-        guard !text.isEmpty else { throw .empty }
-        if text.hasPrefix("[") {
-            let raws = try RawShareDocument.decode([RawShareDocument].self, from: Data(text.utf8))
-            guard !raws.isEmpty else { throw .empty }
-            return try raws.map { (raw) throws(DocumentError) in try raw.validated() }
+        let result = data.withUnsafeBytes { bytes in
+            Result { () throws(DocumentError) in try decodeAll(bytes: bytes) }
         }
-        let lines = text.split(whereSeparator: \.isNewline).map { String($0.trimmingASCIIWhitespace) }
-        if lines.count > 1, lines.allSatisfy({ $0.hasPrefix("{") && $0.hasSuffix("}") }) {
-            return try lines.map { (line) throws(DocumentError) in
-                try RawShareDocument.decode(RawShareDocument.self, from: Data(line.utf8)).validated()
+        return try result.get()
+    }
+
+    private static func decodeAll(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> [AnyShareDocument] {
+        let text = trimmed(bytes, from: 0, to: bytes.count)
+        guard !text.isEmpty else { throw .empty }
+        if bytes[text.lowerBound] == UInt8(ascii: "[") {
+            guard case .array(let elements) = try StrictJSON.parse(bytes: UnsafeRawBufferPointer(rebasing: bytes[text]))
+            else { throw .malformedJSON("not valid JSON") }
+            guard !elements.isEmpty else { throw .empty }
+            return try elements.enumerated().map { (index, element) throws(DocumentError) in
+                try RawShareDocument(element, path: "[\(index)]").validated()
             }
         }
-        return [try RawShareDocument.decode(RawShareDocument.self, from: Data(text.utf8)).validated()]
+        var lines: [Range<Int>] = []
+        var lineStart = text.lowerBound
+        for index in text where bytes[index] == 0x0A || bytes[index] == 0x0D {
+            let line = trimmed(bytes, from: lineStart, to: index)
+            if !line.isEmpty { lines.append(line) }
+            lineStart = index + 1
+        }
+        let last = trimmed(bytes, from: lineStart, to: text.upperBound)
+        if !last.isEmpty { lines.append(last) }
+        let eachAnObject = lines.allSatisfy {
+            bytes[$0.lowerBound] == UInt8(ascii: "{") && bytes[$0.upperBound - 1] == UInt8(ascii: "}")
+        }
+        let documents = lines.count > 1 && eachAnObject ? lines : [text]
+        return try documents.map { (range) throws(DocumentError) in
+            try RawShareDocument(StrictJSON.parse(bytes: UnsafeRawBufferPointer(rebasing: bytes[range]))).validated()
+        }
+    }
+
+    /// `lower..<upper` without the ASCII whitespace at either end.
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer, from lower: Int, to upper: Int) -> Range<Int> {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var lower = lower
+        var upper = upper
+        while lower < upper, isSpace(bytes[lower]) { lower += 1 }
+        while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
     }
 
     /// Reads exactly one document.
@@ -137,25 +170,68 @@ extension AnyShareDocument {
     }
 }
 
-/// The document's JSON before validation; every field optional so that absence is reported by name.
-struct RawShareDocument: Decodable {
+/// The document's fields read from `StrictJSON` before validation; every field optional so that absence is
+/// reported by name. Field names are matched in any letter case (`StrictJSON` has refused a name given twice).
+struct RawShareDocument {
     var format: String?
     var version: Int?
     var curve: String?
     var threshold: Int?
     var identifier: String?
-    var share: String?
+    /// The secret scalar's hex, in guarded memory.
+    var share: SecureBytes?
     var publicShare: String?
     var publicKey: String?
     var commitments: [String]?
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(DocumentError) -> T {
-        do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch let error as DecodingError {
-            throw DocumentError(error)
-        } catch {
-            throw .malformedJSON("unreadable")
+    /// Reads the fields of a parsed document; `path` prefixes field names in errors (an array element's index).
+    init(_ value: JSONValue, path: String = "") throws(DocumentError) {
+        guard value.isObject else {
+            throw path.isEmpty
+                ? .malformedJSON("the top level must be an object") : .wrongType(field: path, expected: "an object")
+        }
+        func name(_ field: String) -> String { path.isEmpty ? field : "\(path).\(field)" }
+        func string(_ field: String) throws(DocumentError) -> String? {
+            switch value[field] {
+            case nil, .null?: return nil
+            case .string(let text)?: return text
+            default: throw .wrongType(field: name(field), expected: "a string")
+            }
+        }
+        func integer(_ field: String) throws(DocumentError) -> Int? {
+            switch value[field] {
+            case nil, .null?: return nil
+            case .number(let text)?:
+                guard let number = Int(text) else { throw .wrongType(field: name(field), expected: "an integer") }
+                return number
+            default: throw .wrongType(field: name(field), expected: "an integer")
+            }
+        }
+        format = try string("format")
+        version = try integer("version")
+        curve = try string("curve")
+        threshold = try integer("threshold")
+        identifier = try string("identifier")
+        switch value["share"] {
+        case nil, .null?: share = nil
+        case .secretString(let bytes)?: share = bytes
+        case .string?: throw .invalidField(field: name("share"), reason: .invalidHex)
+        default: throw .wrongType(field: name("share"), expected: "a string")
+        }
+        publicShare = try string("publicShare")
+        publicKey = try string("publicKey")
+        switch value["commitments"] {
+        case nil, .null?: commitments = nil
+        case .array(let elements)?:
+            var texts: [String] = []
+            for (index, element) in elements.enumerated() {
+                guard case .string(let text) = element else {
+                    throw .wrongType(field: name("commitments[\(index)]"), expected: "a string")
+                }
+                texts.append(text)
+            }
+            commitments = texts
+        default: throw .wrongType(field: name("commitments"), expected: "an array")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShareMath
 
 /// A JSON value read by `StrictJSON`: object members keep their order and their keys as written.
 public enum JSONValue: Sendable, Equatable {
@@ -9,6 +10,11 @@ public enum JSONValue: Sendable, Equatable {
     case number(String)
     case bool(Bool)
     case null
+    /// A non-empty string under a secret member name (`StrictJSON.secretMembers`): its UTF-8, escapes
+    /// resolved, in guarded memory. It never becomes a `String`.
+    case secretString(SecureBytes)
+    /// A number under a secret member name, as written, in guarded memory.
+    case secretNumber(SecureBytes)
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
@@ -19,6 +25,8 @@ public enum JSONValue: Sendable, Equatable {
         case (.number(let a), .number(let b)): return a == b
         case (.bool(let a), .bool(let b)): return a == b
         case (.null, .null): return true
+        case (.secretString(let a), .secretString(let b)): return a == b
+        case (.secretNumber(let a), .secretNumber(let b)): return a == b
         default: return false
         }
     }
@@ -40,8 +48,8 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .object: return "an object"
         case .array: return "an array"
-        case .string: return "a string"
-        case .number: return "a number"
+        case .string, .secretString: return "a string"
+        case .number, .secretNumber: return "a number"
         case .bool: return "a boolean"
         case .null: return "null"
         }
@@ -52,9 +60,16 @@ public enum JSONValue: Sendable, Equatable {
 /// matters: an object that names a key twice, or in two letter cases (`share` and `SHARE`), is refused,
 /// naming the key. Foundation keeps one of the two at its whim, so the same body could pass or fail from
 /// run to run. Nesting is capped, and the bytes must be UTF-8.
+///
+/// A string or number under a secret member name (`secretMembers`, at any depth, in any letter case) is read
+/// straight into guarded memory (`JSONValue.secretString`, `.secretNumber`), never into a `String`.
 public enum StrictJSON {
     /// Deeper nesting than any share format needs.
     public static let maximumDepth = 32
+
+    /// The member names whose values are secrets (DESIGN section 4): a share's scalar (and the webhook's and
+    /// the client plaintext's `share`, a whole share as a string) and Portal's Paillier primes. Lowercase.
+    public static let secretMembers: Set<String> = ["share", "p", "q", "pailler_p", "pailler_q"]
 
     public static func parse(_ data: Data) throws(DocumentError) -> JSONValue {
         // Read in place: a document that holds a secret (an opened share) is not copied whole.
@@ -62,7 +77,8 @@ public enum StrictJSON {
         return try result.get()
     }
 
-    static func parse(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> JSONValue {
+    /// Parses bytes in place (for instance a secret held in `SecureBytes`).
+    public static func parse(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> JSONValue {
         var reader = Reader(bytes: bytes)
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
@@ -82,14 +98,17 @@ public enum StrictJSON {
             while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
         }
 
-        mutating func value(depth: Int) throws(DocumentError) -> JSONValue {
+        /// The next value; a string or number is read into guarded memory when `secret`.
+        mutating func value(depth: Int, secret: Bool = false) throws(DocumentError) -> JSONValue {
             guard depth < StrictJSON.maximumDepth else { throw malformed("nested too deeply") }
             skipWhitespace()
             guard index < bytes.count else { throw malformed("the document ends early") }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
-            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "\""):
+                guard secret else { return .string(try string()) }
+                return try secretString()
             case UInt8(ascii: "t"):
                 try literal("true")
                 return .bool(true)
@@ -99,7 +118,10 @@ public enum StrictJSON {
             case UInt8(ascii: "n"):
                 try literal("null")
                 return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard secret else { return .number(try number()) }
+                let span = try numberSpan()
+                return .secretNumber(SecureBytes(copying: UnsafeRawBufferPointer(rebasing: bytes[span])))
             default: throw malformed("not valid JSON")
             }
         }
@@ -132,7 +154,8 @@ public enum StrictJSON {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw malformed("expected ':'") }
                 index += 1
-                members.append((key, try value(depth: depth + 1)))
+                let secret = StrictJSON.secretMembers.contains(key.lowercased())
+                members.append((key, try value(depth: depth + 1, secret: secret)))
                 skipWhitespace()
                 guard index < bytes.count else { throw malformed("the document ends early") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -168,6 +191,11 @@ public enum StrictJSON {
         }
 
         mutating func number() throws(DocumentError) -> String {
+            String(decoding: bytes[try numberSpan()], as: UTF8.self)
+        }
+
+        /// Reads a number, returning where its text lies.
+        mutating func numberSpan() throws(DocumentError) -> Range<Int> {
             let start = index
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
             func digits(_ reader: inout Reader) -> Int {
@@ -193,42 +221,98 @@ public enum StrictJSON {
                 }
                 guard digits(&self) > 0 else { throw malformed("not a valid number") }
             }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            return start..<index
         }
 
         /// A string's UTF-8 bytes are gathered as they are (escapes written out as UTF-8), then validated once.
         mutating func string() throws(DocumentError) -> String {
-            index += 1
             var utf8: [UInt8] = []
+            try unescapedString { utf8.append(contentsOf: $0) }
+            guard let text = String(validating: utf8, as: UTF8.self) else {
+                throw malformed("a string is not valid UTF-8")
+            }
+            return text
+        }
+
+        /// A string read into guarded memory: its text, escapes resolved, is never longer than its encoding,
+        /// so it is written into a buffer that size and copied once to its exact length. Empty is not a secret.
+        mutating func secretString() throws(DocumentError) -> JSONValue {
+            let start = index
+            var length = 0
+            try unescapedString { length += $0.count }
+            guard length > 0 else { return .string("") }
+            index = start
+            let buffer = SecureBytes(zeroedCount: length)
+            try buffer.withUnsafeMutableBytes { (out) throws(DocumentError) in
+                var written = 0
+                try unescapedString { (run) in
+                    UnsafeMutableRawBufferPointer(rebasing: out[written..<written + run.count]).copyMemory(from: run)
+                    written += run.count
+                }
+            }
+            let valid = buffer.withUnsafeBytes { Self.isValidUTF8($0) }
+            guard valid else { throw malformed("a string is not valid UTF-8") }
+            return .secretString(buffer)
+        }
+
+        /// Whether bytes are UTF-8, checked without copying them.
+        static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            var iterator = bytes.makeIterator()
+            var decoder = UTF8()
+            while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
+
+        /// Reads a string from its opening quote, handing its unescaped UTF-8 to `emit` run by run (the bytes
+        /// handed over are valid only during the call; escapes come as runs of their own).
+        mutating func unescapedString(_ emit: (UnsafeRawBufferPointer) -> Void) throws(DocumentError) {
+            index += 1
             var runStart = index
+            func emitRun(_ reader: Reader, to end: Int) {
+                if end > runStart { emit(UnsafeRawBufferPointer(rebasing: reader.bytes[runStart..<end])) }
+            }
+            // An escaped character is written out on the stack, not in a heap array: it may be part of a secret.
+            func emitScalar(_ scalar: Unicode.Scalar) {
+                var encoded: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+                var count = 0
+                withUnsafeMutableBytes(of: &encoded) { out in
+                    for byte in UTF8.encode(scalar)! {
+                        out[count] = byte
+                        count += 1
+                    }
+                }
+                withUnsafeBytes(of: &encoded) { emit(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            }
             while true {
                 guard index < bytes.count else { throw malformed("a string is not closed") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    utf8.append(contentsOf: bytes[runStart..<index])
+                    emitRun(self, to: index)
                     index += 1
-                    guard let text = String(validating: utf8, as: UTF8.self) else {
-                        throw malformed("a string is not valid UTF-8")
-                    }
-                    return text
+                    return
                 }
                 guard byte >= 0x20 else { throw malformed("a control character inside a string") }
                 guard byte == UInt8(ascii: "\\") else {
                     index += 1
                     continue
                 }
-                utf8.append(contentsOf: bytes[runStart..<index])
+                emitRun(self, to: index)
                 index += 1
                 guard index < bytes.count else { throw malformed("a string is not closed") }
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): emitScalar(Unicode.Scalar(escape))
+                case UInt8(ascii: "b"): emitScalar("\u{08}")
+                case UInt8(ascii: "f"): emitScalar("\u{0C}")
+                case UInt8(ascii: "n"): emitScalar("\n")
+                case UInt8(ascii: "r"): emitScalar("\r")
+                case UInt8(ascii: "t"): emitScalar("\t")
                 case UInt8(ascii: "u"):
                     var unit = try hexQuad()
                     if (0xD800...0xDBFF).contains(unit) {
@@ -245,7 +329,7 @@ public enum StrictJSON {
                         throw malformed("an unpaired surrogate in a string")
                     }
                     guard let scalar = Unicode.Scalar(unit) else { throw malformed("a bad \\u escape") }
-                    utf8.append(contentsOf: UTF8.encode(scalar)!)
+                    emitScalar(scalar)
                 default:
                     throw malformed("a bad escape in a string")
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShareMath
 
 /// The custodian backup webhook's body: `{clientId, share, backupMethod}` (DESIGN section 1).
 ///
@@ -10,15 +11,23 @@ public struct WebhookBody: Sendable {
     public static let maximumSize = 64 * 1024
 
     public let clientId: String
-    /// The share string exactly as received (a secret).
-    public let share: String
+    /// The share string exactly as received (escapes resolved), in guarded memory: it is a secret.
+    public let share: SecureBytes
     /// The method as sent, its curve named only when the method names one.
     public let backupMethod: BackupMethod
 
-    public init(clientId: String, share: String, backupMethod: BackupMethod) {
+    public init(clientId: String, share: SecureBytes, backupMethod: BackupMethod) {
         self.clientId = clientId
         self.share = share
         self.backupMethod = backupMethod
+    }
+
+    /// A body as the provider sends it (for the demo, the bench and tests), in guarded memory: the share is a
+    /// secret until it is handed to the transport.
+    public static func encoded(clientId: String, share: SecureBytes, backupMethod: String) -> SecureBytes {
+        SecretJSON.object([
+            ("backupMethod", .string(backupMethod)), ("clientId", .string(clientId)), ("share", .secretString(share)),
+        ]).encoded()
     }
 
     /// Parses and checks a body.
@@ -28,7 +37,13 @@ public struct WebhookBody: Sendable {
         let body = try StrictJSON.parse(data)
         guard body.isObject else { throw DocumentError.malformedJSON("the body must be an object") }
         let clientId = try string(body["clientId"], field: "clientId")
-        let share = try string(body["share"], field: "share")
+        let share: SecureBytes
+        switch body["share"] {
+        case nil: throw DocumentError.missingField("share")
+        case .secretString(let bytes)?: share = bytes
+        case .string?: throw DocumentError.malformedJSON("the share is not a JSON object")  // "" is never secret
+        default: throw DocumentError.wrongType(field: "share", expected: "a string")
+        }
         try ClientID.validate(clientId)
         let method: BackupMethod
         switch body["backupMethod"] {

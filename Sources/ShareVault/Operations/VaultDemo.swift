@@ -41,7 +41,7 @@ public enum VaultDemo {
         // One Portal client backed up the way Portal's device and provider do it: a custodian webhook per curve
         // in Portal's flat layout, then one client ciphertext covering both curves, uploaded once, confirmed.
         var webhooks: [Data] = []
-        var clientHalves: [(curve: CurveID, id: String, share: String)] = []
+        var clientHalves: [(curve: CurveID, id: String, share: SecureBytes)] = []
         for curve in CurveID.allCases {
             let (webhook, half) =
                 switch curve {
@@ -60,7 +60,7 @@ public enum VaultDemo {
 
         let gdrive = BackupMethod(name: "GDRIVE", curve: nil)
         let (clientKey, source) = try keyStore.makeKey(clientId: "demo-dave", method: gdrive)
-        let plaintext = SecureBytes(copying: Array(PortalShareWriter.plaintext(clientHalves).utf8))
+        let plaintext = PortalShareWriter.plaintext(clientHalves)
         let cipherText = ClientBackupCiphertext.seal(
             plaintext, key: clientKey, keySource: source, clientId: "demo-dave", method: gdrive)
         let uploaded = try vault.ingestClient(clientId: "demo-dave", method: "GDRIVE", body: Data(cipherText.text.utf8))
@@ -124,7 +124,7 @@ public enum VaultDemo {
 
     /// A Portal-layout backup for one curve: the custodian webhook body, and the client's `MpcShare`.
     private static func portalBackup<C: Curve>(_ curve: C.Type, clientId: String) throws -> (
-        Data, (id: String, share: String)
+        Data, (id: String, share: SecureBytes)
     ) {
         let identifiers = [C.element(1), C.element(2)]
         let dealing = try Dealing<C>.split(secret: .random(), threshold: 2, identifiers: identifiers)
@@ -132,11 +132,11 @@ public enum VaultDemo {
             clientId: clientId, backupSharePairId: PortalShareWriter.pairId(),
             signingSharePairId: PortalShareWriter.pairId(),
             publicKey: dealing.publicKey, client: dealing.shares[0], custodian: dealing.shares[1])
-        let webhook = try JSONSerialization.data(
-            withJSONObject: [
-                "clientId": clientId, "share": PortalShareWriter.custodianJSON(pair),
-                "backupMethod": "GDRIVE-\(C.id.rawValue.uppercased())",
-            ], options: [.sortedKeys])
+        // The body leaves guarded memory here, as it does at the provider: it is what goes over the wire.
+        let webhook = WebhookBody.encoded(
+            clientId: clientId, share: PortalShareWriter.custodianJSON(pair),
+            backupMethod: "GDRIVE-\(C.id.rawValue.uppercased())"
+        ).withUnsafeBytes { Data($0) }
         return (webhook, (pair.backupSharePairId, PortalShareWriter.clientJSON(pair)))
     }
 }

@@ -172,7 +172,7 @@ extension Vault {
                 pair.custodian.sealedShare, key: key,
                 associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
         else { throw .custodianShareUnreadable }
-        guard let custodian = try? custodianText.withUnsafeData({ try ShareParser.read($0, as: C.self) }) else {
+        guard let custodian = try? ShareParser.read(custodianText, as: C.self) else {
             throw .custodianShareMismatch
         }
         let publicShare = C.baseMultiply(custodian.share.value)
@@ -201,7 +201,7 @@ extension Vault {
     {
         let (custodian, custodianPublicShare) = try openCustodian(pair, on: curve)
         let plaintext = try clientPlaintext(pair, curve: C.id, keyStores: keyStores)
-        guard let client = try? plaintext.withUnsafeData({ try ClientPlaintext.share($0, as: C.self) }) else {
+        guard let client = try? ClientPlaintext.share(plaintext, as: C.self) else {
             throw .clientShareUnparseable
         }
         guard client.publicKey == pair.publicKey else { throw .clientShareWrongWallet }

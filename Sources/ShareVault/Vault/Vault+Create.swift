@@ -122,10 +122,13 @@ extension Vault {
     ) throws -> (client: NewClient, reports: [CreatedWallet]) {
         var wallets: [NewWallet] = []
         var reports: [CreatedWallet] = []
-        var clientHalves: [String: [(curve: CurveID, id: String, share: String)]] = [:]
+        var clientHalves: [String: [(curve: CurveID, id: String, share: SecureBytes)]] = [:]
         for curve in curves {
             let made:
-                (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)])
+                (
+                    wallet: NewWallet, report: CreatedWallet,
+                    clientHalves: [(method: String, id: String, share: SecureBytes)]
+                )
             switch curve {
             case .secp256k1: made = try makeWallet(Secp256k1.self, clientId: clientId, methods: methods, layout: layout)
             case .ed25519: made = try makeWallet(Ed25519.self, clientId: clientId, methods: methods, layout: layout)
@@ -138,8 +141,7 @@ extension Vault {
         }
         var ciphertexts: [NewCiphertext] = []
         for method in methods {
-            let plaintext = SecureBytes(
-                copying: Array(PortalShareWriter.plaintext(clientHalves[method.name] ?? []).utf8))
+            let plaintext = PortalShareWriter.plaintext(clientHalves[method.name] ?? [])
             let (clientKey, source) = try keyStores.store(for: method).makeKey(
                 clientId: clientId, method: method.withoutCurve)
             madeKey(clientId, method.withoutCurve)
@@ -152,8 +154,9 @@ extension Vault {
 
     private func makeWallet<C: Curve>(
         _ curve: C.Type, clientId: String, methods: [BackupMethod], layout: WalletLayout
-    ) throws -> (wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: String)])
-    {
+    ) throws -> (
+        wallet: NewWallet, report: CreatedWallet, clientHalves: [(method: String, id: String, share: SecureBytes)]
+    ) {
         let identifiers = [C.element(Self.deviceIdentifier), C.element(Self.custodianIdentifier)]
         let key = Scalar<C>.random()
         let signing = try Dealing<C>.split(secret: key, threshold: 2, identifiers: identifiers)
@@ -164,12 +167,12 @@ extension Vault {
             custodianIdentifier: identifiers[1].encodedPublicly,
             custodianPublicShare: C.baseMultiply(signing.shares[1].value).encoded, createdAt: VaultClock.now())
         var backups: [NewBackup] = []
-        var clientHalves: [(method: String, id: String, share: String)] = []
+        var clientHalves: [(method: String, id: String, share: SecureBytes)] = []
         for method in methods {
             let onCurve = method.on(C.id)
             let backup = try Dealing<C>.split(secret: key, threshold: 2, identifiers: identifiers)
             let pairId = PortalShareWriter.pairId()
-            let (parsed, custodianText, clientText): (ParsedShare<C>, String, String)
+            let (parsed, custodianText, clientText): (ParsedShare<C>, SecureBytes, SecureBytes)
             switch layout {
             case .native:
                 let documents = ShareDocument.documents(for: backup)

@@ -51,7 +51,7 @@ extension Vault {
     /// The share is parsed once; its layout, curve and JSON serve every check.
     package static func readCustodianWebhook(_ body: Data) throws -> CustodianWebhook {
         let webhook = try WebhookBody.parse(body)
-        let share = try ShareParser.inspect(Data(webhook.share.utf8), stated: webhook.backupMethod.curve)
+        let share = try ShareParser.inspect(webhook.share, stated: webhook.backupMethod.curve)
         if let stated = webhook.backupMethod.curve, stated != share.curve {
             throw DocumentError.outOfRange(
                 field: share.layout == .native ? "curve" : "backupMethod",
@@ -98,11 +98,10 @@ extension Vault {
 
     /// The stored form: public material in the clear, the original share string sealed and digested.
     func custodianRecord<C: Curve>(
-        _ parsed: ParsedShare<C>, shareText: String, clientId: String, method: BackupMethod
+        _ parsed: ParsedShare<C>, shareText: SecureBytes, clientId: String, method: BackupMethod
     ) -> CustodianShareRecord {
-        let plaintext = SecureBytes(copying: Array(shareText.utf8))
         let sealed = XChaCha20Poly1305.seal(
-            plaintext, key: key, associatedData: Self.custodianAssociatedData(clientId: clientId, method: method))
+            shareText, key: key, associatedData: Self.custodianAssociatedData(clientId: clientId, method: method))
         let digest = Self.contentDigest(parsed, key: key)
         return CustodianShareRecord(
             layout: parsed.layout, threshold: parsed.threshold, identifier: parsed.share.identifier.encodedPublicly,
@@ -126,8 +125,10 @@ extension Vault {
 
     /// The digest the first release stored: keyed BLAKE2b of the share string's bytes. Rows it wrote keep it, so
     /// a delivery repeated after an upgrade is still known.
-    static func legacyDigest(shareText: String, key: SecureBytes) -> [UInt8] {
-        Blake2b.hash([Array(shareText.utf8)], key: key)
+    static func legacyDigest(shareText: SecureBytes, key: SecureBytes) -> [UInt8] {
+        var hasher = Blake2b(key: key)
+        shareText.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize()
     }
 
     /// Binds a sealed custodian share to its client and method (the method with its curve).

@@ -59,9 +59,16 @@ extension SharevaultCommand.Shares {
                     for path in paths { print("  \(path)") }
                 }
             } else if output.json {
-                print("[" + documents.map { $0.exportJSON() }.joined(separator: ",\n") + "]")
+                Terminal.write("[")
+                for (index, document) in documents.enumerated() {
+                    Terminal.write(secret: document.exportJSON())
+                    Terminal.write(index + 1 < documents.count ? ",\n" : "]\n")
+                }
             } else {
-                for document in documents { print(document.exportJSON()) }
+                for document in documents {
+                    Terminal.write(secret: document.exportJSON())
+                    Terminal.write("\n")
+                }
             }
         }
     }
