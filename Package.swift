@@ -60,12 +60,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `sharevault bench`: the measured figures and the floors beside them. Outside the product modules.
+        .target(
+            name: "SharevaultBench",
+            dependencies: [
+                "ShareVault",
+                "ShareVaultServer",
+                "ShareMath",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `sharevault demo`: a walk over the library's calls on a scratch vault. Outside the product modules.
+        .target(
+            name: "SharevaultDemo",
+            dependencies: ["ShareVault", "ShareMath"]
+        ),
         // The `sharevault` executable: a thin shell over ShareVault.
         .executableTarget(
             name: "SharevaultCLI",
             dependencies: [
                 "ShareVault",
                 "ShareVaultServer",
+                "SharevaultBench",
+                "SharevaultDemo",
                 "ShareMath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -123,7 +123,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var status = 500
         defer {
             let elapsed = clock.now - start
-            let milliseconds = elapsed.inSeconds * 1000
+            let milliseconds = elapsed / .milliseconds(1)
             logger.info(
                 "request",
                 metadata: [

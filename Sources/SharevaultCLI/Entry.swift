@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SharevaultBench
 
 /// The entry point: maps every failure to the contract's exit statuses (DESIGN section 5) in one place:
 /// 0 all good, 1 a problem found, 2 bad usage or input, 3 an environment fault.
@@ -21,6 +22,11 @@ enum Entry {
                 try await asyncCommand.run()
             } else {
                 try command.run()
+            }
+            // A diagnostic for measuring a command from outside (the bench's listing figure): a parent's `wait4`
+            // would also count the memory of the parent the child was spawned from.
+            if ProcessInfo.processInfo.environment["SHAREVAULT_REPORT_PEAK_MEMORY"] != nil {
+                Terminal.writeError("peak memory: \(PeakMemory.ownKiB()) kB")
             }
         } catch {
             if !(error is CommandFailure), SharevaultCommand.exitCode(for: error) == .success {

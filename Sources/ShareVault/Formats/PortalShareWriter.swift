@@ -7,21 +7,33 @@ import ShareMath
 ///
 /// The Paillier and Pedersen values are random numbers of the real sizes (1024-bit `p`, `q`; 2048-bit `n`), not
 /// real primes or moduli: sharevault never uses them, only keeps them sealed, and treats them as secrets.
-enum PortalShareWriter {
+package enum PortalShareWriter {
     /// What both halves of one Portal pair state.
-    struct Pair<C: Curve> {
-        let clientId: String
-        let backupSharePairId: String
-        let signingSharePairId: String
-        let publicKey: Point<C>
-        let client: Share<C>
-        let custodian: Share<C>
+    package struct Pair<C: Curve> {
+        package let clientId: String
+        package let backupSharePairId: String
+        package let signingSharePairId: String
+        package let publicKey: Point<C>
+        package let client: Share<C>
+        package let custodian: Share<C>
         /// `ssid`: base64 of 32 random bytes, shared by both halves.
-        let ssid = Data(SecureBytes.random(count: 32).withUnsafeBytes { Array($0) }).base64EncodedString()
+        package let ssid = Data(SecureBytes.random(count: 32).withUnsafeBytes { Array($0) }).base64EncodedString()
+
+        package init(
+            clientId: String, backupSharePairId: String, signingSharePairId: String, publicKey: Point<C>,
+            client: Share<C>, custodian: Share<C>
+        ) {
+            self.clientId = clientId
+            self.backupSharePairId = backupSharePairId
+            self.signingSharePairId = signingSharePairId
+            self.publicKey = publicKey
+            self.client = client
+            self.custodian = custodian
+        }
     }
 
     /// The custodian's half: the webhook's `share` string, written in guarded memory.
-    static func custodianJSON<C: Curve>(_ pair: Pair<C>) -> SecureBytes {
+    package static func custodianJSON<C: Curve>(_ pair: Pair<C>) -> SecureBytes {
         let key = coordinates(pair.publicKey)
         let server = coordinates(C.baseMultiply(pair.custodian.value))
         let client = coordinates(C.baseMultiply(pair.client.value))
@@ -49,7 +61,7 @@ enum PortalShareWriter {
     }
 
     /// The client's half: Portal's `MpcShare`, written in guarded memory.
-    static func clientJSON<C: Curve>(_ pair: Pair<C>) -> SecureBytes {
+    package static func clientJSON<C: Curve>(_ pair: Pair<C>) -> SecureBytes {
         func point(_ value: (x: String, y: String)) -> SecretJSON {
             sortedObject(["X": .string(value.x), "Y": .string(value.y)])
         }
@@ -84,7 +96,7 @@ enum PortalShareWriter {
 
     /// Portal's two-curve client plaintext: `{"SECP256K1": {"id", "share"}, "ED25519": {...}}`, each inner share
     /// written as a string, in guarded memory.
-    static func plaintext(_ entries: [(curve: CurveID, id: String, share: SecureBytes)]) -> SecureBytes {
+    package static func plaintext(_ entries: [(curve: CurveID, id: String, share: SecureBytes)]) -> SecureBytes {
         var fields: [String: SecretJSON] = [:]
         for entry in entries {
             fields[ClientPlaintext.wrapperKey(entry.curve)] = .object([
@@ -95,7 +107,7 @@ enum PortalShareWriter {
     }
 
     /// An id shaped like Portal's (a 25-character cuid).
-    static func pairId() -> String {
+    package static func pairId() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         return "cl" + String((0..<23).map { _ in alphabet.randomElement()! })
     }

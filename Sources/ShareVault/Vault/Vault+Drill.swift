@@ -100,7 +100,7 @@ extension Vault {
             problem = .pairDoesNotInterpolate
         }
         let elapsed = clock.now - start
-        let milliseconds = Int(elapsed.inSeconds * 1000)
+        let milliseconds = Int(elapsed / .milliseconds(1))
         return DrillOutcome(
             clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
             pairId: pair.summary.pairId, passed: problem == nil, problem: problem?.rawValue, startedAt: startedAt,

@@ -8,7 +8,8 @@ import ShareMath
 /// need the vault key; the others run on public material alone.
 public final class Vault: Sendable {
     public let path: String
-    public let store: any VaultStore
+    /// Where the vault's rows live; package-wide for the bench and tests, not part of the library's API.
+    package let store: any VaultStore
     let vaultKey: SecureBytes?
     /// Derived from the vault key: seals audit events and exported heads.
     let vaultAuditKey: AuditKey?
@@ -69,6 +70,12 @@ public final class Vault: Sendable {
             return AuditKey(vaultKey: loaded, keyFile: keyPath)
         }
         return Vault(path: path, store: store, vaultKey: key, auditKey: store.auditKey, logger: logger)
+    }
+
+    /// Writes the write-ahead log back into the vault file, as closing the last connection does: a timed run
+    /// (the bench's) then starts where a fresh `sharevault` process would.
+    package func checkpoint() throws {
+        try (store as? SQLiteVaultStore)?.checkpoint()
     }
 
     /// The vault key; a programmer error to ask for it on a vault opened without it.

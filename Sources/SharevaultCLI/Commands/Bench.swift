@@ -3,6 +3,7 @@ import Foundation
 import ShareMath
 import ShareVault
 import ShareVaultServer
+import SharevaultBench
 
 extension SharevaultCommand {
     /// `sharevault bench`: measured speed, each figure beside the raw library calls it cannot avoid.
@@ -58,7 +59,7 @@ extension SharevaultCommand {
                     .appendingPathComponent("sharevault-bench-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: directory) }
-                let (vaultFigures, vaultPath) = try VaultBenchmark.run(
+                let (vaultFigures, vaultPath) = try await VaultBenchmark.run(
                     in: directory, wallets: wallets, webhooks: webhooks)
                 figures += vaultFigures
                 listing = try ListingFigure.measure(vaultPath: vaultPath, pairs: wallets / 2 * 2 + webhooks)
@@ -75,7 +76,7 @@ extension SharevaultCommand {
                                 + "\(format(Double(listing.pairs) / listing.seconds)) pairs/s, peak memory \(listing.peakMemoryKiB / 1024) MiB"
                         )
                     }
-                    print("  bench process peak memory \(ListingFigure.ownPeakMemoryKiB() / 1024) MiB")
+                    print("  bench process peak memory \(PeakMemory.ownKiB() / 1024) MiB")
                 }
             }
             var intake: IntakeBenchmark?
@@ -144,41 +145,4 @@ extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
-}
-
-/// `list --json` over the bench's vault, run as a child process: wall time and the child's peak memory.
-struct ListingFigure: Encodable {
-    let pairs: Int
-    let seconds: Double
-    let peakMemoryKiB: Int
-
-    /// Runs `sharevault list --json` as a child with stdout discarded; the child reports its own peak memory.
-    static func measure(vaultPath: String, pairs: Int) throws -> ListingFigure {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["list", "--json", "--vault", vaultPath]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SHAREVAULT_REPORT_PEAK_MEMORY"] = "1"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        let clock = ContinuousClock()
-        let start = clock.now
-        try process.run()
-        let report = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let elapsed = clock.now - start
-        guard process.terminationStatus == 0,
-            let line = report.split(separator: "\n").first(where: { $0.hasPrefix("peak memory: ") }),
-            let kib = Int(line.dropFirst("peak memory: ".count).split(separator: " ").first ?? "")
-        else {
-            throw CommandFailure(status: .environment, message: "error: list --json failed during the bench")
-        }
-        return ListingFigure(
-            pairs: pairs, seconds: elapsed.inSeconds,
-            peakMemoryKiB: kib)
-    }
-
-    static func ownPeakMemoryKiB() -> Int { PeakMemory.ownKiB() }
 }

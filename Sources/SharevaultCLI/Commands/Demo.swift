@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShareMath
 import ShareVault
+import SharevaultDemo
 
 extension SharevaultCommand {
     /// `sharevault demo`: the main job on an embedded default.

@@ -54,9 +54,6 @@ extension SharevaultCommand {
                 out.write("\(count) live pair(s), \(count - incomplete) completed, \(incomplete) incomplete\n")
             }
             out.flush()
-            if ProcessInfo.processInfo.environment["SHAREVAULT_REPORT_PEAK_MEMORY"] != nil {
-                Terminal.writeError("peak memory: \(PeakMemory.ownKiB()) kB")  // for `bench`'s listing figure
-            }
         }
     }
 
@@ -126,16 +123,5 @@ struct BufferedOutput {
     mutating func flush() {
         FileHandle.standardOutput.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
-    }
-}
-
-/// This process's peak resident memory (`VmHWM` in /proc/self/status), which, unlike a parent's
-/// `wait4`, counts only what the process itself touched after exec.
-enum PeakMemory {
-    static func ownKiB() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }

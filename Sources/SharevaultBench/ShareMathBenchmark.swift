@@ -1,4 +1,5 @@
 import ShareMath
+import ShareVault
 
 /// One measured figure: an operation's rate next to the floor it cannot avoid, timed in the same run.
 public struct BenchmarkFigure: Sendable, Encodable {
@@ -76,7 +77,7 @@ public enum ShareMathBenchmark {
             iterations += 1
         }
         let elapsed = clock.now - start
-        let elapsedSeconds = elapsed.inSeconds
+        let elapsedSeconds = elapsed / .seconds(1)
         return Double(iterations) / elapsedSeconds
     }
 }

@@ -23,12 +23,40 @@ enum CoreConfinement {
         }
         var single = [UInt8](repeating: 0, count: maskSize)
         single[byte] = original[byte] & (~original[byte] &+ 1)  // the lowest CPU allowed
-        guard applyToEveryThread(single, set) else {
+        guard applyToEveryThread(single, set), everyThreadAllows(onlyCPU: cpuIndex(of: single)) else {
             _ = applyToEveryThread(original, set)
             return (try body(), false)
         }
         defer { _ = applyToEveryThread(original, set) }
-        return (try body(), true)
+        let result = try body()
+        // The kernel's own account, read again after the run: threads the run started were confined too.
+        return (result, everyThreadAllows(onlyCPU: cpuIndex(of: single)))
+    }
+
+    /// The CPU a single-CPU mask names.
+    private static func cpuIndex(of mask: [UInt8]) -> Int {
+        let byte = mask.firstIndex { $0 != 0 } ?? 0
+        return byte * 8 + mask[byte].trailingZeroBitCount
+    }
+
+    /// Whether the kernel lists exactly `cpu` as allowed for every thread of the process (`Cpus_allowed_list` in
+    /// /proc/self/task/*/status): the bench's claim checked, not assumed.
+    private static func everyThreadAllows(onlyCPU cpu: Int) -> Bool {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else {
+            return false
+        }
+        var checked = 0
+        for thread in threads {
+            // A thread that has ended since the listing has no status to read.
+            guard let status = try? String(contentsOfFile: "/proc/self/task/\(thread)/status", encoding: .utf8) else {
+                continue
+            }
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+                line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces) == String(cpu)
+            else { return false }
+            checked += 1
+        }
+        return checked > 0
     }
 
     private static func applyToEveryThread(_ mask: [UInt8], _ set: SetAffinity) -> Bool {

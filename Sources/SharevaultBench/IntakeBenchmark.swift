@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ShareMath
 import ShareVault
+import ShareVaultServer
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -61,7 +62,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
                     let status =
                         (try? await session.data(for: request)).map { ($0.1 as? HTTPURLResponse)?.statusCode ?? 0 } ?? 0
                     let elapsed = clock.now - sent
-                    return (elapsed.inSeconds * 1000, status == 200)
+                    return (elapsed / .milliseconds(1), status == 200)
                 }
             }
             for _ in 0..<concurrency { submit() }
@@ -72,7 +73,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
             return results
         }
         let elapsed = clock.now - start
-        let seconds = elapsed.inSeconds
+        let seconds = elapsed / .seconds(1)
         let latencies = results.map(\.0).sorted()
         func percentile(_ fraction: Double) -> Double {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]

@@ -1,5 +1,6 @@
 import Foundation
 import ShareMath
+import ShareVault
 
 /// `sharevault demo`: the main job on a scratch vault, with nothing to set up.
 ///

@@ -1,12 +1,14 @@
 import Foundation
+import GRDB
 import ShareMath
+import ShareVault
 
 /// `sharevault bench`'s vault figures: `create` and `ingest` rates into a file vault, each beside the raw
 /// library calls it cannot avoid, timed in the same run.
 public enum VaultBenchmark {
     /// Makes a vault of `wallets` wallets (half secp256k1, half ed25519, method GDRIVE) in `directory`, and
     /// ingests `webhooks` custodian webhooks into it; returns the figures and the vault's path.
-    public static func run(in directory: String, wallets: Int, webhooks: Int) throws -> (
+    public static func run(in directory: String, wallets: Int, webhooks: Int) async throws -> (
         figures: [BenchmarkFigure], vaultPath: String
     ) {
         let vaultPath = (directory as NSString).appendingPathComponent("bench.db")
@@ -26,7 +28,7 @@ public enum VaultBenchmark {
 
         // Webhooks for new clients, made beforehand so only the intake is timed.
         let bodies = try (0..<webhooks).map { index in try webhookBody(clientId: "bench-webhook-\(index)") }
-        let ingestFloor = try floorForIngest(vault: vault, in: directory)
+        let ingestFloor = try floorForIngest(in: directory)
         let ingestStart = clock.now
         for body in bodies { _ = try vault.ingestCustodian(body) }
         let ingestRate = Double(webhooks) / (clock.now - ingestStart).inSeconds
@@ -52,7 +54,7 @@ public enum VaultBenchmark {
         // run the key files are read once, untimed, as the floor's key file is, so that both measure the work
         // and not the disk (the development machine's page cache lets go of files within a minute).
         try settle(vault, keyStore)
-        var deepFloor = try floorForDeepVerify(in: directory)
+        var deepFloor = try await floorForDeepVerify(in: directory)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let oneCore = try CoreConfinement.onOneCore { () throws -> Double in
             try settle(vault, keyStore)
@@ -60,7 +62,7 @@ public enum VaultBenchmark {
             _ = try vault.verify(keyStores: stores, parallelism: 1)
             return Double(pairs) / (clock.now - start).inSeconds
         }
-        deepFloor = max(deepFloor, try floorForDeepVerify(in: directory))
+        deepFloor = max(deepFloor, try await floorForDeepVerify(in: directory))
         var deepRates = [
             (
                 label: oneCore.confined ? "1 core" : "1 checking thread, not confined to one core",
@@ -69,11 +71,11 @@ public enum VaultBenchmark {
         ]
         if cores > 1 {
             try settle(vault, keyStore)
-            var floor = try floorForDeepVerify(in: directory, threads: cores)
+            var floor = try await floorForDeepVerify(in: directory, threads: cores)
             let start = clock.now
             _ = try vault.verify(keyStores: stores, parallelism: cores)
             let rate = Double(pairs) / (clock.now - start).inSeconds
-            floor = max(floor, try floorForDeepVerify(in: directory, threads: cores))
+            floor = max(floor, try await floorForDeepVerify(in: directory, threads: cores))
             deepRates.append(("\(cores) cores", rate, floor, deepFloorName(threads: cores)))
         }
         let drillCount = min(pairs, 500)
@@ -137,7 +139,7 @@ public enum VaultBenchmark {
     /// writeback does not share the CPU with the run, and every key file of the store is read once so that the
     /// run finds them in the page cache.
     private static func settle(_ vault: Vault, _ keyStore: DirectoryKeyStore?) throws {
-        try (vault.store as? SQLiteVaultStore)?.checkpoint()
+        try vault.checkpoint()
         sync()
         guard let keyStore else { return }
         for name in try FileManager.default.contentsOfDirectory(atPath: keyStore.directory) where name.hasSuffix(".key")
@@ -189,26 +191,30 @@ public enum VaultBenchmark {
         return rate
     }
 
-    /// One base multiplication, one seal and one durable commit on the same vault.
-    private static func floorForIngest(vault: Vault, in directory: String) throws -> Double {
-        guard let store = vault.store as? SQLiteVaultStore else { return 0 }
+    /// One base multiplication, one seal and one durable commit: a row written to a scratch database beside the
+    /// vault, opened as the vault is (WAL, `synchronous = FULL`).
+    private static func floorForIngest(in directory: String) throws -> Double {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let path = (directory as NSString).appendingPathComponent("floor.db")
+        let database = try DatabasePool(path: path, configuration: configuration)
+        try database.write { db in try db.execute(sql: "CREATE TABLE floor (id INTEGER PRIMARY KEY, value BLOB)") }
         let scalar = Scalar<Secp256k1>.random()
         let key = SecureBytes.random(count: 32)
         let plaintext = SecureBytes.random(count: 400)
         var failure: (any Error)?
         let rate = floorRate(seconds: 0.5) {
             _ = Secp256k1.baseMultiply(scalar)
-            _ = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [1])
+            let sealed = XChaCha20Poly1305.seal(plaintext, key: key, associatedData: [1])
             do {
-                try store.write { db in
-                    try db.execute(sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('benchFloor', '1')")
+                try database.write { db in
+                    try db.execute(sql: "INSERT INTO floor (value) VALUES (?)", arguments: [Data(sealed)])
                 }
             } catch {
                 failure = error
             }
         }
         if let failure { throw failure }
-        try store.write { db in try db.execute(sql: "DELETE FROM vaultMeta WHERE name = 'benchFloor'") }
         return rate
     }
 
@@ -275,7 +281,7 @@ public enum VaultBenchmark {
     /// What a deep verification cannot avoid per pair, timed in sequence on each of `threads` threads at once
     /// (their rates summed): on one, the floor of a one-core run; on every core, what the machine itself gives
     /// when all its cores do this work together.
-    private static func floorForDeepVerify(in directory: String, threads: Int = 1) throws -> Double {
+    private static func floorForDeepVerify(in directory: String, threads: Int = 1) async throws -> Double {
         let key = SecureBytes.random(count: 32)
         let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: key, associatedData: [1])
         let keyPath = (directory as NSString).appendingPathComponent("floor.key")
@@ -283,27 +289,33 @@ public enum VaultBenchmark {
             try PrivateFile.create(at: keyPath, contents: $0, alreadyExists: .fileExists(path: keyPath))
         }
         defer { unlink(keyPath) }
-        let rates = ResultSlots<Double>(count: threads)
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            let curveWork = [deepCurveWork(Secp256k1.self), deepCurveWork(Ed25519.self)]
-            let signing = [signingGenerationWork(Secp256k1.self), signingGenerationWork(Ed25519.self)]
-            var failed = false
-            let rate =
-                2
-                * floorRate(seconds: 0.5) {
-                    for work in signing { work() }
-                    for work in curveWork {
-                        work()
-                        for _ in 0..<2 {
-                            failed =
-                                failed || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil
+        // One task per thread, all at once: each does the work in sequence, and the machine's rate is their sum.
+        return try await withThrowingTaskGroup(of: Double.self) { group in
+            for _ in 0..<threads {
+                group.addTask {
+                    let curveWork = [deepCurveWork(Secp256k1.self), deepCurveWork(Ed25519.self)]
+                    let signing = [signingGenerationWork(Secp256k1.self), signingGenerationWork(Ed25519.self)]
+                    var failed = false
+                    let rate =
+                        2
+                        * floorRate(seconds: 0.5) {
+                            for work in signing { work() }
+                            for work in curveWork {
+                                work()
+                                for _ in 0..<2 {
+                                    failed =
+                                        failed
+                                        || (try? XChaCha20Poly1305.open(sealed, key: key, associatedData: [1])) == nil
+                                }
+                                failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
+                            }
                         }
-                        failed = failed || (try? SecretFile.readBytes(at: keyPath, limit: 32)) == nil
-                    }
+                    if failed { throw SealingError.authenticationFailed }
+                    return rate
                 }
-            rates.set(thread, failed ? .failure(SealingError.authenticationFailed) : .success(rate))
+            }
+            return try await group.reduce(0, +)
         }
-        return try rates.values().reduce(0, +)
     }
 
     /// The deep floor's group work plus what a drill adds: two dealings' commitments and the signature's
