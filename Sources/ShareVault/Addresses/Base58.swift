@@ -2,7 +2,7 @@
 ///
 /// The bytes are read as one big-endian number and written in base 58, each leading zero byte as a `1`, so the
 /// encoding keeps the input's length information. No checksum (that is Base58Check, not needed here).
-public enum Base58 {
+package enum Base58 {
     /// Bitcoin's alphabet: the digits and letters without `0`, `O`, `I` and `l`, which are easily confused.
     static let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
 
@@ -14,7 +14,7 @@ public enum Base58 {
     }()
 
     /// The Base58 text of `bytes`, for showing Solana addresses (the empty input gives the empty string).
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         let zeros = input.prefix { $0 == 0 }.count
         // Base-58 digits of the rest, least significant first, by schoolbook multiply-and-add per input byte.
@@ -38,7 +38,7 @@ public enum Base58 {
 
     /// The bytes `text` encodes, or nil if it holds anything outside the alphabet (whitespace included), so
     /// that a mistyped address is refused rather than read as some other key.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         let characters = Array(text.utf8)
         let ones = characters.prefix { $0 == alphabet[0] }.count
         // Base-256 digits of the rest, least significant first.

@@ -4,15 +4,15 @@
 /// constants derived by its Algorithms 2, 5 and 6 rather than copied as tables) and the sponge (section 4)
 /// with rate 1088 bits and capacity 512. Only the padding differs from SHA3-256: Ethereum fixed its hash
 /// before FIPS 202 added the `01` domain bits, so the message is followed directly by pad10*1.
-public enum Keccak256 {
+package enum Keccak256 {
     /// Bytes in a digest.
-    public static let digestLength = 32
+    package static let digestLength = 32
 
     /// Bytes absorbed per permutation: the 1600-bit state less the 512-bit capacity.
     static let rate = 136
 
     /// The Keccak-256 digest (32 bytes) of `bytes`, the hash behind Ethereum addresses and EIP-55 checksums.
-    public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
+    package static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
         let message = Array(bytes)
         var state = [UInt64](repeating: 0, count: 25)
         var offset = 0

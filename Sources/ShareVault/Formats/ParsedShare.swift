@@ -16,28 +16,28 @@ public enum ShareLayout: String, Sendable, Codable {
 /// One share as its layout states it: shape checked, identifiers and the secret decoded, public points left as
 /// their encodings. Checks that compare those encodings with ones they compute (deep verification) need no
 /// more; `ParsedShare` decodes, and so validates, the points.
-public struct ShareReading<C: Curve>: Sendable {
-    public let layout: ShareLayout
-    public let threshold: Int
-    public let share: Share<C>
+package struct ShareReading<C: Curve>: Sendable {
+    package let layout: ShareLayout
+    package let threshold: Int
+    package let share: Share<C>
     /// The wallet's public key as the share states it, in the curve's encoding.
-    public let publicKey: [UInt8]
+    package let publicKey: [UInt8]
     /// The field (or fields) the public key came from, for errors.
     let publicKeyField: String
     /// The public share as the share states it (native `publicShare`, Portal's own partial public key).
-    public let publicShare: [UInt8]?
+    package let publicShare: [UInt8]?
     /// The field (or fields) the public share came from, for errors.
     let publicShareField: String
     /// Feldman commitments' encodings, when the layout carries them (native documents).
-    public let commitments: [[UInt8]]?
+    package let commitments: [[UInt8]]?
     /// The other holder's identifier in a 2-of-2 pair, when the layout names it (Portal's other `bk`).
-    public let partnerIdentifier: Scalar<C>?
+    package let partnerIdentifier: Scalar<C>?
     /// The other holder's public share, when the layout states it (Portal's other partial public key).
-    public let partnerPublicShare: [UInt8]?
+    package let partnerPublicShare: [UInt8]?
     /// The field (or fields) the partner's public share came from, for errors.
     let partnerPublicShareField: String
     /// Portal's `backupSharePairId`, when the share names one.
-    public let backupSharePairId: String?
+    package let backupSharePairId: String?
 
     init(
         layout: ShareLayout, threshold: Int, share: Share<C>, publicKey: [UInt8], publicKeyField: String,
@@ -76,23 +76,23 @@ public struct ShareReading<C: Curve>: Sendable {
 }
 
 /// One share of a pair, in whichever layout it came, reduced to what the math needs, its points validated.
-public struct ParsedShare<C: Curve>: Sendable {
+package struct ParsedShare<C: Curve>: Sendable {
     /// The partner's public share as stated (Portal's other partial public key), validated.
-    public let partnerPublicShare: Point<C>?
+    package let partnerPublicShare: Point<C>?
     /// Portal's `backupSharePairId`, when the share names one.
-    public let backupSharePairId: String?
-    public let layout: ShareLayout
-    public let threshold: Int
-    public let share: Share<C>
-    public let publicKey: Point<C>
+    package let backupSharePairId: String?
+    package let layout: ShareLayout
+    package let threshold: Int
+    package let share: Share<C>
+    package let publicKey: Point<C>
     /// The other holder's identifier in a 2-of-2 pair, when the layout names it (Portal's other `bk`).
-    public let partnerIdentifier: Scalar<C>?
+    package let partnerIdentifier: Scalar<C>?
     /// Feldman commitments, when the layout carries them (native documents).
-    public let commitments: Commitments<C>?
+    package let commitments: Commitments<C>?
     /// The share's public share `s·G`.
-    public var publicShare: Point<C> { C.baseMultiply(share.value) }
+    package var publicShare: Point<C> { C.baseMultiply(share.value) }
 
-    public init(
+    package init(
         layout: ShareLayout, threshold: Int, share: Share<C>, publicKey: Point<C>, partnerIdentifier: Scalar<C>?,
         commitments: Commitments<C>?, partnerPublicShare: Point<C>? = nil, backupSharePairId: String? = nil
     ) {
@@ -141,17 +141,17 @@ public struct ParsedShare<C: Curve>: Sendable {
 /// Reads a share in any accepted layout: a native document, Portal's custodian backup share or Portal's
 /// `MpcShare` (field names in any case, each at most once; unused fields ignored here and kept byte for
 /// byte by the caller).
-public enum ShareParser {
+package enum ShareParser {
     /// The largest share accepted.
-    public static let maximumSize = 64 * 1024
+    package static let maximumSize = 64 * 1024
 
     /// Reads and validates a share: every stated point is decoded on the curve and checked against the share.
-    public static func parse<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
+    package static func parse<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ParsedShare<C> {
         try ParsedShare(reading: read(data, as: curve))
     }
 
     /// Reads a share, leaving its points as encodings (see `ShareReading`).
-    public static func read<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
+    package static func read<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
         let result = data.withUnsafeBytes { bytes in
             Result { () throws(DocumentError) in try read(bytes: bytes, as: curve) }
         }
@@ -159,7 +159,7 @@ public enum ShareParser {
     }
 
     /// Reads a share held in guarded memory (an opened custodian share), where it lies.
-    public static func read<C: Curve>(_ secret: SecureBytes, as curve: C.Type) throws(DocumentError)
+    package static func read<C: Curve>(_ secret: SecureBytes, as curve: C.Type) throws(DocumentError)
         -> ShareReading<C>
     {
         try secret.withUnsafeBytes { (bytes) throws(DocumentError) in try read(bytes: bytes, as: curve) }
@@ -194,7 +194,8 @@ public enum ShareParser {
     /// The layout and curve of a share from outside, read strictly (a key given twice is refused). The curve is
     /// the native document's `curve`, or the curve Portal's public key lies on; `stated` (a webhook's method
     /// suffix) decides only when the point lies on neither, so that the parse can say what is wrong with it.
-    public static func layoutAndCurve(of data: Data, stated: CurveID?) throws(DocumentError) -> (ShareLayout, CurveID) {
+    package static func layoutAndCurve(of data: Data, stated: CurveID?) throws(DocumentError) -> (ShareLayout, CurveID)
+    {
         let result = data.withUnsafeBytes { bytes in
             Result { () throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
         }

@@ -2,7 +2,7 @@ import Foundation
 import ShareMath
 
 /// A JSON value read by `StrictJSON`: object members keep their order and their keys as written.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -16,7 +16,7 @@ public enum JSONValue: Sendable, Equatable {
     /// A number under a secret member name, as written, in guarded memory.
     case secretNumber(SecureBytes)
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.object(let a), .object(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -32,13 +32,13 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The member named `key` in any letter case (keys are unique ignoring case, `StrictJSON` sees to it).
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         let folded = key.lowercased()
         return members.first { $0.key.lowercased() == folded }?.value
     }
 
-    public var isObject: Bool {
+    package var isObject: Bool {
         if case .object = self { return true }
         return false
     }
@@ -63,22 +63,22 @@ public enum JSONValue: Sendable, Equatable {
 ///
 /// A string or number under a secret member name (`secretMembers`, at any depth, in any letter case) is read
 /// straight into guarded memory (`JSONValue.secretString`, `.secretNumber`), never into a `String`.
-public enum StrictJSON {
+package enum StrictJSON {
     /// Deeper nesting than any share format needs.
-    public static let maximumDepth = 32
+    package static let maximumDepth = 32
 
     /// The member names whose values are secrets (DESIGN section 4): a share's scalar (and the webhook's and
     /// the client plaintext's `share`, a whole share as a string) and Portal's Paillier primes. Lowercase.
-    public static let secretMembers: Set<String> = ["share", "p", "q", "pailler_p", "pailler_q"]
+    package static let secretMembers: Set<String> = ["share", "p", "q", "pailler_p", "pailler_q"]
 
-    public static func parse(_ data: Data) throws(DocumentError) -> JSONValue {
+    package static func parse(_ data: Data) throws(DocumentError) -> JSONValue {
         // Read in place: a document that holds a secret (an opened share) is not copied whole.
         let result = data.withUnsafeBytes { bytes in Result { () throws(DocumentError) in try parse(bytes: bytes) } }
         return try result.get()
     }
 
     /// Parses bytes in place (for instance a secret held in `SecureBytes`).
-    public static func parse(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> JSONValue {
+    package static func parse(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> JSONValue {
         var reader = Reader(bytes: bytes)
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()

@@ -6,17 +6,17 @@ import ShareMath
 /// Read strictly (a key given twice, or in two letter cases, is refused) and liberally: `backupMethod` may be
 /// absent (older deliveries; stored as `UNKNOWN`) and may be any printable method name; other fields (Portal
 /// may add `backupSharePairId`) are ignored.
-public struct WebhookBody: Sendable {
+package struct WebhookBody: Sendable {
     /// The largest body accepted.
-    public static let maximumSize = 64 * 1024
+    package static let maximumSize = 64 * 1024
 
-    public let clientId: String
+    package let clientId: String
     /// The share string exactly as received (escapes resolved), in guarded memory: it is a secret.
-    public let share: SecureBytes
+    package let share: SecureBytes
     /// The method as sent, its curve named only when the method names one.
-    public let backupMethod: BackupMethod
+    package let backupMethod: BackupMethod
 
-    public init(clientId: String, share: SecureBytes, backupMethod: BackupMethod) {
+    package init(clientId: String, share: SecureBytes, backupMethod: BackupMethod) {
         self.clientId = clientId
         self.share = share
         self.backupMethod = backupMethod
@@ -24,14 +24,14 @@ public struct WebhookBody: Sendable {
 
     /// A body as the provider sends it (for the demo, the bench and tests), in guarded memory: the share is a
     /// secret until it is handed to the transport.
-    public static func encoded(clientId: String, share: SecureBytes, backupMethod: String) -> SecureBytes {
+    package static func encoded(clientId: String, share: SecureBytes, backupMethod: String) -> SecureBytes {
         SecretJSON.object([
             ("backupMethod", .string(backupMethod)), ("clientId", .string(clientId)), ("share", .secretString(share)),
         ]).encoded()
     }
 
     /// Parses and checks a body.
-    public static func parse(_ data: Data) throws -> WebhookBody {
+    package static func parse(_ data: Data) throws -> WebhookBody {
         guard data.count <= maximumSize else { throw DocumentError.tooLarge(limit: maximumSize, actual: data.count) }
         guard !data.isEmpty else { throw DocumentError.empty }
         let body = try StrictJSON.parse(data)

@@ -8,18 +8,18 @@ import ShareMath
 ///
 /// It also carries the vault key's public check value, so that storage can tell that the key belongs to the vault
 /// before anything is written with it.
-public struct AuditKey: Sendable {
+package struct AuditKey: Sendable {
     private let secret: SecureBytes
     /// The vault key's check value (public; stored in the vault).
-    public let vaultKeyCheck: String
+    package let vaultKeyCheck: String
     /// The key file the vault key came from, named when it does not belong to the vault.
-    public let keyFile: String
+    package let keyFile: String
 
     static let context = Array("svaudit1".utf8)
     static let linkLabel = Array("sharevault audit link v1".utf8)
     static let headLabel = Array("sharevault audit head v1".utf8)
 
-    public init(vaultKey: SecureBytes, keyFile: String) {
+    package init(vaultKey: SecureBytes, keyFile: String) {
         precondition(vaultKey.count == 32, "a vault key is 32 bytes")
         secret = SecureBytes.filled(count: 32) { out in
             let status = vaultKey.withUnsafeBytes { master in

@@ -2,7 +2,7 @@ import Foundation
 import ShareMath
 
 /// Why a file holding a secret could not be used.
-public enum SecretFileError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SecretFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case missing(path: String)
     case unreadable(path: String, reason: String)
     /// Group or others may read it: refused, as ssh refuses such a key.
@@ -10,7 +10,7 @@ public enum SecretFileError: Error, Equatable, Sendable, CustomStringConvertible
     case tooLarge(path: String, limit: Int)
     case invalidContents(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missing(let path):
             return "\(path): no such file"
@@ -28,9 +28,9 @@ public enum SecretFileError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 /// Reads secrets from files straight into guarded memory, refusing files others can read.
-public enum SecretFile {
+package enum SecretFile {
     /// Reads the whole file (at most `limit` bytes) into guarded memory.
-    public static func readBytes(at path: String, limit: Int = 4096) throws(SecretFileError) -> SecureBytes {
+    package static func readBytes(at path: String, limit: Int = 4096) throws(SecretFileError) -> SecureBytes {
         // Opened once and checked through the descriptor: one path lookup, and the file checked is the one read.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
@@ -65,7 +65,7 @@ public enum SecretFile {
     }
 
     /// Reads a hex-encoded secret (surrounding whitespace allowed) into guarded memory.
-    public static func readHex(at path: String) throws(SecretFileError) -> SecureBytes {
+    package static func readHex(at path: String) throws(SecretFileError) -> SecureBytes {
         let raw = try readBytes(at: path)
         do {
             return try raw.withUnsafeBytes { (buffer) throws(ShareMathError) in

@@ -6,15 +6,15 @@ import ShareMath
 ///
 /// The file is text: a header line, then `key <hex>` or `argon2id <salt> <opslimit> <memlimit>` and
 /// `sealed <hex>` (XChaCha20-Poly1305 of the key under the passphrase-derived key).
-public enum VaultKeyFile {
+package enum VaultKeyFile {
     static let header = "sharevault vault key v1"
     static let wrapAssociatedData = Array("sharevault vault key wrap v1".utf8)
 
     /// `VAULT.key`: where a vault's key file lives unless `--vault-key` says otherwise.
-    public static func defaultPath(forVault vaultPath: String) -> String { vaultPath + ".key" }
+    package static func defaultPath(forVault vaultPath: String) -> String { vaultPath + ".key" }
 
     /// Creates a new random key and its file (never replacing one), wrapped when a passphrase is given.
-    public static func create(at path: String, passphrase: SecureBytes?) throws -> SecureBytes {
+    package static func create(at path: String, passphrase: SecureBytes?) throws -> SecureBytes {
         let key = SecureBytes.random(count: 32)
         var text = header + "\n"
         if let passphrase {
@@ -54,7 +54,7 @@ public enum VaultKeyFile {
     }
 
     /// Loads the key, asking `passphrase` only when the file is wrapped.
-    public static func load(at path: String, passphrase: () throws -> SecureBytes?) throws -> SecureBytes {
+    package static func load(at path: String, passphrase: () throws -> SecureBytes?) throws -> SecureBytes {
         try read(contents: try readKeyFile(at: path), path: path, passphrase: passphrase)
     }
 
@@ -126,15 +126,15 @@ public enum VaultKeyFile {
 
     /// A public check value for the key (keyed BLAKE2b of a constant), stored in the vault to detect a
     /// key file that belongs to another vault.
-    public static func checkValue(of key: SecureBytes) -> String {
+    package static func checkValue(of key: SecureBytes) -> String {
         Hex.encode(Blake2b.hash([Array("sharevault vault key check v1".utf8)], key: key))
     }
 }
 
 /// Files that hold secrets or the vault: created with mode 0600 from the first byte, never replacing one.
-public enum PrivateFile {
+package enum PrivateFile {
     /// Writes a new file that holds a secret (mode 0600, fsynced); an existing file is never replaced.
-    public static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: Data, to path: String) throws {
         try data.withUnsafeBytes { bytes in
             try create(at: path, contents: bytes, alreadyExists: .fileExists(path: path))
         }
@@ -142,7 +142,7 @@ public enum PrivateFile {
 
     /// Creates `path` exclusively with `contents`, fsynced; throws `alreadyExists` when the file is there. A file
     /// that could not be written whole is removed.
-    public static func create(
+    package static func create(
         at path: String, contents: UnsafeRawBufferPointer, alreadyExists: VaultError
     ) throws(VaultError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -8,12 +8,12 @@ import ShareMath
 /// guarded memory, and the hashing state derived from it is wiped when the hash is done. (The state is ordinary
 /// heap memory: a guarded allocation per hash would cost four system calls, and the audit chain hashes twice per
 /// event.)
-public struct Blake2b: ~Copyable {
+package struct Blake2b: ~Copyable {
     /// The `crypto_generichash_state` (it holds key material when keyed).
     private let state: UnsafeMutableRawPointer
 
     /// Starts a hash, keyed when `key` is given (16 to 64 bytes).
-    public init(key: SecureBytes? = nil) {
+    package init(key: SecureBytes? = nil) {
         Sodium.ensureInitialized()
         state = UnsafeMutableRawPointer.allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
         let status: Int32
@@ -33,7 +33,7 @@ public struct Blake2b: ~Copyable {
     }
 
     /// Feeds one part: its length, then its bytes.
-    public mutating func update(_ part: UnsafeRawBufferPointer) {
+    package mutating func update(_ part: UnsafeRawBufferPointer) {
         withUnsafeBytes(of: UInt64(part.count).bigEndian) { length in
             _ = crypto_generichash_update(
                 OpaquePointer(state), length.baseAddress!.assumingMemoryBound(to: UInt8.self), 8)
@@ -45,12 +45,12 @@ public struct Blake2b: ~Copyable {
     }
 
     /// Feeds one public part.
-    public mutating func update(_ part: [UInt8]) {
+    package mutating func update(_ part: [UInt8]) {
         part.withUnsafeBytes { update($0) }
     }
 
     /// Feeds one secret part, read where it lies.
-    public mutating func update(secret part: SecureBytes) {
+    package mutating func update(secret part: SecureBytes) {
         part.withUnsafeBytes { update($0) }
     }
 
@@ -63,7 +63,7 @@ public struct Blake2b: ~Copyable {
     }
 
     /// The digest of public parts, keyed when `key` is given.
-    public static func hash(_ parts: [[UInt8]], key: SecureBytes? = nil) -> [UInt8] {
+    package static func hash(_ parts: [[UInt8]], key: SecureBytes? = nil) -> [UInt8] {
         var hasher = Blake2b(key: key)
         for part in parts { hasher.update(part) }
         return hasher.finalize()

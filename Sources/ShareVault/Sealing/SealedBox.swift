@@ -2,12 +2,12 @@ internal import CSodium
 import ShareMath
 
 /// libsodium sealed boxes: anonymous encryption to a recipient's X25519 public key (recover --seal-to).
-public enum SealedBox {
-    public static let publicKeyLength = 32
+package enum SealedBox {
+    package static let publicKeyLength = 32
 
     /// Seals `plaintext` to `recipient`. libsodium refuses a recipient key of small order (the shared secret
     /// would be all zero); that refusal is an error here, never an output of zeros.
-    public static func seal(_ plaintext: SecureBytes, to recipient: [UInt8]) throws(SealingError) -> [UInt8] {
+    package static func seal(_ plaintext: SecureBytes, to recipient: [UInt8]) throws(SealingError) -> [UInt8] {
         guard recipient.count == publicKeyLength else { throw .unusableRecipientKey }
         var output = [UInt8](repeating: 0, count: plaintext.count + crypto_box_sealbytes())
         let status = plaintext.withUnsafeBytes { message in
@@ -18,12 +18,12 @@ public enum SealedBox {
     }
 
     /// Checks that `recipient` can be sealed to, before anything is sealed or written.
-    public static func validate(recipient: [UInt8]) throws(SealingError) {
+    package static func validate(recipient: [UInt8]) throws(SealingError) {
         _ = try seal(SecureBytes(copying: [0]), to: recipient)
     }
 
     /// Opens a sealed box with the recipient's key pair (used by tests and by an operator's own tooling).
-    public static func open(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecureBytes) throws(SealingError)
+    package static func open(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecureBytes) throws(SealingError)
         -> SecureBytes
     {
         guard sealed.count > crypto_box_sealbytes() else { throw .truncated }
@@ -38,7 +38,7 @@ public enum SealedBox {
     }
 
     /// A fresh X25519 key pair.
-    public static func keyPair() -> (publicKey: [UInt8], secretKey: SecureBytes) {
+    package static func keyPair() -> (publicKey: [UInt8], secretKey: SecureBytes) {
         var publicKey = [UInt8](repeating: 0, count: publicKeyLength)
         let secretKey = SecureBytes.filled(count: 32) { _ = crypto_box_keypair(&publicKey, $0.uint8) }
         return (publicKey, secretKey)

@@ -4,13 +4,13 @@ import ShareMath
 /// XChaCha20-Poly1305 (libsodium's IETF construction) with a random 24-byte nonce prepended.
 ///
 /// Associated data binds a ciphertext to the record it belongs to, so one moved elsewhere fails to open.
-public enum XChaCha20Poly1305 {
-    public static let keyLength = 32
-    public static let nonceLength = 24
-    public static let tagLength = 16
+package enum XChaCha20Poly1305 {
+    package static let keyLength = 32
+    package static let nonceLength = 24
+    package static let tagLength = 16
 
     /// `nonce || ciphertext || tag`.
-    public static func seal(
+    package static func seal(
         _ plaintext: SecureBytes, key: SecureBytes, associatedData: [UInt8]
     ) -> [UInt8] {
         precondition(key.count == keyLength, "XChaCha20-Poly1305 keys are 32 bytes")
@@ -30,7 +30,7 @@ public enum XChaCha20Poly1305 {
     }
 
     /// Opens `nonce || ciphertext || tag` into guarded memory.
-    public static func open(
+    package static func open(
         _ sealed: some Collection<UInt8>, key: SecureBytes, associatedData: [UInt8]
     ) throws(SealingError) -> SecureBytes {
         precondition(key.count == keyLength, "XChaCha20-Poly1305 keys are 32 bytes")

@@ -4,7 +4,7 @@ import ShareMath
 
 /// The vault on SQLite through GRDB: WAL, foreign keys, a busy timeout so the CLI and the server can
 /// share one file, and immediate write transactions.
-public final class SQLiteVaultStore: VaultStore {
+package final class SQLiteVaultStore: VaultStore {
     let writer: any DatabaseWriter
     /// Seals the audit events this store appends; nil when the vault was opened without its key.
     let auditKey: AuditKey?
@@ -17,7 +17,7 @@ public final class SQLiteVaultStore: VaultStore {
     /// an older release wrote must first be opened by a command that writes (with the vault key, to seal its
     /// audit chain). `unlock` gives the audit key, or nil to open without it; it is asked only once the file is
     /// known to be a vault. With the key, the events this store appends are sealed.
-    public init(
+    package init(
         path: String, create: Bool, readOnly: Bool = false, unlock: () throws -> AuditKey? = { nil }
     ) throws {
         let manager = FileManager.default
@@ -149,14 +149,14 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Metadata
 
-    public func metadata(_ name: String) throws -> String? {
+    package func metadata(_ name: String) throws -> String? {
         try read { db in
             try String.fetchOne(
                 db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = ?"), arguments: [name])
         }
     }
 
-    public func setUp(at: String) throws {
+    package func setUp(at: String) throws {
         guard let auditKey else { preconditionFailure("a vault is set up with its key") }
         try write { db in
             try db.cachedStatement(
@@ -168,7 +168,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func counts() throws -> (clients: Int, wallets: Int, livePairs: Int) {
+    package func counts() throws -> (clients: Int, wallets: Int, livePairs: Int) {
         try read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client") ?? 0,
@@ -180,7 +180,7 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Writing
 
-    public func createWallets(
+    package func createWallets(
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
     ) throws {
         let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
@@ -265,7 +265,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func storeCustodianShare(
+    package func storeCustodianShare(
         clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
         legacyDigest: [UInt8], at: String
     ) throws -> CustodianStoreOutcome {
@@ -302,7 +302,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws
+    package func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws
         -> [PairSummary]
     {
         try write { db in
@@ -349,7 +349,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary] {
+    package func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary] {
         try write { db in
             let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
                 $0.ciphertextId != nil
@@ -550,7 +550,7 @@ public final class SQLiteVaultStore: VaultStore {
             cipherText: row[column(.cipherText)], clientCiphertextId: row[column(.clientCiphertextId)])
     }
 
-    public func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair] {
+    package func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair] {
         try read { db in
             var sql = Self.storedPairSelect + " WHERE p.isLive AND p.id > ?"
             var arguments: StatementArguments = [pairId]
@@ -565,7 +565,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func livePair(clientId: String, method: BackupMethod) throws -> StoredPair {
+    package func livePair(clientId: String, method: BackupMethod) throws -> StoredPair {
         try read { db in
             let id = try livePairId(db, clientId: clientId, method: method)
             return try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]).map(
@@ -573,21 +573,21 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func livePair(id: Int64) throws -> StoredPair? {
+    package func livePair(id: Int64) throws -> StoredPair? {
         try read { db in
             try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map(
                 Self.storedPair)
         }
     }
 
-    public func randomLivePairIds(count: Int) throws -> [Int64] {
+    package func randomLivePairIds(count: Int) throws -> [Int64] {
         try read { db in
             try Int64.fetchAll(
                 db, sql: "SELECT id FROM backupPair WHERE isLive ORDER BY random() LIMIT ?", arguments: [count])
         }
     }
 
-    public func recordVerifications(_ outcomes: [PairOutcome], at: String) throws {
+    package func recordVerifications(_ outcomes: [PairOutcome], at: String) throws {
         guard !outcomes.isEmpty else { return }
         try write { db in
             let statement = try db.cachedStatement(
@@ -596,7 +596,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func recordDrills(_ drills: [DrillOutcome], at: String) throws {
+    package func recordDrills(_ drills: [DrillOutcome], at: String) throws {
         guard !drills.isEmpty else { return }
         try write { db in
             let insert = try db.cachedStatement(
@@ -621,7 +621,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int {
+    package func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int {
         try write { db in
             let current =
                 try Int.fetchOne(
@@ -653,7 +653,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws {
+    package func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws {
         try write { db in try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at)
         }
     }
@@ -700,7 +700,7 @@ public final class SQLiteVaultStore: VaultStore {
         try Row.fetchOne(db, sql: Self.summarySelect + " WHERE p.id = ?", arguments: [pairId]).map(Self.summary)
     }
 
-    public func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws {
+    package func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws {
         try read { db in
             var sql = Self.summarySelect + " WHERE p.isLive"
             if let completed {
@@ -714,7 +714,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func clientDetail(clientId: String) throws -> ClientDetail? {
+    package func clientDetail(clientId: String) throws -> ClientDetail? {
         try read { db in
             guard
                 let client = try Row.fetchOne(
@@ -778,7 +778,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws {
+    package func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws {
         try read { db in
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
@@ -786,7 +786,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem] {
+    package func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem] {
         try read { db in
             let scope = clientId == nil ? "" : " AND c.clientId = ?"
             let arguments: StatementArguments = clientId.map { [$0] } ?? []
@@ -875,7 +875,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func forEachActiveSigningGeneration(
+    package func forEachActiveSigningGeneration(
         clientId: String?, _ body: (ActiveSigningGeneration) throws -> Void
     ) throws {
         try read { db in
@@ -899,7 +899,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func verifyAuditLog(expecting head: AuditHead?) throws -> AuditVerification {
+    package func verifyAuditLog(expecting head: AuditHead?) throws -> AuditVerification {
         try read { db in try AuditLog.verify(db, key: auditKey, expected: head) }
     }
 }

@@ -11,22 +11,22 @@ public enum BackupStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// The stored form of a custodian backup share: public material in the clear, the share sealed.
-public struct CustodianShareRecord: Sendable {
-    public var layout: ShareLayout
-    public var threshold: Int
-    public var identifier: [UInt8]
-    public var publicShare: [UInt8]
-    public var partnerIdentifier: [UInt8]?
+package struct CustodianShareRecord: Sendable {
+    package var layout: ShareLayout
+    package var threshold: Int
+    package var identifier: [UInt8]
+    package var publicShare: [UInt8]
+    package var partnerIdentifier: [UInt8]?
     /// The other holder's public share, when the layout states it (Portal's client partial public key).
-    public var partnerPublicShare: [UInt8]?
+    package var partnerPublicShare: [UInt8]?
     /// Portal's `backupSharePairId`, when the share names one.
-    public var backupSharePairId: String?
-    public var commitments: [[UInt8]]?
+    package var backupSharePairId: String?
+    package var commitments: [[UInt8]]?
     /// The webhook's share string, byte for byte, sealed under the vault key.
-    public var sealedShare: [UInt8]
+    package var sealedShare: [UInt8]
     /// Keyed BLAKE2b of the share's content (curve, identifier, scalar, key): finds a share the vault already
     /// holds, however it was serialised, without opening anything.
-    public var shareDigest: [UInt8]
+    package var shareDigest: [UInt8]
 }
 
 /// A signing pair's public material.
@@ -41,32 +41,32 @@ public struct SigningPairRecord: Sendable, Encodable {
 }
 
 /// A client made by `create`: its wallets, and one client ciphertext per method serving every curve.
-public struct NewClient: Sendable {
-    public var clientId: String
-    public var wallets: [NewWallet]
-    public var ciphertexts: [NewCiphertext]
+package struct NewClient: Sendable {
+    package var clientId: String
+    package var wallets: [NewWallet]
+    package var ciphertexts: [NewCiphertext]
 }
 
 /// A wallet made by `create`, with its pairs, ready to insert.
-public struct NewWallet: Sendable {
-    public var curve: CurveID
-    public var publicKey: [UInt8]
-    public var signing: SigningPairRecord
-    public var backups: [NewBackup]
+package struct NewWallet: Sendable {
+    package var curve: CurveID
+    package var publicKey: [UInt8]
+    package var signing: SigningPairRecord
+    package var backups: [NewBackup]
 }
 
 /// A backup pair made by `create`; its client half is the client's ciphertext for the same method.
-public struct NewBackup: Sendable {
-    public var method: String
-    public var custodian: CustodianShareRecord
-    public var status: BackupStatus
+package struct NewBackup: Sendable {
+    package var method: String
+    package var custodian: CustodianShareRecord
+    package var status: BackupStatus
 }
 
 /// A client ciphertext made by `create`, confirmed or not.
-public struct NewCiphertext: Sendable {
-    public var method: String
-    public var cipherText: String
-    public var confirmed: Bool
+package struct NewCiphertext: Sendable {
+    package var method: String
+    package var cipherText: String
+    package var confirmed: Bool
 }
 
 /// One client ciphertext as `inspect` shows it: where it came from and when, never its text.
@@ -106,7 +106,7 @@ public struct PairSummary: Sendable, Encodable {
 }
 
 /// What storing a custodian share did.
-public enum CustodianStoreOutcome: Sendable, Equatable {
+package enum CustodianStoreOutcome: Sendable, Equatable {
     /// A new live pair; `replaced` is the pair it replaced, if any.
     case stored(pairId: Int64, replaced: Int64?)
     /// The vault already holds this share (live, or in history: the pair named): nothing changed.
@@ -145,14 +145,14 @@ public struct ClientDetail: Sendable, Encodable {
 
 /// A live pair with everything its checks need: public material, the sealed custodian share and the
 /// client ciphertext.
-public struct StoredPair: Sendable {
-    public var summary: PairSummary
-    public var walletId: Int64
-    public var publicKey: [UInt8]
-    public var custodian: CustodianShareRecord
+package struct StoredPair: Sendable {
+    package var summary: PairSummary
+    package var walletId: Int64
+    package var publicKey: [UInt8]
+    package var custodian: CustodianShareRecord
     /// The client ciphertext holding this pair's client half (shared by the method's pairs on every curve).
-    public var cipherText: String?
-    public var clientCiphertextId: Int64?
+    package var cipherText: String?
+    package var clientCiphertextId: Int64?
 }
 
 /// Something the vault's own records contradict (a deleted live pair, an old pair made live again, a row
@@ -181,24 +181,24 @@ public struct BookkeepingProblem: Sendable, Encodable, Equatable {
 }
 
 /// A wallet's active signing generation, public material only, for the public level.
-public struct ActiveSigningGeneration: Sendable {
-    public var clientId: String
-    public var curve: CurveID
-    public var publicKey: [UInt8]
-    public var generation: Int
-    public var deviceIdentifier: [UInt8]
-    public var devicePublicShare: [UInt8]
-    public var custodianIdentifier: [UInt8]
-    public var custodianPublicShare: [UInt8]
+package struct ActiveSigningGeneration: Sendable {
+    package var clientId: String
+    package var curve: CurveID
+    package var publicKey: [UInt8]
+    package var generation: Int
+    package var deviceIdentifier: [UInt8]
+    package var devicePublicShare: [UInt8]
+    package var custodianIdentifier: [UInt8]
+    package var custodianPublicShare: [UInt8]
 }
 
 /// One pair's check outcome, as recorded.
-public struct PairOutcome: Sendable {
-    public var pairId: Int64
+package struct PairOutcome: Sendable {
+    package var pairId: Int64
     /// `passed`, or the first failure's reason.
-    public var outcome: String
+    package var outcome: String
 
-    public init(pairId: Int64, outcome: String) {
+    package init(pairId: Int64, outcome: String) {
         self.pairId = pairId
         self.outcome = outcome
     }

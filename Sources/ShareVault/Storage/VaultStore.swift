@@ -3,7 +3,7 @@ import ShareMath
 
 /// What the vault's operations need from storage. Every call is one transaction: it all lands or
 /// nothing does. `SQLiteVaultStore` implements it on GRDB; another engine can implement it alone.
-public protocol VaultStore: Sendable {
+package protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
     /// Records the vault key's check value (the store's audit key carries it) and the first audit event of a new
     /// vault, sealed.
@@ -86,16 +86,16 @@ extension SigningPairRecord {
 }
 
 /// Timestamps as stored: ISO 8601, UTC, milliseconds.
-public enum VaultClock {
-    public static func now() -> String { format(Date()) }
+package enum VaultClock {
+    package static func now() -> String { format(Date()) }
 
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         date.formatted(
             .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
                 .timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         try? Date(
             text,
             strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)

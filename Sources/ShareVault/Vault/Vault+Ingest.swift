@@ -194,10 +194,10 @@ extension Vault {
 }
 
 /// What the intake accepts as a client ciphertext: any non-empty printable ASCII up to the body limit.
-public enum ClientCiphertextText {
-    public static let maximumLength = 64 * 1024
+package enum ClientCiphertextText {
+    package static let maximumLength = 64 * 1024
 
-    public static func validate(_ text: String) throws(DocumentError) {
+    package static func validate(_ text: String) throws(DocumentError) {
         guard !text.isEmpty else { throw .empty }
         guard text.utf8.count <= maximumLength else { throw .tooLarge(limit: maximumLength, actual: text.utf8.count) }
         guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else {

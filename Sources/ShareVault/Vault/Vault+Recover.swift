@@ -4,7 +4,9 @@ import ShareMath
 /// A recovery worked out in memory and checked, not yet recorded: the new signing pair's two share
 /// documents (secrets: written out by the caller, then `commitRecovery`).
 public struct PreparedRecovery: Sendable {
-    public let pair: StoredPair
+    let pair: StoredPair
+    /// The pair the recovery is made from.
+    public var summary: PairSummary { pair.summary }
     public let deviceShare: AnyShareDocument
     public let custodianShare: AnyShareDocument
     let record: SigningPairRecord
