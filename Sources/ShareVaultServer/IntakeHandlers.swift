@@ -1,8 +1,8 @@
-import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 import ShareMath
 import ShareVault
 import Synchronization
@@ -20,7 +20,7 @@ struct IntakeHandlers: Sendable {
     func webhookBackup(_ request: Request, context: some RequestContext) async throws -> Response {
         let vault = self.vault
         return try await handle(request, authorized: webhookAuthorized(request)) { body in
-            let report = try vault.ingestCustodian(body)
+            let report = try await Self.blocking { try vault.ingestCustodian(body) }
             return .json(.ok, ["status": report.outcome, "clientId": report.clientId, "backupMethod": report.method])
         }
     }
@@ -31,7 +31,7 @@ struct IntakeHandlers: Sendable {
         return try await handle(request, authorized: webhookAuthorized(request)) { body in
             let fetch = try Self.decode(FetchRequest.self, body)
             guard let clientId = fetch.clientId else { throw DocumentError.missingField("clientId") }
-            let shares = try vault.custodianShareStrings(clientId: clientId)
+            let shares = try await vault.custodianShareStrings(clientId: clientId)
             return .jsonObject(.ok, ["backupShares": shares])
         }
     }
@@ -46,7 +46,9 @@ struct IntakeHandlers: Sendable {
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
             guard let cipherText = upload.cipherText else { throw DocumentError.missingField("cipherText") }
-            let pairs = try vault.ingestClient(clientId: clientId, method: method, cipherText: cipherText)
+            let pairs = try await Self.blocking {
+                try vault.ingestClient(clientId: clientId, method: method, cipherText: cipherText)
+            }
             return .jsonObject(.ok, ClientBackupAnswer(pairs))
         }
     }
@@ -59,7 +61,7 @@ struct IntakeHandlers: Sendable {
         let vault = self.vault
         return try await respond {
             guard let method else { throw DocumentError.missingField("backupMethod") }
-            guard let cipherText = try vault.clientCipherText(clientId: clientId, method: method) else {
+            guard let cipherText = try await vault.clientCipherText(clientId: clientId, method: method) else {
                 throw VaultError.noClientBackup(clientId: clientId, method: method)
             }
             return .json(.ok, ["cipherText": cipherText])
@@ -73,7 +75,7 @@ struct IntakeHandlers: Sendable {
         return try await handle(request, authorized: bearerMatches(request)) { body in
             let upload = try Self.decode(AppUpload.self, body)
             guard let method = upload.backupMethod else { throw DocumentError.missingField("backupMethod") }
-            let pairs = try vault.confirm(clientId: clientId, method: method)
+            let pairs = try await Self.blocking { try vault.confirm(clientId: clientId, method: method) }
             return .jsonObject(.ok, ClientBackupAnswer(pairs))
         }
     }
@@ -144,7 +146,7 @@ struct IntakeHandlers: Sendable {
 
     /// Refuses missing credentials (401), collects the body (413 past the limit), and runs `work` on it.
     func handle(
-        _ request: Request, authorized: Bool, work: @escaping @Sendable (Data) throws -> Response
+        _ request: Request, authorized: Bool, work: @escaping @Sendable (Data) async throws -> Response
     ) async throws -> Response {
         guard authorized else { return .unauthorized }
         var request = request
@@ -155,7 +157,7 @@ struct IntakeHandlers: Sendable {
             return .bodyTimeout
         }
         guard let body = collected else { return .tooLarge(configuration.maximumBodySize) }
-        return try await respond { try work(body) }
+        return try await respond { try await work(body) }
     }
 
     func webhookAuthorized(_ request: Request) -> Bool {
@@ -212,18 +214,22 @@ struct IntakeHandlers: Sendable {
         return secretMatches(String(header.dropFirst("Bearer ".count)), configuration.apiToken)
     }
 
-    /// Runs blocking vault work off the concurrency pool, at most `maximumBlockingWork` jobs at once (beyond
-    /// that: 503 at once), and maps its errors to HTTP answers.
-    func respond(_ work: @escaping @Sendable () throws -> Response) async throws -> Response {
+    /// Runs vault work, at most `maximumBlockingWork` jobs at once (beyond that: 503 at once), and maps its
+    /// errors to HTTP answers.
+    func respond(_ work: @escaping @Sendable () async throws -> Response) async throws -> Response {
         guard blockingWork.acquire(limit: configuration.maximumBlockingWork) else { return .busy }
         defer { blockingWork.release() }
         do {
-            return try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-            }
+            return try await work()
         } catch {
             return IntakeError.response(for: error)
         }
+    }
+
+    /// Runs a blocking vault call (a durable SQLite commit) on NIO's thread pool, the one Hummingbird uses for
+    /// blocking work, so that no event loop and no task thread waits on the disk.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
     }
 }
 

@@ -13,22 +13,22 @@ enum CoreConfinement {
 
     /// Runs `body` with every thread of the process (and so every thread they start) on one CPU, then gives
     /// each thread back the CPUs the calling thread had. Returns `body`'s result and whether it was confined.
-    static func onOneCore<R>(_ body: () throws -> R) rethrows -> (result: R, confined: Bool) {
+    static func onOneCore<R>(_ body: () async throws -> R) async rethrows -> (result: R, confined: Bool) {
         guard let get = symbol("sched_getaffinity", as: GetAffinity.self),
             let set = symbol("sched_setaffinity", as: SetAffinity.self)
-        else { return (try body(), false) }
+        else { return (try await body(), false) }
         var original = [UInt8](repeating: 0, count: maskSize)
         guard get(0, maskSize, &original) == 0, let byte = original.firstIndex(where: { $0 != 0 }) else {
-            return (try body(), false)
+            return (try await body(), false)
         }
         var single = [UInt8](repeating: 0, count: maskSize)
         single[byte] = original[byte] & (~original[byte] &+ 1)  // the lowest CPU allowed
         guard applyToEveryThread(single, set), everyThreadAllows(onlyCPU: cpuIndex(of: single)) else {
             _ = applyToEveryThread(original, set)
-            return (try body(), false)
+            return (try await body(), false)
         }
         defer { _ = applyToEveryThread(original, set) }
-        let result = try body()
+        let result = try await body()
         // The kernel's own account, read again after the run: threads the run started were confined too.
         return (result, everyThreadAllows(onlyCPU: cpuIndex(of: single)))
     }

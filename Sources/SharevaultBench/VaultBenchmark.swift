@@ -21,7 +21,7 @@ public enum VaultBenchmark {
         let clients = (1...max(1, wallets / 2)).map { "bench-\($0)" }
         let clock = ContinuousClock()
         let createStart = clock.now
-        _ = try vault.create(
+        _ = try await vault.create(
             clientIds: clients, curves: CurveID.allCases, methods: [try BackupMethod(parsing: "GDRIVE")],
             keyStores: stores)
         let createRate = Double(clients.count * 2) / (clock.now - createStart).inSeconds
@@ -40,14 +40,14 @@ public enum VaultBenchmark {
         try settle(vault, nil)
         var structuralFloor = try floorForStructuralVerify()
         let verifyStart = clock.now
-        _ = try vault.verify()
+        _ = try await vault.verify()
         let structuralRate = Double(pairs) / (clock.now - verifyStart).inSeconds
         structuralFloor = max(structuralFloor, try floorForStructuralVerify())
         // verify --custodian: the public checks, and every custodian half opened with the vault key.
         try settle(vault, nil)
         var custodianFloor = try floorForCustodianVerify()
         let custodianStart = clock.now
-        _ = try vault.verify(level: .custodian)
+        _ = try await vault.verify(level: .custodian)
         let custodianRate = Double(pairs) / (clock.now - custodianStart).inSeconds
         custodianFloor = max(custodianFloor, try floorForCustodianVerify())
         // One core: the process is confined to one CPU, pipeline threads included. Then every core. Before each
@@ -56,10 +56,10 @@ public enum VaultBenchmark {
         try settle(vault, keyStore)
         var deepFloor = try await floorForDeepVerify(in: directory)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let oneCore = try CoreConfinement.onOneCore { () throws -> Double in
+        let oneCore = try await CoreConfinement.onOneCore { () async throws -> Double in
             try settle(vault, keyStore)
             let start = clock.now
-            _ = try vault.verify(keyStores: stores, parallelism: 1)
+            _ = try await vault.verify(keyStores: stores, parallelism: 1)
             return Double(pairs) / (clock.now - start).inSeconds
         }
         deepFloor = max(deepFloor, try await floorForDeepVerify(in: directory))
@@ -73,14 +73,14 @@ public enum VaultBenchmark {
             try settle(vault, keyStore)
             var floor = try await floorForDeepVerify(in: directory, threads: cores)
             let start = clock.now
-            _ = try vault.verify(keyStores: stores, parallelism: cores)
+            _ = try await vault.verify(keyStores: stores, parallelism: cores)
             let rate = Double(pairs) / (clock.now - start).inSeconds
             floor = max(floor, try await floorForDeepVerify(in: directory, threads: cores))
             deepRates.append(("\(cores) cores", rate, floor, deepFloorName(threads: cores)))
         }
         let drillCount = min(pairs, 500)
         let drillStart = clock.now
-        _ = try vault.drill(.sample(drillCount), keyStores: stores)
+        _ = try await vault.drill(.sample(drillCount), keyStores: stores)
         let drillRate = Double(drillCount) / (clock.now - drillStart).inSeconds
         let drillFloor = try floorForDrill()
 

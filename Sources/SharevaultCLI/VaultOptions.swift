@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ShareMath
 import ShareVault
+import Synchronization
 
 /// Flags every vault command shares: where the vault and its key are.
 struct VaultOptions: ParsableArguments {
@@ -64,10 +65,10 @@ enum Secrets {
 }
 
 /// Shows an operation's progress on stderr, only when it is a terminal, at most a few times a second.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: Sendable {
     private let label: String
-    private let lock = NSLock()
-    private var lastShown = ContinuousClock.now - .seconds(1)
+    /// When the line was last drawn.
+    private let lastShown = Mutex(ContinuousClock.now - .seconds(1))
 
     init(_ label: String) { self.label = label }
 
@@ -78,11 +79,13 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     private func show(_ step: ProgressStep, _ completed: Int, _ total: Int) {
-        lock.lock()
-        defer { lock.unlock() }
         let now = ContinuousClock.now
-        guard step == .done || now - lastShown > .milliseconds(100) else { return }
-        lastShown = now
+        let due = lastShown.withLock { lastShown in
+            guard step == .done || now - lastShown > .milliseconds(100) else { return false }
+            lastShown = now
+            return true
+        }
+        guard due else { return }
         let line = "\r\(label): \(step.rawValue) \(completed)/\(total)\u{1B}[K" + (step == .done ? "\n" : "")
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -13,7 +13,7 @@ public enum VaultDemo {
         public let passed: Bool
     }
 
-    public static func run(in directory: String, progress: ProgressHandler? = nil) throws -> (
+    public static func run(in directory: String, progress: ProgressHandler? = nil) async throws -> (
         vault: Vault, steps: [Step]
     ) {
         var steps: [Step] = []
@@ -32,7 +32,7 @@ public enum VaultDemo {
         let password = SecureBytes(copying: Array("correct horse battery staple".utf8))
         let stores = BackupKeyStores(directory: keyStore, password: PasswordKeyStore(password: password))
         let methods = try ["GDRIVE", "PASSWORD"].map { try BackupMethod(parsing: $0) }
-        let created = try vault.create(
+        let created = try await vault.create(
             clientIds: ["demo-alice", "demo-bob", "demo-carol"], curves: CurveID.allCases, methods: methods,
             keyStores: stores, progress: progress)
         record(
@@ -79,17 +79,17 @@ public enum VaultDemo {
         }
         record("the vault lists \(pairs) live backup pairs, \(completed) completed", pairs == 14 && completed == 14)
 
-        let structural = try vault.verify(progress: progress)
+        let structural = try await vault.verify(progress: progress)
         record(
             "public verification, no secret at all: \(structural.passed) of \(structural.checked) pairs pass",
             structural.allPassed)
-        let custodian = try vault.verify(level: .custodian, progress: progress)
+        let custodian = try await vault.verify(level: .custodian, progress: progress)
         record(
             "custodian verification, custodian halves opened with the vault key: \(custodian.passed) of \(custodian.checked) pass",
             custodian.allPassed)
-        let deep = try vault.verify(level: .deep, keyStores: stores, progress: progress)
+        let deep = try await vault.verify(level: .deep, keyStores: stores, progress: progress)
         record("deep verification, both halves opened: \(deep.passed) of \(deep.checked) pairs pass", deep.allPassed)
-        let drills = try vault.drill(.all, keyStores: stores, progress: progress)
+        let drills = try await vault.drill(.all, keyStores: stores, progress: progress)
         record(
             "drills: every pair recovered in memory and proved by a threshold signature (\(drills.passed) of \(drills.drilled))",
             drills.allPassed)
@@ -104,19 +104,20 @@ public enum VaultDemo {
         record(
             "demo-alice lost her device: recovered into signing generation \(recovered.generation), same public key",
             recovered.generation == 2 && Hex.encode(combined.publicKey) == recovered.publicKey)
-        let redrill = try vault.drill(.client("demo-alice"), keyStores: stores)
+        let redrill = try await vault.drill(.client("demo-alice"), keyStores: stores)
         record(
             "drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass",
             redrill.allPassed)
         let portalRecovery = try vault.commitRecovery(
             try vault.prepareRecovery(clientId: "demo-dave", method: "GDRIVE-ED25519", keyStores: stores))
-        let portalDrill = try vault.drill(.client("demo-dave"), keyStores: stores)
+        let portalDrill = try await vault.drill(.client("demo-dave"), keyStores: stores)
         record(
             "recovered demo-dave's Portal ed25519 wallet (generation \(portalRecovery.generation)) and drilled both of its pairs: \(portalDrill.passed) of \(portalDrill.drilled) pass",
             portalRecovery.generation == 1 && portalDrill.allPassed && portalDrill.drilled == 2)
-        let audit = try vault.verifyAuditLog()
-        let head = try vault.exportAuditHead().head
-        let headHolds = try head.map { try vault.verifyAuditLog(expecting: $0).isIntact } ?? false
+        let audit = try await vault.verifyAuditLog()
+        let head = try await vault.exportAuditHead().head
+        var headHolds = false
+        if let head { headHolds = try await vault.verifyAuditLog(expecting: head).isIntact }
         record(
             "the keyed audit chain holds: \(audit.events) events, every MAC checked; its exported head is held",
             audit.isIntact && audit.macsChecked && headHolds)

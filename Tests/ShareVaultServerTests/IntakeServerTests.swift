@@ -392,7 +392,7 @@ import Testing
         var live = 0
         try running.vault.forEachPair { _ in live += 1 }
         #expect(live == 1)
-        #expect(try running.vault.verifyAuditLog().events == 2)
+        #expect(try await running.vault.verifyAuditLog().events == 2)
     }
 }
 

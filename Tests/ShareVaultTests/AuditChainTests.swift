@@ -56,59 +56,59 @@ import Testing
     }
 
     /// The vault opened without its key: only the chain's structure can be checked.
-    static func structureOnly(_ scratch: Scratch) throws -> AuditVerification {
-        try Vault.open(at: scratch.path("v.db"), needsKey: false, readOnly: true).verifyAuditLog()
+    static func structureOnly(_ scratch: Scratch) async throws -> AuditVerification {
+        try await Vault.open(at: scratch.path("v.db"), needsKey: false, readOnly: true).verifyAuditLog()
     }
 
-    @Test func aDeletedEventWithTheChainRecomputedIsCaughtByItsMAC() throws {
+    @Test func aDeletedEventWithTheChainRecomputedIsCaughtByItsMAC() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch)
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3")
             try db.execute(sql: "UPDATE auditEvent SET id = id - 1 WHERE id > 3")
             try Self.relink(db)
         }
         // The unkeyed structure was forged successfully: this is what the first release's `audit --verify` saw.
-        #expect(try Self.structureOnly(scratch).isIntact)
-        let keyed = try vault.verifyAuditLog()
+        #expect(try await Self.structureOnly(scratch).isIntact)
+        let keyed = try await vault.verifyAuditLog()
         #expect(keyed.macsChecked)
         #expect(keyed.firstBadEvent?.id == 3)
         #expect(keyed.firstBadEvent?.reason.contains("MAC does not match") == true, "\(keyed)")
     }
 
-    @Test func anEmptiedChainIsBrokenNotIntact() throws {
+    @Test func anEmptiedChainIsBrokenNotIntact() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch)
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent")
             try Self.relink(db)
         }
-        for result in [try vault.verifyAuditLog(), try Self.structureOnly(scratch)] {
+        for result in [try await vault.verifyAuditLog(), try await Self.structureOnly(scratch)] {
             #expect(result.events == 0)
             #expect(result.firstBadEvent?.reason.contains("the chain is empty") == true, "\(result)")
         }
     }
 
-    @Test func strippedMACsAreNoticedEvenWithoutTheKey() throws {
+    @Test func strippedMACsAreNoticedEvenWithoutTheKey() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch)
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{\"forged\":\"yes\"}' WHERE id = 2")
             try Self.relink(db, stripMACs: true)
         }
-        for result in [try vault.verifyAuditLog(), try Self.structureOnly(scratch)] {
+        for result in [try await vault.verifyAuditLog(), try await Self.structureOnly(scratch)] {
             #expect(result.firstBadEvent?.reason.contains("no event is sealed") == true, "\(result)")
         }
     }
 
-    @Test func anEventOfAKindOnlyTheKeyWritesMustCarryAMAC() throws {
+    @Test func anEventOfAKindOnlyTheKeyWritesMustCarryAMAC() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch)
         // A forged ingest appended at the tail, linked correctly, without a MAC.
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try AuditLog.append(db, key: nil, kind: "ingest-custodian", clientId: "c9", detail: [:], at: "t")
         }
-        for result in [try vault.verifyAuditLog(), try Self.structureOnly(scratch)] {
+        for result in [try await vault.verifyAuditLog(), try await Self.structureOnly(scratch)] {
             #expect(result.firstBadEvent?.id == 6)
             #expect(result.firstBadEvent?.reason.contains("ingest-custodian event without a MAC") == true, "\(result)")
         }
@@ -116,16 +116,16 @@ import Testing
 
     /// Found by a hostile review: every MAC stripped and the history rewritten, then sealed over by the next
     /// write made with the key. The first sealed event of a chain is its init event or an upgrade's audit-keyed.
-    @Test func aStrippedRewrittenChainIsNotBlessedByTheNextKeyedWrite() throws {
+    @Test func aStrippedRewrittenChainIsNotBlessedByTheNextKeyedWrite() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch)
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3")
             try db.execute(sql: "UPDATE auditEvent SET id = id - 1 WHERE id > 3")
             try Self.relink(db, stripMACs: true)
         }
-        _ = try vault.verify(level: .custodian)
-        let result = try vault.verifyAuditLog()
+        _ = try await vault.verify(level: .custodian)
+        let result = try await vault.verifyAuditLog()
         #expect(result.firstBadEvent?.id == 5)
         #expect(result.firstBadEvent?.reason.contains("neither init nor audit-keyed") == true, "\(result)")
     }
@@ -133,56 +133,56 @@ import Testing
     /// Found by a hostile review: a keyed vault made to look like one from before keyed chains (MAC column
     /// dropped, the migration forgotten) is upgraded again by the next open with the key. The upgrade says its
     /// prefix is unauthenticated, and an exported head taken before finds the second keying.
-    @Test func aKeyedVaultDisguisedAsUnkeyedIsReportedAndCaughtByAHead() throws {
+    @Test func aKeyedVaultDisguisedAsUnkeyedIsReportedAndCaughtByAHead() async throws {
         let scratch = try Scratch()
         let path = scratch.path("v.db")
         let vault = try Self.vault(scratch, clients: 2)
-        let head = try #require(try vault.exportAuditHead().head)
-        _ = try vault.verify(level: .custodian)
-        try Self.database(vault).write { db in
+        let head = try #require(try await vault.exportAuditHead().head)
+        _ = try await vault.verify(level: .custodian)
+        try await Self.database(vault).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{\"failed\":\"0\"}' WHERE kind = 'verify'")
             try Self.relink(db, stripMACs: true)
         }
         try Self.unkey(vault, path: path)
         let reopened = try Vault.open(at: path, needsKey: true)
-        let plain = try reopened.verifyAuditLog()
+        let plain = try await reopened.verifyAuditLog()
         #expect(plain.isIntact && plain.unauthenticatedPrefix == 4, "\(plain)")
-        let withHead = try reopened.verifyAuditLog(expecting: head)
+        let withHead = try await reopened.verifyAuditLog(expecting: head)
         #expect(withHead.firstBadEvent?.reason.contains("keyed anew after the exported head") == true, "\(withHead)")
     }
 
-    @Test func anUnsealedEventOfAKindThisBuildDoesNotKnowIsRefused() throws {
+    @Test func anUnsealedEventOfAKindThisBuildDoesNotKnowIsRefused() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch, clients: 1)
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try AuditLog.append(db, key: nil, kind: "Recover", clientId: "c0", detail: [:], at: "t")
         }
-        let result = try vault.verifyAuditLog()
+        let result = try await vault.verifyAuditLog()
         #expect(result.firstBadEvent?.id == 3)
         #expect(result.firstBadEvent?.reason.contains("Recover event without a MAC") == true, "\(result)")
     }
 
-    @Test func eventsWrittenWithoutTheKeyAreSealedByTheNextWriteWithIt() throws {
+    @Test func eventsWrittenWithoutTheKeyAreSealedByTheNextWriteWithIt() async throws {
         let scratch = try Scratch()
         let keyed = try Self.vault(scratch, clients: 1)
         let keyless = try Vault.open(at: scratch.path("v.db"), needsKey: false)
         _ = try keyless.ingestClient(clientId: "c0", method: "GDRIVE", cipherText: "opaque-\(UUID().uuidString)")
         _ = try keyless.confirm(clientId: "c0", method: "GDRIVE")
-        let before = try keyed.verifyAuditLog()
+        let before = try await keyed.verifyAuditLog()
         #expect(before.isIntact && before.unsealedTail == 2, "\(before)")
         // An unsealed tail event can be rewritten without the key, and nothing but an exported head notices; once
         // a keyed event follows it, it cannot.
-        _ = try keyed.verify(level: .custodian)
-        let after = try keyed.verifyAuditLog()
+        _ = try await keyed.verify(level: .custodian)
+        let after = try await keyed.verifyAuditLog()
         #expect(after.isIntact && after.unsealedTail == 0, "\(after)")
-        try Self.database(keyed).write { db in
+        try await Self.database(keyed).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE kind = 'confirm'")
             try Self.relink(db)
         }
-        #expect(try keyed.verifyAuditLog().firstBadEvent?.reason.contains("MAC does not match") == true)
+        #expect(try await keyed.verifyAuditLog().firstBadEvent?.reason.contains("MAC does not match") == true)
     }
 
-    @Test func anExportedHeadCatchesARollbackACutTailAndARewrite() throws {
+    @Test func anExportedHeadCatchesARollbackACutTailAndARewrite() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch, clients: 2)
         try #require(vault.store as? SQLiteVaultStore).checkpoint()
@@ -190,32 +190,32 @@ import Testing
         // The app's uploads, taken by a process without the vault key: their events are not sealed.
         let keyless = try Vault.open(at: scratch.path("v.db"), needsKey: false)
         _ = try keyless.ingestClient(clientId: "c0", method: "GDRIVE", cipherText: "opaque-\(UUID().uuidString)")
-        let (exported, _) = try vault.exportAuditHead()
+        let (exported, _) = try await vault.exportAuditHead()
         let head = try #require(exported)
         #expect(head.events == 4)
         #expect(try AuditHead(document: Data(head.document.utf8)) == head)
-        #expect(try vault.verifyAuditLog(expecting: head).isIntact)
+        #expect(try await vault.verifyAuditLog(expecting: head).isIntact)
         _ = try keyless.ingestClient(clientId: "c1", method: "GDRIVE", cipherText: "later-\(UUID().uuidString)")
-        #expect(try vault.verifyAuditLog(expecting: head).isIntact, "later events do not break a head")
+        #expect(try await vault.verifyAuditLog(expecting: head).isIntact, "later events do not break a head")
 
         // The ingest-client events are unsealed (no event written with the key follows them), so they can be
         // rewritten without the key and the chain still holds; the head's hash no longer matches.
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 4")
             try Self.relink(db)
         }
-        #expect(try vault.verifyAuditLog().isIntact, "an unsealed tail is rewritable without the key")
-        let rewritten = try vault.verifyAuditLog(expecting: head)
+        #expect(try await vault.verifyAuditLog().isIntact, "an unsealed tail is rewritable without the key")
+        let rewritten = try await vault.verifyAuditLog(expecting: head)
         #expect(rewritten.firstBadEvent?.id == 4)
         #expect(rewritten.firstBadEvent?.reason.contains("differs from the exported head") == true, "\(rewritten)")
 
         // Cut short: the events from 4 on deleted and the recorded head moved back.
-        try Self.database(vault).write { db in
+        try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent WHERE id >= 4")
             try Self.relink(db)
         }
-        #expect(try vault.verifyAuditLog().isIntact)
-        let cut = try vault.verifyAuditLog(expecting: head)
+        #expect(try await vault.verifyAuditLog().isIntact)
+        let cut = try await vault.verifyAuditLog(expecting: head)
         #expect(cut.firstBadEvent?.reason.contains("rolled back or cut short") == true, "\(cut)")
 
         // Restored from an older copy of the file.
@@ -224,29 +224,34 @@ import Testing
         try older.write(to: URL(fileURLWithPath: scratch.path("v.db")))
         for side in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch.path("v.db") + side) }
         let restored = try Vault.open(at: scratch.path("v.db"), needsKey: true, readOnly: true)
-        #expect(try restored.verifyAuditLog().isIntact)
-        #expect(try restored.verifyAuditLog(expecting: head).firstBadEvent?.reason.contains("rolled back") == true)
+        #expect(try await restored.verifyAuditLog().isIntact)
+        #expect(
+            try await restored.verifyAuditLog(expecting: head).firstBadEvent?.reason.contains("rolled back") == true)
     }
 
-    @Test func aHeadFromAnotherVaultOrEditedIsRefused() throws {
+    @Test func aHeadFromAnotherVaultOrEditedIsRefused() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch, clients: 1)
         let other = try Vault.create(at: scratch.path("other.db"))
-        let foreign = try #require(try other.exportAuditHead().head)
-        #expect(throws: VaultError.auditHeadNotFromThisVault) { _ = try vault.verifyAuditLog(expecting: foreign) }
-        let own = try #require(try vault.exportAuditHead().head)
+        let foreign = try #require(try await other.exportAuditHead().head)
+        await #expect(throws: VaultError.auditHeadNotFromThisVault) {
+            _ = try await vault.verifyAuditLog(expecting: foreign)
+        }
+        let own = try #require(try await vault.exportAuditHead().head)
         let edited = own.document.replacingOccurrences(of: "\"events\":2", with: "\"events\":1")
         #expect(edited != own.document)
-        #expect(throws: VaultError.auditHeadNotFromThisVault) {
-            _ = try vault.verifyAuditLog(expecting: try AuditHead(document: Data(edited.utf8)))
+        await #expect(throws: VaultError.auditHeadNotFromThisVault) {
+            _ = try await vault.verifyAuditLog(expecting: try AuditHead(document: Data(edited.utf8)))
         }
     }
 
-    @Test func aBrokenChainExportsNoHead() throws {
+    @Test func aBrokenChainExportsNoHead() async throws {
         let scratch = try Scratch()
         let vault = try Self.vault(scratch, clients: 1)
-        try Self.database(vault).write { db in try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2") }
-        let (head, verification) = try vault.exportAuditHead()
+        try await Self.database(vault).write { db in
+            try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2")
+        }
+        let (head, verification) = try await vault.exportAuditHead()
         #expect(head == nil)
         #expect(verification.firstBadEvent?.id == 2)
     }
@@ -305,7 +310,7 @@ import Testing
     ]
 
     @Test(arguments: malformedHeads.indices)
-    func aMalformedHeadIsRefusedWithItsReason(index: Int) {
+    func aMalformedHeadIsRefusedWithItsReason(index: Int) async {
         let (text, reason) = Self.malformedHeads[index]
         do {
             _ = try AuditHead(document: Data(text.utf8))
@@ -315,7 +320,7 @@ import Testing
         }
     }
 
-    @Test func randomBytesNeverCrashTheHeadReader() {
+    @Test func randomBytesNeverCrashTheHeadReader() async {
         var generator = SystemRandomNumberGenerator()
         let valid = Array(
             "{\"format\":\"sharevault audit head v1\",\"events\":3,\"hash\":\"\(Self.hash)\",\"mac\":\"\(Self.hash)\"}"
@@ -350,7 +355,7 @@ import Testing
         try Self.close(vault)
     }
 
-    @Test func anUnkeyedChainNeedsTheKeyToUpgradeAndNothingIsWrittenWithoutIt() throws {
+    @Test func anUnkeyedChainNeedsTheKeyToUpgradeAndNothingIsWrittenWithoutIt() async throws {
         let scratch = try Scratch()
         let path = scratch.path("v.db")
         try Self.unkey(try Self.vault(scratch, clients: 2), path: path)
@@ -369,26 +374,28 @@ import Testing
         let seal = try #require(events.last)
         #expect(seal.kind == "audit-keyed" && seal.mac != nil)
         #expect(seal.detail == #"{"eventsBefore":"3","priorChain":"links hold (unauthenticated)"}"#)
-        let result = try upgraded.verifyAuditLog()
+        let result = try await upgraded.verifyAuditLog()
         #expect(result.isIntact && result.unsealedTail == 0 && result.unauthenticatedPrefix == 3, "\(result)")
         // The seal covers the events before it.
-        try Self.database(upgraded).write { db in
+        try await Self.database(upgraded).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2")
             try Self.relink(db)
         }
-        #expect(try upgraded.verifyAuditLog().firstBadEvent?.id == 4)
+        #expect(try await upgraded.verifyAuditLog().firstBadEvent?.id == 4)
     }
 
-    @Test func anUpgradeRecordsABrokenPriorChainRatherThanLaunderingIt() throws {
+    @Test func anUpgradeRecordsABrokenPriorChainRatherThanLaunderingIt() async throws {
         let scratch = try Scratch()
         let path = scratch.path("v.db")
         let vault = try Self.vault(scratch, clients: 2)
-        try Self.database(vault).write { db in try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2") }
+        try await Self.database(vault).write { db in
+            try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2")
+        }
         try Self.unkey(vault, path: path)
         let upgraded = try Vault.open(at: path, needsKey: true)
         var events: [AuditEvent] = []
         try upgraded.forEachAuditEvent { events.append($0) }
         #expect(events.last?.detail.contains("broken at event 2") == true, "\(events.last?.detail ?? "")")
-        #expect(try upgraded.verifyAuditLog().firstBadEvent?.id == 2)
+        #expect(try await upgraded.verifyAuditLog().firstBadEvent?.id == 2)
     }
 }

@@ -79,22 +79,22 @@ import Testing
         /// Pairs made in Portal's layouts (`create --layout portal`), for clients `p-1`...`p-3`.
         let portalPairs: [StoredPair]
 
-        init() throws {
+        init() async throws {
             directory =
                 FileManager.default.temporaryDirectory.appendingPathComponent("sv-shortcut-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             vault = try Vault.create(at: directory + "/v.db")
             let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
             stores = BackupKeyStores(directory: keyStore, password: nil)
-            _ = try vault.create(
+            _ = try await vault.create(
                 clientIds: (1...3).map { "w-\($0)" }, curves: CurveID.allCases,
                 methods: [try BackupMethod(parsing: "GDRIVE")],
                 keyStores: stores)
-            _ = try vault.create(
+            _ = try await vault.create(
                 clientIds: (1...3).map { "p-\($0)" }, curves: CurveID.allCases,
                 methods: [try BackupMethod(parsing: "GDRIVE")],
                 keyStores: stores, layout: .portal)
-            let all = try vault.store.livePairs(after: 0, limit: 100, clientId: nil)
+            let all = try await vault.store.livePairs(after: 0, limit: 100, clientId: nil)
             pairs = all.filter { $0.summary.clientId.hasPrefix("w-") }
             portalPairs = all.filter { $0.summary.clientId.hasPrefix("p-") }
         }
@@ -102,10 +102,11 @@ import Testing
         deinit { try? FileManager.default.removeItem(atPath: directory) }
     }
 
-    static let sample = Result { try Sample() }
+    /// Made once for every test of the suite.
+    static let sample = Task { try await Sample() }
 
-    @Test func soundPairsPassBothWays() throws {
-        let sample = try Self.sample.get()
+    @Test func soundPairsPassBothWays() async throws {
+        let sample = try await Self.sample.value
         #expect(sample.pairs.count == 6)
         #expect(sample.portalPairs.count == 6)
         for pair in sample.pairs + sample.portalPairs {
@@ -131,19 +132,19 @@ import Testing
     }
 
     @Test func theShortcutAgreesWithTheFullAccountOnEveryCorruption() async throws {
-        let sample = try Self.sample.get()
+        let sample = try await Self.sample.value
         await Self.checkTheShortcut(Corruption.self, on: sample.pairs, in: sample, count: 200)
     }
 
     @Test func theShortcutAgreesWithTheFullAccountOnEveryCorruptionOfAPortalPair() async throws {
-        let sample = try Self.sample.get()
+        let sample = try await Self.sample.value
         await Self.checkTheShortcut(PortalCorruption.self, on: sample.portalPairs, in: sample, count: 250)
     }
 
     /// Without client keys: the public and custodian levels find a corruption exactly when it touches what
     /// they read, and `problems` (whose shortcut is for the deep level only) equals the full account.
     @Test func theLowerLevelsFindExactlyWhatTheyRead() async throws {
-        let sample = try Self.sample.get()
+        let sample = try await Self.sample.value
         await Self.checkTheLowerLevels(Corruption.self, on: sample.pairs, in: sample)
         await Self.checkTheLowerLevels(PortalCorruption.self, on: sample.portalPairs, in: sample)
     }
@@ -186,8 +187,8 @@ import Testing
     }
 
     /// The problems some Portal corruptions must be named by, worked out from `PairCheck`.
-    @Test func portalCorruptionsAreNamed() throws {
-        let sample = try Self.sample.get()
+    @Test func portalCorruptionsAreNamed() async throws {
+        let sample = try await Self.sample.value
         let expected: [(PortalCorruption, VerificationLevel, [PairProblem])] = [
             (.partnerPublicShareDropped, .public, []),
             (.partnerPublicShareDropped, .custodian, []),

@@ -18,7 +18,7 @@ import Testing
     ]
 
     @Test(arguments: fixtures)
-    func everyOperatorJobWorksOnTheFixturePair(name: String) throws {
+    func everyOperatorJobWorksOnTheFixturePair(name: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -39,9 +39,9 @@ import Testing
         _ = try vault.confirm(clientId: report.clientId, method: report.method)
         let stores = BackupKeyStores(directory: keyStore, password: nil)
 
-        let deep = try vault.verify(level: .deep, keyStores: stores)
+        let deep = try await vault.verify(level: .deep, keyStores: stores)
         #expect(deep.checked == 1 && deep.allPassed, "\(deep.failures.map(\.problems))")
-        let drill = try vault.drill(.all, keyStores: stores)
+        let drill = try await vault.drill(.all, keyStores: stores)
         #expect(drill.allPassed, "\(drill.outcomes.map { $0.problem ?? "" })")
 
         let ejected = try vault.eject(clientId: report.clientId, method: report.method, keyStores: stores)
@@ -63,10 +63,10 @@ import Testing
             ], revealSecret: false)
         #expect(combined.publicKey == publicKey)
         #expect(try vault.commitRecovery(prepared).generation == 1)
-        #expect(try vault.verifyAuditLog().isIntact)
+        #expect(try await vault.verifyAuditLog().isIntact)
     }
 
-    @Test func aClientHalfOfAnotherWalletIsNamed() throws {
+    @Test func aClientHalfOfAnotherWalletIsNamed() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-portal-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -85,7 +85,7 @@ import Testing
             method: method)
         _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
         _ = try vault.confirm(clientId: report.clientId, method: report.method)
-        let deep = try vault.verify(level: .deep, keyStores: BackupKeyStores(directory: keyStore, password: nil))
+        let deep = try await vault.verify(level: .deep, keyStores: BackupKeyStores(directory: keyStore, password: nil))
         #expect(deep.failedByReason == ["client-share-wrong-wallet": 1])
     }
 }

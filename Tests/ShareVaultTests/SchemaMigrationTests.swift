@@ -120,7 +120,7 @@ import Testing
     /// ciphertext (associated data binding the method with its curve) under a key filed per client and curve.
     /// Opened by this build, it migrates, and every pair still verifies deep: the ciphertext opens with the
     /// first release's key, and reads as the pair's client share.
-    @Test func aFirstReleaseVaultStillVerifiesDeepAfterMigrating() throws {
+    @Test func aFirstReleaseVaultStillVerifiesDeepAfterMigrating() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-migrate-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -133,8 +133,9 @@ import Testing
         // as the first release sealed them.
         let keyPath = directory + "/vault.key"
         let current = try Vault.create(at: directory + "/current.db", keyPath: keyPath)
-        _ = try current.create(clientIds: ["c1", "c2"], curves: CurveID.allCases, methods: [method], keyStores: stores)
-        let pairs = try current.store.livePairs(after: 0, limit: 100, clientId: nil)
+        _ = try await current.create(
+            clientIds: ["c1", "c2"], curves: CurveID.allCases, methods: [method], keyStores: stores)
+        let pairs = try await current.store.livePairs(after: 0, limit: 100, clientId: nil)
         #expect(pairs.count == 4)
         var firstRelease: [Int64: String] = [:]
         for pair in pairs {
@@ -164,7 +165,8 @@ import Testing
         let oldPath = directory + "/first-release.db"
         let old = try DatabaseQueue(path: oldPath)
         try VaultSchema.migrator.migrate(old, upTo: Self.v1)
-        try old.writeWithoutTransaction { db in
+        let firstReleaseTexts = firstRelease
+        try await old.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [directory + "/current.db"])
             try db.inTransaction {
                 try db.execute(
@@ -183,7 +185,7 @@ import Testing
                                 shareDigest, receivedAt FROM src.custodianShare;
                         INSERT INTO auditEvent SELECT id, at, kind, clientId, detail, previousHash, hash FROM src.auditEvent;
                         """)
-                for (pairId, text) in firstRelease {
+                for (pairId, text) in firstReleaseTexts {
                     try db.execute(
                         sql:
                             "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, 'r', 'c')",
@@ -196,7 +198,7 @@ import Testing
         try old.close()
 
         let migrated = try Vault.open(at: oldPath, keyPath: keyPath, needsKey: true)
-        let migratedPairs = try migrated.store.livePairs(after: 0, limit: 100, clientId: nil)
+        let migratedPairs = try await migrated.store.livePairs(after: 0, limit: 100, clientId: nil)
         #expect(migratedPairs.count == 4)
         for pair in migratedPairs {
             #expect(pair.cipherText == firstRelease[pair.summary.pairId])
@@ -204,8 +206,8 @@ import Testing
             #expect(try ClientBackupCiphertext(text: try #require(pair.cipherText)).version == 1)
             #expect(migrated.fullAccount(pair, level: .deep, keyStores: stores) == [])
         }
-        let report = try migrated.verify(level: .deep, keyStores: stores)
+        let report = try await migrated.verify(level: .deep, keyStores: stores)
         #expect(report.checked == 4 && report.allPassed, "\(report.failures.map(\.problems))")
-        #expect(try migrated.verifyAuditLog().isIntact)
+        #expect(try await migrated.verifyAuditLog().isIntact)
     }
 }

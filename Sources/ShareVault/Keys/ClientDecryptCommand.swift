@@ -1,7 +1,7 @@
 internal import CSodium
-import Dispatch
 import Foundation
 import ShareMath
+import Synchronization
 
 /// An operator's program that opens client ciphertexts sharevault cannot (Portal's device encrypts with a
 /// closed library): run with no shell, once per ciphertext, given `{"clientId", "backupMethod", "cipherText"}`
@@ -83,59 +83,53 @@ public struct ClientDecryptCommand: Sendable {
         Self.ignoreSIGPIPE
         let child = try Self.spawn(Self.resolve(arguments[0]), arguments)
         let deadline = ContinuousClock.now + timeout
-        // The request is written off this thread, so a program that prints before reading cannot deadlock us.
-        let written = DispatchSemaphore(value: 0)
-        // Non-blocking and bounded by the deadline: a program (or something it left behind) that never reads its
-        // request cannot hold this thread.
+        // One loop writes the request and reads the answer as each pipe is ready, so a program that prints before it
+        // reads cannot deadlock us; the write end is non-blocking, and every wait is bounded by the deadline.
         _ = fcntl(child.input, F_SETFL, fcntl(child.input, F_GETFL) | O_NONBLOCK)
-        DispatchQueue.global().async {
-            request.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count, ContinuousClock.now < deadline {
-                    var descriptor = pollfd(fd: child.input, events: Int16(POLLOUT), revents: 0)
-                    guard poll(&descriptor, 1, 100) > 0 else { continue }
-                    let count = Glibc.write(child.input, bytes.baseAddress! + offset, bytes.count - offset)
-                    if count > 0 {
-                        offset += count
-                    } else if count < 0 && (errno == EINTR || errno == EAGAIN) {
-                        continue
-                    } else {
-                        break
-                    }
-                }
-            }
-            close(child.input)
-            written.signal()
-        }
+        var input = child.input
+        var sent = 0
         // Room for the largest answer up front, so that growing never leaves a copy of the plaintext behind.
         var buffer = [UInt8]()
         buffer.reserveCapacity(Self.maximumOutput + 16 * 1024)
         defer { buffer.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
         var failure: Failure?
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        reading: while true {
+        exchange: while true {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else {
                 failure = .timedOut
                 break
             }
-            var descriptor = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(
-                min(
-                    remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1,
-                    60_000))
-            let ready = poll(&descriptor, 1, milliseconds)
+            var descriptors = [
+                pollfd(fd: child.output, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: input, events: Int16(POLLOUT), revents: 0),
+            ]
+            let milliseconds = Int32(min(remaining / .milliseconds(1) + 1, 60_000))
+            let ready = poll(&descriptors, input >= 0 ? 2 : 1, milliseconds)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
+            if input >= 0, descriptors[1].revents != 0 {
+                let count = request.withUnsafeBytes { bytes in
+                    Glibc.write(input, bytes.baseAddress! + sent, bytes.count - sent)
+                }
+                if count > 0 { sent += count }
+                // Sent whole, or the program stopped reading (it may still answer): its input is closed either way.
+                if sent == request.count || (count < 0 && errno != EINTR && errno != EAGAIN) {
+                    close(input)
+                    input = -1
+                }
+            }
+            guard descriptors[0].revents != 0 else { continue }
             let count = chunk.withUnsafeMutableBytes { read(child.output, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break reading }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard count > 0 else { break exchange }
             guard buffer.count + count <= Self.maximumOutput else {
                 failure = .outputTooLarge
                 break
             }
             buffer.append(contentsOf: chunk[0..<count])
         }
+        if input >= 0 { close(input) }
         chunk.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) }
         close(child.output)
         // Whatever the outcome, nothing the program started outlives the run.
@@ -157,7 +151,6 @@ public struct ClientDecryptCommand: Sendable {
             usleep(1000)
         }
         kill(-child.pid, SIGKILL)
-        written.wait()
         if let failure { throw failure }
         // The exit status, as the shell reads waitpid's: exited normally with 0.
         let exitedNormally = status & 0x7f == 0
@@ -178,7 +171,8 @@ public struct ClientDecryptCommand: Sendable {
         let output: Int32
     }
 
-    private static let spawning = NSLock()
+    /// Held while a spawn makes its pipes and starts its program (see `spawn`).
+    private static let spawning = Mutex(())
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not
     /// import; looked up at run time, and skipped where the C library has none.
@@ -195,8 +189,10 @@ public struct ClientDecryptCommand: Sendable {
     private static func spawn(_ path: String, _ arguments: [String]) throws(Failure) -> Child {
         // Glibc's module does not offer pipe2, so the pipes are made close-on-exec with fcntl, and spawns are
         // serialised so that no other spawn can start between the two and inherit them.
-        spawning.lock()
-        defer { spawning.unlock() }
+        try spawning.withLock { (_) throws(Failure) in try spawnLocked(path, arguments) }
+    }
+
+    private static func spawnLocked(_ path: String, _ arguments: [String]) throws(Failure) -> Child {
         var toChild: [Int32] = [-1, -1]
         var fromChild: [Int32] = [-1, -1]
         guard pipe(&toChild) == 0 else { throw .couldNotStart(String(cString: strerror(errno))) }

@@ -139,6 +139,32 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// Runs `body` in one immediate transaction, awaited: GRDB runs it on its writer's queue, so no task's thread
+    /// waits on the disk or the lock.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw Self.vaultError(error, path: writer.path)
+        }
+    }
+
+    /// `read`, awaited: GRDB runs `body` on one of its reader queues.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as DatabaseError {
+            throw Self.vaultError(error, path: writer.path)
+        }
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.read(body)
@@ -181,8 +207,9 @@ package final class SQLiteVaultStore: VaultStore {
     // MARK: Writing
 
     package func createWallets(
-        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
-    ) throws {
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String,
+        make: ([String]) async throws -> [NewClient]
+    ) async throws {
         let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
             Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
         }
@@ -190,19 +217,20 @@ package final class SQLiteVaultStore: VaultStore {
             batch.flatMap { id in curves.map { (clientId: id, curve: $0) } }
         }
         // Every clash is refused up front, so a create that cannot succeed writes nothing.
-        try read { db in for batch in batches { try refuseExistingWallets(db, jobs(batch)) } }
+        let allJobs = batches.map(jobs)
+        try await read { db in for jobs in allJobs { try Self.refuseExistingWallets(db, jobs) } }
         // Then each batch is made with no lock held and committed in a transaction of its own, so the intake and
         // other commands go on writing between batches.
-        for batch in batches {
-            let clients = try make(batch)
-            try write { db in
-                try refuseExistingWallets(db, jobs(batch))
-                for client in clients { try insertClient(db, client, at: at) }
+        for (batch, jobs) in zip(batches, allJobs) {
+            let clients = try await make(batch)
+            try await write { db in
+                try Self.refuseExistingWallets(db, jobs)
+                for client in clients { try self.insertClient(db, client, at: at) }
             }
         }
     }
 
-    private func refuseExistingWallets(_ db: Database, _ batch: [(clientId: String, curve: CurveID)]) throws {
+    private static func refuseExistingWallets(_ db: Database, _ batch: [(clientId: String, curve: CurveID)]) throws {
         let ids = Array(Set(batch.map(\.clientId)))
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
         let existing = try Row.fetchAll(
@@ -550,8 +578,8 @@ package final class SQLiteVaultStore: VaultStore {
             cipherText: row[column(.cipherText)], clientCiphertextId: row[column(.clientCiphertextId)])
     }
 
-    package func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair] {
-        try read { db in
+    package func livePairs(after pairId: Int64, limit: Int, clientId: String?) async throws -> [StoredPair] {
+        try await read { db in
             var sql = Self.storedPairSelect + " WHERE p.isLive AND p.id > ?"
             var arguments: StatementArguments = [pairId]
             if let clientId {
@@ -587,18 +615,18 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func recordVerifications(_ outcomes: [PairOutcome], at: String) throws {
+    package func recordVerifications(_ outcomes: [PairOutcome], at: String) async throws {
         guard !outcomes.isEmpty else { return }
-        try write { db in
+        try await write { db in
             let statement = try db.cachedStatement(
                 sql: "UPDATE backupPair SET lastVerifiedAt = ?, lastVerifiedOutcome = ? WHERE id = ?")
             for outcome in outcomes { try statement.execute(arguments: [at, outcome.outcome, outcome.pairId]) }
         }
     }
 
-    package func recordDrills(_ drills: [DrillOutcome], at: String) throws {
+    package func recordDrills(_ drills: [DrillOutcome], at: String) async throws {
         guard !drills.isEmpty else { return }
-        try write { db in
+        try await write { db in
             let insert = try db.cachedStatement(
                 sql:
                     "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)"
@@ -612,7 +640,7 @@ package final class SQLiteVaultStore: VaultStore {
                 ])
                 try update.execute(arguments: [drill.startedAt, outcome, drill.pairId])
                 try AuditLog.append(
-                    db, key: auditKey, kind: "drill", clientId: drill.clientId,
+                    db, key: self.auditKey, kind: "drill", clientId: drill.clientId,
                     detail: [
                         "curve": drill.curve.rawValue, "method": drill.method, "pairId": String(drill.pairId),
                         "outcome": outcome, "milliseconds": String(drill.milliseconds),
@@ -875,31 +903,40 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func forEachActiveSigningGeneration(
-        clientId: String?, _ body: (ActiveSigningGeneration) throws -> Void
-    ) throws {
-        try read { db in
+    package func activeSigningGenerations(after rowId: Int64, limit: Int, clientId: String?) async throws
+        -> [ActiveSigningGeneration]
+    {
+        try await read { db in
+            var arguments: StatementArguments = [rowId]
+            if let clientId { arguments += [clientId] }
+            arguments += [limit]
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier, s.devicePublicShare,
-                        s.custodianIdentifier, s.custodianPublicShare
+                    SELECT s.id, c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier,
+                        s.devicePublicShare, s.custodianIdentifier, s.custodianPublicShare
                     FROM signingPair s JOIN wallet w ON w.id = s.walletId JOIN client c ON c.id = w.clientRowId
-                    WHERE s.status = 'active'\(clientId == nil ? "" : " AND c.clientId = ?") ORDER BY s.id
-                    """, arguments: clientId.map { [$0] } ?? [])
+                    WHERE s.status = 'active' AND s.id > ?\(clientId == nil ? "" : " AND c.clientId = ?")
+                    ORDER BY s.id LIMIT ?
+                    """, arguments: arguments)
+            var generations: [ActiveSigningGeneration] = []
             while let row = try cursor.next() {
-                // A wallet of an unknown curve is reported as such by the bookkeeping queries.
-                guard let curve = CurveID(rawValue: row[1]) else { continue }
-                try body(
+                // A wallet of an unknown curve is reported as such by the bookkeeping queries; it still moves
+                // the stream on.
+                let curve = CurveID(rawValue: row[2])
+                generations.append(
                     ActiveSigningGeneration(
-                        clientId: row[0], curve: curve, publicKey: [UInt8](row[2] as Data), generation: row[3],
-                        deviceIdentifier: [UInt8](row[4] as Data), devicePublicShare: [UInt8](row[5] as Data),
-                        custodianIdentifier: [UInt8](row[6] as Data), custodianPublicShare: [UInt8](row[7] as Data)))
+                        rowId: row[0], clientId: row[1], curve: curve, publicKey: [UInt8](row[3] as Data),
+                        generation: row[4], deviceIdentifier: [UInt8](row[5] as Data),
+                        devicePublicShare: [UInt8](row[6] as Data), custodianIdentifier: [UInt8](row[7] as Data),
+                        custodianPublicShare: [UInt8](row[8] as Data)))
             }
+            return generations
         }
     }
 
-    package func verifyAuditLog(expecting head: AuditHead?) throws -> AuditVerification {
-        try read { db in try AuditLog.verify(db, key: auditKey, expected: head) }
+    package func verifyAuditLog(expecting head: AuditHead?) async throws -> AuditVerification {
+        let auditKey = self.auditKey
+        return try await read { db in try AuditLog.verify(db, key: auditKey, expected: head) }
     }
 }

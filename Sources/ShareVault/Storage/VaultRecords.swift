@@ -182,8 +182,11 @@ public struct BookkeepingProblem: Sendable, Encodable, Equatable {
 
 /// A wallet's active signing generation, public material only, for the public level.
 package struct ActiveSigningGeneration: Sendable {
+    /// The signing pair's row, where the next batch starts after.
+    package var rowId: Int64
     package var clientId: String
-    package var curve: CurveID
+    /// Nil for a curve this build does not know (the bookkeeping check reports it).
+    package var curve: CurveID?
     package var publicKey: [UInt8]
     package var generation: Int
     package var deviceIdentifier: [UInt8]

@@ -2,7 +2,8 @@ import Foundation
 import ShareMath
 
 /// What the vault's operations need from storage. Every call is one transaction: it all lands or
-/// nothing does. `SQLiteVaultStore` implements it on GRDB; another engine can implement it alone.
+/// nothing does. The calls that long operations make while other work goes on are `async`: the engine does the
+/// waiting (GRDB on its own queues), not a task's thread. `SQLiteVaultStore` implements it on GRDB; another engine can implement it alone.
 package protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
     /// Records the vault key's check value (the store's audit key carries it) and the first audit event of a new
@@ -14,8 +15,9 @@ package protocol VaultStore: Sendable {
     /// that opens a stored backup); `make` then makes each batch with no lock held. A create that fails midway
     /// keeps the batches committed before it, each whole.
     func createWallets(
-        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String, make: ([String]) throws -> [NewClient]
-    ) throws
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String,
+        make: ([String]) async throws -> [NewClient]
+    ) async throws
     /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
     /// history; refuses a public key that contradicts the client's wallet on that curve.
     /// A share is a duplicate when its content digest, or `legacyDigest` (the first release's digest of the
@@ -38,27 +40,29 @@ package protocol VaultStore: Sendable {
     func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws
     /// Walks the audit chain: its structure, and its MACs when the store has the audit key; with `head`, that the
     /// chain still holds the exported head's event unchanged.
-    func verifyAuditLog(expecting head: AuditHead?) throws -> AuditVerification
+    func verifyAuditLog(expecting head: AuditHead?) async throws -> AuditVerification
     /// What the vault's own bookkeeping contradicts, for the public level: a wallet of an unknown curve or with no
     /// backup pair, a method with no live pair, a live pair marked replaced, a replaced pair whose replacement is
     /// missing or not later, more than one active signing generation. One client's only, when given.
     func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem]
-    /// Every wallet's active signing generation (of a known curve), streamed; one client's only, when given.
-    func forEachActiveSigningGeneration(clientId: String?, _ body: (ActiveSigningGeneration) throws -> Void) throws
+    /// Up to `limit` wallets' active signing generations (of a known curve) after the signing pair `rowId`, in
+    /// order (for streaming in bounded memory); one client's only, when given.
+    func activeSigningGenerations(after rowId: Int64, limit: Int, clientId: String?) async throws
+        -> [ActiveSigningGeneration]
     /// Counts for summaries: clients, wallets, live pairs.
     func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
 
     /// Up to `limit` live pairs with ids above `pairId`, in id order (for streaming in bounded memory).
-    func livePairs(after pairId: Int64, limit: Int, clientId: String?) throws -> [StoredPair]
+    func livePairs(after pairId: Int64, limit: Int, clientId: String?) async throws -> [StoredPair]
     /// The live pair for a client and method (the method's curve may be left out when only one matches).
     func livePair(clientId: String, method: BackupMethod) throws -> StoredPair
     /// The ids of `count` live pairs picked at random.
     func randomLivePairIds(count: Int) throws -> [Int64]
     func livePair(id: Int64) throws -> StoredPair?
     /// Records verification outcomes on their pairs, with one audit event for the run.
-    func recordVerifications(_ outcomes: [PairOutcome], at: String) throws
+    func recordVerifications(_ outcomes: [PairOutcome], at: String) async throws
     /// Records drills in one transaction: a row each, the pairs' last-drilled fields and an audit event each.
-    func recordDrills(_ drills: [DrillOutcome], at: String) throws
+    func recordDrills(_ drills: [DrillOutcome], at: String) async throws
     /// Adds the next signing generation for the pair's wallet, revoking the older ones, with an audit event;
     /// returns the new generation.
     func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int

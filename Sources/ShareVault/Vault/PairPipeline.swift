@@ -1,56 +1,62 @@
-import Dispatch
-import Foundation
 import Synchronization
 
 extension Vault {
     /// Streams pairs through `check` on up to `parallelism` cores, batch by batch, so memory stays flat: while
-    /// one batch is checked, the next is read and the one before is handed to `record`, each on its own queue.
+    /// one batch is checked, the next is read and the one before is handed to `record`.
     ///
     /// `next` is given the batch before (nil at the start) and returns the following one, empty when done.
-    /// `record` runs on one queue, a batch at a time and in order; its first error stops the run. `progress`
-    /// is told how many pairs have been checked after each batch.
+    /// `record` gets a batch at a time, in order, after the batch before it was recorded; its first error stops the
+    /// run. `progress` is told how many pairs have been checked after each batch. Reads and writes are awaited
+    /// (the store does the waiting on its own queues), so every task thread is free to check.
     func streamPairs<Outcome: Sendable>(
         parallelism: Int,
-        next: @escaping @Sendable (_ previous: [StoredPair]?) throws -> [StoredPair],
-        check: @Sendable (StoredPair) -> Outcome,
-        record: @escaping @Sendable (_ batch: [StoredPair], _ outcomes: [Outcome]) throws -> Void,
+        next: @escaping @Sendable (_ previous: [StoredPair]?) async throws -> [StoredPair],
+        check: @escaping @Sendable (StoredPair) -> Outcome,
+        record: @escaping @Sendable (_ batch: [StoredPair], _ outcomes: [Outcome]) async throws -> Void,
         progress: (_ checked: Int) -> Void
-    ) throws {
-        let reader = DispatchQueue(label: "sharevault.pairs.reader")
-        let writer = DispatchQueue(label: "sharevault.pairs.writer")
-        let writes = DispatchGroup()
-        let writeFailure = ResultSlots<Void>(count: 1)
-        writeFailure.set(0, .success(()))
-        func read(after previous: [StoredPair]?) -> ResultSlots<[StoredPair]> {
-            let slot = ResultSlots<[StoredPair]>(count: 1, pending: true)
-            reader.async { slot.set(0, Result { try next(previous) }) }
-            return slot
-        }
-        // Whatever happens, no write is left running when this returns.
-        defer { writes.wait() }
+    ) async throws {
         var checked = 0
-        var pending = read(after: nil)
-        while true {
-            let batch = try pending.wait()
-            guard !batch.isEmpty else { break }
-            pending = read(after: batch)
-            let results = ResultSlots<Outcome>(count: batch.count)
-            // Each worker takes the next unchecked pair, so one slowed by the reader or writer sharing its core
-            // does not hold the others back at the batch's end.
-            let nextIndex = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(parallelism, batch.count))) { _ in
-                while case let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue, index < batch.count {
-                    results.set(index, .success(check(batch[index])))
+        var previous: (batch: [StoredPair], outcomes: [Outcome]) = ([], [])
+        var batch = try await next(nil)
+        while !batch.isEmpty {
+            let (current, recording) = (batch, previous)
+            async let following = next(current)
+            async let recorded: Void = recording.batch.isEmpty ? () : record(recording.batch, recording.outcomes)
+            let outcomes = await Self.checkAll(current, parallelism: parallelism, check: check)
+            try await recorded
+            previous = (current, outcomes)
+            checked += current.count
+            progress(checked)
+            batch = try await following
+        }
+        if !previous.batch.isEmpty { try await record(previous.batch, previous.outcomes) }
+    }
+
+    /// Checks a batch with `parallelism` tasks; each takes the next unchecked pair, so one slowed by a neighbour
+    /// on its core does not hold the others back at the batch's end. Outcomes come back in the batch's order.
+    private static func checkAll<Outcome: Sendable>(
+        _ batch: [StoredPair], parallelism: Int, check: @escaping @Sendable (StoredPair) -> Outcome
+    ) async -> [Outcome] {
+        let cursor = WorkCursor()
+        let found = await withTaskGroup(of: [(Int, Outcome)].self) { group in
+            for _ in 0..<max(1, min(parallelism, batch.count)) {
+                group.addTask {
+                    var local: [(Int, Outcome)] = []
+                    while case let index = cursor.take(), index < batch.count {
+                        local.append((index, check(batch[index])))
+                    }
+                    return local
                 }
             }
-            let outcomes = try results.values()
-            writes.wait()
-            _ = try writeFailure.values()
-            writer.async(group: writes) { writeFailure.set(0, Result { try record(batch, outcomes) }) }
-            checked += batch.count
-            progress(checked)
+            return await group.reduce(into: []) { $0 += $1 }
         }
-        writes.wait()
-        _ = try writeFailure.values()
+        return found.sorted { $0.0 < $1.0 }.map(\.1)
     }
+}
+
+/// Hands out indices 0, 1, 2, ... to the tasks sharing a batch, each index once.
+final class WorkCursor: Sendable {
+    private let next = Atomic<Int>(0)
+
+    func take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
 }

@@ -63,56 +63,70 @@ extension Vault {
     public func create(
         clientIds: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores,
         layout: WalletLayout = .native, progress: ProgressHandler? = nil
-    ) throws -> [CreatedWallet] {
+    ) async throws -> [CreatedWallet] {
         for clientId in clientIds { try ClientID.validate(clientId) }
         for method in methods { _ = try keyStores.store(for: method) }
-        var created: [CreatedWallet] = []
+        let created = Mutex<[CreatedWallet]>([])
         let total = clientIds.count * curves.count
-        created.reserveCapacity(total)
         // The keys made for the batch in hand: if that batch is not committed, they open nothing and must go, or
         // a retry would stop on them (key files are never replaced).
         let batchKeys = Mutex<[(clientId: String, method: BackupMethod)]>([])
-        func makeBatch(_ batch: [String]) throws -> [NewClient] {
+        func makeBatch(_ batch: [String]) async throws -> [NewClient] {
             batchKeys.withLock { $0.removeAll() }
-            progress?(.generatingShare, created.count, total)
-            let clients = try makeClients(
+            progress?(.generatingShare, created.withLock(\.count), total)
+            let clients = try await makeClients(
                 batch, curves: curves, methods: methods, keyStores: keyStores, layout: layout,
                 madeKey: { clientId, method in batchKeys.withLock { $0.append((clientId, method)) } })
-            created += clients.flatMap(\.reports)
-            progress?(.storingShare, created.count, total)
+            let count = created.withLock { made in
+                made += clients.flatMap(\.reports)
+                return made.count
+            }
+            progress?(.storingShare, count, total)
             return clients.map(\.client)
         }
         // A transaction per batch; each batch is made on every core, holding no lock, once the store has checked
         // that no client of the whole run already has the wallet.
         do {
-            try store.createWallets(clientIds, curves: curves, batchSize: 500, at: VaultClock.now(), make: makeBatch)
+            try await store.createWallets(
+                clientIds, curves: curves, batchSize: 500, at: VaultClock.now(), make: makeBatch)
         } catch {
             for made in batchKeys.withLock({ $0 }) {
                 (try? keyStores.store(for: made.method))?.discardKey(clientId: made.clientId, method: made.method)
             }
             throw error
         }
-        progress?(.done, created.count, total)
-        logger.info("created wallets", metadata: ["count": "\(created.count)"])
-        return created
+        let made = created.withLock { $0 }
+        progress?(.done, made.count, total)
+        logger.info("created wallets", metadata: ["count": "\(made.count)"])
+        return made
     }
 
-    /// Makes a batch of clients in parallel; the first failure wins.
+    /// Makes a batch of clients in parallel, a task per core each taking the next client; the first failure wins.
     private func makeClients(
         _ batch: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout,
-        madeKey: @Sendable (String, BackupMethod) -> Void
-    ) throws -> [(client: NewClient, reports: [CreatedWallet])] {
-        let results = ResultSlots<(client: NewClient, reports: [CreatedWallet])>(count: batch.count)
-        DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-            results.set(
-                index,
-                Result {
-                    try makeClient(
-                        batch[index], curves: curves, methods: methods, keyStores: keyStores, layout: layout,
-                        madeKey: madeKey)
-                })
+        madeKey: @escaping @Sendable (String, BackupMethod) -> Void
+    ) async throws -> [(client: NewClient, reports: [CreatedWallet])] {
+        let cursor = WorkCursor()
+        let made = try await withThrowingTaskGroup(of: [(Int, (client: NewClient, reports: [CreatedWallet]))].self) {
+            group in
+            for _ in 0..<max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count)) {
+                group.addTask {
+                    var local: [(Int, (client: NewClient, reports: [CreatedWallet]))] = []
+                    while case let index = cursor.take(), index < batch.count {
+                        local.append(
+                            (
+                                index,
+                                try self.makeClient(
+                                    batch[index], curves: curves, methods: methods, keyStores: keyStores,
+                                    layout: layout, madeKey: madeKey)
+                            ))
+                    }
+                    return local
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
         }
-        return try results.values()
+        return made.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     private func makeClient(
@@ -205,37 +219,5 @@ extension Vault {
                 methods: methods.map { $0.on(C.id).description }),
             clientHalves
         )
-    }
-}
-
-/// Result slots filled from concurrent work, read once it is all done.
-final class ResultSlots<Value>: @unchecked Sendable {
-    private var slots: [Result<Value, any Error>?]
-    private let lock = NSLock()
-    /// Signalled once per slot filled, for `wait()` on slots made `pending`.
-    private let filled: DispatchSemaphore?
-
-    init(count: Int, pending: Bool = false) {
-        slots = Array(repeating: nil, count: count)
-        filled = pending ? DispatchSemaphore(value: 0) : nil
-    }
-
-    func set(_ index: Int, _ result: Result<Value, any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-        filled?.signal()
-    }
-
-    func values() throws -> [Value] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try slots.map { try $0!.get() }
-    }
-
-    /// The single value of a pending slot, once another thread has set it.
-    func wait() throws -> Value {
-        filled?.wait()
-        return try values()[0]
     }
 }

@@ -41,13 +41,13 @@ extension Vault {
     public func drill(
         _ selection: DrillSelection, keyStores: BackupKeyStores, batchSize: Int = 256,
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
-    ) throws -> DrillSummary {
+    ) async throws -> DrillSummary {
         let store = self.store
         // Where the batches come from: each is found from the one before it.
-        let next: @Sendable ([StoredPair]?) throws -> [StoredPair]
+        let next: @Sendable ([StoredPair]?) async throws -> [StoredPair]
         switch selection {
         case .client(let clientId):
-            let pairs = try store.livePairs(after: 0, limit: Int.max, clientId: clientId)
+            let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId)
             if pairs.isEmpty { throw VaultError.unknownClient(clientId) }
             next = { previous in previous == nil ? pairs : [] }
         case .sample(let count):
@@ -58,15 +58,15 @@ extension Vault {
             }
         case .all:
             next = { previous in
-                try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: nil)
+                try await store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: nil)
             }
         }
         let tally = Mutex(DrillSummary())
-        try streamPairs(
+        try await streamPairs(
             parallelism: parallelism, next: next,
-            check: { pair in drillOne(pair, keyStores: keyStores) },
+            check: { pair in self.drillOne(pair, keyStores: keyStores) },
             record: { _, outcomes in
-                try store.recordDrills(outcomes, at: VaultClock.now())
+                try await store.recordDrills(outcomes, at: VaultClock.now())
                 tally.withLock { summary in
                     for outcome in outcomes {
                         summary.drilled += 1

@@ -3,9 +3,9 @@ import ShareMath
 
 extension Vault {
     /// The client's live custodian share strings, byte for byte as the webhook delivered them (`/backup/fetch`).
-    public func custodianShareStrings(clientId: String) throws -> [String] {
+    public func custodianShareStrings(clientId: String) async throws -> [String] {
         try ClientID.validate(clientId)
-        let pairs = try store.livePairs(after: 0, limit: Int.max, clientId: clientId)
+        let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId)
         if pairs.isEmpty, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         return try pairs.map { pair in
             let method = BackupMethod(name: pair.summary.method, curve: pair.summary.curve)
@@ -18,10 +18,10 @@ extension Vault {
 
     /// The client's stored ciphertext for a method (on any curve), for the app to recover with (nil when none is
     /// stored).
-    public func clientCipherText(clientId: String, method: String) throws -> String? {
+    public func clientCipherText(clientId: String, method: String) async throws -> String? {
         try ClientID.validate(clientId)
         let method = try BackupMethod(parsing: method)
-        let pairs = try store.livePairs(after: 0, limit: Int.max, clientId: clientId).filter {
+        let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId).filter {
             $0.summary.method == method.name && (method.curve == nil || $0.summary.curve == method.curve)
         }
         guard !pairs.isEmpty else {

@@ -21,19 +21,19 @@ extension Vault {
     /// Checks the audit chain and names the first bad link: its structure, and its MACs when the vault was opened
     /// with its key. With `head` (an exported head, which needs the key), the chain must still hold the head's
     /// event unchanged: a vault rolled back to an older copy, cut short or rewritten fails.
-    public func verifyAuditLog(expecting head: AuditHead? = nil) throws -> AuditVerification {
+    public func verifyAuditLog(expecting head: AuditHead? = nil) async throws -> AuditVerification {
         if let head {
             guard AuditKey.matches(head.mac, auditKey.headMAC(events: head.events, hash: head.hash)) else {
                 throw VaultError.auditHeadNotFromThisVault
             }
         }
-        return try store.verifyAuditLog(expecting: head)
+        return try await store.verifyAuditLog(expecting: head)
     }
 
     /// The chain's head, with a MAC under the vault's audit key, to keep off the machine; nil (with the
     /// verification that failed) when the chain does not hold, since a head would vouch for a broken chain.
-    public func exportAuditHead() throws -> (head: AuditHead?, verification: AuditVerification) {
-        let verification = try store.verifyAuditLog(expecting: nil)
+    public func exportAuditHead() async throws -> (head: AuditHead?, verification: AuditVerification) {
+        let verification = try await store.verifyAuditLog(expecting: nil)
         guard verification.isIntact else { return (nil, verification) }
         return (AuditHead(events: Int64(verification.events), hash: verification.headHash, key: auditKey), verification)
     }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import ShareMath
 import Synchronization
@@ -46,7 +45,7 @@ extension Vault {
         clientId: String? = nil, level requested: VerificationLevel? = nil, keyStores: BackupKeyStores? = nil,
         batchSize: Int = 1024,
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
-    ) throws -> VerifySummary {
+    ) async throws -> VerifySummary {
         if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         let total = clientId == nil ? try store.counts().livePairs : 0
         let level = requested ?? (keyStores == nil ? .public : .deep)
@@ -54,31 +53,28 @@ extension Vault {
         let tally = Mutex(VerifySummary(level: level, levelsRun: level.levelsRun))
         let store = self.store
         // The audit chain and the wallets' signing generations are checked alongside the pairs, from the start.
-        let auditCheck = ResultSlots<AuditVerification>(count: 1, pending: true)
-        DispatchQueue.global().async { auditCheck.set(0, Result { try store.verifyAuditLog(expecting: nil) }) }
-        let signingCheck = ResultSlots<[BookkeepingProblem]>(count: 1, pending: true)
-        DispatchQueue.global().async {
-            signingCheck.set(0, Result { try self.signingGenerationProblems(clientId: clientId) })
-        }
-        try streamPairs(
+        async let auditCheck = store.verifyAuditLog(expecting: nil)
+        async let signingCheck = signingGenerationProblems(clientId: clientId, parallelism: parallelism)
+        try await streamPairs(
             parallelism: parallelism,
             next: { previous in
-                try store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: clientId)
+                try await store.livePairs(
+                    after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: clientId)
             },
-            check: { pair in problems(pair, level: level, keyStores: keyStores) },
+            check: { pair in self.problems(pair, level: level, keyStores: keyStores) },
             record: { batch, problemLists in
                 let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, level: level, into: &summary)
                 }
-                try store.recordVerifications(outcomes, at: VaultClock.now())
+                try await store.recordVerifications(outcomes, at: VaultClock.now())
             },
             progress: { checked in
                 progress?(level == .public ? .parsingShare : .decryptingShare, checked, max(total, checked))
             })
         var summary = tally.withLock { $0 }
-        let audit = try auditCheck.wait()
+        let audit = try await auditCheck
         summary.auditChainIntact = audit.isIntact
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
-        summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId) + signingCheck.wait()
+        summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId) + (try await signingCheck)
         try store.appendAudit(
             kind: "verify", clientId: clientId,
             detail: [
@@ -93,39 +89,37 @@ extension Vault {
 
     /// The wallets whose active signing generation's public shares do not interpolate to the wallet's key (DESIGN
     /// section 3's public level): an edited signing pair, or one of another wallet.
-    func signingGenerationProblems(clientId: String?) throws -> [BookkeepingProblem] {
+    func signingGenerationProblems(clientId: String?, parallelism: Int) async throws -> [BookkeepingProblem] {
         var problems: [BookkeepingProblem] = []
-        var batch: [ActiveSigningGeneration] = []
-        // Read in batches, checked on every core (a variable-base multiplication each), in bounded memory.
-        func check() {
-            let slices = ProcessInfo.processInfo.activeProcessorCount
-            let found = ResultSlots<[BookkeepingProblem]>(count: slices)
-            let current = batch
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                var local: [BookkeepingProblem] = []
-                for generation in stride(from: slice, to: current.count, by: slices).map({ current[$0] }) {
-                    let holds: Bool
-                    switch generation.curve {
-                    case .secp256k1: holds = interpolates(generation, on: Secp256k1.self)
-                    case .ed25519: holds = interpolates(generation, on: Ed25519.self)
-                    }
-                    if !holds {
-                        local.append(
-                            BookkeepingProblem(
-                                clientId: generation.clientId, curve: generation.curve.rawValue, method: nil,
-                                pairId: nil, problem: .signingGenerationDoesNotInterpolate))
+        var after: Int64 = 0
+        // Read in batches, each checked on every core (a variable-base multiplication a wallet), in bounded memory.
+        while case let batch = try await store.activeSigningGenerations(after: after, limit: 4096, clientId: clientId),
+            let last = batch.last
+        {
+            after = last.rowId
+            let slices = max(1, min(parallelism, batch.count))
+            problems += try await withThrowingTaskGroup(of: [BookkeepingProblem].self) { group in
+                for slice in 0..<slices {
+                    group.addTask {
+                        stride(from: slice, to: batch.count, by: slices).compactMap { index in
+                            let generation = batch[index]
+                            let holds: Bool
+                            switch generation.curve {
+                            case .secp256k1?: holds = self.interpolates(generation, on: Secp256k1.self)
+                            case .ed25519?: holds = self.interpolates(generation, on: Ed25519.self)
+                            case nil: return nil  // an unknown curve is the bookkeeping check's to report
+                            }
+                            return holds
+                                ? nil
+                                : BookkeepingProblem(
+                                    clientId: generation.clientId, curve: generation.curve?.rawValue ?? "",
+                                    method: nil, pairId: nil, problem: .signingGenerationDoesNotInterpolate)
+                        }
                     }
                 }
-                found.set(slice, .success(local))
+                return try await group.reduce(into: []) { $0 += $1 }
             }
-            problems += ((try? found.values()) ?? []).flatMap { $0 }
-            batch.removeAll(keepingCapacity: true)
         }
-        try store.forEachActiveSigningGeneration(clientId: clientId) { generation in
-            batch.append(generation)
-            if batch.count == 4096 { check() }
-        }
-        check()
         return problems.sorted { ($0.clientId, $0.curve) < ($1.clientId, $1.curve) }
     }
 

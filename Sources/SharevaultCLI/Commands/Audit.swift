@@ -39,8 +39,8 @@ extension SharevaultCommand {
         }
 
         func run() async throws {
-            if head { return try exportHead() }
-            if verify { return try verifyChain() }
+            if head { return try await exportHead() }
+            if verify { return try await verifyChain() }
             let opened = try vault.open(needsKey: false, readOnly: true)
             var out = BufferedOutput()
             if output.json { out.write("[") }
@@ -64,8 +64,8 @@ extension SharevaultCommand {
             out.flush()
         }
 
-        private func exportHead() throws {
-            let (exported, verification) = try vault.open(needsKey: true, readOnly: true).exportAuditHead()
+        private func exportHead() async throws {
+            let (exported, verification) = try await vault.open(needsKey: true, readOnly: true).exportAuditHead()
             guard let exported else {
                 report(verification, expected: nil)
                 throw CommandFailure(status: .problemFound, message: "")
@@ -78,7 +78,7 @@ extension SharevaultCommand {
             print(exported.document, terminator: "")
         }
 
-        private func verifyChain() throws {
+        private func verifyChain() async throws {
             let expected = try expectHead.map { path in
                 let data = try InputFile.read(path, limit: AuditHead.maximumSize)
                 do {
@@ -87,7 +87,7 @@ extension SharevaultCommand {
                     throw CommandFailure(error, context: "\(path): not an audit head")
                 }
             }
-            let result = try vault.open(needsKey: true, readOnly: true).verifyAuditLog(expecting: expected)
+            let result = try await vault.open(needsKey: true, readOnly: true).verifyAuditLog(expecting: expected)
             report(result, expected: expected)
             if !result.isIntact { throw CommandFailure(status: .problemFound, message: "") }
         }

@@ -75,7 +75,7 @@ extension SharevaultCommand {
                 directory: try keyStore.map { try DirectoryKeyStore(directory: $0, create: true) },
                 password: password.map { PasswordKeyStore(password: $0) })
             let clientIds = count == 1 ? [clientId] : (1...count).map { "\(clientId)-\($0)" }
-            let created = try opened.create(
+            let created = try await opened.create(
                 clientIds: clientIds, curves: curve.curves, methods: methods, keyStores: stores,
                 layout: layout.walletLayout, progress: ProgressLine("create").handler)
             if output.json {

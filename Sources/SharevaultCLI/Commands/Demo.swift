@@ -28,7 +28,7 @@ extension SharevaultCommand {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
-            let (vault, steps) = try VaultDemo.run(in: directory, progress: ProgressLine("demo").handler)
+            let (vault, steps) = try await VaultDemo.run(in: directory, progress: ProgressLine("demo").handler)
             if output.json {
                 try Terminal.printJSON(steps)
             } else {

@@ -39,7 +39,7 @@ extension SharevaultCommand {
 
         func run() async throws {
             let selection: DrillSelection = clientId.map { .client($0) } ?? sample.map { .sample($0) } ?? .all
-            let summary = try vault.open(needsKey: true).drill(
+            let summary = try await vault.open(needsKey: true).drill(
                 selection, keyStores: try keys.stores(), progress: ProgressLine("drill").handler)
             if output.json {
                 try Terminal.printJSON(summary)
