@@ -121,7 +121,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ShareVaultServerTests",
-            dependencies: ["ShareVaultServer", "ShareVault", "ShareMath"]
+            dependencies: [
+                "ShareVaultServer", "ShareVault", "ShareMath",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -2,49 +2,83 @@ import Hummingbird
 import ShareMath
 import ShareVault
 
-/// Maps the library's errors to the intake's answers: 400 for a body that is not what the route takes,
-/// 422 for one that parses but cannot be accepted, 404 for what is not there, 503 for the environment.
-/// Every answer is a JSON object with `error` (and `field` where one is to blame); none quotes a value.
-enum IntakeError {
-    static func response(for error: any Error) -> Response {
+/// An answer other than success: its status and a JSON object `{"error": ..., "field": ...}` (`field` where one
+/// is to blame), naming the problem and never quoting a value.
+///
+/// The library's errors map onto it (`init(_:)`): 400 for a body that is not what the route takes, 422 for one that
+/// parses but cannot be accepted, 404 for what is not there, 503 for the environment.
+struct IntakeError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let message: String
+    let field: String?
+    /// Headers the answer carries besides its content type (`Retry-After`, `Connection: close`).
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.field = field
+        self.headers = headers
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(
+            ErrorAnswer(error: message, field: field), from: request, context: context)
+        response.status = status
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    static let unauthorized = IntakeError(.unauthorized, "missing or wrong credentials")
+
+    /// The vault's work is at its limit: try again shortly.
+    static let busy = IntakeError(.serviceUnavailable, "the intake is busy; try again", headers: [.retryAfter: "1"])
+
+    /// The body did not arrive in time; the connection is closed.
+    static let bodyTimeout = IntakeError(
+        .requestTimeout, "the body did not arrive in time", headers: [.connection: "close"])
+
+    static func tooLarge(_ limit: Int) -> IntakeError {
+        IntakeError(.contentTooLarge, "body larger than \(limit) bytes")
+    }
+
+    /// The answer for an error the library threw.
+    init(_ error: any Error) {
         switch error {
+        case let error as IntakeError:
+            self = error
         case let error as DocumentError:
             switch error {
             case .malformedJSON, .empty:
-                return answer(.badRequest, error, field: nil)
-            case .missingField(let field), .ambiguousField(let field):
-                return answer(.badRequest, error, field: field)
-            case .wrongType(let field, _):
-                return answer(.badRequest, error, field: field)
+                self.init(.badRequest, error.description)
+            case .missingField(let field), .ambiguousField(let field), .wrongType(let field, _):
+                self.init(.badRequest, error.description, field: field)
             case .tooLarge:
-                return answer(.contentTooLarge, error, field: nil)
+                self.init(.contentTooLarge, error.description)
             case .wrongFormat, .unsupportedVersion:
-                return answer(.unprocessableContent, error, field: "share")
+                self.init(.unprocessableContent, error.description, field: "share")
             case .unknownCurve:
-                return answer(.unprocessableContent, error, field: "curve")
+                self.init(.unprocessableContent, error.description, field: "curve")
             case .invalidField(let field, _), .outOfRange(let field, _):
-                return answer(.unprocessableContent, error, field: field)
+                self.init(.unprocessableContent, error.description, field: field)
             }
         case let error as VaultError:
             switch error {
-            case .invalidClientId: return answer(.badRequest, error, field: "clientId")
-            case .invalidMethod, .ambiguousMethod: return answer(.badRequest, error, field: "backupMethod")
-            case .contradiction: return answer(.unprocessableContent, error, field: "share")
-            case .unknownClient, .noBackupPair, .noClientBackup: return answer(.notFound, error, field: nil)
+            case .invalidClientId: self.init(.badRequest, error.description, field: "clientId")
+            case .invalidMethod, .ambiguousMethod: self.init(.badRequest, error.description, field: "backupMethod")
+            case .contradiction: self.init(.unprocessableContent, error.description, field: "share")
+            case .unknownClient, .noBackupPair, .noClientBackup: self.init(.notFound, error.description)
             default:
-                return error.isEnvironmentFault
-                    ? answer(.serviceUnavailable, error, field: nil) : answer(.badRequest, error, field: nil)
+                self.init(error.isEnvironmentFault ? .serviceUnavailable : .badRequest, error.description)
             }
         default:
-            return .json(.internalServerError, ["error": "internal error"])
+            self.init(.internalServerError, "internal error")
         }
     }
+}
 
-    private static func answer(_ status: HTTPResponse.Status, _ error: some CustomStringConvertible, field: String?)
-        -> Response
-    {
-        var fields = ["error": error.description]
-        if let field { fields["field"] = field }
-        return .json(status, fields)
-    }
+/// The body of every answer that is not a success.
+struct ErrorAnswer: Encodable {
+    let error: String
+    let field: String?
 }

@@ -76,26 +76,32 @@ public struct IntakeServer: Sendable {
     }
 
     /// The application, ready to run; `onRunning` receives the bound port (useful with port 0).
+    ///
+    /// Every request is logged and its errors answered as JSON; each route group checks its credential (the
+    /// webhook's shared secret, the app's bearer token) before the body is read, then reads the body (the one place
+    /// its limit and timeout apply), then takes a place among the requests doing vault work.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: IntakeContext.self)
         router.middlewares.add(RequestLogMiddleware(logger: logger))
-        let handlers = IntakeHandlers(vault: vault, configuration: configuration)
-        let root = configuration.webhookRoot == "/" ? "" : configuration.webhookRoot
-        router.post(RouterPath(root + "/backup")) { request, context in
-            try await handlers.webhookBackup(request, context: context)
-        }
-        router.post(RouterPath(root + "/backup/fetch")) { request, context in
-            try await handlers.webhookFetch(request, context: context)
-        }
-        router.post("/clients/:clientId/backup") { request, context in
-            try await handlers.uploadClientBackup(request, context: context)
-        }
-        router.get("/clients/:clientId/backup") { request, context in
-            try await handlers.fetchClientBackup(request, context: context)
-        }
-        router.post("/clients/:clientId/backup/confirm") { request, context in
-            try await handlers.confirmClientBackup(request, context: context)
-        }
+        router.middlewares.add(ErrorAnswerMiddleware())
+        let handlers = IntakeHandlers(vault: vault)
+        let body = BodyMiddleware<IntakeContext>(
+            limit: configuration.maximumBodySize, timeout: configuration.bodyTimeout)
+        let work = WorkLimitMiddleware<IntakeContext>(limit: configuration.maximumBlockingWork)
+
+        router.group(RouterPath(configuration.webhookRoot == "/" ? "" : configuration.webhookRoot))
+            .add(middleware: CredentialMiddleware(credential: .webhookSecret, expected: configuration.webhookSecret))
+            .add(middleware: body)
+            .add(middleware: work)
+            .post("backup", use: handlers.webhookBackup)
+            .post("backup/fetch", use: handlers.webhookFetch)
+        router.group("clients/:clientId/backup")
+            .add(middleware: CredentialMiddleware(credential: .bearerToken, expected: configuration.apiToken))
+            .add(middleware: body)
+            .add(middleware: work)
+            .post(use: handlers.uploadClientBackup)
+            .get(use: handlers.fetchClientBackup)
+            .post("confirm", use: handlers.confirmClientBackup)
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
@@ -108,36 +114,5 @@ public struct IntakeServer: Sendable {
     /// Runs until SIGINT or SIGTERM, then finishes the requests in flight and stops.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try await application(onRunning: onRunning).runService(gracefulShutdownSignals: [.sigterm, .sigint])
-    }
-}
-
-/// One log line per request: method, route template (never a body or a secret), status and duration.
-struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var status = 500
-        defer {
-            let elapsed = clock.now - start
-            let milliseconds = elapsed / .milliseconds(1)
-            logger.info(
-                "request",
-                metadata: [
-                    "method": "\(request.method)", "route": "\(context.endpointPath ?? "unmatched")",
-                    "status": "\(status)", "ms": "\(String(format: "%.1f", milliseconds))",
-                ])
-        }
-        do {
-            let response = try await next(request, context)
-            status = response.status.code
-            return response
-        } catch let error as HTTPResponseError {
-            status = error.status.code
-            throw error
-        }
     }
 }
