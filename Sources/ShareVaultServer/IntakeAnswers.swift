@@ -4,7 +4,7 @@ import ShareVault
 /// `POST {root}/backup`: what became of the delivery.
 struct WebhookAnswer: ResponseEncodable {
     /// `stored`, `replaced` or `duplicate`.
-    let status: String
+    let status: IngestOutcome
     let clientId: String
     let backupMethod: String
 }

@@ -66,7 +66,8 @@ struct IntakeError: HTTPResponseError {
             switch error {
             case .invalidClientId: self.init(.badRequest, error.description, field: "clientId")
             case .invalidMethod, .ambiguousMethod: self.init(.badRequest, error.description, field: "backupMethod")
-            case .contradiction: self.init(.unprocessableContent, error.description, field: "share")
+            case .walletExists, .publicKeyMismatch: self.init(.unprocessableContent, error.description, field: "share")
+            case .notPasswordEncrypted: self.init(.unprocessableContent, error.description, field: "cipherText")
             case .unknownClient, .noBackupPair, .noClientBackup: self.init(.notFound, error.description)
             default:
                 self.init(error.isEnvironmentFault ? .serviceUnavailable : .badRequest, error.description)

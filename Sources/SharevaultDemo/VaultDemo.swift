@@ -56,8 +56,8 @@ public enum VaultDemo {
         let again = try vault.ingestCustodian(webhooks[0])
         record(
             "took Portal's custodian webhooks for demo-dave (GDRIVE-SECP256K1, GDRIVE-ED25519); a repeated delivery stored nothing new",
-            ingested.allSatisfy { $0.outcome == "stored" && $0.layout == .portalCustodian }
-                && again.outcome == "duplicate")
+            ingested.allSatisfy { $0.outcome == .stored && $0.layout == .portalCustodian }
+                && again.outcome == .duplicate)
 
         let gdrive = BackupMethod(name: "GDRIVE", curve: nil)
         let (clientKey, source) = try keyStore.makeKey(clientId: "demo-dave", method: gdrive)

@@ -106,7 +106,7 @@ import Testing
         let vault = try Self.vault(scratch)
         // A forged ingest appended at the tail, linked correctly, without a MAC.
         try await Self.database(vault).write { db in
-            try AuditLog.append(db, key: nil, kind: "ingest-custodian", clientId: "c9", detail: [:], at: "t")
+            try AuditLog.append(db, key: nil, kind: .ingestCustodian, clientId: "c9", detail: [:], at: "t")
         }
         for result in [try await vault.verifyAuditLog(), try await Self.structureOnly(scratch)] {
             #expect(result.firstBadEvent?.id == 6)
@@ -155,7 +155,7 @@ import Testing
         let scratch = try Scratch()
         let vault = try Self.vault(scratch, clients: 1)
         try await Self.database(vault).write { db in
-            try AuditLog.append(db, key: nil, kind: "Recover", clientId: "c0", detail: [:], at: "t")
+            try AuditLog.append(db, key: nil, storedKind: "Recover", clientId: "c0", detail: [:], at: "t")
         }
         let result = try await vault.verifyAuditLog()
         #expect(result.firstBadEvent?.id == 3)

@@ -39,14 +39,14 @@ import Testing
         let vault = try Vault.create(at: scratch.path("v.db"))
         let dealing = try newDealing()
         let first = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
-        #expect(first.outcome == "stored")
+        #expect(first.outcome == .stored)
         #expect(
             try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing)).outcome
-                == "duplicate")
+                == .duplicate)
         let refreshed = try Dealing<Secp256k1>.refresh(dealing.shares, threshold: 2, publicKey: dealing.publicKey)
         let second = try vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: refreshed))
-        #expect(second.outcome == "replaced")
+        #expect(second.outcome == .replaced)
         #expect(second.replacedPairId == first.pairId)
         #expect(try livePairs(vault).map(\.pairId) == [second.pairId])
         let detail = try vault.inspect(clientId: "c1")
@@ -88,7 +88,7 @@ import Testing
             batches += 1
             if batches == 2 {
                 let report = try other.ingestCustodian(body)
-                #expect(report.outcome == "stored")
+                #expect(report.outcome == .stored)
             }
             return []
         }
@@ -131,7 +131,7 @@ import Testing
         try (vault.store as! SQLiteVaultStore).write { db in
             try db.execute(sql: "UPDATE custodianShare SET shareDigest = ?", arguments: [Data(legacy)])
         }
-        #expect(try vault.ingestCustodian(body).outcome == "duplicate")
+        #expect(try vault.ingestCustodian(body).outcome == .duplicate)
     }
 
     @Test func theStatusFlowNeedsItsStepsInOrder() throws {

@@ -104,7 +104,7 @@ public struct PasswordKeyStore: BackupKeyStore {
         -> SecureBytes
     {
         guard case .password(let kdf) = source else {
-            throw VaultError.contradiction("the client backup was not encrypted under a password")
+            throw VaultError.notPasswordEncrypted
         }
         return try kdf.deriveKey(from: password)
     }

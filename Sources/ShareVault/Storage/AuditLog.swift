@@ -3,9 +3,29 @@ import GRDB
 import ShareMath
 
 /// One event of the append-only, hash-chained audit log.
+/// What an audit event records. Stored as its raw value; a chain read back may hold a kind this build does not
+/// know (an edited row), so `AuditEvent.kind` stays the stored text and `knownKind` reads it.
+public enum AuditKind: String, Sendable, Codable, CaseIterable {
+    /// The vault was made.
+    case initialized = "init"
+    case create
+    case ingestCustodian = "ingest-custodian"
+    /// A custodian share replaced the live pair's.
+    case replace
+    case ingestClient = "ingest-client"
+    case confirm
+    case verify
+    case drill
+    case recover
+    case eject
+    /// An older vault's chain was sealed with the vault key.
+    case auditKeyed = "audit-keyed"
+}
+
 public struct AuditEvent: Sendable, Equatable {
     public let id: Int64
     public let at: String
+    /// The kind as stored (see `knownKind`).
     public let kind: String
     public let clientId: String?
     /// Public detail as a JSON object with sorted keys (never a secret).
@@ -15,6 +35,9 @@ public struct AuditEvent: Sendable, Equatable {
     /// The MAC over `hash` under the audit key; nil for an event written by a command run without the vault key
     /// (or before the chain was keyed), which a later sealed event covers.
     public let mac: [UInt8]?
+
+    /// The stored kind, when this build knows it.
+    public var knownKind: AuditKind? { AuditKind(rawValue: kind) }
 
     /// `BLAKE2b(previous hash, id, time, kind, client, detail)`.
     static func link(previous: [UInt8], id: Int64, at: String, kind: String, clientId: String?, detail: String)
@@ -62,12 +85,21 @@ enum AuditLog {
     /// The kinds of event a command may write without the vault key. Once the chain is keyed, an event of any
     /// other kind (`create`, `ingest-custodian`, `recover`, `drill`, `eject`, ..., or a kind this build does not
     /// know) without a MAC was forged, or its MAC stripped.
-    static let kindsWrittenWithoutKey: Set<String> = ["ingest-client", "confirm", "verify"]
+    static let kindsWrittenWithoutKey: Set<AuditKind> = [.ingestClient, .confirm, .verify]
 
     /// Appends one event, chaining it to the last and sealing it when `key` is given, and records the new head in
     /// `vaultMeta`.
     static func append(
-        _ db: Database, key: AuditKey?, kind: String, clientId: String?, detail: [String: String], at: String
+        _ db: Database, key: AuditKey?, kind: AuditKind, clientId: String?, detail: [String: String], at: String
+    ) throws {
+        try append(db, key: key, storedKind: kind.rawValue, clientId: clientId, detail: detail, at: at)
+    }
+
+    /// `append` with the kind as it is stored: any text, as someone editing the file could write (the chain's
+    /// tests write kinds this build does not know).
+    static func append(
+        _ db: Database, key: AuditKey?, storedKind kind: String, clientId: String?, detail: [String: String],
+        at: String
     ) throws {
         let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
         let previous: [UInt8]
@@ -123,7 +155,7 @@ enum AuditLog {
             if event.id != expectedId {
                 return result((expectedId, "event \(expectedId) is missing"))
             }
-            if event.id == 1, event.kind != "init" {
+            if event.id == 1, event.knownKind != .initialized {
                 return result((1, "the chain does not begin with the vault's init event"))
             }
             if event.previousHash != previous {
@@ -141,18 +173,18 @@ enum AuditLog {
                 }
                 // A chain is keyed from its init event (a vault made keyed) or from one audit-keyed event (a vault
                 // upgraded); a first MAC anywhere else follows events whose MACs were stripped.
-                if !keyed, event.id != 1, event.kind != "audit-keyed" {
+                if !keyed, event.id != 1, event.knownKind != .auditKeyed {
                     return result(
                         (
                             event.id,
                             "the first sealed event, yet neither init nor audit-keyed: the MACs before it were stripped"
                         ))
                 }
-                if keyed, event.kind == "audit-keyed" {
+                if keyed, event.knownKind == .auditKeyed {
                     return result(
                         (event.id, "a second audit-keyed event: the chain was made to look unkeyed and upgraded again"))
                 }
-                if event.kind == "audit-keyed" {
+                if event.knownKind == .auditKeyed {
                     unauthenticatedPrefix = Int(event.id) - 1
                     if let expected, event.id > expected.events {
                         return result((event.id, "the chain was keyed anew after the exported head was taken"))
@@ -161,7 +193,7 @@ enum AuditLog {
                 keyed = true
                 unsealedTail = 0
             } else {
-                if keyed, !kindsWrittenWithoutKey.contains(event.kind) {
+                if keyed, !(event.knownKind.map(kindsWrittenWithoutKey.contains) ?? false) {
                     return result(
                         (
                             event.id,
@@ -212,7 +244,7 @@ enum AuditLog {
         var detail = ["eventsBefore": String(prior.events)]
         detail["priorChain"] =
             prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "links hold (unauthenticated)"
-        try append(db, key: key, kind: "audit-keyed", clientId: nil, detail: detail, at: at)
+        try append(db, key: key, kind: .auditKeyed, clientId: nil, detail: detail, at: at)
     }
 
     static func event(from row: Row) -> AuditEvent {

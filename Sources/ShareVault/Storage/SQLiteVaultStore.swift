@@ -190,7 +190,8 @@ package final class SQLiteVaultStore: VaultStore {
                     "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')"
             ).execute(
                 arguments: [auditKey.vaultKeyCheck, at])
-            try AuditLog.append(db, key: auditKey, kind: "init", clientId: nil, detail: ["formatVersion": "1"], at: at)
+            try AuditLog.append(
+                db, key: auditKey, kind: .initialized, clientId: nil, detail: ["formatVersion": "1"], at: at)
         }
     }
 
@@ -240,8 +241,7 @@ package final class SQLiteVaultStore: VaultStore {
             arguments: StatementArguments(ids))
         let taken = Set(existing.map { "\($0["clientId"] as String) \($0["curve"] as String)" })
         if let clash = batch.first(where: { taken.contains("\($0.clientId) \($0.curve.rawValue)") }) {
-            throw VaultError.contradiction(
-                "client \(clash.clientId) already has a \(clash.curve) wallet; create makes new wallets only")
+            throw VaultError.walletExists(clientId: clash.clientId, curve: clash.curve)
         }
     }
 
@@ -288,7 +288,7 @@ package final class SQLiteVaultStore: VaultStore {
                 ]
                 if let replaced { detail["replacedPairId"] = String(replaced) }
                 try AuditLog.append(
-                    db, key: auditKey, kind: "create", clientId: client.clientId, detail: detail, at: at)
+                    db, key: auditKey, kind: .create, clientId: client.clientId, detail: detail, at: at)
             }
         }
     }
@@ -324,7 +324,7 @@ package final class SQLiteVaultStore: VaultStore {
             ]
             if let replaced { detail["replacedPairId"] = String(replaced) }
             try AuditLog.append(
-                db, key: auditKey, kind: replaced == nil ? "ingest-custodian" : "replace", clientId: clientId,
+                db, key: auditKey, kind: replaced == nil ? .ingestCustodian : .replace, clientId: clientId,
                 detail: detail, at: at)
             return .stored(pairId: pairId, replaced: replaced)
         }
@@ -372,7 +372,7 @@ package final class SQLiteVaultStore: VaultStore {
             if !current.isEmpty {
                 detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",")
             }
-            try AuditLog.append(db, key: auditKey, kind: "ingest-client", clientId: clientId, detail: detail, at: at)
+            try AuditLog.append(db, key: auditKey, kind: .ingestClient, clientId: clientId, detail: detail, at: at)
             return try pairs.map { try pairSummary(db, pairId: $0.id)! }
         }
     }
@@ -395,7 +395,7 @@ package final class SQLiteVaultStore: VaultStore {
                 try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
             }
             try AuditLog.append(
-                db, key: auditKey, kind: "confirm", clientId: clientId,
+                db, key: auditKey, kind: .confirm, clientId: clientId,
                 detail: [
                     "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
                     "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
@@ -457,9 +457,9 @@ package final class SQLiteVaultStore: VaultStore {
             arguments: [clientRow, curve.rawValue])
         {
             guard (row["publicKey"] as Data) == Data(publicKey) else {
-                throw VaultError.contradiction(
-                    "client \(clientId) already has a \(curve) wallet with public key "
-                        + "\(Hex.encode(row["publicKey"] as Data)); the share is for \(Hex.encode(publicKey))")
+                throw VaultError.publicKeyMismatch(
+                    clientId: clientId, curve: curve, stored: Hex.encode(row["publicKey"] as Data),
+                    received: Hex.encode(publicKey))
             }
             return row["id"]
         }
@@ -640,7 +640,7 @@ package final class SQLiteVaultStore: VaultStore {
                 ])
                 try update.execute(arguments: [drill.startedAt, outcome, drill.pairId])
                 try AuditLog.append(
-                    db, key: self.auditKey, kind: "drill", clientId: drill.clientId,
+                    db, key: self.auditKey, kind: .drill, clientId: drill.clientId,
                     detail: [
                         "curve": drill.curve.rawValue, "method": drill.method, "pairId": String(drill.pairId),
                         "outcome": outcome, "milliseconds": String(drill.milliseconds),
@@ -671,7 +671,7 @@ package final class SQLiteVaultStore: VaultStore {
                     Data(record.custodianIdentifier), Data(record.custodianPublicShare), at,
                 ])
             try AuditLog.append(
-                db, key: auditKey, kind: "recover", clientId: pair.summary.clientId,
+                db, key: auditKey, kind: .recover, clientId: pair.summary.clientId,
                 detail: [
                     "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
                     "pairId": String(pair.summary.pairId), "generation": String(generation),
@@ -681,7 +681,7 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws {
+    package func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at: String) throws {
         try write { db in try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at)
         }
     }

@@ -67,7 +67,7 @@ package protocol VaultStore: Sendable {
     /// returns the new generation.
     func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int
     /// Appends an audit event on its own (eject, a verify run's summary).
-    func appendAudit(kind: String, clientId: String?, detail: [String: String], at: String) throws
+    func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at: String) throws
 }
 
 extension SigningPairRecord {

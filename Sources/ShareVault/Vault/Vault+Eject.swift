@@ -28,7 +28,7 @@ extension Vault {
             address = try WalletAddress.address(curve: .ed25519, publicKey: pair.publicKey)
         }
         try store.appendAudit(
-            kind: "eject", clientId: clientId,
+            kind: .eject, clientId: clientId,
             detail: [
                 "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
                 "pairId": String(pair.summary.pairId), "publicKey": Hex.encode(pair.publicKey),

@@ -13,8 +13,18 @@ public struct CustodianIngestReport: Sendable, Encodable {
     public let backupSharePairId: String?
     public let pairId: Int64
     /// `stored`, `replaced` (an older live pair went to history) or `duplicate` (nothing changed).
-    public let outcome: String
+    public let outcome: IngestOutcome
     public let replacedPairId: Int64?
+}
+
+/// What became of a custodian share delivered to the vault.
+public enum IngestOutcome: String, Sendable, Codable {
+    /// The first pair for the client and method.
+    case stored
+    /// A new live pair; the one it replaced stays in history.
+    case replaced
+    /// The vault already holds this share (live or in history): nothing changed.
+    case duplicate
 }
 
 extension Vault {
@@ -80,11 +90,11 @@ extension Vault {
             method: method.name, record: record,
             legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: VaultClock.now())
         progress?(.done, 1, 1)
-        let (pairId, outcomeName, replaced): (Int64, String, Int64?)
+        let (pairId, outcomeName, replaced): (Int64, IngestOutcome, Int64?)
         switch outcome {
         case .stored(let id, let replacedId):
-            (pairId, outcomeName, replaced) = (id, replacedId == nil ? "stored" : "replaced", replacedId)
-        case .duplicate(let id): (pairId, outcomeName, replaced) = (id, "duplicate", nil)
+            (pairId, outcomeName, replaced) = (id, replacedId == nil ? .stored : .replaced, replacedId)
+        case .duplicate(let id): (pairId, outcomeName, replaced) = (id, .duplicate, nil)
         }
         let report = CustodianIngestReport(
             clientId: webhook.clientId, curve: C.id, method: method.name, layout: parsed.layout,
@@ -179,7 +189,7 @@ extension Vault {
         if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), parsedMethod.usesPassword,
             case .storedKey = parsed.keySource
         {
-            throw VaultError.contradiction("method PASSWORD needs a password-encrypted client backup")
+            throw VaultError.notPasswordEncrypted
         }
         return try store.storeClientBackup(
             clientId: clientId, method: parsedMethod, cipherText: cipherText, at: VaultClock.now())

@@ -76,7 +76,7 @@ extension Vault {
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
         summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId) + (try await signingCheck)
         try store.appendAudit(
-            kind: "verify", clientId: clientId,
+            kind: .verify, clientId: clientId,
             detail: [
                 "level": level.rawValue, "checked": String(summary.checked), "passed": String(summary.passed),
                 "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),

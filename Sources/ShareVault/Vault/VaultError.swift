@@ -31,8 +31,12 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case ambiguousMethod(clientId: String, method: String)
     case noClientBackup(clientId: String, method: String)
     case invalidDecryptCommand(String)
-    /// The input contradicts what the vault already knows (curve vs method, a different public key, ...).
-    case contradiction(String)
+    /// `create` was asked for a wallet the client already has.
+    case walletExists(clientId: String, curve: CurveID)
+    /// A share for the client's wallet on `curve` is for another public key than the wallet's (hex).
+    case publicKeyMismatch(clientId: String, curve: CurveID, stored: String, received: String)
+    /// A PASSWORD backup's ciphertext is not encrypted under a password.
+    case notPasswordEncrypted
 
     public var description: String {
         switch self {
@@ -86,7 +90,14 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noClientBackup(let clientId, let method):
             return "client \(clientId), method \(method): no client backup share has been stored yet"
         case .invalidDecryptCommand(let why): return "invalid --client-decrypt-command: \(why)"
-        case .contradiction(let why): return why
+        case .walletExists(let clientId, let curve):
+            return "client \(clientId) already has a \(curve) wallet; create makes new wallets only"
+        case .publicKeyMismatch(let clientId, let curve, let stored, let received):
+            return
+                "client \(clientId) already has a \(curve) wallet with public key \(stored); the share is for \(received)"
+        case .notPasswordEncrypted:
+            return
+                "method PASSWORD needs a password-encrypted client backup; this one was not encrypted under a password"
         }
     }
 

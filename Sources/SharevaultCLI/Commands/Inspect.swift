@@ -24,9 +24,7 @@ extension SharevaultCommand {
             }
             print("client \(detail.clientId) (since \(detail.createdAt))")
             for wallet in detail.wallets {
-                let address =
-                    (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey))) ?? ""
-                print("  \(wallet.curve) wallet \(address)")
+                print("  \(wallet.curve) wallet \(wallet.address)")
                 print("    public key \(wallet.publicKey)")
                 for signing in wallet.signingPairs {
                     print(
@@ -93,9 +91,7 @@ extension SharevaultCommand {
             clientCiphertexts = detail.clientCiphertexts
             wallets = detail.wallets.map { wallet in
                 Wallet(
-                    address: (try? WalletAddress.address(curve: wallet.curve, publicKey: Hex.decode(wallet.publicKey)))
-                        ?? "",
-                    wallet: wallet)
+                    address: wallet.address, wallet: wallet)
             }
         }
     }

@@ -37,7 +37,7 @@ extension SharevaultCommand {
                 out.write(PairTable.header + "\n")
             }
             try opened.forEachPair(completed: completed) { pair in
-                let address = Addresses.of(pair)
+                let address = pair.address
                 if output.json {
                     let line = String(
                         decoding: try encoder.encode(ListedPair(pair: pair, address: address)), as: UTF8.self)
@@ -104,13 +104,6 @@ extension SharevaultCommand {
 }
 
 /// Wallet addresses for display.
-enum Addresses {
-    static func of(_ pair: PairSummary) -> String {
-        guard let key = try? Hex.decode(pair.publicKey) else { return "" }
-        return (try? WalletAddress.address(curve: pair.curve, publicKey: key)) ?? ""
-    }
-}
-
 /// Stdout in large writes, for listings of many rows.
 struct BufferedOutput {
     private var buffer: [UInt8] = []
