@@ -117,17 +117,20 @@ package final class SQLiteVaultStore: VaultStore {
     /// Runs `body` in one immediate transaction.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+            return try writer.writeWithoutTransaction { db in try Self.inImmediateTransaction(db, body) }
         } catch let error as DatabaseError {
             throw Self.vaultError(error, path: writer.path)
         }
+    }
+
+    /// `body` in an immediate transaction (the write lock taken at its start), committed when it returns.
+    private static func inImmediateTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try db.inTransaction(.immediate) {
+            result = try body(db)
+            return .commit
+        }
+        return result!
     }
 
     /// Copies the write-ahead log into the database and empties it, as closing the last connection does.
@@ -143,14 +146,7 @@ package final class SQLiteVaultStore: VaultStore {
     /// waits on the disk or the lock.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+            return try await writer.writeWithoutTransaction { db in try Self.inImmediateTransaction(db, body) }
         } catch let error as DatabaseError {
             throw Self.vaultError(error, path: writer.path)
         }
