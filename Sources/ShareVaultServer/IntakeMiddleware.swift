@@ -190,8 +190,11 @@ private final class FirstToFinish: Sendable {
         }
     }
 
+    /// Starts the timer; one started after the collection has already finished is cancelled at once.
     func startTimer(_ body: @escaping @Sendable () async -> Void) {
-        timer.withLock { $0 = Task(operation: body) }
+        let task = Task(operation: body)
+        timer.withLock { $0 = task }
+        if finished.withLock({ $0 }) { task.cancel() }
     }
 
     func cancelTimer() {

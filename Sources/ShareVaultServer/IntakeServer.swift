@@ -23,8 +23,8 @@ public struct IntakeConfiguration: Sendable {
     public var idleTimeout: Duration
     /// A body not received in full this long after its request began is answered 408 and the connection closed.
     public var bodyTimeout: Duration
-    /// Vault work runs off the concurrency pool, at most this many jobs at once; a request beyond it is answered
-    /// 503 at once rather than queued without bound.
+    /// At most this many requests do vault work at once (their blocking commits run on NIO's thread pool, as many
+    /// at a time as it has threads); a request beyond it is answered 503 at once rather than queued without bound.
     public var maximumBlockingWork: Int
 
     public init(

@@ -42,6 +42,17 @@ import Testing
         #expect(value["other"] == .string("x"))
         #expect(value["share2"] == .string("no"))
         #expect(value["pailler_q"]?.isObject == true)
+        // Whatever lies below a secret member is guarded too: a secret in the wrong shape is still a secret.
+        let deep = try Self.parse(#"{"p":["1",{"x":"2","n":3}],"share":{"v":"4"},"id":["5"]}"#)
+        guard case .array(let items)? = deep["p"], case .secretString(let first)? = items.first,
+            case .secretString(let x)? = items.last?["x"], case .secretNumber(let n)? = items.last?["n"],
+            case .secretString(let v)? = deep["share"]?["v"]
+        else {
+            Issue.record("a value nested under a secret member is not guarded: \(deep)")
+            return
+        }
+        #expect(first.text == "1" && x.text == "2" && n.text == "3" && v.text == "4")
+        #expect(deep["id"] == .array([.string("5")]))
         // Printing the tree shows no secret.
         let printed = String(describing: value) + String(reflecting: value)
         for secret in ["12345", "a\\\"b", "99\""] { #expect(!printed.contains(secret), "\(secret)") }
@@ -144,6 +155,35 @@ import Testing
         for printed in [String(describing: parsed), String(reflecting: parsed), dumped] {
             #expect(!printed.contains(shareHex))
             #expect(printed.contains("c1"))
+        }
+    }
+}
+
+/// Native share documents, now read by StrictJSON instead of JSONDecoder, are read as liberally as before.
+@Suite struct NativeDocumentReadingTests {
+    static func document(replacing old: String, with new: String) throws -> Data {
+        let dealing = try Dealing<Secp256k1>.split(
+            secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
+        let text = ShareDocument.documents(for: dealing)[0].exportJSON().text
+        #expect(text.contains(old))
+        return Data(text.replacingOccurrences(of: old, with: new).utf8)
+    }
+
+    @Test(arguments: ["2", "2.0", "2e0", "20e-1"])
+    func aWholeThresholdHoweverWrittenIsRead(threshold: String) throws {
+        let data = try Self.document(replacing: "\"threshold\":2", with: "\"threshold\":\(threshold)")
+        #expect(try ShareParser.parse(data, as: Secp256k1.self).threshold == 2)
+        #expect(try AnyShareDocument.decode(data).curve == .secp256k1)
+    }
+
+    @Test(arguments: ["2.5", "\"2\"", "true", "1e400", "-2"])
+    func aThresholdThatIsNotAWholeNumberIsRefusedByName(threshold: String) throws {
+        let data = try Self.document(replacing: "\"threshold\":2", with: "\"threshold\":\(threshold)")
+        do {
+            _ = try AnyShareDocument.decode(data)
+            Issue.record("threshold \(threshold) was accepted")
+        } catch {
+            #expect("\(error)".contains("threshold"), "\(error)")
         }
     }
 }

@@ -400,20 +400,19 @@ enum RandomJSON {
         }
     }
 
-    /// Whether every non-empty string and every number under a secret member's name was read into guarded memory.
-    static func secretsAreGuarded(_ value: JSONValue) -> Bool {
+    /// Whether every non-empty string and every number under a secret member's name, however deeply nested below
+    /// it, was read into guarded memory.
+    static func secretsAreGuarded(_ value: JSONValue, underSecret: Bool = false) -> Bool {
         switch value {
         case .object(let members):
             return members.allSatisfy { member in
-                guard secretsAreGuarded(member.value) else { return false }
-                guard StrictJSON.secretMembers.contains(member.key.lowercased()) else { return true }
-                switch member.value {
-                case .number: return false
-                case .string(let text): return text.isEmpty
-                default: return true
-                }
+                secretsAreGuarded(
+                    member.value,
+                    underSecret: underSecret || StrictJSON.secretMembers.contains(member.key.lowercased()))
             }
-        case .array(let elements): return elements.allSatisfy(secretsAreGuarded)
+        case .array(let elements): return elements.allSatisfy { secretsAreGuarded($0, underSecret: underSecret) }
+        case .number: return !underSecret
+        case .string(let text): return !underSecret || text.isEmpty
         default: return true
         }
     }

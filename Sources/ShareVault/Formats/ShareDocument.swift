@@ -202,8 +202,12 @@ struct RawShareDocument {
             switch value[field] {
             case nil, .null?: return nil
             case .number(let text)?:
-                guard let number = Int(text) else { throw .wrongType(field: name(field), expected: "an integer") }
-                return number
+                // A whole number however written (`2`, `2.0`, `2e0`), as JSONDecoder read it.
+                if let number = Int(text) { return number }
+                guard let value = Double(text), value.rounded() == value, abs(value) < 1e9 else {
+                    throw .wrongType(field: name(field), expected: "an integer")
+                }
+                return Int(value)
             default: throw .wrongType(field: name(field), expected: "an integer")
             }
         }

@@ -61,8 +61,9 @@ package enum JSONValue: Sendable, Equatable {
 /// naming the key. Foundation keeps one of the two at its whim, so the same body could pass or fail from
 /// run to run. Nesting is capped, and the bytes must be UTF-8.
 ///
-/// A string or number under a secret member name (`secretMembers`, at any depth, in any letter case) is read
-/// straight into guarded memory (`JSONValue.secretString`, `.secretNumber`), never into a `String`.
+/// A string or number under a secret member name (`secretMembers`, at any depth, in any letter case), however
+/// deeply nested below it, is read straight into guarded memory (`JSONValue.secretString`, `.secretNumber`), never
+/// into a `String`.
 package enum StrictJSON {
     /// Deeper nesting than any share format needs.
     package static let maximumDepth = 32
@@ -104,8 +105,8 @@ package enum StrictJSON {
             skipWhitespace()
             guard index < bytes.count else { throw malformed("the document ends early") }
             switch bytes[index] {
-            case UInt8(ascii: "{"): return try object(depth: depth)
-            case UInt8(ascii: "["): return try array(depth: depth)
+            case UInt8(ascii: "{"): return try object(depth: depth, secret: secret)
+            case UInt8(ascii: "["): return try array(depth: depth, secret: secret)
             case UInt8(ascii: "\""):
                 guard secret else { return .string(try string()) }
                 return try secretString()
@@ -134,7 +135,8 @@ package enum StrictJSON {
             index += expected.count
         }
 
-        mutating func object(depth: Int) throws(DocumentError) -> JSONValue {
+        /// An object; with `secret` (it lies under a secret member), every string and number in it is guarded too.
+        mutating func object(depth: Int, secret: Bool) throws(DocumentError) -> JSONValue {
             index += 1
             var members: [(key: String, value: JSONValue)] = []
             var seen = Set<String>()
@@ -154,8 +156,8 @@ package enum StrictJSON {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw malformed("expected ':'") }
                 index += 1
-                let secret = StrictJSON.secretMembers.contains(key.lowercased())
-                members.append((key, try value(depth: depth + 1, secret: secret)))
+                let guarded = secret || StrictJSON.secretMembers.contains(key.lowercased())
+                members.append((key, try value(depth: depth + 1, secret: guarded)))
                 skipWhitespace()
                 guard index < bytes.count else { throw malformed("the document ends early") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -168,7 +170,8 @@ package enum StrictJSON {
             }
         }
 
-        mutating func array(depth: Int) throws(DocumentError) -> JSONValue {
+        /// An array; with `secret`, every string and number in it is guarded.
+        mutating func array(depth: Int, secret: Bool) throws(DocumentError) -> JSONValue {
             index += 1
             var elements: [JSONValue] = []
             skipWhitespace()
@@ -177,7 +180,7 @@ package enum StrictJSON {
                 return .array(elements)
             }
             while true {
-                elements.append(try value(depth: depth + 1))
+                elements.append(try value(depth: depth + 1, secret: secret))
                 skipWhitespace()
                 guard index < bytes.count else { throw malformed("the document ends early") }
                 if bytes[index] == UInt8(ascii: ",") {

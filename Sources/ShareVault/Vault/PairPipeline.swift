@@ -27,7 +27,13 @@ extension Vault {
             previous = (current, outcomes)
             checked += current.count
             progress(checked)
-            batch = try await following
+            do {
+                batch = try await following
+            } catch {
+                // What was checked is recorded before the read's failure ends the run.
+                try await record(current, outcomes)
+                throw error
+            }
         }
         if !previous.batch.isEmpty { try await record(previous.batch, previous.outcomes) }
     }
