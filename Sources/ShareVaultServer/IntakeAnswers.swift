@@ -1,4 +1,6 @@
 import Hummingbird
+import NIOCore
+import ShareMath
 import ShareVault
 
 /// `POST {root}/backup`: what became of the delivery.
@@ -9,9 +11,17 @@ struct WebhookAnswer: ResponseEncodable {
     let backupMethod: String
 }
 
-/// `POST {root}/backup/fetch`: the client's live custodian shares, byte for byte as received.
-struct FetchAnswer: ResponseEncodable {
-    let backupShares: [String]
+/// `POST {root}/backup/fetch`: `{"backupShares": [...]}`, the client's live custodian shares byte for byte as
+/// received. The shares are secrets: the answer is laid out in guarded memory and copied only into NIO's buffer.
+struct FetchAnswer: ResponseGenerator {
+    let backupShares: [SecureBytes]
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = SecretJSON.object([("backupShares", .array(backupShares.map { .secretString($0) }))]).encoded()
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: body.withUnsafeBytes { ByteBuffer(bytes: $0) }))
+    }
 }
 
 /// `GET /clients/{clientId}/backup`: the stored client ciphertext.

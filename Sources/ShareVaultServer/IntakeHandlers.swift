@@ -27,7 +27,7 @@ struct IntakeHandlers: Sendable {
         guard let clientId = try Self.optionalString(object, "clientId") else {
             throw DocumentError.missingField("clientId")
         }
-        return FetchAnswer(backupShares: try await vault.custodianShareStrings(clientId: clientId))
+        return FetchAnswer(backupShares: try await vault.custodianShares(clientId: clientId))
     }
 
     // MARK: The app's routes

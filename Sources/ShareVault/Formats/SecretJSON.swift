@@ -5,7 +5,7 @@ import ShareMath
 ///
 /// Strings are escaped as RFC 8259 requires (quote, backslash, control characters) and no more, so a share
 /// written inside another document's string (Portal's client plaintext) reads back byte for byte.
-indirect enum SecretJSON {
+package indirect enum SecretJSON {
     /// Members in the order written.
     case object([(key: String, value: SecretJSON)])
     case array([SecretJSON])
@@ -18,7 +18,7 @@ indirect enum SecretJSON {
     case secretNumber(SecureBytes)
 
     /// The document's text, in guarded memory.
-    func encoded() -> SecureBytes {
+    package func encoded() -> SecureBytes {
         var count = 0
         write { count += $0.count }
         return SecureBytes.filled(count: count) { out in

@@ -2,17 +2,17 @@ import Foundation
 import ShareMath
 
 extension Vault {
-    /// The client's live custodian share strings, byte for byte as the webhook delivered them (`/backup/fetch`).
-    public func custodianShareStrings(clientId: String) async throws -> [String] {
+    /// The client's live custodian share strings, byte for byte as the webhook delivered them (`/backup/fetch`), in
+    /// guarded memory.
+    public func custodianShares(clientId: String) async throws -> [SecureBytes] {
         try ClientID.validate(clientId)
         let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId)
         if pairs.isEmpty, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         return try pairs.map { pair in
             let method = BackupMethod(name: pair.summary.method, curve: pair.summary.curve)
-            let opened = try XChaCha20Poly1305.open(
+            return try XChaCha20Poly1305.open(
                 pair.custodian.sealedShare, key: key,
                 associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
-            return opened.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         }
     }
 
