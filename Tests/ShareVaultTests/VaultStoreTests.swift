@@ -217,3 +217,28 @@ import Testing
         }
     }
 }
+
+/// Rows read back into typed records: a value this build does not know is an error naming the row, never a guess.
+@Suite struct TypedRowTests {
+    @Test func aSigningPairWithAnUnknownStatusIsAnErrorNamingItsRow() async throws {
+        let scratch = try VaultStoreTests.Scratch()
+        let vault = try Vault.create(at: scratch.path("v.db"))
+        let stores = BackupKeyStores(
+            directory: try DirectoryKeyStore(directory: scratch.path("keys"), create: true), password: nil)
+        _ = try await vault.create(
+            clientIds: ["c1"], curves: [.secp256k1], methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: stores)
+        #expect(try vault.inspect(clientId: "c1").wallets[0].signingPairs.map(\.status) == [.active])
+        try await (vault.store as! SQLiteVaultStore).write { db in
+            // The schema's CHECK refuses it; someone editing the file need not respect it.
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE signingPair SET status = 'frozen'")
+            try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+        }
+        do {
+            _ = try vault.inspect(clientId: "c1")
+            Issue.record("an unknown signing status was read")
+        } catch {
+            #expect("\(error)".contains("signingPair row 1 has an unknown status"), "\(error)")
+        }
+    }
+}

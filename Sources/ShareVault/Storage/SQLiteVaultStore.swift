@@ -266,7 +266,7 @@ package final class SQLiteVaultStore: VaultStore {
                     """
             ).execute(
                 arguments: [
-                    walletId, signing.generation, signing.status, Data(signing.deviceIdentifier),
+                    walletId, signing.generation, signing.status.rawValue, Data(signing.deviceIdentifier),
                     Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
                     Data(signing.custodianPublicShare), at,
                 ])
@@ -754,8 +754,14 @@ package final class SQLiteVaultStore: VaultStore {
                 let signing = try Row.fetchAll(
                     db, sql: "SELECT * FROM signingPair WHERE walletId = ? ORDER BY generation", arguments: [walletId]
                 ).map { row in
-                    SigningPairRecord(
-                        generation: row["generation"], status: row["status"],
+                    // A status this build does not know is an error naming the row, never a guess.
+                    guard let status = SigningStatus(rawValue: row["status"]) else {
+                        throw VaultError.vaultUnreadable(
+                            path: writer.path,
+                            reason: "signingPair row \(row["id"] as Int64) has an unknown status")
+                    }
+                    return SigningPairRecord(
+                        generation: row["generation"], status: status,
                         deviceIdentifier: [UInt8](row["deviceIdentifier"] as Data),
                         devicePublicShare: [UInt8](row["devicePublicShare"] as Data),
                         custodianIdentifier: [UInt8](row["custodianIdentifier"] as Data),

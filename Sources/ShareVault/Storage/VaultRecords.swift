@@ -29,10 +29,18 @@ package struct CustodianShareRecord: Sendable {
     package var shareDigest: [UInt8]
 }
 
+/// Whether a signing generation is the wallet's current one.
+public enum SigningStatus: String, Sendable, Codable {
+    /// The generation the device signs with now; one per wallet.
+    case active
+    /// An older generation, superseded by a recovery.
+    case revoked
+}
+
 /// A signing pair's public material.
 public struct SigningPairRecord: Sendable, Encodable {
     public var generation: Int
-    public var status: String
+    public var status: SigningStatus
     public var deviceIdentifier: [UInt8]
     public var devicePublicShare: [UInt8]
     public var custodianIdentifier: [UInt8]

@@ -176,7 +176,7 @@ extension Vault {
         let signing = try Dealing<C>.split(secret: key, threshold: 2, identifiers: identifiers)
         let publicKey = signing.publicKey
         let signingRecord = SigningPairRecord(
-            generation: 1, status: "active", deviceIdentifier: identifiers[0].encodedPublicly,
+            generation: 1, status: .active, deviceIdentifier: identifiers[0].encodedPublicly,
             devicePublicShare: C.baseMultiply(signing.shares[0].value).encoded,
             custodianIdentifier: identifiers[1].encodedPublicly,
             custodianPublicShare: C.baseMultiply(signing.shares[1].value).encoded, createdAt: VaultClock.now())

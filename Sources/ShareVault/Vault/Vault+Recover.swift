@@ -44,7 +44,7 @@ extension Vault {
         let dealing = try reshare(opened)
         let documents = ShareDocument.documents(for: dealing)
         let record = SigningPairRecord(
-            generation: 0, status: "active", deviceIdentifier: documents[0].share.identifier.encodedPublicly,
+            generation: 0, status: .active, deviceIdentifier: documents[0].share.identifier.encodedPublicly,
             devicePublicShare: documents[0].publicShare.encoded,
             custodianIdentifier: documents[1].share.identifier.encodedPublicly,
             custodianPublicShare: documents[1].publicShare.encoded, createdAt: VaultClock.now())
