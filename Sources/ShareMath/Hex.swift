@@ -22,6 +22,16 @@ public enum Hex {
         }
     }
 
+    /// Lowercase hex of secret bytes, written straight into guarded memory (for documents that export a secret).
+    public static func encodeSecret(_ bytes: UnsafeRawBufferPointer) -> SecureBytes {
+        SecureBytes.filled(count: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digits[Int(byte >> 4)]
+                out[2 * index + 1] = digits[Int(byte & 0x0f)]
+            }
+        }
+    }
+
     /// Decodes hex straight into guarded memory, for secrets read from files (no plain copy is made).
     public static func decodeSecret(_ text: some StringProtocol) throws(ShareMathError) -> SecureBytes {
         try decodeSecret(ascii: text.utf8)

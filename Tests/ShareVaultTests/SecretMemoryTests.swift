@@ -134,7 +134,7 @@ import Testing
 
     @Test func theHexOfASecretIsLowercaseAndDecodesBack() async {
         await propertyCheck(count: 200, input: Gen.uint8().array(of: 1...64)) { bytes in
-            let hex = SecureBytes(copying: bytes).hexEncoded()
+            let hex = bytes.withUnsafeBytes { Hex.encodeSecret($0) }
             #expect(hex.text == Hex.encode(bytes))
             #expect((try? Hex.decodeSecret(hex.text))?.withUnsafeBytes { Array($0) } == bytes)
         }

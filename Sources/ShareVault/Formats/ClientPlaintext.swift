@@ -11,10 +11,9 @@ package enum ClientPlaintext {
 
     /// The client's share on curve `C`, read from a plaintext.
     package static func share<C: Curve>(_ plaintext: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
-        let result = plaintext.withUnsafeBytes { bytes in
-            Result { () throws(DocumentError) in try share(bytes: bytes, as: curve, allowBase64: true) }
+        try plaintext.withDocumentBytes { (bytes) throws(DocumentError) in
+            try share(bytes: bytes, as: curve, allowBase64: true)
         }
-        return try result.get()
     }
 
     /// The client's share on curve `C`, read from an opened plaintext where it lies.
@@ -59,39 +58,35 @@ package enum ClientPlaintext {
     /// Standard base64 with or without its `=` padding, decoded by libsodium straight into guarded memory (the
     /// plaintext is a secret); nil for anything else.
     static func unpaddedBase64(_ bytes: UnsafeRawBufferPointer) -> SecureBytes? {
-        do {
-            let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
-            var start = 0
-            var end = bytes.count
-            while start < end, whitespace.contains(bytes[start]) { start += 1 }
-            while end > start, whitespace.contains(bytes[end - 1]) { end -= 1 }
-            var padding = 0
-            while end > start, bytes[end - 1] == UInt8(ascii: "=") {
-                end -= 1
-                padding += 1
+        let trimmed = bytes.trimmingASCIIWhitespace(0..<bytes.count)
+        let start = trimmed.lowerBound
+        var end = trimmed.upperBound
+        var padding = 0
+        while end > start, bytes[end - 1] == UInt8(ascii: "=") {
+            end -= 1
+            padding += 1
+        }
+        // Padding, when present, must complete the last group.
+        guard end > start, padding == 0 || (end - start + padding) % 4 == 0, padding <= 2 else { return nil }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        let capacity = text.count * 3 / 4 + 1
+        var decodedCount = 0
+        var consumed: UnsafePointer<CChar>?
+        let buffer = SecureBytes.filled(count: capacity) { out in
+            let status = text.withMemoryRebound(to: CChar.self) { text in
+                sodium_base642bin(
+                    out.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity, text.baseAddress, text.count,
+                    nil,
+                    &decodedCount, &consumed, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)
             }
-            // Padding, when present, must complete the last group.
-            guard end > start, padding == 0 || (end - start + padding) % 4 == 0, padding <= 2 else { return nil }
-            let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            let capacity = text.count * 3 / 4 + 1
-            var decodedCount = 0
-            var consumed: UnsafePointer<CChar>?
-            let buffer = SecureBytes.filled(count: capacity) { out in
-                let status = text.withMemoryRebound(to: CChar.self) { text in
-                    sodium_base642bin(
-                        out.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity, text.baseAddress, text.count,
-                        nil,
-                        &decodedCount, &consumed, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)
-                }
-                if status != 0 { decodedCount = 0 }
-            }
-            guard decodedCount > 0, consumed == text.baseAddress!.assumingMemoryBound(to: CChar.self) + text.count
-            else {
-                return nil
-            }
-            return buffer.withUnsafeBytes {
-                SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<decodedCount]))
-            }
+            if status != 0 { decodedCount = 0 }
+        }
+        guard decodedCount > 0, consumed == text.baseAddress!.assumingMemoryBound(to: CChar.self) + text.count
+        else {
+            return nil
+        }
+        return buffer.withUnsafeBytes {
+            SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<decodedCount]))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ShareMath
 
 /// What is wrong with a document (a share document, a webhook body, a key file): exit status 2 material.
@@ -52,5 +53,14 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
         case .ambiguousField(let field):
             return "field \"\(field.prefix(80))\" given twice (keys must be unique, ignoring case)"
         }
+    }
+}
+
+extension Data {
+    /// Runs a document reader over the bytes where they lie (a document that holds a secret is not copied), keeping
+    /// the reader's typed error, which `Data.withUnsafeBytes` would erase.
+    func withDocumentBytes<R>(_ read: (UnsafeRawBufferPointer) throws(DocumentError) -> R) throws(DocumentError) -> R {
+        let result = withUnsafeBytes { bytes in Result { () throws(DocumentError) in try read(bytes) } }
+        return try result.get()
     }
 }

@@ -152,10 +152,7 @@ package enum ShareParser {
 
     /// Reads a share, leaving its points as encodings (see `ShareReading`).
     package static func read<C: Curve>(_ data: Data, as curve: C.Type) throws(DocumentError) -> ShareReading<C> {
-        let result = data.withUnsafeBytes { bytes in
-            Result { () throws(DocumentError) in try read(bytes: bytes, as: curve) }
-        }
-        return try result.get()
+        try data.withDocumentBytes { (bytes) throws(DocumentError) in try read(bytes: bytes, as: curve) }
     }
 
     /// Reads a share held in guarded memory (an opened custodian share), where it lies.
@@ -196,10 +193,7 @@ package enum ShareParser {
     /// suffix) decides only when the point lies on neither, so that the parse can say what is wrong with it.
     package static func layoutAndCurve(of data: Data, stated: CurveID?) throws(DocumentError) -> (ShareLayout, CurveID)
     {
-        let result = data.withUnsafeBytes { bytes in
-            Result { () throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
-        }
-        let inspected = try result.get()
+        let inspected = try inspect(data, stated: stated)
         return (inspected.layout, inspected.curve)
     }
 
@@ -214,10 +208,7 @@ package enum ShareParser {
 
     /// What `layoutAndCurve` finds, with the parsed share kept for `read(_:as:)`.
     package static func inspect(_ data: Data, stated: CurveID?) throws(DocumentError) -> InspectedShare {
-        let result = data.withUnsafeBytes { bytes in
-            Result { () throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
-        }
-        return try result.get()
+        try data.withDocumentBytes { (bytes) throws(DocumentError) in try inspect(bytes: bytes, stated: stated) }
     }
 
     /// `inspect` on a share held in guarded memory (a webhook's `share`).

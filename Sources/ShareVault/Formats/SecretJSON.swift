@@ -61,6 +61,8 @@ package indirect enum SecretJSON {
         }
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// `bytes` as a quoted JSON string: runs of plain bytes straight from where they lie, each escape from the
     /// stack.
     private static func writeEscaped(_ bytes: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) {
@@ -71,7 +73,7 @@ package indirect enum SecretJSON {
             let byte = bytes[index]
             guard byte == quote || byte == 0x5C || byte < 0x20 else { continue }
             if index > runStart { emit(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])) }
-            let hex = Array("0123456789abcdef".utf8)
+            let hex = hexDigits
             var escape: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
                 byte < 0x20
                 ? (
@@ -84,21 +86,6 @@ package indirect enum SecretJSON {
         }
         if bytes.count > runStart { emit(UnsafeRawBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
         withUnsafeBytes(of: quote) { emit($0) }
-    }
-}
-
-extension SecureBytes {
-    /// Lowercase hex of the bytes, written straight into guarded memory.
-    func hexEncoded() -> SecureBytes {
-        let digits = Array("0123456789abcdef".utf8)
-        return withUnsafeBytes { bytes in
-            SecureBytes.filled(count: bytes.count * 2) { out in
-                for (index, byte) in bytes.enumerated() {
-                    out[2 * index] = digits[Int(byte >> 4)]
-                    out[2 * index + 1] = digits[Int(byte & 15)]
-                }
-            }
-        }
     }
 }
 

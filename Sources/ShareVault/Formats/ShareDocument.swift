@@ -52,7 +52,7 @@ public struct ShareDocument<C: Curve>: Sendable {
             ("format", .string(Self.format)), ("version", .integer(Self.version)), ("curve", .string(C.id.rawValue)),
             ("threshold", .integer(threshold)),
             ("identifier", .string(share.identifier.withEncoding { Hex.encode($0) })),
-            ("share", .secretString(share.value.secretEncoding.hexEncoded())),
+            ("share", .secretString(share.value.withEncoding { Hex.encodeSecret($0) })),
             ("publicShare", .string(Hex.encode(publicShare.encoded))),
             ("publicKey", .string(Hex.encode(publicKey.encoded))),
             ("commitments", .array(commitments.points.map { .string(Hex.encode($0.encoded)) })),
@@ -115,14 +115,11 @@ extension AnyShareDocument {
     /// where they lie (they hold secrets); each `share` goes straight into guarded memory.
     public static func decodeAll(_ data: Data) throws(DocumentError) -> [AnyShareDocument] {
         guard data.count <= maximumFileSize else { throw .tooLarge(limit: maximumFileSize, actual: data.count) }
-        let result = data.withUnsafeBytes { bytes in
-            Result { () throws(DocumentError) in try decodeAll(bytes: bytes) }
-        }
-        return try result.get()
+        return try data.withDocumentBytes { (bytes) throws(DocumentError) in try decodeAll(bytes: bytes) }
     }
 
     private static func decodeAll(bytes: UnsafeRawBufferPointer) throws(DocumentError) -> [AnyShareDocument] {
-        let text = trimmed(bytes, from: 0, to: bytes.count)
+        let text = bytes.trimmingASCIIWhitespace(0..<bytes.count)
         guard !text.isEmpty else { throw .empty }
         if bytes[text.lowerBound] == UInt8(ascii: "[") {
             guard case .array(let elements) = try StrictJSON.parse(bytes: UnsafeRawBufferPointer(rebasing: bytes[text]))
@@ -135,11 +132,11 @@ extension AnyShareDocument {
         var lines: [Range<Int>] = []
         var lineStart = text.lowerBound
         for index in text where bytes[index] == 0x0A || bytes[index] == 0x0D {
-            let line = trimmed(bytes, from: lineStart, to: index)
+            let line = bytes.trimmingASCIIWhitespace(lineStart..<index)
             if !line.isEmpty { lines.append(line) }
             lineStart = index + 1
         }
-        let last = trimmed(bytes, from: lineStart, to: text.upperBound)
+        let last = bytes.trimmingASCIIWhitespace(lineStart..<text.upperBound)
         if !last.isEmpty { lines.append(last) }
         let eachAnObject = lines.allSatisfy {
             bytes[$0.lowerBound] == UInt8(ascii: "{") && bytes[$0.upperBound - 1] == UInt8(ascii: "}")
@@ -148,16 +145,6 @@ extension AnyShareDocument {
         return try documents.map { (range) throws(DocumentError) in
             try RawShareDocument(StrictJSON.parse(bytes: UnsafeRawBufferPointer(rebasing: bytes[range]))).validated()
         }
-    }
-
-    /// `lower..<upper` without the ASCII whitespace at either end.
-    private static func trimmed(_ bytes: UnsafeRawBufferPointer, from lower: Int, to upper: Int) -> Range<Int> {
-        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
-        var lower = lower
-        var upper = upper
-        while lower < upper, isSpace(bytes[lower]) { lower += 1 }
-        while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
-        return lower..<upper
     }
 
     /// Reads exactly one document.

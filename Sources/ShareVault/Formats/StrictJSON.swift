@@ -74,8 +74,7 @@ package enum StrictJSON {
 
     package static func parse(_ data: Data) throws(DocumentError) -> JSONValue {
         // Read in place: a document that holds a secret (an opened share) is not copied whole.
-        let result = data.withUnsafeBytes { bytes in Result { () throws(DocumentError) in try parse(bytes: bytes) } }
-        return try result.get()
+        try data.withDocumentBytes { (bytes) throws(DocumentError) in try parse(bytes: bytes) }
     }
 
     /// Parses bytes in place (for instance a secret held in `SecureBytes`).
@@ -237,8 +236,8 @@ package enum StrictJSON {
             return text
         }
 
-        /// A string read into guarded memory: its text, escapes resolved, is never longer than its encoding,
-        /// so it is written into a buffer that size and copied once to its exact length. Empty is not a secret.
+        /// A string read into guarded memory in two passes over the same reader: the first counts its unescaped
+        /// bytes, the second writes them into a buffer of exactly that size. Empty is not a secret.
         mutating func secretString() throws(DocumentError) -> JSONValue {
             let start = index
             var length = 0

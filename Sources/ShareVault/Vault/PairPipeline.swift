@@ -1,5 +1,3 @@
-import Synchronization
-
 extension Vault {
     /// Streams pairs through `check` on up to `parallelism` cores, batch by batch, so memory stays flat: while
     /// one batch is checked, the next is read and the one before is handed to `record`.
@@ -22,7 +20,7 @@ extension Vault {
             let (current, recording) = (batch, previous)
             async let following = next(current)
             async let recorded: Void = recording.batch.isEmpty ? () : record(recording.batch, recording.outcomes)
-            let outcomes = await Self.checkAll(current, parallelism: parallelism, check: check)
+            let outcomes = try await current.concurrentMap(parallelism: parallelism, check)
             try await recorded
             previous = (current, outcomes)
             checked += current.count
@@ -37,32 +35,4 @@ extension Vault {
         }
         if !previous.batch.isEmpty { try await record(previous.batch, previous.outcomes) }
     }
-
-    /// Checks a batch with `parallelism` tasks; each takes the next unchecked pair, so one slowed by a neighbour
-    /// on its core does not hold the others back at the batch's end. Outcomes come back in the batch's order.
-    private static func checkAll<Outcome: Sendable>(
-        _ batch: [StoredPair], parallelism: Int, check: @escaping @Sendable (StoredPair) -> Outcome
-    ) async -> [Outcome] {
-        let cursor = WorkCursor()
-        let found = await withTaskGroup(of: [(Int, Outcome)].self) { group in
-            for _ in 0..<max(1, min(parallelism, batch.count)) {
-                group.addTask {
-                    var local: [(Int, Outcome)] = []
-                    while case let index = cursor.take(), index < batch.count {
-                        local.append((index, check(batch[index])))
-                    }
-                    return local
-                }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
-        }
-        return found.sorted { $0.0 < $1.0 }.map(\.1)
-    }
-}
-
-/// Hands out indices 0, 1, 2, ... to the tasks sharing a batch, each index once.
-final class WorkCursor: Sendable {
-    private let next = Atomic<Int>(0)
-
-    func take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
 }

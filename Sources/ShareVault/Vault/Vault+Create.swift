@@ -101,32 +101,15 @@ extension Vault {
         return made
     }
 
-    /// Makes a batch of clients in parallel, a task per core each taking the next client; the first failure wins.
+    /// Makes a batch of clients on every core; the first failure wins.
     private func makeClients(
         _ batch: [String], curves: [CurveID], methods: [BackupMethod], keyStores: BackupKeyStores, layout: WalletLayout,
         madeKey: @escaping @Sendable (String, BackupMethod) -> Void
     ) async throws -> [(client: NewClient, reports: [CreatedWallet])] {
-        let cursor = WorkCursor()
-        let made = try await withThrowingTaskGroup(of: [(Int, (client: NewClient, reports: [CreatedWallet]))].self) {
-            group in
-            for _ in 0..<max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count)) {
-                group.addTask {
-                    var local: [(Int, (client: NewClient, reports: [CreatedWallet]))] = []
-                    while case let index = cursor.take(), index < batch.count {
-                        local.append(
-                            (
-                                index,
-                                try self.makeClient(
-                                    batch[index], curves: curves, methods: methods, keyStores: keyStores,
-                                    layout: layout, madeKey: madeKey)
-                            ))
-                    }
-                    return local
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
+        try await batch.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) { clientId in
+            try self.makeClient(
+                clientId, curves: curves, methods: methods, keyStores: keyStores, layout: layout, madeKey: madeKey)
         }
-        return made.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     private func makeClient(

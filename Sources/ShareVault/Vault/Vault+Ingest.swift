@@ -137,7 +137,7 @@ extension Vault {
     /// a delivery repeated after an upgrade is still known.
     static func legacyDigest(shareText: SecureBytes, key: SecureBytes) -> [UInt8] {
         var hasher = Blake2b(key: key)
-        shareText.withUnsafeBytes { hasher.update($0) }
+        hasher.update(secret: shareText)
         return hasher.finalize()
     }
 

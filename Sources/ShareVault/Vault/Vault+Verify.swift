@@ -97,28 +97,19 @@ extension Vault {
             let last = batch.last
         {
             after = last.rowId
-            let slices = max(1, min(parallelism, batch.count))
-            problems += try await withThrowingTaskGroup(of: [BookkeepingProblem].self) { group in
-                for slice in 0..<slices {
-                    group.addTask {
-                        stride(from: slice, to: batch.count, by: slices).compactMap { index in
-                            let generation = batch[index]
-                            let holds: Bool
-                            switch generation.curve {
-                            case .secp256k1?: holds = self.interpolates(generation, on: Secp256k1.self)
-                            case .ed25519?: holds = self.interpolates(generation, on: Ed25519.self)
-                            case nil: return nil  // an unknown curve is the bookkeeping check's to report
-                            }
-                            return holds
-                                ? nil
-                                : BookkeepingProblem(
-                                    clientId: generation.clientId, curve: generation.curve?.rawValue ?? "",
-                                    method: nil, pairId: nil, problem: .signingGenerationDoesNotInterpolate)
-                        }
-                    }
+            problems += try await batch.concurrentMap(parallelism: parallelism) { generation -> BookkeepingProblem? in
+                let holds: Bool
+                switch generation.curve {
+                case .secp256k1?: holds = self.interpolates(generation, on: Secp256k1.self)
+                case .ed25519?: holds = self.interpolates(generation, on: Ed25519.self)
+                case nil: return nil  // an unknown curve is the bookkeeping check's to report
                 }
-                return try await group.reduce(into: []) { $0 += $1 }
-            }
+                return holds
+                    ? nil
+                    : BookkeepingProblem(
+                        clientId: generation.clientId, curve: generation.curve?.rawValue ?? "", method: nil,
+                        pairId: nil, problem: .signingGenerationDoesNotInterpolate)
+            }.compactMap { $0 }
         }
         return problems.sorted { ($0.clientId, $0.curve) < ($1.clientId, $1.curve) }
     }

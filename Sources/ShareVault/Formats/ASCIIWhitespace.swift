@@ -10,3 +10,15 @@ extension StringProtocol {
         return text[first...last]
     }
 }
+
+extension UnsafeRawBufferPointer {
+    /// `range` without the ASCII spaces, tabs and line breaks at either end, for text read in place as bytes.
+    func trimmingASCIIWhitespace(_ range: Range<Int>) -> Range<Int> {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, isSpace(self[lower]) { lower += 1 }
+        while upper > lower, isSpace(self[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+}
