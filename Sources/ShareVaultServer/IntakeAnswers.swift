@@ -8,7 +8,8 @@ struct WebhookAnswer: ResponseEncodable {
     /// `stored`, `replaced` or `duplicate`.
     let status: IngestOutcome
     let clientId: String
-    let backupMethod: String
+    /// The method as sent, without the curve.
+    let backupMethod: BackupMethod
 }
 
 /// `POST {root}/backup/fetch`: `{"backupShares": [...]}`, the client's live custodian shares byte for byte as
@@ -32,17 +33,18 @@ struct CipherTextAnswer: ResponseEncodable {
 /// What an upload or a confirmation did: the method's pairs (one per curve) and their common status.
 struct ClientBackupAnswer: ResponseEncodable {
     struct Pair: Encodable {
-        let curve: String
-        let status: String
+        let curve: CurveID
+        let status: BackupStatus
     }
 
-    let status: String
-    let backupMethod: String
+    /// The pairs' status (an upload or confirmation moves every pair of the method alike).
+    let status: BackupStatus?
+    let backupMethod: BackupMethod?
     let pairs: [Pair]
 
     init(_ summaries: [PairSummary]) {
-        status = summaries.first?.status.rawValue ?? ""
-        backupMethod = summaries.first?.method ?? ""
-        pairs = summaries.map { Pair(curve: $0.curve.rawValue, status: $0.status.rawValue) }
+        status = summaries.first?.status
+        backupMethod = summaries.first?.method
+        pairs = summaries.map { Pair(curve: $0.curve, status: $0.status) }
     }
 }

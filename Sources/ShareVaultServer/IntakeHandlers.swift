@@ -36,9 +36,10 @@ struct IntakeHandlers: Sendable {
     func uploadClientBackup(_ request: Request, context: IntakeContext) async throws -> ClientBackupAnswer {
         let clientId = Self.clientId(context)
         let object = try Self.strictObject(try await Self.body(request))
-        guard let method = try Self.optionalString(object, "backupMethod") else {
+        guard let methodText = try Self.optionalString(object, "backupMethod") else {
             throw DocumentError.missingField("backupMethod")
         }
+        let method = try BackupMethod(parsing: methodText)
         guard let cipherText = try Self.optionalString(object, "cipherText") else {
             throw DocumentError.missingField("cipherText")
         }
@@ -52,11 +53,12 @@ struct IntakeHandlers: Sendable {
     /// `GET /clients/{clientId}/backup?backupMethod=M`: `{cipherText}`, for the app to recover.
     func fetchClientBackup(_ request: Request, context: IntakeContext) async throws -> CipherTextAnswer {
         let clientId = Self.clientId(context)
-        guard let method = request.uri.queryParameters.get("backupMethod") else {
+        guard let methodText = request.uri.queryParameters.get("backupMethod") else {
             throw DocumentError.missingField("backupMethod")
         }
+        let method = try BackupMethod(parsing: String(methodText))
         guard let cipherText = try await vault.clientCipherText(clientId: clientId, method: method) else {
-            throw VaultError.noClientBackup(clientId: clientId, method: method)
+            throw VaultError.noClientBackup(clientId: clientId, method: method.description)
         }
         return CipherTextAnswer(cipherText: cipherText)
     }
@@ -65,9 +67,10 @@ struct IntakeHandlers: Sendable {
     func confirmClientBackup(_ request: Request, context: IntakeContext) async throws -> ClientBackupAnswer {
         let clientId = Self.clientId(context)
         let object = try Self.strictObject(try await Self.body(request))
-        guard let method = try Self.optionalString(object, "backupMethod") else {
+        guard let methodText = try Self.optionalString(object, "backupMethod") else {
             throw DocumentError.missingField("backupMethod")
         }
+        let method = try BackupMethod(parsing: methodText)
         let vault = self.vault
         return ClientBackupAnswer(try await Self.blocking { try vault.confirm(clientId: clientId, method: method) })
     }

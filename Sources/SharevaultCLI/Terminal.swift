@@ -1,5 +1,6 @@
 import Foundation
 import ShareMath
+import ShareVault
 
 /// Where output goes: results on stdout, messages on stderr, progress only when stderr is a terminal.
 enum Terminal {
@@ -20,9 +21,10 @@ enum Terminal {
     }
 
     private static func writeOut(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(STDOUT_FILENO, start + offset, bytes.count - offset)
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return }
             offset += written
@@ -34,8 +36,23 @@ enum Terminal {
 
     /// Prints one JSON document on stdout.
     static func printJSON(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
+        let encoder = jsonEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// The encoder of every JSON report: times as the vault writes them (ISO 8601, UTC, milliseconds).
+    static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(VaultClock.format(date))
+        }
+        return encoder
+    }
+
+    /// A time as reports show it; `absent` when there is none.
+    static func time(_ date: Date?, absent: String = "never") -> String {
+        date.map(VaultClock.format) ?? absent
     }
 }

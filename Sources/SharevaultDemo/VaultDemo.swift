@@ -64,8 +64,8 @@ public enum VaultDemo {
         let plaintext = PortalShareWriter.plaintext(clientHalves)
         let cipherText = ClientBackupCiphertext.seal(
             plaintext, key: clientKey, keySource: source, clientId: "demo-dave", method: gdrive)
-        let uploaded = try vault.ingestClient(clientId: "demo-dave", method: "GDRIVE", body: Data(cipherText.text.utf8))
-        let confirmed = try vault.confirm(clientId: "demo-dave", method: "GDRIVE")
+        let uploaded = try vault.ingestClient(clientId: "demo-dave", method: gdrive, body: Data(cipherText.text.utf8))
+        let confirmed = try vault.confirm(clientId: "demo-dave", method: gdrive)
         record(
             "took demo-dave's one GDRIVE ciphertext (both curves' MpcShares) and the app's confirmation: both pairs completed",
             uploaded.count == 2 && uploaded.allSatisfy { $0.status == .storedClientBackupShareKey }
@@ -95,7 +95,8 @@ public enum VaultDemo {
             drills.allPassed)
 
         // demo-alice loses her phone: a new signing pair from her GDRIVE backup, then a drill of that backup.
-        let prepared = try vault.prepareRecovery(clientId: "demo-alice", method: "GDRIVE-SECP256K1", keyStores: stores)
+        let prepared = try vault.prepareRecovery(
+            clientId: "demo-alice", method: .init(name: "GDRIVE", curve: .secp256k1), keyStores: stores)
         let recovered = try vault.commitRecovery(prepared)
         let newShares = [prepared.deviceShare, prepared.custodianShare].map {
             LabeledShareDocument(label: "new", document: $0)
@@ -109,7 +110,7 @@ public enum VaultDemo {
             "drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass",
             redrill.allPassed)
         let portalRecovery = try vault.commitRecovery(
-            try vault.prepareRecovery(clientId: "demo-dave", method: "GDRIVE-ED25519", keyStores: stores))
+            try vault.prepareRecovery(clientId: "demo-dave", method: gdrive.on(.ed25519), keyStores: stores))
         let portalDrill = try await vault.drill(.client("demo-dave"), keyStores: stores)
         record(
             "recovered demo-dave's Portal ed25519 wallet (generation \(portalRecovery.generation)) and drilled both of its pairs: \(portalDrill.passed) of \(portalDrill.drilled) pass",

@@ -166,8 +166,9 @@ import Testing
         let scratch = try Scratch()
         let keyed = try Self.vault(scratch, clients: 1)
         let keyless = try Vault.open(at: scratch.path("v.db"), needsKey: false)
-        _ = try keyless.ingestClient(clientId: "c0", method: "GDRIVE", cipherText: "opaque-\(UUID().uuidString)")
-        _ = try keyless.confirm(clientId: "c0", method: "GDRIVE")
+        _ = try keyless.ingestClient(
+            clientId: "c0", method: BackupMethod(parsing: "GDRIVE"), cipherText: "opaque-\(UUID().uuidString)")
+        _ = try keyless.confirm(clientId: "c0", method: BackupMethod(parsing: "GDRIVE"))
         let before = try await keyed.verifyAuditLog()
         #expect(before.isIntact && before.unsealedTail == 2, "\(before)")
         // An unsealed tail event can be rewritten without the key, and nothing but an exported head notices; once
@@ -189,13 +190,15 @@ import Testing
         let older = try Data(contentsOf: URL(fileURLWithPath: scratch.path("v.db")))
         // The app's uploads, taken by a process without the vault key: their events are not sealed.
         let keyless = try Vault.open(at: scratch.path("v.db"), needsKey: false)
-        _ = try keyless.ingestClient(clientId: "c0", method: "GDRIVE", cipherText: "opaque-\(UUID().uuidString)")
+        _ = try keyless.ingestClient(
+            clientId: "c0", method: BackupMethod(parsing: "GDRIVE"), cipherText: "opaque-\(UUID().uuidString)")
         let (exported, _) = try await vault.exportAuditHead()
         let head = try #require(exported)
         #expect(head.events == 4)
         #expect(try AuditHead(document: Data(head.document.utf8)) == head)
         #expect(try await vault.verifyAuditLog(expecting: head).isIntact)
-        _ = try keyless.ingestClient(clientId: "c1", method: "GDRIVE", cipherText: "later-\(UUID().uuidString)")
+        _ = try keyless.ingestClient(
+            clientId: "c1", method: BackupMethod(parsing: "GDRIVE"), cipherText: "later-\(UUID().uuidString)")
         #expect(try await vault.verifyAuditLog(expecting: head).isIntact, "later events do not break a head")
 
         // The ingest-client events are unsealed (no event written with the key follows them), so they can be

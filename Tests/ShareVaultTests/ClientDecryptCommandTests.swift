@@ -39,7 +39,8 @@ import Testing
         .Failure?
     {
         do throws(ClientDecryptCommand.Failure) {
-            _ = try command.decrypt(clientId: "c1", method: "GDRIVE", cipherText: cipherText)
+            _ = try command.decrypt(
+                clientId: "c1", method: BackupMethod(name: "GDRIVE", curve: nil), cipherText: cipherText)
             return nil
         } catch {
             return error
@@ -65,7 +66,8 @@ import Testing
             let saved = programs.path("request-\(seed).json")
             let command = try ClientDecryptCommand(
                 commandLine: "python3 '\(script)' \"\(saved)\"", timeout: .seconds(30))
-            let plaintext = try command.decrypt(clientId: clientId, method: method, cipherText: cipherText)
+            let plaintext = try command.decrypt(
+                clientId: clientId, method: BackupMethod(name: method, curve: nil), cipherText: cipherText)
             #expect(Self.bytes(plaintext) == Array(0...255) + [0x0A])
 
             // Read with StrictJSON: Foundation's reader on Linux drops U+FEFF inside strings.
@@ -105,7 +107,9 @@ import Testing
 
         let command = try ClientDecryptCommand(commandLine: "python3 \(root) decrypt \(keyFile)", timeout: .seconds(30))
         #expect(
-            try Self.bytes(command.decrypt(clientId: "c1", method: "GDRIVE", cipherText: cipherText))
+            try Self.bytes(
+                command.decrypt(
+                    clientId: "c1", method: BackupMethod(name: "GDRIVE", curve: nil), cipherText: cipherText))
                 == Array(plaintext.utf8))
         // A tampered ciphertext: the program exits 1, and its complaint on stderr goes nowhere.
         var tampered = Array(cipherText)
@@ -157,7 +161,8 @@ import Testing
             "exact.py", "import sys\nsys.stdin.read()\nsys.stdout.buffer.write(b'z' * (64 * 1024))\n")
         let command = try ClientDecryptCommand(commandLine: "python3 \(exact)")
         #expect(
-            try Self.bytes(command.decrypt(clientId: "c", method: "M", cipherText: "t")).count
+            try Self.bytes(command.decrypt(clientId: "c", method: BackupMethod(name: "M", curve: nil), cipherText: "t"))
+                .count
                 == ClientDecryptCommand.maximumOutput)
     }
 
@@ -209,7 +214,9 @@ import Testing
         // And a success returns stdout only.
         let both = try programs.script("both.sh", "#!/bin/sh\ncat > /dev/null\necho \(secret) >&2\nprintf out\n")
         #expect(
-            try Self.bytes(ClientDecryptCommand(commandLine: both).decrypt(clientId: "c", method: "M", cipherText: "t"))
+            try Self.bytes(
+                ClientDecryptCommand(commandLine: both).decrypt(
+                    clientId: "c", method: BackupMethod(name: "M", curve: nil), cipherText: "t"))
                 == Array("out".utf8))
     }
 
@@ -246,7 +253,8 @@ import Testing
         let script = try programs.script(
             "args.py", "import sys, json\nsys.stdin.read()\nprint(json.dumps(sys.argv[1:]))\n")
         let command = try ClientDecryptCommand(commandLine: "python3 '\(script)' 'a b' \"c  d\" e")
-        let output = try Self.bytes(command.decrypt(clientId: "c", method: "M", cipherText: "t"))
+        let output = try Self.bytes(
+            command.decrypt(clientId: "c", method: BackupMethod(name: "M", curve: nil), cipherText: "t"))
         #expect(try JSONSerialization.jsonObject(with: Data(output)) as? [String] == ["a b", "c  d", "e"])
     }
 
@@ -265,7 +273,8 @@ import Testing
             """)
         let cipherText = String(repeating: "Q", count: 1_000_000)
         let command = try ClientDecryptCommand(commandLine: "python3 \(script)", timeout: .seconds(60))
-        let output = try Self.bytes(command.decrypt(clientId: "c", method: "M", cipherText: cipherText))
+        let output = try Self.bytes(
+            command.decrypt(clientId: "c", method: BackupMethod(name: "M", curve: nil), cipherText: cipherText))
         #expect(output == Array(repeating: UInt8(ascii: "a"), count: 60000) + Array("|1000000".utf8))
     }
 
@@ -285,7 +294,8 @@ import Testing
             let command = try ClientDecryptCommand(commandLine: path, timeout: .seconds(30))
             for _ in 0..<5 {
                 let plaintext = try command.decrypt(
-                    clientId: "c", method: "M", cipherText: String(repeating: "Q", count: 1_000_000))
+                    clientId: "c", method: BackupMethod(name: "M", curve: nil),
+                    cipherText: String(repeating: "Q", count: 1_000_000))
                 guard plaintext.withUnsafeBytes({ Array($0) }) == Array("plaintext".utf8) else { exit(3) }
             }
         }

@@ -30,7 +30,7 @@ import Testing
 
         // The app's side: a fresh key in the user's cloud folder, the client half encrypted under it.
         let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
-        let method = try BackupMethod(parsing: report.method)
+        let method = report.method
         let (key, source) = try keyStore.makeKey(clientId: report.clientId, method: method)
         let cipherText = ClientBackupCiphertext.seal(
             SecureBytes(copying: [UInt8](clientHalf)), key: key, keySource: source, clientId: report.clientId,
@@ -42,7 +42,7 @@ import Testing
         let deep = try await vault.verify(level: .deep, keyStores: stores)
         #expect(deep.checked == 1 && deep.allPassed, "\(deep.failures.map(\.problems))")
         let drill = try await vault.drill(.all, keyStores: stores)
-        #expect(drill.allPassed, "\(drill.outcomes.map { $0.problem ?? "" })")
+        #expect(drill.allPassed, "\(drill.outcomes.map(\.outcome))")
 
         let ejected = try vault.eject(clientId: report.clientId, method: report.method, keyStores: stores)
         let publicKey = try Hex.decode(ejected.publicKey)
@@ -78,7 +78,7 @@ import Testing
         let foreign = try Data(
             contentsOf: Self.root.appendingPathComponent("portal-secp256k1-capitalized.client-share.json"))
         let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
-        let method = try BackupMethod(parsing: report.method)
+        let method = report.method
         let (key, source) = try keyStore.makeKey(clientId: report.clientId, method: method)
         let cipherText = ClientBackupCiphertext.seal(
             SecureBytes(copying: [UInt8](foreign)), key: key, keySource: source, clientId: report.clientId,
@@ -86,6 +86,6 @@ import Testing
         _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
         _ = try vault.confirm(clientId: report.clientId, method: report.method)
         let deep = try await vault.verify(level: .deep, keyStores: BackupKeyStores(directory: keyStore, password: nil))
-        #expect(deep.failedByReason == ["client-share-wrong-wallet": 1])
+        #expect(deep.failedByReason == [.clientShareWrongWallet: 1])
     }
 }

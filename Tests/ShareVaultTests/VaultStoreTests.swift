@@ -82,7 +82,7 @@ import Testing
         let body = try webhook(clientId: "between", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         var batches = 0
         try await vault.store.createWallets(
-            ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()
+            ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: Date()
         ) {
             _ in
             batches += 1
@@ -105,7 +105,7 @@ import Testing
         var made = 0
         do {
             try await vault.store.createWallets(
-                ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: VaultClock.now()
+                ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: Date()
             ) { _ in
                 made += 1
                 return []
@@ -137,14 +137,16 @@ import Testing
     @Test func theStatusFlowNeedsItsStepsInOrder() throws {
         let scratch = try Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))
-        #expect(throws: VaultError.unknownClient("c1")) { _ = try vault.confirm(clientId: "c1", method: "GDRIVE") }
+        #expect(throws: VaultError.unknownClient("c1")) {
+            _ = try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
+        }
         _ = try vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
         #expect(throws: VaultError.noClientBackup(clientId: "c1", method: "GDRIVE")) {
-            _ = try vault.confirm(clientId: "c1", method: "GDRIVE")
+            _ = try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
         }
         #expect(throws: VaultError.noBackupPair(clientId: "c1", method: "ICLOUD")) {
-            _ = try vault.confirm(clientId: "c1", method: "ICLOUD")
+            _ = try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "ICLOUD"))
         }
         let key = SecureBytes.random(count: 32)
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
@@ -152,11 +154,14 @@ import Testing
             SecureBytes(copying: [1]), key: key, keySource: .storedKey, clientId: "c1", method: method
         ).text
         #expect(
-            try vault.ingestClient(clientId: "c1", method: "GDRIVE", body: Data(text.utf8)).map(\.status) == [
-                .storedClientBackupShareKey
-            ])
+            try vault.ingestClient(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"), body: Data(text.utf8)).map(
+                \.status) == [
+                    .storedClientBackupShareKey
+                ])
         #expect(
-            try vault.confirm(clientId: "c1", method: "GDRIVE-SECP256K1").map(\.status) == [.storedClientBackupShare])
+            try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE-SECP256K1")).map(\.status) == [
+                .storedClientBackupShare
+            ])
     }
 
     @Test func aWrongVaultKeyIsRefused() throws {
@@ -218,27 +223,72 @@ import Testing
     }
 }
 
-/// Rows read back into typed records: a value this build does not know is an error naming the row, never a guess.
+/// Rows read back into typed records: a value this build does not know is an error naming the table, row and
+/// column, never a guess.
 @Suite struct TypedRowTests {
-    @Test func aSigningPairWithAnUnknownStatusIsAnErrorNamingItsRow() async throws {
+    /// One stored value edited behind the tool's back, and the record that must refuse it.
+    struct Edit: Sendable, CustomTestStringConvertible {
+        let table: String
+        let column: String
+        let value: String
+        /// The error names this table (a pair's summary is read from its `backupPair` row).
+        let namedTable: String
+        let read: @Sendable (Vault) async throws -> Void
+        var testDescription: String { "\(table).\(column) = '\(value)'" }
+    }
+
+    static let edits: [Edit] = [
+        Edit(table: "signingPair", column: "status", value: "frozen", namedTable: "signingPair") {
+            _ = try $0.inspect(clientId: "c1")
+        },
+        Edit(table: "signingPair", column: "createdAt", value: "last tuesday", namedTable: "signingPair") {
+            _ = try $0.inspect(clientId: "c1")
+        },
+        Edit(table: "backupPair", column: "status", value: "LOST", namedTable: "backupPair") {
+            try $0.forEachPair { _ in }
+        },
+        Edit(table: "backupPair", column: "updatedAt", value: "2026-13-45", namedTable: "backupPair") {
+            try $0.forEachPair { _ in }
+        },
+        Edit(table: "backupPair", column: "lastVerifiedOutcome", value: "fine", namedTable: "backupPair") {
+            try $0.forEachPair { _ in }
+        },
+        Edit(table: "backupPair", column: "lastDrilledAt", value: "", namedTable: "backupPair") {
+            _ = try await $0.verify(level: .public)
+        },
+        Edit(table: "custodianShare", column: "layout", value: "scroll", namedTable: "custodianShare") {
+            _ = try await $0.verify(level: .public)
+        },
+        Edit(table: "wallet", column: "createdAt", value: "0", namedTable: "wallet") {
+            _ = try $0.inspect(clientId: "c1")
+        },
+        Edit(table: "clientCiphertext", column: "receivedAt", value: "soon", namedTable: "clientCiphertext") {
+            _ = try $0.inspect(clientId: "c1")
+        },
+        Edit(table: "client", column: "createdAt", value: "?", namedTable: "client") {
+            _ = try $0.inspect(clientId: "c1")
+        },
+    ]
+
+    @Test(arguments: edits) func anUnreadableValueIsAnErrorNamingItsRow(edit: Edit) async throws {
         let scratch = try VaultStoreTests.Scratch()
         let vault = try Vault.create(at: scratch.path("v.db"))
         let stores = BackupKeyStores(
             directory: try DirectoryKeyStore(directory: scratch.path("keys"), create: true), password: nil)
         _ = try await vault.create(
             clientIds: ["c1"], curves: [.secp256k1], methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: stores)
-        #expect(try vault.inspect(clientId: "c1").wallets[0].signingPairs.map(\.status) == [.active])
+        _ = try await vault.verify(level: .public)
+        _ = try await vault.drill(.all, keyStores: stores)
+        // Read whole before the edit: the same reads succeed on the vault as the tool wrote it.
+        try await edit.read(vault)
         try await (vault.store as! SQLiteVaultStore).write { db in
-            // The schema's CHECK refuses it; someone editing the file need not respect it.
+            // The schema's CHECKs refuse some of these; someone editing the file need not respect them.
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-            try db.execute(sql: "UPDATE signingPair SET status = 'frozen'")
+            try db.execute(sql: "UPDATE \(edit.table) SET \(edit.column) = ?", arguments: [edit.value])
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
         }
-        do {
-            _ = try vault.inspect(clientId: "c1")
-            Issue.record("an unknown signing status was read")
-        } catch {
-            #expect("\(error)".contains("signingPair row 1 has an unknown status"), "\(error)")
+        await #expect(throws: VaultError.rowUnreadable(table: edit.namedTable, rowId: 1, column: edit.column)) {
+            try await edit.read(vault)
         }
     }
 }

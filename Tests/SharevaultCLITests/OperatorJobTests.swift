@@ -48,6 +48,43 @@ import Testing
         }
     }
 
+    /// Reports carry times as the vault stores them (ISO 8601, UTC, milliseconds), byte for byte, and outcomes as
+    /// recorded; a stored value this build does not read stops the report with exit 3, naming its row.
+    @Test func reportsShowStoredTimesAndOutcomesAndRefuseAnUnreadableRow() throws {
+        let fixture = try Fixture()
+        #expect(try fixture.run(["verify"]).status == 0)
+        #expect(try fixture.run(["drill", "--all"] + fixture.deepArguments()).status == 0)
+        let listed = try fixture.run(["list", "--json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let pairs = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(pairs.count == 8)
+        let stored = try fixture.query(
+            "SELECT p.id, p.createdAt, p.lastVerifiedAt, p.lastDrilledAt FROM backupPair p WHERE p.isLive ORDER BY p.id"
+        )
+        let format = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/#
+        for pair in pairs {
+            let id = try #require(pair["pairId"] as? Int)
+            for field in ["createdAt", "updatedAt", "lastVerifiedAt", "lastDrilledAt"] {
+                let text = try #require(pair[field] as? String, "\(field)")
+                #expect(text.wholeMatch(of: format) != nil, "\(field) \(text)")
+            }
+            let row = "(\(id), '\(pair["createdAt"]!)', '\(pair["lastVerifiedAt"]!)', '\(pair["lastDrilledAt"]!)')"
+            #expect(stored.contains(row), "\(row) not in \(stored)")
+            #expect(pair["lastVerifiedOutcome"] as? String == "passed")
+            #expect(pair["lastDrilledOutcome"] as? String == "passed")
+            #expect(pair["method"] as? String == "GDRIVE" || pair["method"] as? String == "PASSWORD")
+        }
+
+        try fixture.sql("UPDATE backupPair SET lastVerifiedOutcome = 'fine' WHERE id = 3")
+        for command in [["list"], ["list", "--json"], ["verify"]] {
+            let refused = try fixture.run(command)
+            #expect(refused.status == 3, "\(command)")
+            #expect(
+                refused.stderr.contains("backupPair row 3 has a lastVerifiedOutcome"), "\(command) \(refused.stderr)")
+        }
+    }
+
     @Test func aHealthyVaultPassesEveryJob() throws {
         let fixture = try Fixture()
         let structural = try fixture.run(["verify", "--json"])

@@ -3,7 +3,7 @@ import ShareMath
 /// A backup method as the provider names it (`GDRIVE`, `ICLOUD`, `PASSWORD`, `PASSKEY`, `CUSTOM`, `FIREBASE`,
 /// `UNKNOWN`, or any name that comes later), optionally with the curve as a webhook may add it:
 /// `GDRIVE-SECP256K1`. The name is kept exactly as sent; only a recognised curve suffix is split off.
-public struct BackupMethod: Hashable, Sendable, CustomStringConvertible {
+public struct BackupMethod: Hashable, Sendable, Encodable, CustomStringConvertible {
     /// The longest method name accepted, in characters.
     public static let maximumLength = 64
     /// What a webhook with no `backupMethod` is stored under, as Portal's own example server does.
@@ -47,6 +47,12 @@ public struct BackupMethod: Hashable, Sendable, CustomStringConvertible {
 
     /// `NAME-CURVE` when the curve is known, as webhooks name it.
     public var description: String { curve.map { "\(name)-\($0.rawValue.uppercased())" } ?? name }
+
+    /// Encoded as `description`: the name, with the curve suffix when the curve is known.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 
     /// Whether keys for this method come from a password (Argon2id) rather than a key store.
     public var usesPassword: Bool { name.uppercased() == "PASSWORD" }

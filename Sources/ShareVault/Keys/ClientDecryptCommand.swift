@@ -72,11 +72,14 @@ public struct ClientDecryptCommand: Sendable {
     /// The program runs in a process group of its own, so that a timeout or an oversized answer ends whatever it
     /// started too, and its pipes are opened close-on-exec, so that programs run at once for other pairs never
     /// hold them open. A program that exits without reading its request does not take the caller down: SIGPIPE
-    /// is ignored (as servers do), and the write just fails.
-    public func decrypt(clientId: String, method: String, cipherText: String) throws(Failure) -> SecureBytes {
+    /// is ignored (as servers do), and the write just fails. The request names the method as the provider does,
+    /// without a curve: one ciphertext serves the method on every curve.
+    public func decrypt(clientId: String, method: BackupMethod, cipherText: String) throws(Failure) -> SecureBytes {
         let request: Data
         do {
-            request = try JSONEncoder().encode(["clientId": clientId, "backupMethod": method, "cipherText": cipherText])
+            request = try JSONEncoder().encode([
+                "clientId": clientId, "backupMethod": method.name, "cipherText": cipherText,
+            ])
         } catch {
             throw .couldNotStart("the request could not be encoded")
         }

@@ -60,7 +60,7 @@ package final class SQLiteVaultStore: VaultStore {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try VaultSchema.migrator(auditKey: auditKey, at: VaultClock.now()).migrate(pool)
+            try VaultSchema.migrator(auditKey: auditKey, at: VaultClock.format(Date())).migrate(pool)
             writer = pool
         } catch let error as DatabaseError {
             throw Self.vaultError(error, path: path)
@@ -178,9 +178,10 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func setUp(at: String) throws {
+    package func setUp(at date: Date) throws {
+        let at = VaultClock.format(date)
         guard let auditKey else { preconditionFailure("a vault is set up with its key") }
-        try write { db in
+        return try write { db in
             try db.cachedStatement(
                 sql:
                     "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')"
@@ -204,9 +205,10 @@ package final class SQLiteVaultStore: VaultStore {
     // MARK: Writing
 
     package func createWallets(
-        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String,
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
         make: ([String]) async throws -> [NewClient]
     ) async throws {
+        let at = VaultClock.format(date)
         let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
             Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
         }
@@ -243,13 +245,13 @@ package final class SQLiteVaultStore: VaultStore {
 
     private func insertClient(_ db: Database, _ client: NewClient, at: String) throws {
         let clientRow = try clientRowId(db, clientId: client.clientId, at: at)
-        var ciphertextIds: [String: Int64] = [:]
+        var ciphertextIds: [BackupMethod: Int64] = [:]
         for ciphertext in client.ciphertexts {
             try db.cachedStatement(
                 sql:
                     "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?, ?)"
             ).execute(arguments: [
-                clientRow, ciphertext.method, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil,
+                clientRow, ciphertext.method.name, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil,
             ])
             ciphertextIds[ciphertext.method] = db.lastInsertedRowID
         }
@@ -279,7 +281,7 @@ package final class SQLiteVaultStore: VaultStore {
                         arguments: [ciphertextId, pairId])
                 }
                 var detail = [
-                    "curve": wallet.curve.rawValue, "method": backup.method, "pairId": String(pairId),
+                    "curve": wallet.curve.rawValue, "method": backup.method.name, "pairId": String(pairId),
                     "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
                 ]
                 if let replaced { detail["replacedPairId"] = String(replaced) }
@@ -290,10 +292,11 @@ package final class SQLiteVaultStore: VaultStore {
     }
 
     package func storeCustodianShare(
-        clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at: String
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
+        legacyDigest: [UInt8], at date: Date
     ) throws -> CustodianStoreOutcome {
-        try write { db in
+        let at = VaultClock.format(date)
+        return try write { db in
             // A share the vault already holds for this wallet and method, live or in history, compared by content:
             // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
             if let existing = try Int64.fetchOne(
@@ -305,7 +308,7 @@ package final class SQLiteVaultStore: VaultStore {
                     WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest IN (?, ?)
                     ORDER BY p.isLive DESC, p.id DESC LIMIT 1
                     """,
-                arguments: [clientId, curve.rawValue, method, Data(record.shareDigest), Data(legacyDigest)])
+                arguments: [clientId, curve.rawValue, method.name, Data(record.shareDigest), Data(legacyDigest)])
             {
                 return .duplicate(pairId: existing)
             }
@@ -315,7 +318,8 @@ package final class SQLiteVaultStore: VaultStore {
             let (pairId, replaced) = try insertPair(
                 db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare, at: at)
             var detail = [
-                "curve": curve.rawValue, "method": method, "pairId": String(pairId), "layout": record.layout.rawValue,
+                "curve": curve.rawValue, "method": method.name, "pairId": String(pairId),
+                "layout": record.layout.rawValue,
                 "publicKey": Hex.encode(publicKey),
             ]
             if let replaced { detail["replacedPairId"] = String(replaced) }
@@ -326,20 +330,21 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws
+    package func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at date: Date) throws
         -> [PairSummary]
     {
-        try write { db in
+        let at = VaultClock.format(date)
+        return try write { db in
             let (clientRow, pairs) = try livePairsOfMethod(db, clientId: clientId, method: method)
             let current = Set(pairs.compactMap(\.ciphertextId))
-            if current.count == 1, pairs.allSatisfy({ $0.ciphertextId != nil }),
+            if current.count == 1, let held = current.first, pairs.allSatisfy({ $0.ciphertextId != nil }),
                 try String.fetchOne(
                     db.cachedStatement(sql: "SELECT cipherText FROM clientCiphertext WHERE id = ?"),
-                    arguments: [current.first!])
+                    arguments: [held])
                     == cipherText
             {
                 // The same upload again: nothing changes.
-                return try pairs.map { try pairSummary(db, pairId: $0.id)! }
+                return try pairSummaries(db, pairIds: pairs.map(\.id))
             }
             try db.cachedStatement(
                 sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt) VALUES (?, ?, ?, ?)"
@@ -369,12 +374,13 @@ package final class SQLiteVaultStore: VaultStore {
                 detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",")
             }
             try AuditLog.append(db, key: auditKey, kind: .ingestClient, clientId: clientId, detail: detail, at: at)
-            return try pairs.map { try pairSummary(db, pairId: $0.id)! }
+            return try pairSummaries(db, pairIds: pairs.map(\.id))
         }
     }
 
-    package func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary] {
-        try write { db in
+    package func confirmClientBackup(clientId: String, method: BackupMethod, at date: Date) throws -> [PairSummary] {
+        let at = VaultClock.format(date)
+        return try write { db in
             let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
                 $0.ciphertextId != nil
             }
@@ -396,7 +402,7 @@ package final class SQLiteVaultStore: VaultStore {
                     "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
                     "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
                 ], at: at)
-            return try pairs.map { try pairSummary(db, pairId: $0.id)! }
+            return try pairSummaries(db, pairIds: pairs.map(\.id))
         }
     }
 
@@ -410,7 +416,7 @@ package final class SQLiteVaultStore: VaultStore {
                 db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
         else { throw VaultError.unknownClient(clientId) }
         var sql = """
-            SELECT p.id, w.curve, p.clientCiphertextId FROM backupPair p JOIN wallet w ON w.id = p.walletId
+            SELECT p.id, w.curve, p.clientCiphertextId, w.id FROM backupPair p JOIN wallet w ON w.id = p.walletId
             WHERE w.clientRowId = ? AND p.method = ? AND p.isLive
             """
         var arguments: StatementArguments = [clientRow, method.name]
@@ -419,18 +425,15 @@ package final class SQLiteVaultStore: VaultStore {
             arguments += [curve.rawValue]
         }
         let pairs = try Row.fetchAll(db, sql: sql + " ORDER BY w.curve", arguments: arguments).map { row in
-            (id: row[0] as Int64, curve: try Self.curve(row[1], table: "wallet"), ciphertextId: row[2] as Int64?)
+            (
+                id: row[0] as Int64,
+                curve: try StoredField(row: row, table: "wallet", id: row[3]).decode(
+                    "curve", at: 1, CurveID.init(rawValue:)),
+                ciphertextId: row[2] as Int64?
+            )
         }
         guard !pairs.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
         return (clientRow, pairs)
-    }
-
-    /// A stored curve name; a row naming another is damage, reported, never read as a default.
-    static func curve(_ name: String, table: String) throws -> CurveID {
-        guard let curve = CurveID(rawValue: name) else {
-            throw VaultError.vaultUnreadable(path: table, reason: "a row names an unknown curve")
-        }
-        return curve
     }
 
     private func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
@@ -467,11 +470,12 @@ package final class SQLiteVaultStore: VaultStore {
 
     /// Inserts a new live pair with its custodian share, retiring the previous live pair for the method.
     private func insertPair(
-        _ db: Database, walletId: Int64, method: String, record: CustodianShareRecord, status: BackupStatus, at: String
+        _ db: Database, walletId: Int64, method: BackupMethod, record: CustodianShareRecord, status: BackupStatus,
+        at: String
     ) throws -> (pairId: Int64, replaced: Int64?) {
         let previous = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive"),
-            arguments: [walletId, method])
+            arguments: [walletId, method.name])
         if let previous {
             try db.cachedStatement(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?").execute(
                 arguments: [at, previous])
@@ -480,7 +484,7 @@ package final class SQLiteVaultStore: VaultStore {
             sql:
                 "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)"
         ).execute(
-            arguments: [walletId, method, status.rawValue, at, at])
+            arguments: [walletId, method.name, status.rawValue, at, at])
         let pairId = db.lastInsertedRowID
         if let previous {
             try db.cachedStatement(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?").execute(
@@ -550,10 +554,13 @@ package final class SQLiteVaultStore: VaultStore {
         JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId
         """
 
-    static func storedPair(_ row: Row) -> StoredPair {
+    /// The curves this build reads, as an SQL list.
+    static let knownCurves = "(" + CurveID.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+
+    static func storedPair(_ row: Row) throws -> StoredPair {
         func column(_ column: StoredPairColumn) -> Int { SummaryColumn.allCases.count + column.rawValue }
         func bytes(_ index: Int) -> [UInt8] { (row[index] as Data?).map { [UInt8]($0) } ?? [] }
-        let summary = summary(row)
+        let summary = try summary(row)
         let pointLength = summary.curve == .secp256k1 ? 33 : 32
         let commitments = (row[column(.commitments)] as Data?).map { data in
             let bytes = [UInt8](data)
@@ -564,7 +571,9 @@ package final class SQLiteVaultStore: VaultStore {
         return StoredPair(
             summary: summary, walletId: row[column(.walletId)], publicKey: bytes(SummaryColumn.publicKey.rawValue),
             custodian: CustodianShareRecord(
-                layout: ShareLayout(rawValue: row[column(.layout)]) ?? .native, threshold: row[column(.threshold)],
+                layout: try StoredField(row: row, table: "custodianShare", id: summary.pairId).decode(
+                    "layout", at: column(.layout), ShareLayout.init(rawValue:)),
+                threshold: row[column(.threshold)],
                 identifier: bytes(column(.identifier)), publicShare: bytes(column(.custodianPublicShare)),
                 partnerIdentifier: (row[column(.partnerIdentifier)] as Data?).map { [UInt8]($0) },
                 partnerPublicShare: (row[column(.partnerPublicShare)] as Data?).map { [UInt8]($0) },
@@ -576,7 +585,8 @@ package final class SQLiteVaultStore: VaultStore {
 
     package func livePairs(after pairId: Int64, limit: Int, clientId: String?) async throws -> [StoredPair] {
         try await read { db in
-            var sql = Self.storedPairSelect + " WHERE p.isLive AND p.id > ?"
+            // A wallet of a curve this build does not know is the bookkeeping check's to report, not a pair to read.
+            var sql = Self.storedPairSelect + " WHERE p.isLive AND p.id > ? AND w.curve IN \(Self.knownCurves)"
             var arguments: StatementArguments = [pairId]
             if let clientId {
                 sql += " AND c.clientId = ?"
@@ -592,8 +602,10 @@ package final class SQLiteVaultStore: VaultStore {
     package func livePair(clientId: String, method: BackupMethod) throws -> StoredPair {
         try read { db in
             let id = try livePairId(db, clientId: clientId, method: method)
-            return try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]).map(
-                Self.storedPair)!
+            guard let row = try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]) else {
+                throw VaultError.noBackupPair(clientId: clientId, method: method.description)
+            }
+            return try Self.storedPair(row)
         }
     }
 
@@ -611,18 +623,22 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func recordVerifications(_ outcomes: [PairOutcome], at: String) async throws {
+    package func recordVerifications(_ outcomes: [PairOutcome], at date: Date) async throws {
+        let at = VaultClock.format(date)
         guard !outcomes.isEmpty else { return }
-        try await write { db in
+        return try await write { db in
             let statement = try db.cachedStatement(
                 sql: "UPDATE backupPair SET lastVerifiedAt = ?, lastVerifiedOutcome = ? WHERE id = ?")
-            for outcome in outcomes { try statement.execute(arguments: [at, outcome.outcome, outcome.pairId]) }
+            for outcome in outcomes {
+                try statement.execute(arguments: [at, outcome.outcome.description, outcome.pairId])
+            }
         }
     }
 
-    package func recordDrills(_ drills: [DrillOutcome], at: String) async throws {
+    package func recordDrills(_ drills: [DrillOutcome], at date: Date) async throws {
+        let at = VaultClock.format(date)
         guard !drills.isEmpty else { return }
-        try await write { db in
+        return try await write { db in
             let insert = try db.cachedStatement(
                 sql:
                     "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)"
@@ -630,23 +646,25 @@ package final class SQLiteVaultStore: VaultStore {
             let update = try db.cachedStatement(
                 sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?")
             for drill in drills {
-                let outcome = drill.passed ? "passed" : drill.problem ?? "failed"
+                let outcome = drill.outcome.description
+                let startedAt = VaultClock.format(drill.startedAt)
                 try insert.execute(arguments: [
-                    drill.pairId, drill.startedAt, drill.milliseconds, outcome, drill.problem ?? "",
+                    drill.pairId, startedAt, drill.milliseconds, outcome, drill.problem?.rawValue ?? "",
                 ])
-                try update.execute(arguments: [drill.startedAt, outcome, drill.pairId])
+                try update.execute(arguments: [startedAt, outcome, drill.pairId])
                 try AuditLog.append(
                     db, key: self.auditKey, kind: .drill, clientId: drill.clientId,
                     detail: [
-                        "curve": drill.curve.rawValue, "method": drill.method, "pairId": String(drill.pairId),
+                        "curve": drill.curve.rawValue, "method": drill.method.name, "pairId": String(drill.pairId),
                         "outcome": outcome, "milliseconds": String(drill.milliseconds),
                     ], at: at)
             }
         }
     }
 
-    package func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int {
-        try write { db in
+    package func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at date: Date) throws -> Int {
+        let at = VaultClock.format(date)
+        return try write { db in
             let current =
                 try Int.fetchOne(
                     db, sql: "SELECT MAX(generation) FROM signingPair WHERE walletId = ?", arguments: [pair.walletId])
@@ -669,7 +687,7 @@ package final class SQLiteVaultStore: VaultStore {
             try AuditLog.append(
                 db, key: auditKey, kind: .recover, clientId: pair.summary.clientId,
                 detail: [
-                    "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
+                    "curve": pair.summary.curve.rawValue, "method": pair.summary.method.name,
                     "pairId": String(pair.summary.pairId), "generation": String(generation),
                     "revokedThrough": String(current), "publicKey": Hex.encode(pair.publicKey),
                 ], at: at)
@@ -677,8 +695,10 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at: String) throws {
-        try write { db in try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at)
+    package func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at date: Date) throws {
+        let at = VaultClock.format(date)
+        return try write { db in
+            try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at)
         }
     }
 
@@ -706,22 +726,36 @@ package final class SQLiteVaultStore: VaultStore {
     static let pairJoins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
     static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
 
-    static func summary(_ row: Row) -> PairSummary {
+    static func summary(_ row: Row) throws -> PairSummary {
         func column(_ column: SummaryColumn) -> Int { column.rawValue }
-        let status = BackupStatus(rawValue: row[column(.status)]) ?? .storedCustodianBackupShare
+        let field = StoredField(row: row, table: "backupPair", id: row[column(.id)])
+        let status = try field.decode("status", at: column(.status), BackupStatus.init(rawValue:))
         return PairSummary(
-            pairId: row[column(.id)], clientId: row[column(.clientId)],
-            curve: CurveID(rawValue: row[column(.curve)]) ?? .secp256k1,
-            publicKey: Hex.encode(row[column(.publicKey)] as Data), method: row[column(.method)], status: status,
-            completed: status.isCompleted, live: row[column(.isLive)], createdAt: row[column(.createdAt)],
-            updatedAt: row[column(.updatedAt)], replacedAt: row[column(.replacedAt)],
+            pairId: field.id, clientId: row[column(.clientId)],
+            curve: try field.decode("curve", at: column(.curve), CurveID.init(rawValue:)),
+            publicKey: Hex.encode(row[column(.publicKey)] as Data),
+            method: BackupMethod(name: row[column(.method)], curve: nil), status: status,
+            completed: status.isCompleted, live: row[column(.isLive)],
+            createdAt: try field.decode("createdAt", at: column(.createdAt), VaultClock.parse),
+            updatedAt: try field.decode("updatedAt", at: column(.updatedAt), VaultClock.parse),
+            replacedAt: try field.decodeIfPresent("replacedAt", at: column(.replacedAt), VaultClock.parse),
             generation: row[column(.generation)],
-            lastVerifiedAt: row[column(.lastVerifiedAt)], lastVerifiedOutcome: row[column(.lastVerifiedOutcome)],
-            lastDrilledAt: row[column(.lastDrilledAt)], lastDrilledOutcome: row[column(.lastDrilledOutcome)])
+            lastVerifiedAt: try field.decodeIfPresent("lastVerifiedAt", at: column(.lastVerifiedAt), VaultClock.parse),
+            lastVerifiedOutcome: try field.decodeIfPresent(
+                "lastVerifiedOutcome", at: column(.lastVerifiedOutcome), CheckOutcome.init(recorded:)),
+            lastDrilledAt: try field.decodeIfPresent("lastDrilledAt", at: column(.lastDrilledAt), VaultClock.parse),
+            lastDrilledOutcome: try field.decodeIfPresent(
+                "lastDrilledOutcome", at: column(.lastDrilledOutcome), CheckOutcome.init(recorded:)))
     }
 
-    private func pairSummary(_ db: Database, pairId: Int64) throws -> PairSummary? {
-        try Row.fetchOne(db, sql: Self.summarySelect + " WHERE p.id = ?", arguments: [pairId]).map(Self.summary)
+    /// The summaries of pairs the transaction has just read or written.
+    private func pairSummaries(_ db: Database, pairIds: [Int64]) throws -> [PairSummary] {
+        try pairIds.map { id in
+            guard let row = try Row.fetchOne(db, sql: Self.summarySelect + " WHERE p.id = ?", arguments: [id]) else {
+                throw VaultError.rowUnreadable(table: "backupPair", rowId: id, column: "id")
+            }
+            return try Self.summary(row)
+        }
     }
 
     package func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws {
@@ -754,24 +788,21 @@ package final class SQLiteVaultStore: VaultStore {
                 let signing = try Row.fetchAll(
                     db, sql: "SELECT * FROM signingPair WHERE walletId = ? ORDER BY generation", arguments: [walletId]
                 ).map { row in
-                    // A status this build does not know is an error naming the row, never a guess.
-                    guard let status = SigningStatus(rawValue: row["status"]) else {
-                        throw VaultError.vaultUnreadable(
-                            path: writer.path,
-                            reason: "signingPair row \(row["id"] as Int64) has an unknown status")
-                    }
+                    let field = StoredField(row: row, table: "signingPair", id: row["id"])
                     return SigningPairRecord(
-                        generation: row["generation"], status: status,
+                        generation: row["generation"],
+                        status: try field.decode("status", SigningStatus.init(rawValue:)),
                         deviceIdentifier: [UInt8](row["deviceIdentifier"] as Data),
                         devicePublicShare: [UInt8](row["devicePublicShare"] as Data),
                         custodianIdentifier: [UInt8](row["custodianIdentifier"] as Data),
-                        custodianPublicShare: [UInt8](row["custodianPublicShare"] as Data), createdAt: row["createdAt"])
+                        custodianPublicShare: [UInt8](row["custodianPublicShare"] as Data),
+                        createdAt: try field.decode("createdAt", VaultClock.parse))
                 }
                 let backups = try Row.fetchAll(
                     db, sql: Self.storedPairSelect + " WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
                     arguments: [walletId]
                 ).map { row in
-                    let pair = Self.storedPair(row)
+                    let pair = try Self.storedPair(row)
                     return ClientDetail.Backup(
                         summary: pair.summary, layout: pair.custodian.layout,
                         backupSharePairId: pair.custodian.backupSharePairId,
@@ -781,10 +812,12 @@ package final class SQLiteVaultStore: VaultStore {
                         clientPublicShare: pair.custodian.partnerPublicShare.map { Hex.encode($0) },
                         hasClientBackup: pair.cipherText != nil, clientCiphertextId: pair.clientCiphertextId)
                 }
+                let field = StoredField(row: wallet, table: "wallet", id: walletId)
                 wallets.append(
                     ClientDetail.Wallet(
-                        curve: CurveID(rawValue: wallet["curve"]) ?? .secp256k1,
-                        publicKey: Hex.encode(wallet["publicKey"] as Data), createdAt: wallet["createdAt"],
+                        curve: try field.decode("curve", CurveID.init(rawValue:)),
+                        publicKey: Hex.encode(wallet["publicKey"] as Data),
+                        createdAt: try field.decode("createdAt", VaultClock.parse),
                         signingPairs: signing, backupPairs: backups))
             }
             let ciphertexts = try Row.fetchAll(
@@ -797,14 +830,20 @@ package final class SQLiteVaultStore: VaultStore {
             ).map { row in
                 let text: String = row["cipherText"]
                 let ours = (try? ClientBackupCiphertext.readIfClaimed(text)) ?? nil
+                let field = StoredField(row: row, table: "clientCiphertext", id: row["id"])
+                let replacedAt = try field.decodeIfPresent("replacedAt", VaultClock.parse)
                 return ClientCiphertextSummary(
-                    id: row["id"], method: row["method"], length: text.utf8.count,
-                    format: ours == nil ? "opaque" : "sharevault", keySource: ours.map(\.keySource.name),
-                    receivedAt: row["receivedAt"], confirmedAt: row["confirmedAt"], live: row["replacedAt"] == nil,
-                    replacedAt: row["replacedAt"], replacedById: row["replacedById"])
+                    id: field.id, method: BackupMethod(name: row["method"], curve: nil), length: text.utf8.count,
+                    format: ours == nil ? .opaque : .sharevault, keySource: ours.map(\.keySource.name),
+                    receivedAt: try field.decode("receivedAt", VaultClock.parse),
+                    confirmedAt: try field.decodeIfPresent("confirmedAt", VaultClock.parse), live: replacedAt == nil,
+                    replacedAt: replacedAt, replacedById: row["replacedById"])
             }
             return ClientDetail(
-                clientId: clientId, createdAt: client["createdAt"], wallets: wallets, clientCiphertexts: ciphertexts)
+                clientId: clientId,
+                createdAt: try StoredField(row: client, table: "client", id: client["id"]).decode(
+                    "createdAt", VaultClock.parse),
+                wallets: wallets, clientCiphertexts: ciphertexts)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ShareMath
 
 /// A backup pair's status; only the last is completed.
@@ -45,7 +46,7 @@ public struct SigningPairRecord: Sendable, Encodable {
     public var devicePublicShare: [UInt8]
     public var custodianIdentifier: [UInt8]
     public var custodianPublicShare: [UInt8]
-    public var createdAt: String
+    public var createdAt: Date
 }
 
 /// A client made by `create`: its wallets, and one client ciphertext per method serving every curve.
@@ -65,31 +66,39 @@ package struct NewWallet: Sendable {
 
 /// A backup pair made by `create`; its client half is the client's ciphertext for the same method.
 package struct NewBackup: Sendable {
-    package var method: String
+    package var method: BackupMethod
     package var custodian: CustodianShareRecord
     package var status: BackupStatus
 }
 
 /// A client ciphertext made by `create`, confirmed or not.
 package struct NewCiphertext: Sendable {
-    package var method: String
+    package var method: BackupMethod
     package var cipherText: String
     package var confirmed: Bool
 }
 
 /// One client ciphertext as `inspect` shows it: where it came from and when, never its text.
 public struct ClientCiphertextSummary: Sendable, Encodable {
+    /// Which format a stored client ciphertext is in.
+    public enum Format: String, Sendable, Encodable {
+        /// sharevault's own, whose header was read.
+        case sharevault
+        /// Another format (Portal's, say), stored as sent.
+        case opaque
+    }
+
     public var id: Int64
-    public var method: String
+    /// The method, without a curve: one ciphertext serves the method on every curve.
+    public var method: BackupMethod
     public var length: Int
-    /// `sharevault` (our own format, whose header was read) or `opaque` (another format, stored as sent).
-    public var format: String
+    public var format: Format
     /// For `sharevault` ciphertexts, where the key comes from: `key-store` or `password`.
     public var keySource: String?
-    public var receivedAt: String
-    public var confirmedAt: String?
+    public var receivedAt: Date
+    public var confirmedAt: Date?
     public var live: Bool
-    public var replacedAt: String?
+    public var replacedAt: Date?
     public var replacedById: Int64?
 }
 
@@ -99,18 +108,49 @@ public struct PairSummary: Sendable, Encodable {
     public var clientId: String
     public var curve: CurveID
     public var publicKey: String
-    public var method: String
+    /// The method, without a curve (the pair's curve is `curve`).
+    public var method: BackupMethod
     public var status: BackupStatus
     public var completed: Bool
     public var live: Bool
-    public var createdAt: String
-    public var updatedAt: String
-    public var replacedAt: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var replacedAt: Date?
     public var generation: Int?
-    public var lastVerifiedAt: String?
-    public var lastVerifiedOutcome: String?
-    public var lastDrilledAt: String?
-    public var lastDrilledOutcome: String?
+    public var lastVerifiedAt: Date?
+    public var lastVerifiedOutcome: CheckOutcome?
+    public var lastDrilledAt: Date?
+    public var lastDrilledOutcome: CheckOutcome?
+}
+
+/// What a pair's last verification or drill found; recorded as `passed` or the first problem's reason.
+public enum CheckOutcome: Sendable, Equatable, Encodable, CustomStringConvertible {
+    case passed
+    case failed(PairProblem)
+
+    /// Reads a recorded outcome; nil for text this build does not know.
+    package init?(recorded text: String) {
+        if text == "passed" {
+            self = .passed
+        } else if let problem = PairProblem(rawValue: text) {
+            self = .failed(problem)
+        } else {
+            return nil
+        }
+    }
+
+    /// As recorded and reported: `passed`, or the problem's reason.
+    public var description: String {
+        switch self {
+        case .passed: return "passed"
+        case .failed(let problem): return problem.rawValue
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }
 
 /// What storing a custodian share did.
@@ -126,7 +166,7 @@ public struct ClientDetail: Sendable, Encodable {
     public struct Wallet: Sendable, Encodable {
         public var curve: CurveID
         public var publicKey: String
-        public var createdAt: String
+        public var createdAt: Date
         public var signingPairs: [SigningPairRecord]
         public var backupPairs: [Backup]
     }
@@ -145,7 +185,7 @@ public struct ClientDetail: Sendable, Encodable {
     }
 
     public var clientId: String
-    public var createdAt: String
+    public var createdAt: Date
     public var wallets: [Wallet]
     /// Every client ciphertext the client uploaded, live and replaced, newest first per method.
     public var clientCiphertexts: [ClientCiphertextSummary]
@@ -206,11 +246,36 @@ package struct ActiveSigningGeneration: Sendable {
 /// One pair's check outcome, as recorded.
 package struct PairOutcome: Sendable {
     package var pairId: Int64
-    /// `passed`, or the first failure's reason.
-    package var outcome: String
+    package var outcome: CheckOutcome
 
-    package init(pairId: Int64, outcome: String) {
+    package init(pairId: Int64, outcome: CheckOutcome) {
         self.pairId = pairId
         self.outcome = outcome
+    }
+}
+
+/// One row's stored text values, read into types: a value this build does not read is an error naming the
+/// table, row and column (an edit outside the tool, or a newer sharevault's value), never a default.
+struct StoredField {
+    let row: Row
+    let table: String
+    let id: Int64
+
+    /// The column's value read by `read`; `index` reads it by position instead of by name.
+    func decode<Value>(_ column: String, at index: Int? = nil, _ read: (String) -> Value?) throws -> Value {
+        guard let value = try decodeIfPresent(column, at: index, read) else { throw unreadable(column) }
+        return value
+    }
+
+    /// As `decode`, with NULL read as nil.
+    func decodeIfPresent<Value>(_ column: String, at index: Int? = nil, _ read: (String) -> Value?) throws -> Value? {
+        let stored: String? = if let index { row[index] } else { row[column] }
+        guard let text = stored else { return nil }
+        guard let value = read(text) else { throw unreadable(column) }
+        return value
+    }
+
+    private func unreadable(_ column: String) -> VaultError {
+        .rowUnreadable(table: table, rowId: id, column: column)
     }
 }

@@ -8,14 +8,14 @@ package protocol VaultStore: Sendable {
     func metadata(_ name: String) throws -> String?
     /// Records the vault key's check value (the store's audit key carries it) and the first audit event of a new
     /// vault, sealed.
-    func setUp(at: String) throws
+    func setUp(at: Date) throws
     /// Inserts clients made by `create` (wallets, pairs, ciphertexts, audit events), a transaction per batch of
     /// `batchSize` clients, so that other writers are not held off for the whole run. Every clash with an
     /// existing wallet is refused before anything is made or written (so a refused create never replaces a key
     /// that opens a stored backup); `make` then makes each batch with no lock held. A create that fails midway
     /// keeps the batches committed before it, each whole.
     func createWallets(
-        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: String,
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at: Date,
         make: ([String]) async throws -> [NewClient]
     ) async throws
     /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
@@ -23,17 +23,17 @@ package protocol VaultStore: Sendable {
     /// A share is a duplicate when its content digest, or `legacyDigest` (the first release's digest of the
     /// share's bytes, which rows it wrote still carry), matches a pair of the wallet and method.
     func storeCustodianShare(
-        clientId: String, curve: CurveID, publicKey: [UInt8], method: String, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at: String
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
+        legacyDigest: [UInt8], at: Date
     ) throws -> CustodianStoreOutcome
     /// Stores the client's ciphertext for a method and attaches it to the client's live pairs of that method on
     /// every curve (only the method's curve when it names one); their status moves to
     /// STORED_CLIENT_BACKUP_SHARE_KEY and a ciphertext it replaces stays in history. The same ciphertext again
     /// changes nothing.
-    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: String) throws
+    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: Date) throws
         -> [PairSummary]
     /// The app's notice: the method's live pairs that have a ciphertext move to STORED_CLIENT_BACKUP_SHARE.
-    func confirmClientBackup(clientId: String, method: BackupMethod, at: String) throws -> [PairSummary]
+    func confirmClientBackup(clientId: String, method: BackupMethod, at: Date) throws -> [PairSummary]
     /// Live pairs in a stable order, streamed.
     func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws
     func clientDetail(clientId: String) throws -> ClientDetail?
@@ -60,14 +60,14 @@ package protocol VaultStore: Sendable {
     func randomLivePairIds(count: Int) throws -> [Int64]
     func livePair(id: Int64) throws -> StoredPair?
     /// Records verification outcomes on their pairs, with one audit event for the run.
-    func recordVerifications(_ outcomes: [PairOutcome], at: String) async throws
+    func recordVerifications(_ outcomes: [PairOutcome], at: Date) async throws
     /// Records drills in one transaction: a row each, the pairs' last-drilled fields and an audit event each.
-    func recordDrills(_ drills: [DrillOutcome], at: String) async throws
+    func recordDrills(_ drills: [DrillOutcome], at: Date) async throws
     /// Adds the next signing generation for the pair's wallet, revoking the older ones, with an audit event;
     /// returns the new generation.
-    func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: String) throws -> Int
+    func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: Date) throws -> Int
     /// Appends an audit event on its own (eject, a verify run's summary).
-    func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at: String) throws
+    func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at: Date) throws
 }
 
 extension SigningPairRecord {
@@ -89,20 +89,29 @@ extension SigningPairRecord {
     }
 }
 
-/// Timestamps as stored: ISO 8601, UTC, milliseconds.
+/// Timestamps as the vault stores them and reports show them: ISO 8601, UTC, milliseconds
+/// (`2026-11-30T07:10:52.123Z`). Operations and public types carry `Date`; this is the text at the edges.
 package enum VaultClock {
-    package static func now() -> String { format(Date()) }
-
+    /// The date to the nearest millisecond. Foundation's formatter truncates, and a time read back from its text
+    /// may lie a hair below the millisecond it names (12.040 read as 12.03999...): the text is formatted from the
+    /// rounded millisecond plus a fifth of one, so that reading and writing again gives the same text.
     package static func format(_ date: Date) -> String {
-        date.formatted(
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        return Date(timeIntervalSince1970: (milliseconds + 0.2) / 1000).formatted(
             .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
                 .timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
+    /// Reads text `format` wrote, and only that: Foundation's reader also takes other offsets and even trailing
+    /// text (`+01:00x`), so what it reads must format back to the same text.
     package static func parse(_ text: String) -> Date? {
-        try? Date(
-            text,
-            strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-                .timeSeparator(.colon).timeZone(separator: .omitted))
+        guard
+            let date = try? Date(
+                text,
+                strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+                    .timeSeparator(.colon).timeZone(separator: .omitted)),
+            format(date) == text
+        else { return nil }
+        return date
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import ShareMath
 
 /// How far a verification goes (DESIGN section 3): each level runs the ones before it.
-public enum VerificationLevel: String, Sendable, Encodable, CaseIterable, Comparable {
+public enum VerificationLevel: String, Sendable, Encodable, CodingKeyRepresentable, CaseIterable, Comparable {
     /// Nothing secret: stored public material decodes and agrees with the wallet's key.
     case `public`
     /// With the vault key: every custodian half opened and checked against its public material.
@@ -11,7 +11,15 @@ public enum VerificationLevel: String, Sendable, Encodable, CaseIterable, Compar
     case deep
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.rank < rhs.rank
+    }
+
+    private var rank: Int {
+        switch self {
+        case .public: return 0
+        case .custodian: return 1
+        case .deep: return 2
+        }
     }
 
     /// This level and the ones below it, in order.
@@ -19,7 +27,9 @@ public enum VerificationLevel: String, Sendable, Encodable, CaseIterable, Compar
 }
 
 /// Why a backup pair failed a check; the raw value is what reports and the vault record.
-public enum PairProblem: String, Error, Sendable, CaseIterable, CustomStringConvertible {
+public enum PairProblem: String, Error, Sendable, Encodable, CodingKeyRepresentable, CaseIterable,
+    CustomStringConvertible
+{
     // Public: no secret needed.
     case incomplete = "incomplete"
     case invalidPublicMaterial = "invalid-public-material"
@@ -166,7 +176,7 @@ extension Vault {
     func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (
         ShareReading<C>, Point<C>
     ) {
-        let method = BackupMethod(name: pair.summary.method, curve: C.id)
+        let method = pair.summary.method.on(C.id)
         guard
             let custodianText = try? XChaCha20Poly1305.open(
                 pair.custodian.sealedShare, key: key,
@@ -243,7 +253,7 @@ extension Vault {
         _ pair: StoredPair, curve: CurveID, keyStores: BackupKeyStores
     ) throws(PairProblem) -> SecureBytes {
         guard let cipherText = pair.cipherText else { throw .noClientBackup }
-        let method = BackupMethod(name: pair.summary.method, curve: curve)
+        let method = pair.summary.method.on(curve)
         // The header is read once: one that claims our format must parse, whoever opens the ciphertext.
         let ours: ClientBackupCiphertext?
         do {

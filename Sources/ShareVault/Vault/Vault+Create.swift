@@ -9,7 +9,8 @@ public struct CreatedWallet: Sendable, Encodable {
     public let curve: CurveID
     public let publicKey: String
     public let address: String
-    public let methods: [String]
+    /// The methods, each on the wallet's curve (`GDRIVE-SECP256K1`).
+    public let methods: [BackupMethod]
 }
 
 /// The key stores `create` puts client backup keys into: a folder for most methods, a password for PASSWORD.
@@ -88,7 +89,7 @@ extension Vault {
         // that no client of the whole run already has the wallet.
         do {
             try await store.createWallets(
-                clientIds, curves: curves, batchSize: 500, at: VaultClock.now(), make: makeBatch)
+                clientIds, curves: curves, batchSize: 500, at: Date(), make: makeBatch)
         } catch {
             for made in batchKeys.withLock({ $0 }) {
                 (try? keyStores.store(for: made.method))?.discardKey(clientId: made.clientId, method: made.method)
@@ -144,7 +145,7 @@ extension Vault {
             madeKey(clientId, method.withoutCurve)
             let cipherText = ClientBackupCiphertext.seal(
                 plaintext, key: clientKey, keySource: source, clientId: clientId, method: method)
-            ciphertexts.append(NewCiphertext(method: method.name, cipherText: cipherText.text, confirmed: true))
+            ciphertexts.append(NewCiphertext(method: method.withoutCurve, cipherText: cipherText.text, confirmed: true))
         }
         return (NewClient(clientId: clientId, wallets: wallets, ciphertexts: ciphertexts), reports)
     }
@@ -162,7 +163,7 @@ extension Vault {
             generation: 1, status: .active, deviceIdentifier: identifiers[0].encodedPublicly,
             devicePublicShare: C.baseMultiply(signing.shares[0].value).encoded,
             custodianIdentifier: identifiers[1].encodedPublicly,
-            custodianPublicShare: C.baseMultiply(signing.shares[1].value).encoded, createdAt: VaultClock.now())
+            custodianPublicShare: C.baseMultiply(signing.shares[1].value).encoded, createdAt: Date())
         var backups: [NewBackup] = []
         var clientHalves: [(method: String, id: String, share: SecureBytes)] = []
         for method in methods {
@@ -190,7 +191,7 @@ extension Vault {
                 )
             }
             let record = custodianRecord(parsed, shareText: custodianText, clientId: clientId, method: onCurve)
-            backups.append(NewBackup(method: method.name, custodian: record, status: .storedClientBackupShare))
+            backups.append(NewBackup(method: method.withoutCurve, custodian: record, status: .storedClientBackupShare))
             clientHalves.append((method.name, pairId, clientText))
         }
         let encodedKey = publicKey.encoded
@@ -199,7 +200,7 @@ extension Vault {
             CreatedWallet(
                 clientId: clientId, curve: C.id, publicKey: Hex.encode(encodedKey),
                 address: (try? WalletAddress.address(curve: C.id, publicKey: encodedKey)) ?? "",
-                methods: methods.map { $0.on(C.id).description }),
+                methods: methods.map { $0.on(C.id) }),
             clientHalves
         )
     }

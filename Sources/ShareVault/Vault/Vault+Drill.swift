@@ -14,13 +14,33 @@ public enum DrillSelection: Sendable {
 public struct DrillOutcome: Sendable, Encodable {
     public let clientId: String
     public let curve: CurveID
-    public let method: String
+    /// The method, without a curve (see `curve`).
+    public let method: BackupMethod
     public let pairId: Int64
-    public let passed: Bool
-    public let problem: String?
+    /// Why the drill failed; nil when it passed.
+    public let problem: PairProblem?
     /// When the drill began.
-    public let startedAt: String
+    public let startedAt: Date
     public let milliseconds: Int
+
+    public var passed: Bool { problem == nil }
+    public var outcome: CheckOutcome { problem.map(CheckOutcome.failed) ?? .passed }
+
+    enum CodingKeys: String, CodingKey {
+        case clientId, curve, method, pairId, passed, problem, startedAt, milliseconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(clientId, forKey: .clientId)
+        try container.encode(curve, forKey: .curve)
+        try container.encode(method, forKey: .method)
+        try container.encode(pairId, forKey: .pairId)
+        try container.encode(passed, forKey: .passed)
+        try container.encodeIfPresent(problem?.rawValue, forKey: .problem)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(milliseconds, forKey: .milliseconds)
+    }
 }
 
 /// What a drill run found; reads like a verification summary.
@@ -28,7 +48,7 @@ public struct DrillSummary: Sendable, Encodable {
     public var drilled = 0
     public var passed = 0
     public var failed = 0
-    public var failedByReason: [String: Int] = [:]
+    public var failedByReason: [PairProblem: Int] = [:]
     /// The first outcomes, at most `VerifySummary.failureListLimit` (the counts cover them all).
     public var outcomes: [DrillOutcome] = []
     public var allPassed: Bool { failed == 0 }
@@ -66,7 +86,7 @@ extension Vault {
             parallelism: parallelism, next: next,
             check: { pair in self.drillOne(pair, keyStores: keyStores) },
             record: { _, outcomes in
-                try await store.recordDrills(outcomes, at: VaultClock.now())
+                try await store.recordDrills(outcomes, at: Date())
                 tally.withLock { summary in
                     for outcome in outcomes {
                         summary.drilled += 1
@@ -74,7 +94,7 @@ extension Vault {
                             summary.passed += 1
                         } else {
                             summary.failed += 1
-                            summary.failedByReason[outcome.problem ?? "failed", default: 0] += 1
+                            if let problem = outcome.problem { summary.failedByReason[problem, default: 0] += 1 }
                         }
                         if summary.outcomes.count < VerifySummary.failureListLimit { summary.outcomes.append(outcome) }
                     }
@@ -85,7 +105,7 @@ extension Vault {
     }
 
     private func drillOne(_ pair: StoredPair, keyStores: BackupKeyStores) -> DrillOutcome {
-        let startedAt = VaultClock.now()
+        let startedAt = Date()
         let clock = ContinuousClock()
         let start = clock.now
         var problem: PairProblem?
@@ -103,7 +123,7 @@ extension Vault {
         let milliseconds = Int(elapsed / .milliseconds(1))
         return DrillOutcome(
             clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-            pairId: pair.summary.pairId, passed: problem == nil, problem: problem?.rawValue, startedAt: startedAt,
+            pairId: pair.summary.pairId, problem: problem, startedAt: startedAt,
             milliseconds: milliseconds)
     }
 

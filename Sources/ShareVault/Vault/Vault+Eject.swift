@@ -14,8 +14,8 @@ public struct EjectedKey: Sendable {
 extension Vault {
     /// Leaves MPC: interpolates the pair at 0 to the private key, checks it against the wallet's public key,
     /// and returns it for printing. Always audited (the event names the wallet, never the key).
-    public func eject(clientId: String, method: String, keyStores: BackupKeyStores) throws -> EjectedKey {
-        let pair = try store.livePair(clientId: clientId, method: try BackupMethod(parsing: method))
+    public func eject(clientId: String, method: BackupMethod, keyStores: BackupKeyStores) throws -> EjectedKey {
+        let pair = try store.livePair(clientId: clientId, method: method)
         let (secretText, address): (String, String)
         switch pair.summary.curve {
         case .secp256k1:
@@ -30,9 +30,9 @@ extension Vault {
         try store.appendAudit(
             kind: .eject, clientId: clientId,
             detail: [
-                "curve": pair.summary.curve.rawValue, "method": pair.summary.method,
+                "curve": pair.summary.curve.rawValue, "method": pair.summary.method.name,
                 "pairId": String(pair.summary.pairId), "publicKey": Hex.encode(pair.publicKey),
-            ], at: VaultClock.now())
+            ], at: Date())
         logger.warning("private key exported", metadata: ["client": "\(clientId)", "curve": "\(pair.summary.curve)"])
         return EjectedKey(
             clientId: clientId, curve: pair.summary.curve, publicKey: Hex.encode(pair.publicKey), address: address,

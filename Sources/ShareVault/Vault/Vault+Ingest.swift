@@ -5,8 +5,8 @@ import ShareMath
 public struct CustodianIngestReport: Sendable, Encodable {
     public let clientId: String
     public let curve: CurveID
-    /// The method as sent, without the curve.
-    public let method: String
+    /// The method as sent, without the curve (see `curve`).
+    public let method: BackupMethod
     public let layout: ShareLayout
     public let publicKey: String
     /// Portal's `backupSharePairId`, when the share names one.
@@ -87,8 +87,8 @@ extension Vault {
         progress?(.storingShare, 0, 1)
         let outcome = try store.storeCustodianShare(
             clientId: webhook.clientId, curve: C.id, publicKey: parsed.publicKey.encoded,
-            method: method.name, record: record,
-            legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: VaultClock.now())
+            method: method.withoutCurve, record: record,
+            legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: Date())
         progress?(.done, 1, 1)
         let (pairId, outcomeName, replaced): (Int64, IngestOutcome, Int64?)
         switch outcome {
@@ -97,7 +97,7 @@ extension Vault {
         case .duplicate(let id): (pairId, outcomeName, replaced) = (id, .duplicate, nil)
         }
         let report = CustodianIngestReport(
-            clientId: webhook.clientId, curve: C.id, method: method.name, layout: parsed.layout,
+            clientId: webhook.clientId, curve: C.id, method: method.withoutCurve, layout: parsed.layout,
             publicKey: Hex.encode(parsed.publicKey.encoded), backupSharePairId: parsed.backupSharePairId,
             pairId: pairId, outcome: outcomeName, replacedPairId: replaced)
         logger.info(
@@ -151,10 +151,9 @@ extension Vault {
     /// it names one), which move to STORED_CLIENT_BACKUP_SHARE_KEY. Any non-empty printable-ASCII text up to the
     /// limit is stored byte for byte, whatever its format: Portal's is closed. Only a text in sharevault's own
     /// format must parse as one, and a PASSWORD backup must then be password-encrypted.
-    public func ingestClient(clientId: String, method: String, body: Data) throws -> [PairSummary] {
+    public func ingestClient(clientId: String, method: BackupMethod, body: Data) throws -> [PairSummary] {
         try ClientID.validate(clientId)
-        let parsedMethod = try BackupMethod(parsing: method)
-        return try ingestClient(clientId: clientId, method: parsedMethod, cipherText: try Self.uploadedCipherText(body))
+        return try ingestClient(clientId: clientId, method: method, cipherText: try Self.uploadedCipherText(body))
     }
 
     /// The ciphertext of an upload given as a body: `{"cipherText": ...}`, or the bare text (the line break a
@@ -177,29 +176,22 @@ extension Vault {
 
     /// Takes a client ciphertext given as its text, exactly as uploaded (the intake's `cipherText` field): a text
     /// that happens to look like JSON is a ciphertext like any other.
-    public func ingestClient(clientId: String, method: String, cipherText: String) throws -> [PairSummary] {
+    public func ingestClient(clientId: String, method: BackupMethod, cipherText: String) throws -> [PairSummary] {
         try ClientID.validate(clientId)
-        return try ingestClient(clientId: clientId, method: try BackupMethod(parsing: method), cipherText: cipherText)
-    }
-
-    private func ingestClient(clientId: String, method parsedMethod: BackupMethod, cipherText: String) throws
-        -> [PairSummary]
-    {
         try ClientCiphertextText.validate(cipherText)
-        if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), parsedMethod.usesPassword,
+        if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), method.usesPassword,
             case .storedKey = parsed.keySource
         {
             throw VaultError.notPasswordEncrypted
         }
         return try store.storeClientBackup(
-            clientId: clientId, method: parsedMethod, cipherText: cipherText, at: VaultClock.now())
+            clientId: clientId, method: method, cipherText: cipherText, at: Date())
     }
 
     /// The app's notice that the client backup is stored: the method's pairs that have it become completed.
-    public func confirm(clientId: String, method: String) throws -> [PairSummary] {
+    public func confirm(clientId: String, method: BackupMethod) throws -> [PairSummary] {
         try ClientID.validate(clientId)
-        return try store.confirmClientBackup(
-            clientId: clientId, method: try BackupMethod(parsing: method), at: VaultClock.now())
+        return try store.confirmClientBackup(clientId: clientId, method: method, at: Date())
     }
 }
 

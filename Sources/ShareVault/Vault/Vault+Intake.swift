@@ -9,7 +9,7 @@ extension Vault {
         let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId)
         if pairs.isEmpty, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         return try pairs.map { pair in
-            let method = BackupMethod(name: pair.summary.method, curve: pair.summary.curve)
+            let method = pair.summary.method.on(pair.summary.curve)
             return try XChaCha20Poly1305.open(
                 pair.custodian.sealedShare, key: key,
                 associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
@@ -18,11 +18,10 @@ extension Vault {
 
     /// The client's stored ciphertext for a method (on any curve), for the app to recover with (nil when none is
     /// stored).
-    public func clientCipherText(clientId: String, method: String) async throws -> String? {
+    public func clientCipherText(clientId: String, method: BackupMethod) async throws -> String? {
         try ClientID.validate(clientId)
-        let method = try BackupMethod(parsing: method)
         let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId).filter {
-            $0.summary.method == method.name && (method.curve == nil || $0.summary.curve == method.curve)
+            $0.summary.method.name == method.name && (method.curve == nil || $0.summary.curve == method.curve)
         }
         guard !pairs.isEmpty else {
             if try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }

@@ -25,10 +25,10 @@ extension Vault {
     /// Re-shares a backup pair into a new signing pair (same identifiers, fresh shares) without forming the
     /// key; the new public shares are checked to interpolate to the wallet's key before anything is returned.
     public func prepareRecovery(
-        clientId: String, method: String, keyStores: BackupKeyStores, progress: ProgressHandler? = nil
+        clientId: String, method: BackupMethod, keyStores: BackupKeyStores, progress: ProgressHandler? = nil
     ) throws -> PreparedRecovery {
         progress?(.readingShare, 0, 1)
-        let pair = try store.livePair(clientId: clientId, method: try BackupMethod(parsing: method))
+        let pair = try store.livePair(clientId: clientId, method: method)
         switch pair.summary.curve {
         case .secp256k1: return try prepareRecovery(pair, on: Secp256k1.self, keyStores: keyStores, progress: progress)
         case .ed25519: return try prepareRecovery(pair, on: Ed25519.self, keyStores: keyStores, progress: progress)
@@ -47,7 +47,7 @@ extension Vault {
             generation: 0, status: .active, deviceIdentifier: documents[0].share.identifier.encodedPublicly,
             devicePublicShare: documents[0].publicShare.encoded,
             custodianIdentifier: documents[1].share.identifier.encodedPublicly,
-            custodianPublicShare: documents[1].publicShare.encoded, createdAt: VaultClock.now())
+            custodianPublicShare: documents[1].publicShare.encoded, createdAt: Date())
         return PreparedRecovery(
             pair: pair, deviceShare: Self.wrap(documents[0]), custodianShare: Self.wrap(documents[1]), record: record)
     }
@@ -76,13 +76,13 @@ extension Vault {
     {
         progress?(.storingShare, 0, 1)
         let generation = try store.addSigningGeneration(
-            for: prepared.pair, record: prepared.record, at: VaultClock.now())
+            for: prepared.pair, record: prepared.record, at: Date())
         progress?(.done, 1, 1)
         logger.info(
             "recovered", metadata: ["client": "\(prepared.pair.summary.clientId)", "generation": "\(generation)"])
         return RecoveryReport(
             clientId: prepared.pair.summary.clientId, curve: prepared.pair.summary.curve,
-            method: BackupMethod(name: prepared.pair.summary.method, curve: prepared.pair.summary.curve).description,
+            method: prepared.pair.summary.method.on(prepared.pair.summary.curve).description,
             publicKey: Hex.encode(prepared.pair.publicKey), generation: generation)
     }
 }

@@ -7,11 +7,12 @@ public struct VerifySummary: Sendable, Encodable {
     public struct Failure: Sendable, Encodable {
         public let clientId: String
         public let curve: CurveID
-        public let method: String
+        /// The method, without a curve (see `curve`).
+        public let method: BackupMethod
         public let pairId: Int64
-        public let problems: [String]
+        public let problems: [PairProblem]
         /// What each level run found for this pair (an empty list: that level passed).
-        public let levels: [String: [String]]
+        public let levels: [VerificationLevel: [PairProblem]]
     }
 
     /// The highest level run, and every level it ran.
@@ -21,7 +22,7 @@ public struct VerifySummary: Sendable, Encodable {
     public var passed = 0
     public var failed = 0
     /// Failed pairs by their first problem.
-    public var failedByReason: [String: Int] = [:]
+    public var failedByReason: [PairProblem: Int] = [:]
     /// The first failures, for the report (at most `failureListLimit`; the counts cover them all).
     public var failures: [Failure] = []
     public var auditChainIntact = true
@@ -65,7 +66,7 @@ extension Vault {
             record: { batch, problemLists in
                 let outcomes = tally.withLock { summary in Self.tally(batch, problemLists, level: level, into: &summary)
                 }
-                try await store.recordVerifications(outcomes, at: VaultClock.now())
+                try await store.recordVerifications(outcomes, at: Date())
             },
             progress: { checked in
                 progress?(level == .public ? .parsingShare : .decryptingShare, checked, max(total, checked))
@@ -81,7 +82,7 @@ extension Vault {
                 "level": level.rawValue, "checked": String(summary.checked), "passed": String(summary.passed),
                 "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),
                 "bookkeepingProblems": String(summary.bookkeepingProblems.count),
-            ], at: VaultClock.now())
+            ], at: Date())
         progress?(.done, summary.checked, summary.checked)
         logger.info("verified", metadata: ["checked": "\(summary.checked)", "failed": "\(summary.failed)"])
         return summary
@@ -140,18 +141,18 @@ extension Vault {
             summary.checked += 1
             if let first = problems.first {
                 summary.failed += 1
-                summary.failedByReason[first.rawValue, default: 0] += 1
+                summary.failedByReason[first, default: 0] += 1
                 if summary.failures.count < VerifySummary.failureListLimit {
                     summary.failures.append(
                         .init(
                             clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-                            pairId: pair.summary.pairId, problems: problems.map(\.rawValue),
+                            pairId: pair.summary.pairId, problems: problems,
                             levels: findings(problems, upTo: level)))
                 }
-                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: first.rawValue))
+                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: .failed(first)))
             } else {
                 summary.passed += 1
-                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: "passed"))
+                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: .passed))
             }
         }
         return outcomes
@@ -159,11 +160,13 @@ extension Vault {
 
     /// Each level run up to `level`, with what it found; a level after the first failing one is listed only when
     /// it ran (a later level does not run on a pair whose public material does not decode).
-    private static func findings(_ problems: [PairProblem], upTo level: VerificationLevel) -> [String: [String]] {
-        var levels: [String: [String]] = [:]
+    private static func findings(_ problems: [PairProblem], upTo level: VerificationLevel) -> [VerificationLevel:
+        [PairProblem]]
+    {
+        var levels: [VerificationLevel: [PairProblem]] = [:]
         let stoppedAt = problems.first { $0 == .invalidPublicMaterial || $0.level > .public }?.level
         for run in level.levelsRun where stoppedAt.map({ run <= $0 }) ?? true {
-            levels[run.rawValue] = problems.filter { $0.level == run }.map(\.rawValue)
+            levels[run] = problems.filter { $0.level == run }
         }
         return levels
     }

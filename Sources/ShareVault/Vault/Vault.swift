@@ -40,7 +40,7 @@ public final class Vault: Sendable {
         do {
             let auditKey = AuditKey(vaultKey: key, keyFile: keyPath)
             let store = try SQLiteVaultStore(path: path, create: true, unlock: { auditKey })
-            try store.setUp(at: VaultClock.now())
+            try store.setUp(at: Date())
             logger.info("created vault", metadata: ["vault": "\(path)"])
             return Vault(path: path, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
         } catch {

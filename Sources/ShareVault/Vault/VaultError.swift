@@ -9,6 +9,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case vaultLocked(path: String)
     case notAVault(path: String)
     case newerFormat(path: String)
+    /// A stored value this build does not read (edited outside the tool, or a newer sharevault's).
+    case rowUnreadable(table: String, rowId: Int64, column: String)
     case vaultNeedsUpgrade(path: String)
     case vaultNeedsKeyToUpgrade(path: String)
     case auditHeadNotFromThisVault
@@ -47,6 +49,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAVault(let path): return "\(path): not a sharevault vault; nothing was written to it"
         case .newerFormat(let path):
             return "\(path): a vault of a newer format than this sharevault reads; nothing was written to it"
+        case .rowUnreadable(let table, let rowId, let column):
+            return "the vault's \(table) row \(rowId) has a \(column) this sharevault does not read (edited outside "
+                + "the tool, or written by a newer one); nothing was written"
         case .auditHeadDamaged:
             return "the vault's recorded audit head is damaged (edited behind the tool's back); nothing was written; "
                 + "`sharevault audit --verify` names the first bad event"
@@ -104,7 +109,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
     public var isEnvironmentFault: Bool {
         switch self {
-        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .vaultNeedsUpgrade,
+        case .vaultMissing, .vaultUnreadable, .vaultLocked, .notAVault, .newerFormat, .rowUnreadable,
+            .vaultNeedsUpgrade,
             .vaultNeedsKeyToUpgrade,
             .auditHeadDamaged,
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,

@@ -45,7 +45,7 @@ extension SharevaultCommand {
             var out = BufferedOutput()
             if output.json { out.write("[") }
             var first = true
-            let encoder = JSONEncoder()
+            let encoder = Terminal.jsonEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try opened.forEachAuditEvent { event in
                 if output.json {

@@ -55,17 +55,17 @@ extension SharevaultCommand {
 
         func run() async throws {
             let parsed = try method.map { try BackupMethod(parsing: $0) }
-            if let stray = parsed.first(where: { $0.curve != nil && curve.curves != [$0.curve!] }) {
-                throw CommandFailure(
-                    status: .badInput,
-                    message: "error: --method \(stray) names \(stray.curve!), but --curve is \(curve.rawValue)")
+            for method in parsed {
+                if let named = method.curve, curve.curves != [named] {
+                    throw CommandFailure(
+                        status: .badInput,
+                        message: "error: --method \(method) names \(named), but --curve is \(curve.rawValue)")
+                }
             }
             let methods = parsed.map(\.withoutCurve)
-            let needsDirectory = methods.contains { !$0.usesPassword }
-            guard !needsDirectory || keyStore != nil else {
+            if let needsDirectory = methods.first(where: { !$0.usesPassword }), keyStore == nil {
                 throw CommandFailure(
-                    status: .badInput,
-                    message: "error: --key-store DIR is required for method \(methods.first { !$0.usesPassword }!)")
+                    status: .badInput, message: "error: --key-store DIR is required for method \(needsDirectory)")
             }
             let password =
                 methods.contains(where: \.usesPassword)
@@ -83,7 +83,7 @@ extension SharevaultCommand {
             } else {
                 for wallet in created.prefix(20) {
                     print(
-                        "\(wallet.clientId)  \(wallet.curve)  \(wallet.address)  \(wallet.methods.joined(separator: ","))"
+                        "\(wallet.clientId)  \(wallet.curve)  \(wallet.address)  \(wallet.methods.map(\.description).joined(separator: ","))"
                     )
                 }
                 if created.count > 20 { print("... and \(created.count - 20) more") }

@@ -45,14 +45,14 @@ extension SharevaultCommand {
                 try Terminal.printJSON(summary)
             } else {
                 for outcome in summary.outcomes.prefix(50) {
-                    let result = outcome.passed ? "passed" : "FAILED: \(outcome.problem ?? "")"
+                    let result = outcome.problem.map { "FAILED: \($0.rawValue)" } ?? "passed"
                     print(
                         "\(outcome.clientId) \(outcome.curve) \(outcome.method): \(result) (\(outcome.milliseconds) ms)"
                     )
                 }
                 print("drills: \(summary.drilled) drilled, \(summary.passed) passed, \(summary.failed) failed")
-                for (reason, count) in summary.failedByReason.sorted(by: { $0.key < $1.key }) {
-                    print("  \(reason): \(count)")
+                for (reason, count) in summary.failedByReason.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    print("  \(reason.rawValue): \(count)")
                 }
             }
             if !summary.allPassed { throw CommandFailure(status: .problemFound, message: "") }

@@ -36,7 +36,7 @@ extension SharevaultCommand {
             let ejected: EjectedKey
             do {
                 ejected = try vault.open(needsKey: true).eject(
-                    clientId: clientId, method: method, keyStores: try keys.stores())
+                    clientId: clientId, method: try BackupMethod(parsing: method), keyStores: try keys.stores())
             } catch let problem as PairProblem {
                 throw CommandFailure(status: .problemFound, message: "error: cannot eject: \(problem)")
             }

@@ -89,7 +89,8 @@ extension SharevaultCommand.Ingest {
             let opened = try vault.open(needsKey: false)
             let pairs: [PairSummary]
             do {
-                pairs = try opened.ingestClient(clientId: clientId, method: method, body: body)
+                pairs = try opened.ingestClient(
+                    clientId: clientId, method: try BackupMethod(parsing: method), body: body)
             } catch {
                 throw CommandFailure(error, context: file == "-" ? "stdin" : file)
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ShareMath
 import ShareVault
 
@@ -22,13 +23,13 @@ extension SharevaultCommand {
                 try Terminal.printJSON(InspectReport(detail))
                 return
             }
-            print("client \(detail.clientId) (since \(detail.createdAt))")
+            print("client \(detail.clientId) (since \(Terminal.time(detail.createdAt)))")
             for wallet in detail.wallets {
                 print("  \(wallet.curve) wallet \(wallet.address)")
                 print("    public key \(wallet.publicKey)")
                 for signing in wallet.signingPairs {
                     print(
-                        "    signing pair generation \(signing.generation): \(signing.status) (since \(signing.createdAt))"
+                        "    signing pair generation \(signing.generation): \(signing.status) (since \(Terminal.time(signing.createdAt)))"
                     )
                     print(
                         "      device share     id \(Hex.encode(signing.deviceIdentifier))  public \(Hex.encode(signing.devicePublicShare))"
@@ -39,7 +40,7 @@ extension SharevaultCommand {
                 }
                 for backup in wallet.backupPairs {
                     let pair = backup.summary
-                    let state = pair.live ? "live" : "replaced \(pair.replacedAt ?? "")"
+                    let state = pair.live ? "live" : "replaced \(Terminal.time(pair.replacedAt, absent: "?"))"
                     print(
                         "    backup \(pair.method) pair \(pair.pairId): \(pair.status.rawValue) (\(state), \(backup.layout.rawValue) layout)"
                     )
@@ -50,7 +51,7 @@ extension SharevaultCommand {
                         "      client half     \(backup.clientCiphertextId.map { "in ciphertext \($0)" } ?? "not stored")"
                     )
                     print(
-                        "      last verified   \(pair.lastVerifiedAt ?? "never")  last drilled \(pair.lastDrilledAt ?? "never")"
+                        "      last verified   \(Terminal.time(pair.lastVerifiedAt))  last drilled \(Terminal.time(pair.lastDrilledAt))"
                     )
                 }
             }
@@ -58,12 +59,13 @@ extension SharevaultCommand {
                 let state =
                     ciphertext.live
                     ? "live"
-                    : "replaced \(ciphertext.replacedAt ?? "") by \(ciphertext.replacedById.map(String.init) ?? "?")"
+                    : "replaced \(Terminal.time(ciphertext.replacedAt, absent: "?")) by \(ciphertext.replacedById.map(String.init) ?? "?")"
                 let source = ciphertext.keySource.map { ", key in \($0)" } ?? ""
                 print(
                     "  client ciphertext \(ciphertext.id) (\(ciphertext.method)): \(ciphertext.length) characters, "
-                        + "\(ciphertext.format)\(source), received \(ciphertext.receivedAt), "
-                        + "\(ciphertext.confirmedAt.map { "confirmed \($0)" } ?? "not confirmed"), \(state)")
+                        + "\(ciphertext.format)\(source), received \(Terminal.time(ciphertext.receivedAt)), "
+                        + "\(ciphertext.confirmedAt.map { "confirmed \(Terminal.time($0))" } ?? "not confirmed"), \(state)"
+                )
             }
         }
     }
@@ -81,7 +83,7 @@ extension SharevaultCommand {
             }
         }
         let clientId: String
-        let createdAt: String
+        let createdAt: Date
         let wallets: [Wallet]
         let clientCiphertexts: [ClientCiphertextSummary]
 

@@ -26,7 +26,7 @@ extension SharevaultCommand {
             let opened = try vault.open(needsKey: false, readOnly: true)
             let completed = status.map { $0 == .completed }
             let now = Date()
-            let encoder = JSONEncoder()
+            let encoder = Terminal.jsonEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var count = 0
             var incomplete = 0
@@ -78,7 +78,7 @@ extension SharevaultCommand {
             + pad("STATUS", 32) + pad("AGE", 6) + pad("GEN", 4) + pad("VERIFIED", 10) + "DRILLED"
 
         static func format(_ pair: PairSummary, address: String, now: Date) -> String {
-            pad(pair.clientId, 24) + pad(pair.curve.rawValue, 10) + pad(address, 44) + pad(pair.method, 10)
+            pad(pair.clientId, 24) + pad(pair.curve.rawValue, 10) + pad(address, 44) + pad(pair.method.name, 10)
                 + pad(pair.status.rawValue, 32) + pad(age(pair.createdAt, now: now), 6)
                 + pad(pair.generation.map(String.init) ?? "-", 4)
                 + pad(pair.lastVerifiedAt.map { age($0, now: now) + " ago" } ?? "never", 10)
@@ -90,8 +90,7 @@ extension SharevaultCommand {
         }
 
         /// `40s`, `12m`, `5h`, `3d`.
-        static func age(_ stamp: String, now: Date) -> String {
-            guard let date = VaultClock.parse(stamp) else { return "?" }
+        static func age(_ date: Date, now: Date) -> String {
             let seconds = max(0, Int(now.timeIntervalSince(date)))
             switch seconds {
             case ..<60: return "\(seconds)s"

@@ -42,7 +42,8 @@ extension SharevaultCommand {
             let prepared: PreparedRecovery
             do {
                 prepared = try opened.prepareRecovery(
-                    clientId: clientId, method: method, keyStores: try keys.stores(), progress: progress)
+                    clientId: clientId, method: try BackupMethod(parsing: method), keyStores: try keys.stores(),
+                    progress: progress)
             } catch let problem as PairProblem {
                 throw CommandFailure(status: .problemFound, message: "error: cannot recover: \(problem)")
             }

@@ -57,14 +57,14 @@ extension SharevaultCommand {
                 for failure in summary.failures.prefix(50) {
                     print(
                         "FAILED \(failure.clientId) \(failure.curve) \(failure.method) (pair \(failure.pairId)): "
-                            + failure.problems.joined(separator: ", "))
+                            + failure.problems.map(\.rawValue).joined(separator: ", "))
                 }
                 if summary.failures.count > 50 { print("... and \(summary.failed - 50) more failures") }
                 print(
                     "\(summary.level.rawValue) verification (\(summary.levelsRun.map(\.rawValue).joined(separator: ", "))): \(summary.checked) checked, "
                         + "\(summary.passed) passed, \(summary.failed) failed")
-                for (reason, count) in summary.failedByReason.sorted(by: { $0.key < $1.key }) {
-                    print("  \(reason): \(count)")
+                for (reason, count) in summary.failedByReason.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    print("  \(reason.rawValue): \(count)")
                 }
                 print(
                     summary.auditChainIntact
