@@ -8,24 +8,31 @@ public enum Digest {
 
     public static func sha256(_ feed: Feed) -> SecureBytes {
         var state = crypto_hash_sha256_state()
-        crypto_hash_sha256_init(&state)
+        precondition(crypto_hash_sha256_init(&state) == 0, "crypto_hash_sha256_init failed")
+        // libsodium's hash functions cannot fail (they return 0 always); checked all the same.
         feed { piece in
-            _ = crypto_hash_sha256_update(
+            let status = crypto_hash_sha256_update(
                 &state, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(piece.count))
+            precondition(status == 0, "crypto_hash_sha256_update failed")
         }
-        let digest = SecureBytes.filled(count: 32) { _ = crypto_hash_sha256_final(&state, $0.uint8) }
+        let digest = SecureBytes.filled(count: 32) {
+            precondition(crypto_hash_sha256_final(&state, $0.uint8) == 0, "crypto_hash_sha256_final failed")
+        }
         sodium_memzero(&state, MemoryLayout<crypto_hash_sha256_state>.size)
         return digest
     }
 
     public static func sha512(_ feed: Feed) -> SecureBytes {
         var state = crypto_hash_sha512_state()
-        crypto_hash_sha512_init(&state)
+        precondition(crypto_hash_sha512_init(&state) == 0, "crypto_hash_sha512_init failed")
         feed { piece in
-            _ = crypto_hash_sha512_update(
+            let status = crypto_hash_sha512_update(
                 &state, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(piece.count))
+            precondition(status == 0, "crypto_hash_sha512_update failed")
         }
-        let digest = SecureBytes.filled(count: 64) { _ = crypto_hash_sha512_final(&state, $0.uint8) }
+        let digest = SecureBytes.filled(count: 64) {
+            precondition(crypto_hash_sha512_final(&state, $0.uint8) == 0, "crypto_hash_sha512_final failed")
+        }
         sodium_memzero(&state, MemoryLayout<crypto_hash_sha512_state>.size)
         return digest
     }

@@ -67,10 +67,12 @@ public enum Secp256k1: Curve {
                     for byte in orderMinusTwo {
                         for bit in (0..<8).reversed() {
                             square.copyMemory(from: UnsafeRawBufferPointer(accumulator))
-                            _ = secp256k1_ec_seckey_tweak_mul(context, accumulator.uint8, square.uint8)
+                            // A product of nonzero scalars modulo a prime is nonzero: libsecp256k1 never refuses.
+                            var status = secp256k1_ec_seckey_tweak_mul(context, accumulator.uint8, square.uint8)
                             if (byte >> UInt8(bit)) & 1 == 1 {
-                                _ = secp256k1_ec_seckey_tweak_mul(context, accumulator.uint8, base.uint8)
+                                status &= secp256k1_ec_seckey_tweak_mul(context, accumulator.uint8, base.uint8)
                             }
+                            precondition(status == 1, "libsecp256k1 refused a product of nonzero scalars")
                         }
                     }
                 }
@@ -177,7 +179,9 @@ public enum Secp256k1: Curve {
         guard var key = pubkey(point) else { return [0x00] }
         var output = [UInt8](repeating: 0, count: 33)
         var length = 33
-        _ = secp256k1_ec_pubkey_serialize(context, &output, &length, &key, UInt32(SECP256K1_EC_COMPRESSED))
+        let status = secp256k1_ec_pubkey_serialize(
+            context, &output, &length, &key, UInt32(SECP256K1_EC_COMPRESSED))
+        precondition(status == 1 && length == 33, "libsecp256k1 refused to serialise a point")
         return output
     }
 
@@ -186,7 +190,9 @@ public enum Secp256k1: Curve {
         guard var key = pubkey(point) else { return nil }
         var output = [UInt8](repeating: 0, count: 65)
         var length = 65
-        _ = secp256k1_ec_pubkey_serialize(context, &output, &length, &key, UInt32(SECP256K1_EC_UNCOMPRESSED))
+        let status = secp256k1_ec_pubkey_serialize(
+            context, &output, &length, &key, UInt32(SECP256K1_EC_UNCOMPRESSED))
+        precondition(status == 1 && length == 65, "libsecp256k1 refused to serialise a point")
         return output
     }
 
@@ -238,8 +244,8 @@ public enum Secp256k1: Curve {
         if keys.count == 1 { return point(keys[0]) }
         var result = secp256k1_pubkey()
         let ok = keys.withUnsafeMutableBufferPointer { buffer in
-            var pointers: [UnsafePointer<secp256k1_pubkey>?] = (0..<buffer.count).map {
-                UnsafePointer(buffer.baseAddress! + $0)
+            var pointers: [UnsafePointer<secp256k1_pubkey>?] = (0..<buffer.count).map { index in
+                buffer.baseAddress.map { UnsafePointer($0 + index) }
             }
             return secp256k1_ec_pubkey_combine(context, &result, &pointers, buffer.count)
         }
@@ -259,9 +265,12 @@ public enum Secp256k1: Curve {
 
     /// One context for the process, randomised once; libsecp256k1 allows concurrent use of a const context.
     nonisolated(unsafe) private static let context: OpaquePointer = {
-        let context = secp256k1_context_create(UInt32(SECP256K1_CONTEXT_NONE))!
+        guard let context = secp256k1_context_create(UInt32(SECP256K1_CONTEXT_NONE)) else {
+            fatalError("libsecp256k1 could not allocate its context")
+        }
         let seed = SecureBytes.random(count: 32)
-        _ = seed.withUnsafeBytes { secp256k1_context_randomize(context, $0.uint8) }
+        let randomized = seed.withUnsafeBytes { secp256k1_context_randomize(context, $0.uint8) }
+        precondition(randomized == 1, "libsecp256k1 refused to randomise its context")
         return context
     }()
 
@@ -274,7 +283,7 @@ public enum Secp256k1: Curve {
     ) -> Scalar<Self> {
         let bytes = SecureBytes.filled(count: 32) { buffer in
             a.withEncoding { buffer.copyMemory(from: $0) }
-            body(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            body(buffer.uint8)
         }
         return Scalar(bytes: bytes)
     }
@@ -292,13 +301,24 @@ public enum Secp256k1: Curve {
 }
 
 extension UnsafeRawBufferPointer {
-    /// The buffer as a C `unsigned char *`.
-    var uint8: UnsafePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
+    /// The buffer as a C `unsigned char *`, for the fixed-size keys, scalars and points passed to libsecp256k1
+    /// and libsodium (whose headers declare these pointers non-null). Only an empty buffer has no address, and
+    /// none of those is ever empty (`SecureBytes` never is).
+    package var uint8: UnsafePointer<UInt8> {
+        guard let address = baseAddress else { preconditionFailure("an empty buffer passed where C needs bytes") }
+        return address.assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// The buffer as a C `char *`; see `uint8`.
+    package var cChars: UnsafePointer<CChar> { UnsafeRawPointer(uint8).assumingMemoryBound(to: CChar.self) }
 }
 
 extension UnsafeMutableRawBufferPointer {
-    /// The buffer as a C `unsigned char *`.
-    var uint8: UnsafeMutablePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
+    /// The buffer as a C `unsigned char *`; see `UnsafeRawBufferPointer.uint8`.
+    package var uint8: UnsafeMutablePointer<UInt8> {
+        guard let address = baseAddress else { preconditionFailure("an empty buffer passed where C needs bytes") }
+        return address.assumingMemoryBound(to: UInt8.self)
+    }
 
     var isAllZero: Bool { allSatisfy { $0 == 0 } }
 }

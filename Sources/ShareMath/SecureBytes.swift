@@ -157,7 +157,10 @@ final class SecureArena: Sendable {
                     state.free.append(UInt(bitPattern: chunk + index * slotSize))
                 }
             }
-            return UnsafeMutableRawPointer(bitPattern: state.free.removeLast())!
+            guard let slot = UnsafeMutableRawPointer(bitPattern: state.free.removeLast()) else {
+                preconditionFailure("a free slot at address zero")
+            }
+            return slot
         }
     }
 

@@ -203,5 +203,8 @@ private final class FirstToFinish: Sendable {
 }
 
 extension HTTPField.Name {
-    static let webhookSecret = HTTPField.Name("X-Webhook-Secret")!
+    static let webhookSecret: HTTPField.Name = {
+        guard let name = HTTPField.Name("X-Webhook-Secret") else { preconditionFailure("a valid field name") }
+        return name
+    }()
 }

@@ -39,7 +39,9 @@ public struct IntakeBenchmark: Sendable, Encodable {
         let bodies = try (0..<deliveries).map { index in
             try VaultBenchmark.webhookBody(clientId: "load-\(index)-\(UUID().uuidString.prefix(8))")
         }
-        let url = URL(string: "http://127.0.0.1:\(port)/webhooks/backup")!
+        guard let url = URL(string: "http://127.0.0.1:\(port)/webhooks/backup") else {
+            throw VaultError.vaultUnreadable(path: "127.0.0.1:\(port)", reason: "not a URL")
+        }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = concurrency
         let session = URLSession(configuration: configuration)

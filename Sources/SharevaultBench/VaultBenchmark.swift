@@ -221,7 +221,7 @@ public enum VaultBenchmark {
     /// A floor's rate: the best of three rounds sharing `seconds`, so that a moment of noise on the machine
     /// does not make a floor look cheaper to reach than it is.
     private static func floorRate(seconds: Double, _ body: () -> Void) -> Double {
-        (0..<3).map { _ in ShareMathBenchmark.measure(seconds: seconds / 3, body) }.max()!
+        (0..<3).map { _ in ShareMathBenchmark.measure(seconds: seconds / 3, body) }.reduce(0, max)
     }
 
     // The floors below do one pair's unavoidable work on each curve per round, as the bench vault holds

@@ -75,13 +75,12 @@ package enum ClientPlaintext {
         let buffer = SecureBytes.filled(count: capacity) { out in
             let status = text.withMemoryRebound(to: CChar.self) { text in
                 sodium_base642bin(
-                    out.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity, text.baseAddress, text.count,
-                    nil,
-                    &decodedCount, &consumed, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)
+                    out.uint8, capacity, text.baseAddress, text.count, nil, &decodedCount, &consumed,
+                    sodium_base64_VARIANT_ORIGINAL_NO_PADDING)
             }
             if status != 0 { decodedCount = 0 }
         }
-        guard decodedCount > 0, consumed == text.baseAddress!.assumingMemoryBound(to: CChar.self) + text.count
+        guard decodedCount > 0, consumed == text.cChars + text.count
         else {
             return nil
         }

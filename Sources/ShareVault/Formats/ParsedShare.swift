@@ -270,8 +270,9 @@ package enum ShareParser {
 /// edwards25519's equation `-x² + y² = 1 + d·x²·y² (mod p)`, for coordinates given as public decimals.
 enum EdwardsCurveEquation {
     static let p = BigInt(1) << 255 - 19
-    /// `d = -121665/121666 mod p`.
-    static let d = BigInt("37095705934669439343138083508754565189542113879843219016388785533085940283555", radix: 10)!
+    /// `d = -121665/121666 mod p` (RFC 8032, section 5.1), computed from its definition: 121666⁻¹ is
+    /// 121666^(p−2) by Fermat's little theorem.
+    static let d = (p - 121665) * BigInt(121666).power(p - 2, modulus: p) % p
 
     static func holds(x: [UInt8], y: [UInt8]) -> Bool {
         let x = BigInt(BigUInt(Data(x)))

@@ -109,7 +109,7 @@ package enum PortalShareWriter {
     /// An id shaped like Portal's (a 25-character cuid).
     package static func pairId() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return "cl" + String((0..<23).map { _ in alphabet.randomElement()! })
+        return "cl" + String((0..<23).map { _ in alphabet[Int.random(in: alphabet.indices)] })
     }
 
     /// An object with its members in key order, as Portal's JSON is written here.

@@ -283,7 +283,7 @@ package enum StrictJSON {
                 var encoded: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
                 var count = 0
                 withUnsafeMutableBytes(of: &encoded) { out in
-                    for byte in UTF8.encode(scalar)! {
+                    for byte in scalar.utf8 {
                         out[count] = byte
                         count += 1
                     }

@@ -23,12 +23,8 @@ package struct AuditKey: Sendable {
         precondition(vaultKey.count == 32, "a vault key is 32 bytes")
         secret = SecureBytes.filled(count: 32) { out in
             let status = vaultKey.withUnsafeBytes { master in
-                Self.context.withUnsafeBufferPointer { context in
-                    context.withMemoryRebound(to: CChar.self) { context in
-                        crypto_kdf_derive_from_key(
-                            out.baseAddress!.assumingMemoryBound(to: UInt8.self), 32, 1, context.baseAddress!,
-                            master.baseAddress!.assumingMemoryBound(to: UInt8.self))
-                    }
+                Self.context.withUnsafeBytes { context in
+                    crypto_kdf_derive_from_key(out.uint8, 32, 1, context.cChars, master.uint8)
                 }
             }
             precondition(status == 0, "crypto_kdf_derive_from_key refused its parameters")

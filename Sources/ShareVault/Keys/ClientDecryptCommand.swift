@@ -113,7 +113,7 @@ public struct ClientDecryptCommand: Sendable {
             guard ready > 0 else { continue }
             if input >= 0, descriptors[1].revents != 0 {
                 let count = request.withUnsafeBytes { bytes in
-                    Glibc.write(input, bytes.baseAddress! + sent, bytes.count - sent)
+                    Glibc.write(input, bytes.uint8 + sent, bytes.count - sent)
                 }
                 if count > 0 { sent += count }
                 // Sent whole, or the program stopped reading (it may still answer): its input is closed either way.

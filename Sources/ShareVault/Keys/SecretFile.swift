@@ -52,7 +52,7 @@ package enum SecretFile {
         var failure: String?
         let bytes = SecureBytes.filled(count: size) { buffer in
             while total < size {
-                let count = read(descriptor, buffer.baseAddress! + total, size - total)
+                let count = read(descriptor, buffer.uint8 + total, size - total)
                 if count <= 0 {
                     failure = count == 0 ? "file shrank while reading" : String(cString: strerror(errno))
                     return

@@ -101,7 +101,14 @@ public enum ShareCeremony {
     private static func combine<C: Curve>(
         _ curve: C.Type, _ labeled: [LabeledShareDocument], revealSecret: Bool
     ) throws(ShareSetError) -> Combination {
-        let documents = labeled.map { $0.document.on(C.self)! }
+        var documents: [ShareDocument<C>] = []
+        for item in labeled {
+            // `combine` checked that every document is on the first one's curve.
+            guard let document = item.document.on(C.self) else {
+                throw .mixedCurves(first: labeled[0].label, other: item.label)
+            }
+            documents.append(document)
+        }
         let first = documents[0]
         for (index, document) in documents.enumerated() {
             let label = labeled[index].label

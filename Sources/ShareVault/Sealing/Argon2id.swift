@@ -45,7 +45,7 @@ public struct Argon2id: Sendable, Equatable, Codable {
         let key = SecureBytes.filled(count: 32) { out in
             password.withUnsafeBytes { passwordBytes in
                 status = crypto_pwhash(
-                    out.uint8, 32, passwordBytes.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    out.uint8, 32, passwordBytes.cChars,
                     UInt64(passwordBytes.count), salt, operationsLimit, Int(memoryLimit),
                     crypto_pwhash_ALG_ARGON2ID13)
             }

@@ -34,13 +34,14 @@ package struct Blake2b: ~Copyable {
 
     /// Feeds one part: its length, then its bytes.
     package mutating func update(_ part: UnsafeRawBufferPointer) {
+        // BLAKE2b's update cannot fail (libsodium returns 0 always); checked all the same.
         withUnsafeBytes(of: UInt64(part.count).bigEndian) { length in
-            _ = crypto_generichash_update(
-                OpaquePointer(state), length.baseAddress!.assumingMemoryBound(to: UInt8.self), 8)
+            let status = crypto_generichash_update(OpaquePointer(state), length.uint8, 8)
+            precondition(status == 0, "crypto_generichash_update failed")
         }
-        if let base = part.baseAddress, part.count > 0 {
-            _ = crypto_generichash_update(
-                OpaquePointer(state), base.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+        if part.count > 0 {
+            let status = crypto_generichash_update(OpaquePointer(state), part.uint8, UInt64(part.count))
+            precondition(status == 0, "crypto_generichash_update failed")
         }
     }
 

@@ -40,7 +40,9 @@ package enum SealedBox {
     /// A fresh X25519 key pair.
     package static func keyPair() -> (publicKey: [UInt8], secretKey: SecureBytes) {
         var publicKey = [UInt8](repeating: 0, count: publicKeyLength)
-        let secretKey = SecureBytes.filled(count: 32) { _ = crypto_box_keypair(&publicKey, $0.uint8) }
+        let secretKey = SecureBytes.filled(count: 32) {
+            precondition(crypto_box_keypair(&publicKey, $0.uint8) == 0, "crypto_box_keypair failed")
+        }
         return (publicKey, secretKey)
     }
 }

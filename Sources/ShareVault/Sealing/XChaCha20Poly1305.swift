@@ -15,17 +15,22 @@ package enum XChaCha20Poly1305 {
     ) -> [UInt8] {
         precondition(key.count == keyLength, "XChaCha20-Poly1305 keys are 32 bytes")
         var output = [UInt8](repeating: 0, count: nonceLength + plaintext.count + tagLength)
-        output.withUnsafeMutableBufferPointer { out in
-            randombytes_buf(out.baseAddress!, nonceLength)
+        var status: Int32 = -1
+        output.withUnsafeMutableBytes { out in
+            let nonce = UnsafeMutableRawBufferPointer(rebasing: out[..<nonceLength]).uint8
+            let box = UnsafeMutableRawBufferPointer(rebasing: out[nonceLength...]).uint8
+            randombytes_buf(nonce, nonceLength)
             plaintext.withUnsafeBytes { message in
                 key.withUnsafeBytes { keyBytes in
                     var written: UInt64 = 0
-                    _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
-                        out.baseAddress! + nonceLength, &written, message.uint8, UInt64(message.count),
-                        associatedData, UInt64(associatedData.count), nil, out.baseAddress!, keyBytes.uint8)
+                    status = crypto_aead_xchacha20poly1305_ietf_encrypt(
+                        box, &written, message.uint8, UInt64(message.count), associatedData,
+                        UInt64(associatedData.count), nil, nonce, keyBytes.uint8)
                 }
             }
         }
+        // libsodium refuses only messages longer than 2^38 bytes, which no share or key comes near.
+        precondition(status == 0, "XChaCha20-Poly1305 refused to seal")
         return output
     }
 
@@ -39,27 +44,18 @@ package enum XChaCha20Poly1305 {
         let length = input.count - nonceLength - tagLength
         var status: Int32 = -1
         let plaintext = SecureBytes.filled(count: length) { out in
-            input.withUnsafeBufferPointer { sealedBytes in
+            input.withUnsafeBytes { sealedBytes in
+                let nonce = UnsafeRawBufferPointer(rebasing: sealedBytes[..<nonceLength]).uint8
+                let box = UnsafeRawBufferPointer(rebasing: sealedBytes[nonceLength...]).uint8
                 key.withUnsafeBytes { keyBytes in
                     var written: UInt64 = 0
                     status = crypto_aead_xchacha20poly1305_ietf_decrypt(
-                        out.uint8, &written, nil, sealedBytes.baseAddress! + nonceLength,
-                        UInt64(length + tagLength), associatedData, UInt64(associatedData.count),
-                        sealedBytes.baseAddress!, keyBytes.uint8)
+                        out.uint8, &written, nil, box, UInt64(length + tagLength), associatedData,
+                        UInt64(associatedData.count), nonce, keyBytes.uint8)
                 }
             }
         }
         guard status == 0 else { throw .authenticationFailed }
         return plaintext
     }
-}
-
-extension UnsafeRawBufferPointer {
-    /// The buffer as a C `unsigned char *`.
-    var uint8: UnsafePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
-}
-
-extension UnsafeMutableRawBufferPointer {
-    /// The buffer as a C `unsigned char *`.
-    var uint8: UnsafeMutablePointer<UInt8> { baseAddress!.assumingMemoryBound(to: UInt8.self) }
 }

@@ -130,7 +130,9 @@ package final class SQLiteVaultStore: VaultStore {
             result = try body(db)
             return .commit
         }
-        return result!
+        // inTransaction runs the body or throws: a commit without a result cannot happen.
+        guard let result else { preconditionFailure("a transaction committed without running its body") }
+        return result
     }
 
     /// Copies the write-ahead log into the database and empties it, as closing the last connection does.

@@ -73,7 +73,14 @@ extension Vault {
         case .sample(let count):
             let ids = try store.randomLivePairIds(count: count)
             next = { previous in
-                let start = previous.map { batch in ids.firstIndex(of: batch.last!.summary.pairId)! + 1 } ?? 0
+                var start = 0
+                if let previous {
+                    // The sample resumes after the last pair the previous batch held.
+                    guard let last = previous.last, let index = ids.firstIndex(of: last.summary.pairId) else {
+                        return []
+                    }
+                    start = index + 1
+                }
                 return try ids[start..<min(start + batchSize, ids.count)].compactMap { try store.livePair(id: $0) }
             }
         case .all:

@@ -67,7 +67,8 @@ extension Vault {
 
     static func wrap<C: Curve>(_ document: ShareDocument<C>) -> AnyShareDocument {
         if let typed = document as? ShareDocument<Secp256k1> { return .secp256k1(typed) }
-        return .ed25519(document as! ShareDocument<Ed25519>)
+        if let typed = document as? ShareDocument<Ed25519> { return .ed25519(typed) }
+        preconditionFailure("a share document on a curve other than secp256k1 and ed25519")
     }
 
     /// Records the prepared signing pair as the wallet's next generation and revokes the older ones, in one

@@ -67,7 +67,9 @@ extension SharevaultCommand {
                     status: .badInput, message: "error: no API token: give --api-token-file or set SHAREVAULT_API_TOKEN"
                 )
             }
-            let (host, port) = Self.parse(listen: listen)!
+            guard let (host, port) = Self.parse(listen: listen) else {
+                throw CommandFailure(status: .badInput, message: "error: --listen must be HOST:PORT (got \(listen))")
+            }
             let opened = try vault.open(needsKey: true)
             var logger = Logger(label: "sharevault.serve")
             logger.logLevel =
