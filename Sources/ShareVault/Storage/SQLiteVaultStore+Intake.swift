@@ -1,0 +1,332 @@
+import Foundation
+import GRDB
+import ShareMath
+
+/// What arrives: wallets `create` makes, custodian shares from the webhook, client ciphertexts and the app's
+/// confirmations.
+extension SQLiteVaultStore {
+    package func createWallets(
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
+        make: ([String]) async throws -> [NewClient]
+    ) async throws {
+        let at = VaultClock.format(date)
+        let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
+            Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
+        }
+        func jobs(_ batch: [String]) -> [(clientId: String, curve: CurveID)] {
+            batch.flatMap { id in curves.map { (clientId: id, curve: $0) } }
+        }
+        // Every clash is refused up front, so a create that cannot succeed writes nothing.
+        let allJobs = batches.map(jobs)
+        try await read { db in for jobs in allJobs { try Self.refuseExistingWallets(db, jobs) } }
+        // Then each batch is made with no lock held and committed in a transaction of its own, so the intake and
+        // other commands go on writing between batches.
+        for (batch, jobs) in zip(batches, allJobs) {
+            let clients = try await make(batch)
+            try await write { db in
+                try Self.refuseExistingWallets(db, jobs)
+                for client in clients { try self.insertClient(db, client, at: at) }
+            }
+        }
+    }
+
+    static func refuseExistingWallets(_ db: Database, _ batch: [(clientId: String, curve: CurveID)]) throws {
+        let ids = Array(Set(batch.map(\.clientId)))
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let existing = try Row.fetchAll(
+            db,
+            sql:
+                "SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId WHERE c.clientId IN (\(placeholders))",
+            arguments: StatementArguments(ids))
+        let taken = Set(existing.map { "\($0["clientId"] as String) \($0["curve"] as String)" })
+        if let clash = batch.first(where: { taken.contains("\($0.clientId) \($0.curve.rawValue)") }) {
+            throw VaultError.walletExists(clientId: clash.clientId, curve: clash.curve)
+        }
+    }
+
+    func insertClient(_ db: Database, _ client: NewClient, at: String) throws {
+        let clientRow = try clientRowId(db, clientId: client.clientId, at: at)
+        var ciphertextIds: [BackupMethod: Int64] = [:]
+        for ciphertext in client.ciphertexts {
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                clientRow, ciphertext.method.name, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil,
+            ])
+            ciphertextIds[ciphertext.method] = db.lastInsertedRowID
+        }
+        for wallet in client.wallets {
+            let walletId = try walletRowId(
+                db, clientRow: clientRow, clientId: client.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+                at: at)
+            let signing = wallet.signing
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
+                        custodianIdentifier, custodianPublicShare, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(
+                arguments: [
+                    walletId, signing.generation, signing.status.rawValue, Data(signing.deviceIdentifier),
+                    Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
+                    Data(signing.custodianPublicShare), at,
+                ])
+            for backup in wallet.backups {
+                let (pairId, replaced) = try insertPair(
+                    db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
+                    at: at)
+                if let ciphertextId = ciphertextIds[backup.method] {
+                    try db.cachedStatement(sql: "UPDATE backupPair SET clientCiphertextId = ? WHERE id = ?").execute(
+                        arguments: [ciphertextId, pairId])
+                }
+                var detail = [
+                    "curve": wallet.curve.rawValue, "method": backup.method.name, "pairId": String(pairId),
+                    "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
+                ]
+                if let replaced { detail["replacedPairId"] = String(replaced) }
+                try AuditLog.append(
+                    db, key: auditKey, kind: .create, clientId: client.clientId, detail: detail, at: at)
+            }
+        }
+    }
+
+    package func storeCustodianShare(
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
+        legacyDigest: [UInt8], at date: Date
+    ) throws -> CustodianStoreOutcome {
+        let at = VaultClock.format(date)
+        return try write { db in
+            // A share the vault already holds for this wallet and method, live or in history, compared by content:
+            // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
+            if let existing = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT p.id FROM backupPair p
+                    JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+                    JOIN custodianShare s ON s.pairId = p.id
+                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest IN (?, ?)
+                    ORDER BY p.isLive DESC, p.id DESC LIMIT 1
+                    """,
+                arguments: [clientId, curve.rawValue, method.name, Data(record.shareDigest), Data(legacyDigest)])
+            {
+                return .duplicate(pairId: existing)
+            }
+            let clientRow = try clientRowId(db, clientId: clientId, at: at)
+            let walletId = try walletRowId(
+                db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: at)
+            let (pairId, replaced) = try insertPair(
+                db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare, at: at)
+            var detail = [
+                "curve": curve.rawValue, "method": method.name, "pairId": String(pairId),
+                "layout": record.layout.rawValue,
+                "publicKey": Hex.encode(publicKey),
+            ]
+            if let replaced { detail["replacedPairId"] = String(replaced) }
+            try AuditLog.append(
+                db, key: auditKey, kind: replaced == nil ? .ingestCustodian : .replace, clientId: clientId,
+                detail: detail, at: at)
+            return .stored(pairId: pairId, replaced: replaced)
+        }
+    }
+
+    package func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at date: Date) throws
+        -> [PairSummary]
+    {
+        let at = VaultClock.format(date)
+        return try write { db in
+            let (clientRow, pairs) = try livePairsOfMethod(db, clientId: clientId, method: method)
+            let current = Set(pairs.compactMap(\.ciphertextId))
+            if current.count == 1, let held = current.first, pairs.allSatisfy({ $0.ciphertextId != nil }),
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT cipherText FROM clientCiphertext WHERE id = ?"),
+                    arguments: [held])
+                    == cipherText
+            {
+                // The same upload again: nothing changes.
+                return try pairSummaries(db, pairIds: pairs.map(\.id))
+            }
+            try db.cachedStatement(
+                sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [clientRow, method.name, cipherText, at])
+            let ciphertextId = db.lastInsertedRowID
+            let attach = try db.cachedStatement(
+                sql: "UPDATE backupPair SET clientCiphertextId = ?, status = ?, updatedAt = ? WHERE id = ?")
+            for pair in pairs {
+                try attach.execute(arguments: [
+                    ciphertextId, BackupStatus.storedClientBackupShareKey.rawValue, at, pair.id,
+                ])
+            }
+            // A ciphertext is replaced once no live pair holds it (an upload for one curve may leave the other's).
+            let retire = try db.cachedStatement(
+                sql: """
+                    UPDATE clientCiphertext SET replacedAt = ?, replacedById = ?
+                    WHERE id = ? AND replacedAt IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM backupPair WHERE clientCiphertextId = ? AND isLive)
+                    """)
+            for replaced in current.sorted() { try retire.execute(arguments: [at, ciphertextId, replaced, replaced]) }
+            var detail = [
+                "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
+                "pairIds": pairs.map { String($0.id) }.joined(separator: ","), "ciphertextId": String(ciphertextId),
+                "length": String(cipherText.utf8.count),
+            ]
+            if !current.isEmpty {
+                detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",")
+            }
+            try AuditLog.append(db, key: auditKey, kind: .ingestClient, clientId: clientId, detail: detail, at: at)
+            return try pairSummaries(db, pairIds: pairs.map(\.id))
+        }
+    }
+
+    package func confirmClientBackup(clientId: String, method: BackupMethod, at date: Date) throws -> [PairSummary] {
+        let at = VaultClock.format(date)
+        return try write { db in
+            let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
+                $0.ciphertextId != nil
+            }
+            guard !pairs.isEmpty else {
+                throw VaultError.noClientBackup(clientId: clientId, method: method.description)
+            }
+            let confirmCiphertext = try db.cachedStatement(
+                sql: "UPDATE clientCiphertext SET confirmedAt = ? WHERE id = ? AND confirmedAt IS NULL")
+            for id in Set(pairs.compactMap(\.ciphertextId)).sorted() {
+                try confirmCiphertext.execute(arguments: [at, id])
+            }
+            let complete = try db.cachedStatement(sql: "UPDATE backupPair SET status = ?, updatedAt = ? WHERE id = ?")
+            for pair in pairs {
+                try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
+            }
+            try AuditLog.append(
+                db, key: auditKey, kind: .confirm, clientId: clientId,
+                detail: [
+                    "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
+                    "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
+                ], at: at)
+            return try pairSummaries(db, pairIds: pairs.map(\.id))
+        }
+    }
+
+    /// The client's live pairs of a method, on every curve or only the method's own; refuses an unknown client
+    /// or a method with no live pair.
+    func livePairsOfMethod(
+        _ db: Database, clientId: String, method: BackupMethod
+    ) throws -> (clientRow: Int64, pairs: [(id: Int64, curve: CurveID, ciphertextId: Int64?)]) {
+        guard
+            let clientRow = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
+        else { throw VaultError.unknownClient(clientId) }
+        var sql = """
+            SELECT p.id, w.curve, p.clientCiphertextId, w.id FROM backupPair p JOIN wallet w ON w.id = p.walletId
+            WHERE w.clientRowId = ? AND p.method = ? AND p.isLive
+            """
+        var arguments: StatementArguments = [clientRow, method.name]
+        if let curve = method.curve {
+            sql += " AND w.curve = ?"
+            arguments += [curve.rawValue]
+        }
+        let pairs = try Row.fetchAll(db, sql: sql + " ORDER BY w.curve", arguments: arguments).map { row in
+            (
+                id: row[0] as Int64,
+                curve: try StoredField(row: row, table: "wallet", id: row[3]).decode(
+                    "curve", at: 1, CurveID.init(rawValue:)),
+                ciphertextId: row[2] as Int64?
+            )
+        }
+        guard !pairs.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
+        return (clientRow, pairs)
+    }
+
+    func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
+        if let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
+        {
+            return id
+        }
+        try db.cachedStatement(sql: "INSERT INTO client (clientId, createdAt) VALUES (?, ?)").execute(
+            arguments: [clientId, at])
+        return db.lastInsertedRowID
+    }
+
+    /// The client's wallet on `curve`, made if absent; a different public key is a contradiction.
+    func walletRowId(
+        _ db: Database, clientRow: Int64, clientId: String, curve: CurveID, publicKey: [UInt8], at: String
+    ) throws -> Int64 {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, publicKey FROM wallet WHERE clientRowId = ? AND curve = ?"),
+            arguments: [clientRow, curve.rawValue])
+        {
+            guard (row["publicKey"] as Data) == Data(publicKey) else {
+                throw VaultError.publicKeyMismatch(
+                    clientId: clientId, curve: curve, stored: Hex.encode(row["publicKey"] as Data),
+                    received: Hex.encode(publicKey))
+            }
+            return row["id"]
+        }
+        try db.cachedStatement(sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)")
+            .execute(
+                arguments: [clientRow, curve.rawValue, Data(publicKey), at])
+        return db.lastInsertedRowID
+    }
+
+    /// Inserts a new live pair with its custodian share, retiring the previous live pair for the method.
+    func insertPair(
+        _ db: Database, walletId: Int64, method: BackupMethod, record: CustodianShareRecord, status: BackupStatus,
+        at: String
+    ) throws -> (pairId: Int64, replaced: Int64?) {
+        let previous = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive"),
+            arguments: [walletId, method.name])
+        if let previous {
+            try db.cachedStatement(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?").execute(
+                arguments: [at, previous])
+        }
+        try db.cachedStatement(
+            sql:
+                "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)"
+        ).execute(
+            arguments: [walletId, method.name, status.rawValue, at, at])
+        let pairId = db.lastInsertedRowID
+        if let previous {
+            try db.cachedStatement(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?").execute(
+                arguments: [pairId, previous])
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
+                    partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                pairId, record.layout.rawValue, record.threshold, Data(record.identifier), Data(record.publicShare),
+                record.partnerIdentifier.map { Data($0) }, record.partnerPublicShare.map { Data($0) },
+                record.backupSharePairId, record.commitments.map { Data($0.joined()) },
+                Data(record.sealedShare), Data(record.shareDigest), at,
+            ])
+        return (pairId, previous)
+    }
+
+    /// The live pair for a client and method; the method's curve may be left out when only one matches.
+    func livePairId(_ db: Database, clientId: String, method: BackupMethod) throws -> Int64 {
+        guard
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) != nil
+        else {
+            throw VaultError.unknownClient(clientId)
+        }
+        var sql = """
+            SELECT p.id FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+            WHERE c.clientId = ? AND p.method = ? AND p.isLive
+            """
+        var arguments: StatementArguments = [clientId, method.name]
+        if let curve = method.curve {
+            sql += " AND w.curve = ?"
+            arguments += [curve.rawValue]
+        }
+        let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments)
+        guard !ids.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
+        guard ids.count == 1 else { throw VaultError.ambiguousMethod(clientId: clientId, method: method.name) }
+        return ids[0]
+    }
+}
