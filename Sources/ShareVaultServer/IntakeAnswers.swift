@@ -42,7 +42,7 @@ struct ClientBackupAnswer: ResponseEncodable {
     let backupMethod: BackupMethod?
     let pairs: [Pair]
 
-    init(_ summaries: [PairSummary]) {
+    init(_ summaries: [PairIdentity]) {
         status = summaries.first?.status
         backupMethod = summaries.first?.method
         pairs = summaries.map { Pair(curve: $0.curve, status: $0.status) }

@@ -95,8 +95,8 @@ import Testing
                 methods: [try BackupMethod(parsing: "GDRIVE")],
                 keyStores: stores, layout: .portal)
             let all = try await vault.store.livePairs(after: 0, limit: 100, clientId: nil)
-            pairs = all.filter { $0.summary.clientId.hasPrefix("w-") }
-            portalPairs = all.filter { $0.summary.clientId.hasPrefix("p-") }
+            pairs = all.filter { $0.identity.clientId.hasPrefix("w-") }
+            portalPairs = all.filter { $0.identity.clientId.hasPrefix("p-") }
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -122,7 +122,7 @@ import Testing
         }
         // One ciphertext per client and method, serving both curves.
         for pairs in [sample.pairs, sample.portalPairs] {
-            let byClient = Dictionary(grouping: pairs, by: \.summary.clientId)
+            let byClient = Dictionary(grouping: pairs, by: \.identity.clientId)
             for (_, own) in byClient {
                 #expect(
                     own.count == 2 && own[0].cipherText == own[1].cipherText
@@ -228,10 +228,10 @@ import Testing
         throws -> StoredPair
     {
         var pair = original
-        let curve = pair.summary.curve
-        let other = others.first { $0.summary.curve == curve && $0.summary.pairId != pair.summary.pairId }!
+        let curve = pair.identity.curve
+        let other = others.first { $0.identity.curve == curve && $0.identity.pairId != pair.identity.pairId }!
         // Pairs of one client on both curves share a ciphertext: another client's is another ciphertext.
-        let otherClient = others.first { $0.summary.clientId != pair.summary.clientId }!
+        let otherClient = others.first { $0.identity.clientId != pair.identity.clientId }!
         func flip(_ bytes: inout [UInt8]) { bytes[random % bytes.count] ^= UInt8(1 << (random % 8)) }
         let partnerShare = pair.custodian.partnerPublicShare!
         let partnerIdentifier = pair.custodian.partnerIdentifier!
@@ -277,8 +277,8 @@ import Testing
             var bytes = [UInt8](try #require(Data(base64Encoded: text)))
             bytes[6 + random % (bytes.count - 6)] ^= UInt8(1 << (random % 8))
             pair.cipherText = Data(bytes).base64EncodedString()
-        case .notCompleted: pair.summary.status = .storedClientBackupShareKey
-        case .clientIdOfAnotherPair: pair.summary.clientId = other.summary.clientId
+        case .notCompleted: pair.identity.status = .storedClientBackupShareKey
+        case .clientIdOfAnotherPair: pair.identity.clientId = other.identity.clientId
         case .backupSharePairIdChanged: pair.custodian.backupSharePairId = "cl" + String(repeating: "x", count: 23)
         }
         return pair
@@ -288,10 +288,10 @@ import Testing
         -> StoredPair
     {
         var pair = original
-        let curve = pair.summary.curve
-        let other = others.first { $0.summary.curve == curve && $0.summary.pairId != pair.summary.pairId }!
+        let curve = pair.identity.curve
+        let other = others.first { $0.identity.curve == curve && $0.identity.pairId != pair.identity.pairId }!
         // Pairs of one client on both curves share a ciphertext: another client's is another ciphertext.
-        let otherClient = others.first { $0.summary.clientId != pair.summary.clientId }!
+        let otherClient = others.first { $0.identity.clientId != pair.identity.clientId }!
         func flip(_ bytes: inout [UInt8]) { bytes[random % bytes.count] ^= UInt8(1 << (random % 8)) }
         let commitments = pair.custodian.commitments!
         switch corruption {
@@ -322,8 +322,8 @@ import Testing
         case .custodianRecordOfAnotherPair: pair.custodian = other.custodian
         case .cipherTextMissing: pair.cipherText = nil
         case .cipherTextOfAnotherPair: pair.cipherText = otherClient.cipherText
-        case .notCompleted: pair.summary.status = .storedClientBackupShareKey
-        case .clientIdOfAnotherPair: pair.summary.clientId = other.summary.clientId
+        case .notCompleted: pair.identity.status = .storedClientBackupShareKey
+        case .clientIdOfAnotherPair: pair.identity.clientId = other.identity.clientId
         }
         return pair
     }

@@ -139,26 +139,26 @@ import Testing
         #expect(pairs.count == 4)
         var firstRelease: [Int64: String] = [:]
         for pair in pairs {
-            let onCurve = method.on(pair.summary.curve)
+            let onCurve = method.on(pair.identity.curve)
             let today = try ClientBackupCiphertext(text: try #require(pair.cipherText))
-            let wrapperKey = try keyStore.key(clientId: pair.summary.clientId, method: method, source: today.keySource)
-            let wrapper = try today.open(key: wrapperKey, clientId: pair.summary.clientId, method: onCurve)
+            let wrapperKey = try keyStore.key(clientId: pair.identity.clientId, method: method, source: today.keySource)
+            let wrapper = try today.open(key: wrapperKey, clientId: pair.identity.clientId, method: onCurve)
             // The first release's plaintext: this curve's native document alone.
             let object = try #require(
                 try wrapper.withUnsafeBytes { try JSONSerialization.jsonObject(with: Data($0)) } as? [String: Any])
-            let entry = try #require(object[ClientPlaintext.wrapperKey(pair.summary.curve)] as? [String: Any])
+            let entry = try #require(object[ClientPlaintext.wrapperKey(pair.identity.curve)] as? [String: Any])
             let document = try #require(entry["share"] as? String)
             #expect(document.contains("\"format\":\"sharevault.share\""))
 
-            let (key, source) = try keyStore.makeKey(clientId: pair.summary.clientId, method: onCurve)
+            let (key, source) = try keyStore.makeKey(clientId: pair.identity.clientId, method: onCurve)
             let header = ClientBackupCiphertext.magic + [1, 0]
             let associatedData =
-                Array("sharevault client backup v1\u{0}\(pair.summary.clientId)\u{0}\(onCurve)\u{0}".utf8) + header
+                Array("sharevault client backup v1\u{0}\(pair.identity.clientId)\u{0}\(onCurve)\u{0}".utf8) + header
             let sealed = XChaCha20Poly1305.seal(
                 SecureBytes(copying: Array(document.utf8)), key: key, associatedData: associatedData)
             let old = ClientBackupCiphertext(version: 1, keySource: source, sealed: sealed)
             #expect(old.text.hasPrefix(Data(header).base64EncodedString().prefix(6)))
-            firstRelease[pair.summary.pairId] = old.text
+            firstRelease[pair.identity.pairId] = old.text
         }
 
         // The first release's file: schema v1, the same rows, client halves in `clientBackup`.
@@ -188,7 +188,10 @@ import Testing
                 for (pairId, text) in firstReleaseTexts {
                     try db.execute(
                         sql:
-                            "INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt) VALUES (?, ?, 'r', 'c')",
+                            """
+                            INSERT INTO clientBackup (pairId, cipherText, receivedAt, confirmedAt)
+                            VALUES (?, ?, '2026-01-02T03:04:05.678Z', '2026-01-02T03:04:06.001Z')
+                            """,
                         arguments: [pairId, text])
                 }
                 return .commit
@@ -201,13 +204,22 @@ import Testing
         let migratedPairs = try await migrated.store.livePairs(after: 0, limit: 100, clientId: nil)
         #expect(migratedPairs.count == 4)
         for pair in migratedPairs {
-            #expect(pair.cipherText == firstRelease[pair.summary.pairId])
-            #expect(pair.clientCiphertextId == pair.summary.pairId)
+            #expect(pair.cipherText == firstRelease[pair.identity.pairId])
+            #expect(pair.clientCiphertextId == pair.identity.pairId)
             #expect(try ClientBackupCiphertext(text: try #require(pair.cipherText)).version == 1)
             #expect(migrated.fullAccount(pair, level: .deep, keyStores: stores) == [])
         }
         let report = try await migrated.verify(level: .deep, keyStores: stores)
         #expect(report.checked == 4 && report.allPassed, "\(report.failures.map(\.problems))")
         #expect(try await migrated.verifyAuditLog().isIntact)
+        // The reports read every migrated row, times included, as the first release wrote them.
+        var listed: [PairSummary] = []
+        try migrated.forEachPair { listed.append($0) }
+        #expect(listed.count == 4)
+        for clientId in Set(listed.map(\.clientId)) {
+            let detail = try #require(try migrated.inspect(clientId: clientId))
+            #expect(
+                detail.clientCiphertexts.allSatisfy { VaultClock.format($0.receivedAt) == "2026-01-02T03:04:05.678Z" })
+        }
     }
 }

@@ -254,7 +254,13 @@ import Testing
             try $0.forEachPair { _ in }
         },
         Edit(table: "backupPair", column: "lastDrilledAt", value: "", namedTable: "backupPair") {
-            _ = try await $0.verify(level: .public)
+            try $0.forEachPair { _ in }
+        },
+        Edit(table: "wallet", column: "curve", value: "p256", namedTable: "wallet") {
+            try $0.forEachPair { _ in }
+        },
+        Edit(table: "wallet", column: "curve", value: "p256", namedTable: "wallet") {
+            _ = try await $0.drill(.all, keyStores: BackupKeyStores(directory: nil, password: nil))
         },
         Edit(table: "custodianShare", column: "layout", value: "scroll", namedTable: "custodianShare") {
             _ = try await $0.verify(level: .public)

@@ -76,12 +76,43 @@ import Testing
             #expect(pair["method"] as? String == "GDRIVE" || pair["method"] as? String == "PASSWORD")
         }
 
+        let drilled = try fixture.json(try fixture.run(["drill", "--all", "--json"] + fixture.deepArguments()))
+        let outcomes = try #require(drilled["outcomes"] as? [[String: Any]])
+        #expect(outcomes.count == 8)
+        for outcome in outcomes {
+            let text = try #require(outcome["startedAt"] as? String)
+            #expect(text.wholeMatch(of: format) != nil, "\(text)")
+        }
+
         try fixture.sql("UPDATE backupPair SET lastVerifiedOutcome = 'fine' WHERE id = 3")
-        for command in [["list"], ["list", "--json"], ["verify"]] {
+        for command in [["list"], ["list", "--json"]] {
             let refused = try fixture.run(command)
             #expect(refused.status == 3, "\(command)")
             #expect(
                 refused.stderr.contains("backupPair row 3 has a lastVerifiedOutcome"), "\(command) \(refused.stderr)")
+        }
+        let repaired = try fixture.run(["verify", "--json"])
+        #expect(repaired.status == 0, "\(repaired.stderr)")
+        #expect(try fixture.json(repaired)["checked"] as? Int == 8)
+        #expect(try fixture.run(["list"]).status == 0)
+    }
+
+    /// A wallet of a curve this build does not read: verify reports it, and a drill, which would have to skip its
+    /// pairs, refuses to start whatever it was asked to drill, naming the wallet.
+    @Test func aWalletOfAnUnknownCurveIsReportedByVerifyAndStopsDrills() throws {
+        let fixture = try Fixture()
+        let clientId = try fixture.query(
+            "SELECT c.clientId FROM wallet w JOIN client c ON c.id = w.clientRowId WHERE w.id = 2")
+        try fixture.sql("PRAGMA ignore_check_constraints = ON; UPDATE wallet SET curve = 'p256' WHERE id = 2;")
+        let verified = try fixture.run(["verify", "--json"])
+        #expect(verified.status == 1, "\(verified.stderr)")
+        #expect(verified.stdout.contains("unknown-curve"))
+        // python3 prints [('c-1',)].
+        let client = String(clientId.dropFirst(3).dropLast(4))
+        for selection in [["--all"], ["--sample", "8"], ["--client-id", client]] {
+            let refused = try fixture.run(["drill"] + selection + fixture.deepArguments())
+            #expect(refused.status == 3, "\(selection) \(refused.stderr)")
+            #expect(refused.stderr.contains("wallet row 2 has a curve"), "\(selection) \(refused.stderr)")
         }
     }
 

@@ -4,14 +4,32 @@ import ShareMath
 
 /// Live pairs with everything their checks need, and what verification, drills and recovery record.
 extension SQLiteVaultStore {
-    /// A stored pair's columns, in select order after the summary's (rows are read by position).
+    /// A pair's identity columns, in select order. This path reads every live pair of a verification, so rows
+    /// are read by position, and only what the checks use: no report column (times, last outcomes) is read, so
+    /// none of them can hold a check, a recovery or the intake up.
+    enum IdentityColumn: Int, CaseIterable {
+        case id, walletId, clientId, curve, method, status
+
+        var expression: String {
+            switch self {
+            case .id: return "p.id"
+            case .walletId: return "w.id"
+            case .clientId: return "c.clientId"
+            case .curve: return "w.curve"
+            case .method: return "p.method"
+            case .status: return "p.status"
+            }
+        }
+    }
+
+    /// A stored pair's columns, in select order after the identity's.
     enum StoredPairColumn: Int, CaseIterable {
-        case walletId, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, partnerPublicShare,
+        case publicKey, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, partnerPublicShare,
             backupSharePairId, commitments, sealedShare, shareDigest, cipherText, clientCiphertextId
 
         var expression: String {
             switch self {
-            case .walletId: return "w.id"
+            case .publicKey: return "w.publicKey"
             case .custodianPublicShare: return "s.publicShare"
             case .cipherText: return "cc.cipherText"
             case .clientCiphertextId: return "p.clientCiphertextId"
@@ -20,21 +38,41 @@ extension SQLiteVaultStore {
         }
     }
 
-    /// `summarySelect`'s columns and joins, plus the custodian share and the client ciphertext.
-    static let storedPairSelect = """
-        SELECT \(summaryColumns), \(StoredPairColumn.allCases.map(\.expression).joined(separator: ", "))
-        \(pairJoins)
-        JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId
-        """
+    /// The identity's and the stored pair's columns, for `storedPair(_:at:)`.
+    static let storedPairColumns =
+        (IdentityColumn.allCases.map(\.expression) + StoredPairColumn.allCases.map(\.expression))
+        .joined(separator: ", ")
+    /// The custodian share and the client ciphertext, joined to a pair.
+    static let storedPairJoins =
+        "JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId"
+    static let storedPairSelect = "SELECT \(storedPairColumns) \(pairJoins) \(storedPairJoins)"
+
+    /// The identity columns read from `offset` on.
+    static func identity(_ row: Row, at offset: Int = 0) throws -> (identity: PairIdentity, walletId: Int64) {
+        func column(_ column: IdentityColumn) -> Int { offset + column.rawValue }
+        let id: Int64 = row[column(.id)]
+        let walletId: Int64 = row[column(.walletId)]
+        return (
+            PairIdentity(
+                pairId: id, clientId: row[column(.clientId)],
+                curve: try StoredField(row: row, table: "wallet", id: walletId).decode(
+                    "curve", at: column(.curve), CurveID.init(rawValue:)),
+                method: BackupMethod(name: row[column(.method)], curve: nil),
+                status: try StoredField(row: row, table: "backupPair", id: id).decode(
+                    "status", at: column(.status), BackupStatus.init(rawValue:))),
+            walletId
+        )
+    }
 
     /// The curves this build reads, as an SQL list.
     static let knownCurves = "(" + CurveID.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
-    static func storedPair(_ row: Row) throws -> StoredPair {
-        func column(_ column: StoredPairColumn) -> Int { SummaryColumn.allCases.count + column.rawValue }
+    /// A stored pair from `storedPairColumns`, read from `offset` on.
+    static func storedPair(_ row: Row, at offset: Int) throws -> StoredPair {
+        func column(_ column: StoredPairColumn) -> Int { offset + IdentityColumn.allCases.count + column.rawValue }
         func bytes(_ index: Int) -> [UInt8] { (row[index] as Data?).map { [UInt8]($0) } ?? [] }
-        let summary = try summary(row)
-        let pointLength = summary.curve == .secp256k1 ? 33 : 32
+        let (identity, walletId) = try identity(row, at: offset)
+        let pointLength = identity.curve == .secp256k1 ? 33 : 32
         let commitments = (row[column(.commitments)] as Data?).map { data in
             let bytes = [UInt8](data)
             return stride(from: 0, to: bytes.count, by: pointLength).map {
@@ -42,9 +80,9 @@ extension SQLiteVaultStore {
             }
         }
         return StoredPair(
-            summary: summary, walletId: row[column(.walletId)], publicKey: bytes(SummaryColumn.publicKey.rawValue),
+            identity: identity, walletId: walletId, publicKey: bytes(column(.publicKey)),
             custodian: CustodianShareRecord(
-                layout: try StoredField(row: row, table: "custodianShare", id: summary.pairId).decode(
+                layout: try StoredField(row: row, table: "custodianShare", id: identity.pairId).decode(
                     "layout", at: column(.layout), ShareLayout.init(rawValue:)),
                 threshold: row[column(.threshold)],
                 identifier: bytes(column(.identifier)), publicShare: bytes(column(.custodianPublicShare)),
@@ -68,7 +106,7 @@ extension SQLiteVaultStore {
             sql += " ORDER BY p.id LIMIT ?"
             arguments += [limit]
             // Decoded from the cursor's rows in place: no row is copied first.
-            return try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map(Self.storedPair))
+            return try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { try Self.storedPair($0, at: 0) })
         }
     }
 
@@ -78,14 +116,30 @@ extension SQLiteVaultStore {
             guard let row = try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]) else {
                 throw VaultError.noBackupPair(clientId: clientId, method: method.description)
             }
-            return try Self.storedPair(row)
+            return try Self.storedPair(row, at: 0)
         }
     }
 
     package func livePair(id: Int64) throws -> StoredPair? {
         try read { db in
-            try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map(
-                Self.storedPair)
+            try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map {
+                try Self.storedPair($0, at: 0)
+            }
+        }
+    }
+
+    package func walletsOfUnknownCurve(clientId: String?) throws -> [Int64] {
+        try read { db in
+            var sql = """
+                SELECT w.id FROM wallet w JOIN client c ON c.id = w.clientRowId
+                WHERE w.curve NOT IN \(Self.knownCurves)
+                """
+            var arguments: StatementArguments = []
+            if let clientId {
+                sql += " AND c.clientId = ?"
+                arguments += [clientId]
+            }
+            return try Int64.fetchAll(db, sql: sql + " ORDER BY w.id", arguments: arguments)
         }
     }
 
@@ -158,10 +212,10 @@ extension SQLiteVaultStore {
                     Data(record.custodianIdentifier), Data(record.custodianPublicShare), at,
                 ])
             try AuditLog.append(
-                db, key: auditKey, kind: .recover, clientId: pair.summary.clientId,
+                db, key: auditKey, kind: .recover, clientId: pair.identity.clientId,
                 detail: [
-                    "curve": pair.summary.curve.rawValue, "method": pair.summary.method.name,
-                    "pairId": String(pair.summary.pairId), "generation": String(generation),
+                    "curve": pair.identity.curve.rawValue, "method": pair.identity.method.name,
+                    "pairId": String(pair.identity.pairId), "generation": String(generation),
                     "revokedThrough": String(current), "publicKey": Hex.encode(pair.publicKey),
                 ], at: at)
             return generation

@@ -132,7 +132,7 @@ extension SQLiteVaultStore {
     }
 
     package func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at date: Date) throws
-        -> [PairSummary]
+        -> [PairIdentity]
     {
         let at = VaultClock.format(date)
         return try write { db in
@@ -145,7 +145,7 @@ extension SQLiteVaultStore {
                     == cipherText
             {
                 // The same upload again: nothing changes.
-                return try pairSummaries(db, pairIds: pairs.map(\.id))
+                return try pairIdentities(db, pairIds: pairs.map(\.id))
             }
             try db.cachedStatement(
                 sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt) VALUES (?, ?, ?, ?)"
@@ -175,11 +175,11 @@ extension SQLiteVaultStore {
                 detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",")
             }
             try AuditLog.append(db, key: auditKey, kind: .ingestClient, clientId: clientId, detail: detail, at: at)
-            return try pairSummaries(db, pairIds: pairs.map(\.id))
+            return try pairIdentities(db, pairIds: pairs.map(\.id))
         }
     }
 
-    package func confirmClientBackup(clientId: String, method: BackupMethod, at date: Date) throws -> [PairSummary] {
+    package func confirmClientBackup(clientId: String, method: BackupMethod, at date: Date) throws -> [PairIdentity] {
         let at = VaultClock.format(date)
         return try write { db in
             let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
@@ -203,7 +203,7 @@ extension SQLiteVaultStore {
                     "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
                     "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
                 ], at: at)
-            return try pairSummaries(db, pairIds: pairs.map(\.id))
+            return try pairIdentities(db, pairIds: pairs.map(\.id))
         }
     }
 

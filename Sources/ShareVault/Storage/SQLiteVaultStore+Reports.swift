@@ -4,14 +4,14 @@ import ShareMath
 
 /// What `list`, `inspect`, `audit` and the public level of `verify` read.
 extension SQLiteVaultStore {
-    /// The columns `summary(_:)` reads, and the joins that give them.
     /// A pair summary's columns, in select order: rows are read by position, named here once.
     enum SummaryColumn: Int, CaseIterable {
-        case id, clientId, curve, publicKey, method, status, isLive, createdAt, updatedAt, replacedAt, lastVerifiedAt,
-            lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation
+        case id, walletId, clientId, curve, publicKey, method, status, isLive, createdAt, updatedAt, replacedAt,
+            lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation
 
         var expression: String {
             switch self {
+            case .walletId: return "w.id"
             case .clientId: return "c.clientId"
             case .curve, .publicKey: return "w.\(self)"
             case .generation:
@@ -32,7 +32,8 @@ extension SQLiteVaultStore {
         let status = try field.decode("status", at: column(.status), BackupStatus.init(rawValue:))
         return PairSummary(
             pairId: field.id, clientId: row[column(.clientId)],
-            curve: try field.decode("curve", at: column(.curve), CurveID.init(rawValue:)),
+            curve: try StoredField(row: row, table: "wallet", id: row[column(.walletId)]).decode(
+                "curve", at: column(.curve), CurveID.init(rawValue:)),
             publicKey: Hex.encode(row[column(.publicKey)] as Data),
             method: BackupMethod(name: row[column(.method)], curve: nil), status: status,
             completed: status.isCompleted, live: row[column(.isLive)],
@@ -48,13 +49,16 @@ extension SQLiteVaultStore {
                 "lastDrilledOutcome", at: column(.lastDrilledOutcome), CheckOutcome.init(recorded:)))
     }
 
-    /// The summaries of pairs the transaction has just read or written.
-    func pairSummaries(_ db: Database, pairIds: [Int64]) throws -> [PairSummary] {
-        try pairIds.map { id in
-            guard let row = try Row.fetchOne(db, sql: Self.summarySelect + " WHERE p.id = ?", arguments: [id]) else {
-                throw VaultError.rowUnreadable(table: "backupPair", rowId: id, column: "id")
-            }
-            return try Self.summary(row)
+    /// The identities of pairs the transaction has just written, as the intake answers with them (no report
+    /// column is read: a damaged one never fails an upload).
+    func pairIdentities(_ db: Database, pairIds: [Int64]) throws -> [PairIdentity] {
+        let columns = IdentityColumn.allCases.map(\.expression).joined(separator: ", ")
+        return try pairIds.map { id in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT \(columns) \(Self.pairJoins) WHERE p.id = ?"), arguments: [id])
+            else { throw VaultError.rowUnreadable(table: "backupPair", rowId: id, column: "id") }
+            return try Self.identity(row).identity
         }
     }
 
@@ -99,12 +103,14 @@ extension SQLiteVaultStore {
                         createdAt: try field.decode("createdAt", VaultClock.parse))
                 }
                 let backups = try Row.fetchAll(
-                    db, sql: Self.storedPairSelect + " WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
+                    db,
+                    sql: "SELECT \(Self.summaryColumns), \(Self.storedPairColumns) \(Self.pairJoins) "
+                        + "\(Self.storedPairJoins) WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
                     arguments: [walletId]
                 ).map { row in
-                    let pair = try Self.storedPair(row)
+                    let pair = try Self.storedPair(row, at: SummaryColumn.allCases.count)
                     return ClientDetail.Backup(
-                        summary: pair.summary, layout: pair.custodian.layout,
+                        summary: try Self.summary(row), layout: pair.custodian.layout,
                         backupSharePairId: pair.custodian.backupSharePairId,
                         custodianIdentifier: Hex.encode(pair.custodian.identifier),
                         custodianPublicShare: Hex.encode(pair.custodian.publicShare),

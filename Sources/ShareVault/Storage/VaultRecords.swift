@@ -191,10 +191,37 @@ public struct ClientDetail: Sendable, Encodable {
     public var clientCiphertexts: [ClientCiphertextSummary]
 }
 
+/// A backup pair as checks, recoveries and the intake name it: whose, on which curve, for which method, and how
+/// far its backup has come.
+public struct PairIdentity: Sendable, Encodable, Equatable {
+    public var pairId: Int64
+    public var clientId: String
+    public var curve: CurveID
+    /// The method, without a curve (see `curve`).
+    public var method: BackupMethod
+    public var status: BackupStatus
+    /// Whether both halves are stored and confirmed.
+    public var completed: Bool { status.isCompleted }
+
+    enum CodingKeys: String, CodingKey {
+        case pairId, clientId, curve, method, status, completed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(pairId, forKey: .pairId)
+        try container.encode(clientId, forKey: .clientId)
+        try container.encode(curve, forKey: .curve)
+        try container.encode(method, forKey: .method)
+        try container.encode(status, forKey: .status)
+        try container.encode(completed, forKey: .completed)
+    }
+}
+
 /// A live pair with everything its checks need: public material, the sealed custodian share and the
 /// client ciphertext.
 package struct StoredPair: Sendable {
-    package var summary: PairSummary
+    package var identity: PairIdentity
     package var walletId: Int64
     package var publicKey: [UInt8]
     package var custodian: CustodianShareRecord

@@ -31,9 +31,9 @@ package protocol VaultStore: Sendable {
     /// STORED_CLIENT_BACKUP_SHARE_KEY and a ciphertext it replaces stays in history. The same ciphertext again
     /// changes nothing.
     func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: Date) throws
-        -> [PairSummary]
+        -> [PairIdentity]
     /// The app's notice: the method's live pairs that have a ciphertext move to STORED_CLIENT_BACKUP_SHARE.
-    func confirmClientBackup(clientId: String, method: BackupMethod, at: Date) throws -> [PairSummary]
+    func confirmClientBackup(clientId: String, method: BackupMethod, at: Date) throws -> [PairIdentity]
     /// Live pairs in a stable order, streamed.
     func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws
     func clientDetail(clientId: String) throws -> ClientDetail?
@@ -49,6 +49,8 @@ package protocol VaultStore: Sendable {
     /// order (for streaming in bounded memory); one client's only, when given.
     func activeSigningGenerations(after rowId: Int64, limit: Int, clientId: String?) async throws
         -> [ActiveSigningGeneration]
+    /// The rows of wallets (one client's, when given) whose curve this build does not read.
+    func walletsOfUnknownCurve(clientId: String?) throws -> [Int64]
     /// Counts for summaries: clients, wallets, live pairs.
     func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
 

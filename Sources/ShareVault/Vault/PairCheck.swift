@@ -117,7 +117,7 @@ extension BackupKeyStores {
 extension Vault {
     /// The public level's checks: status, encodings, commitments or partial public keys, the ciphertext's header.
     static func structuralProblems(_ pair: StoredPair) -> [PairProblem] {
-        switch pair.summary.curve {
+        switch pair.identity.curve {
         case .secp256k1: return structuralProblems(pair, on: Secp256k1.self)
         case .ed25519: return structuralProblems(pair, on: Ed25519.self)
         }
@@ -125,7 +125,7 @@ extension Vault {
 
     private static func structuralProblems<C: Curve>(_ pair: StoredPair, on curve: C.Type) -> [PairProblem] {
         var problems: [PairProblem] = []
-        if !pair.summary.status.isCompleted { problems.append(.incomplete) }
+        if !pair.identity.status.isCompleted { problems.append(.incomplete) }
         guard let publicKey = try? Point<C>(decoding: pair.publicKey),
             let identifier = try? Scalar<C>(decoding: pair.custodian.identifier),
             let publicShare = try? Point<C>(decoding: pair.custodian.publicShare),
@@ -176,11 +176,11 @@ extension Vault {
     func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (
         ShareReading<C>, Point<C>
     ) {
-        let method = pair.summary.method.on(C.id)
+        let method = pair.identity.method.on(C.id)
         guard
             let custodianText = try? XChaCha20Poly1305.open(
                 pair.custodian.sealedShare, key: key,
-                associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
+                associatedData: Self.custodianAssociatedData(clientId: pair.identity.clientId, method: method))
         else { throw .custodianShareUnreadable }
         guard let custodian = try? ShareParser.read(custodianText, as: C.self) else {
             throw .custodianShareMismatch
@@ -253,7 +253,7 @@ extension Vault {
         _ pair: StoredPair, curve: CurveID, keyStores: BackupKeyStores
     ) throws(PairProblem) -> SecureBytes {
         guard let cipherText = pair.cipherText else { throw .noClientBackup }
-        let method = pair.summary.method.on(curve)
+        let method = pair.identity.method.on(curve)
         // The header is read once: one that claims our format must parse, whoever opens the ciphertext.
         let ours: ClientBackupCiphertext?
         do {
@@ -265,14 +265,14 @@ extension Vault {
             let clientKey: SecureBytes
             do {
                 clientKey = try keyStores.store(for: method).key(
-                    clientId: pair.summary.clientId, method: parsed.keyMethod(method), source: parsed.keySource)
+                    clientId: pair.identity.clientId, method: parsed.keyMethod(method), source: parsed.keySource)
             } catch let error as SecretFileError {
                 if case .missing = error { throw .clientKeyMissing }
                 throw .clientKeyRefused
             } catch {
                 throw .clientKeyMissing
             }
-            guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.summary.clientId, method: method)
+            guard let plaintext = try? parsed.open(key: clientKey, clientId: pair.identity.clientId, method: method)
             else {
                 throw .clientShareUndecryptable
             }
@@ -281,7 +281,7 @@ extension Vault {
         guard let command = keyStores.decryptCommand else { throw .clientKeyMissing }
         do {
             return try command.decrypt(
-                clientId: pair.summary.clientId, method: pair.summary.method, cipherText: cipherText)
+                clientId: pair.identity.clientId, method: pair.identity.method, cipherText: cipherText)
         } catch {
             throw .clientDecryptFailed
         }
@@ -293,7 +293,7 @@ extension Vault {
     /// The deep check compares every stored point with one it computes, which proves what the public checks
     /// prove, so a completed pair that opens needs no more; any other pair gets the full account.
     func problems(_ pair: StoredPair, level: VerificationLevel, keyStores: BackupKeyStores?) -> [PairProblem] {
-        if level == .deep, let keyStores, pair.summary.status.isCompleted, opens(pair, keyStores: keyStores) {
+        if level == .deep, let keyStores, pair.identity.status.isCompleted, opens(pair, keyStores: keyStores) {
             return []
         }
         return fullAccount(pair, level: level, keyStores: keyStores)
@@ -305,7 +305,7 @@ extension Vault {
         var problems = Self.structuralProblems(pair)
         guard level >= .custodian, !problems.contains(.invalidPublicMaterial) else { return problems }
         do {
-            switch pair.summary.curve {
+            switch pair.identity.curve {
             case .secp256k1: _ = try openCustodian(pair, on: Secp256k1.self)
             case .ed25519: _ = try openCustodian(pair, on: Ed25519.self)
             }
@@ -316,7 +316,7 @@ extension Vault {
             return problems
         }
         do {
-            switch pair.summary.curve {
+            switch pair.identity.curve {
             case .secp256k1: _ = try openPair(pair, on: Secp256k1.self, keyStores: keyStores)
             case .ed25519: _ = try openPair(pair, on: Ed25519.self, keyStores: keyStores)
             }
@@ -327,7 +327,7 @@ extension Vault {
     }
 
     private func opens(_ pair: StoredPair, keyStores: BackupKeyStores) -> Bool {
-        switch pair.summary.curve {
+        switch pair.identity.curve {
         case .secp256k1: return (try? openSoundPair(pair, on: Secp256k1.self, keyStores: keyStores)) != nil
         case .ed25519: return (try? openSoundPair(pair, on: Ed25519.self, keyStores: keyStores)) != nil
         }

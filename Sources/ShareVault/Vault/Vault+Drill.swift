@@ -63,6 +63,12 @@ extension Vault {
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) async throws -> DrillSummary {
         let store = self.store
+        // Verification reports a wallet of a curve this build does not read; a drill, which would have to skip
+        // it, refuses to start, as every other read of it does.
+        let scope: String? = if case .client(let clientId) = selection { clientId } else { nil }
+        if let wallet = try store.walletsOfUnknownCurve(clientId: scope).first {
+            throw VaultError.rowUnreadable(table: "wallet", rowId: wallet, column: "curve")
+        }
         // Where the batches come from: each is found from the one before it.
         let next: @Sendable ([StoredPair]?) async throws -> [StoredPair]
         switch selection {
@@ -76,7 +82,7 @@ extension Vault {
                 var start = 0
                 if let previous {
                     // The sample resumes after the last pair the previous batch held.
-                    guard let last = previous.last, let index = ids.firstIndex(of: last.summary.pairId) else {
+                    guard let last = previous.last, let index = ids.firstIndex(of: last.identity.pairId) else {
                         return []
                     }
                     start = index + 1
@@ -85,7 +91,7 @@ extension Vault {
             }
         case .all:
             next = { previous in
-                try await store.livePairs(after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: nil)
+                try await store.livePairs(after: previous?.last?.identity.pairId ?? 0, limit: batchSize, clientId: nil)
             }
         }
         let tally = Mutex(DrillSummary())
@@ -117,7 +123,7 @@ extension Vault {
         let start = clock.now
         var problem: PairProblem?
         do {
-            switch pair.summary.curve {
+            switch pair.identity.curve {
             case .secp256k1: try drillPair(pair, suite: FROSTSecp256k1BIP340.self, keyStores: keyStores)
             case .ed25519: try drillPair(pair, suite: FROSTEd25519SHA512.self, keyStores: keyStores)
             }
@@ -129,8 +135,8 @@ extension Vault {
         let elapsed = clock.now - start
         let milliseconds = Int(elapsed / .milliseconds(1))
         return DrillOutcome(
-            clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-            pairId: pair.summary.pairId, problem: problem, startedAt: startedAt,
+            clientId: pair.identity.clientId, curve: pair.identity.curve, method: pair.identity.method,
+            pairId: pair.identity.pairId, problem: problem, startedAt: startedAt,
             milliseconds: milliseconds)
     }
 

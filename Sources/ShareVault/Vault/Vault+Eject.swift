@@ -17,7 +17,7 @@ extension Vault {
     public func eject(clientId: String, method: BackupMethod, keyStores: BackupKeyStores) throws -> EjectedKey {
         let pair = try store.livePair(clientId: clientId, method: method)
         let (secretText, address): (String, String)
-        switch pair.summary.curve {
+        switch pair.identity.curve {
         case .secp256k1:
             let key = try privateKey(pair, on: Secp256k1.self, keyStores: keyStores)
             secretText = key.withEncoding { Hex.encode($0) }
@@ -30,12 +30,12 @@ extension Vault {
         try store.appendAudit(
             kind: .eject, clientId: clientId,
             detail: [
-                "curve": pair.summary.curve.rawValue, "method": pair.summary.method.name,
-                "pairId": String(pair.summary.pairId), "publicKey": Hex.encode(pair.publicKey),
+                "curve": pair.identity.curve.rawValue, "method": pair.identity.method.name,
+                "pairId": String(pair.identity.pairId), "publicKey": Hex.encode(pair.publicKey),
             ], at: Date())
-        logger.warning("private key exported", metadata: ["client": "\(clientId)", "curve": "\(pair.summary.curve)"])
+        logger.warning("private key exported", metadata: ["client": "\(clientId)", "curve": "\(pair.identity.curve)"])
         return EjectedKey(
-            clientId: clientId, curve: pair.summary.curve, publicKey: Hex.encode(pair.publicKey), address: address,
+            clientId: clientId, curve: pair.identity.curve, publicKey: Hex.encode(pair.publicKey), address: address,
             privateKey: secretText)
     }
 

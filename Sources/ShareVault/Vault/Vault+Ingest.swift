@@ -151,7 +151,7 @@ extension Vault {
     /// it names one), which move to STORED_CLIENT_BACKUP_SHARE_KEY. Any non-empty printable-ASCII text up to the
     /// limit is stored byte for byte, whatever its format: Portal's is closed. Only a text in sharevault's own
     /// format must parse as one, and a PASSWORD backup must then be password-encrypted.
-    public func ingestClient(clientId: String, method: BackupMethod, body: Data) throws -> [PairSummary] {
+    public func ingestClient(clientId: String, method: BackupMethod, body: Data) throws -> [PairIdentity] {
         try ClientID.validate(clientId)
         return try ingestClient(clientId: clientId, method: method, cipherText: try Self.uploadedCipherText(body))
     }
@@ -176,7 +176,7 @@ extension Vault {
 
     /// Takes a client ciphertext given as its text, exactly as uploaded (the intake's `cipherText` field): a text
     /// that happens to look like JSON is a ciphertext like any other.
-    public func ingestClient(clientId: String, method: BackupMethod, cipherText: String) throws -> [PairSummary] {
+    public func ingestClient(clientId: String, method: BackupMethod, cipherText: String) throws -> [PairIdentity] {
         try ClientID.validate(clientId)
         try ClientCiphertextText.validate(cipherText)
         if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), method.usesPassword,
@@ -189,7 +189,7 @@ extension Vault {
     }
 
     /// The app's notice that the client backup is stored: the method's pairs that have it become completed.
-    public func confirm(clientId: String, method: BackupMethod) throws -> [PairSummary] {
+    public func confirm(clientId: String, method: BackupMethod) throws -> [PairIdentity] {
         try ClientID.validate(clientId)
         return try store.confirmClientBackup(clientId: clientId, method: method, at: Date())
     }

@@ -9,10 +9,10 @@ extension Vault {
         let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId)
         if pairs.isEmpty, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
         return try pairs.map { pair in
-            let method = pair.summary.method.on(pair.summary.curve)
+            let method = pair.identity.method.on(pair.identity.curve)
             return try XChaCha20Poly1305.open(
                 pair.custodian.sealedShare, key: key,
-                associatedData: Self.custodianAssociatedData(clientId: pair.summary.clientId, method: method))
+                associatedData: Self.custodianAssociatedData(clientId: pair.identity.clientId, method: method))
         }
     }
 
@@ -21,7 +21,7 @@ extension Vault {
     public func clientCipherText(clientId: String, method: BackupMethod) async throws -> String? {
         try ClientID.validate(clientId)
         let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId).filter {
-            $0.summary.method.name == method.name && (method.curve == nil || $0.summary.curve == method.curve)
+            $0.identity.method.name == method.name && (method.curve == nil || $0.identity.curve == method.curve)
         }
         guard !pairs.isEmpty else {
             if try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }

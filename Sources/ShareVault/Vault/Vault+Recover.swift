@@ -6,7 +6,7 @@ import ShareMath
 public struct PreparedRecovery: Sendable {
     let pair: StoredPair
     /// The pair the recovery is made from.
-    public var summary: PairSummary { pair.summary }
+    public var identity: PairIdentity { pair.identity }
     public let deviceShare: AnyShareDocument
     public let custodianShare: AnyShareDocument
     let record: SigningPairRecord
@@ -29,7 +29,7 @@ extension Vault {
     ) throws -> PreparedRecovery {
         progress?(.readingShare, 0, 1)
         let pair = try store.livePair(clientId: clientId, method: method)
-        switch pair.summary.curve {
+        switch pair.identity.curve {
         case .secp256k1: return try prepareRecovery(pair, on: Secp256k1.self, keyStores: keyStores, progress: progress)
         case .ed25519: return try prepareRecovery(pair, on: Ed25519.self, keyStores: keyStores, progress: progress)
         }
@@ -80,10 +80,10 @@ extension Vault {
             for: prepared.pair, record: prepared.record, at: Date())
         progress?(.done, 1, 1)
         logger.info(
-            "recovered", metadata: ["client": "\(prepared.pair.summary.clientId)", "generation": "\(generation)"])
+            "recovered", metadata: ["client": "\(prepared.pair.identity.clientId)", "generation": "\(generation)"])
         return RecoveryReport(
-            clientId: prepared.pair.summary.clientId, curve: prepared.pair.summary.curve,
-            method: prepared.pair.summary.method.on(prepared.pair.summary.curve).description,
+            clientId: prepared.pair.identity.clientId, curve: prepared.pair.identity.curve,
+            method: prepared.pair.identity.method.on(prepared.pair.identity.curve).description,
             publicKey: Hex.encode(prepared.pair.publicKey), generation: generation)
     }
 }

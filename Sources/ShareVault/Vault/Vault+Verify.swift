@@ -60,7 +60,7 @@ extension Vault {
             parallelism: parallelism,
             next: { previous in
                 try await store.livePairs(
-                    after: previous?.last?.summary.pairId ?? 0, limit: batchSize, clientId: clientId)
+                    after: previous?.last?.identity.pairId ?? 0, limit: batchSize, clientId: clientId)
             },
             check: { pair in self.problems(pair, level: level, keyStores: keyStores) },
             record: { batch, problemLists in
@@ -145,14 +145,14 @@ extension Vault {
                 if summary.failures.count < VerifySummary.failureListLimit {
                     summary.failures.append(
                         .init(
-                            clientId: pair.summary.clientId, curve: pair.summary.curve, method: pair.summary.method,
-                            pairId: pair.summary.pairId, problems: problems,
+                            clientId: pair.identity.clientId, curve: pair.identity.curve, method: pair.identity.method,
+                            pairId: pair.identity.pairId, problems: problems,
                             levels: findings(problems, upTo: level)))
                 }
-                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: .failed(first)))
+                outcomes.append(PairOutcome(pairId: pair.identity.pairId, outcome: .failed(first)))
             } else {
                 summary.passed += 1
-                outcomes.append(PairOutcome(pairId: pair.summary.pairId, outcome: .passed))
+                outcomes.append(PairOutcome(pairId: pair.identity.pairId, outcome: .passed))
             }
         }
         return outcomes

@@ -87,7 +87,7 @@ extension SharevaultCommand.Ingest {
         func run() async throws {
             let body = try InputFile.read(file, limit: ClientCiphertextText.maximumLength + 1024)
             let opened = try vault.open(needsKey: false)
-            let pairs: [PairSummary]
+            let pairs: [PairIdentity]
             do {
                 pairs = try opened.ingestClient(
                     clientId: clientId, method: try BackupMethod(parsing: method), body: body)
