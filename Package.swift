@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "ShareVault",
                 "ShareMath",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ShareMath
 import Testing
 
@@ -276,9 +277,18 @@ import Testing
         },
     ]
 
+    /// A vault on an in-memory database: the store is handed its writer, as any GRDB database type is.
+    static func inMemoryVault() throws -> Vault {
+        let key = SecureBytes.random(count: 32)
+        let auditKey = AuditKey(vaultKey: key, keyFile: "(memory)")
+        let store = try SQLiteVaultStore.inMemory(auditKey: auditKey)
+        try store.setUp(at: Date())
+        return Vault(path: ":memory:", store: store, vaultKey: key, auditKey: auditKey, logger: Logger(label: "test"))
+    }
+
     @Test(arguments: edits) func anUnreadableValueIsAnErrorNamingItsRow(edit: Edit) async throws {
         let scratch = try VaultStoreTests.Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
+        let vault = try Self.inMemoryVault()
         let stores = BackupKeyStores(
             directory: try DirectoryKeyStore(directory: scratch.path("keys"), create: true), password: nil)
         _ = try await vault.create(
