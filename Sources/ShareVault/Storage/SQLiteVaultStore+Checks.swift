@@ -166,19 +166,15 @@ extension SQLiteVaultStore {
         let at = VaultClock.format(date)
         guard !drills.isEmpty else { return }
         return try await write { db in
-            let insert = try db.cachedStatement(
-                sql:
-                    "INSERT INTO drill (pairId, startedAt, durationMilliseconds, outcome, detail) VALUES (?, ?, ?, ?, ?)"
-            )
             let update = try db.cachedStatement(
                 sql: "UPDATE backupPair SET lastDrilledAt = ?, lastDrilledOutcome = ? WHERE id = ?")
             for drill in drills {
                 let outcome = drill.outcome.description
-                let startedAt = VaultClock.format(drill.startedAt)
-                try insert.execute(arguments: [
-                    drill.pairId, startedAt, drill.milliseconds, outcome, drill.problem?.rawValue ?? "",
-                ])
-                try update.execute(arguments: [startedAt, outcome, drill.pairId])
+                var row = DrillRow(
+                    pairId: drill.pairId, startedAt: drill.startedAt, durationMilliseconds: drill.milliseconds,
+                    outcome: outcome, detail: drill.problem?.rawValue ?? "")
+                try row.insert(db)
+                try update.execute(arguments: [VaultClock.format(drill.startedAt), outcome, drill.pairId])
                 try AuditLog.append(
                     db, key: self.auditKey, kind: .drill, clientId: drill.clientId,
                     detail: [
@@ -197,20 +193,16 @@ extension SQLiteVaultStore {
                     db, sql: "SELECT MAX(generation) FROM signingPair WHERE walletId = ?", arguments: [pair.walletId])
                 ?? 0
             let generation = current + 1
-            try db.execute(
-                sql:
-                    "UPDATE signingPair SET status = 'revoked', revokedAt = ? WHERE walletId = ? AND status = 'active'",
-                arguments: [at, pair.walletId])
-            try db.execute(
-                sql: """
-                    INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
-                        custodianIdentifier, custodianPublicShare, createdAt)
-                    VALUES (?, ?, 'active', ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    pair.walletId, generation, Data(record.deviceIdentifier), Data(record.devicePublicShare),
-                    Data(record.custodianIdentifier), Data(record.custodianPublicShare), at,
-                ])
+            try SigningPairRow.filter(SigningPairRow.Columns.walletId == pair.walletId)
+                .filter(SigningPairRow.Columns.status == SigningStatus.active.rawValue)
+                .updateAll(
+                    db, SigningPairRow.Columns.status.set(to: SigningStatus.revoked.rawValue),
+                    SigningPairRow.Columns.revokedAt.set(to: at))
+            var row = SigningPairRow(walletId: pair.walletId, record: record)
+            row.generation = generation
+            row.status = .active
+            row.createdAt = date
+            try row.insert(db)
             try AuditLog.append(
                 db, key: auditKey, kind: .recover, clientId: pair.identity.clientId,
                 detail: [

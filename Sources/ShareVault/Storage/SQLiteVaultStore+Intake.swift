@@ -9,7 +9,6 @@ extension SQLiteVaultStore {
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
         make: ([String]) async throws -> [NewClient]
     ) async throws {
-        let at = VaultClock.format(date)
         let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
             Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
         }
@@ -25,7 +24,7 @@ extension SQLiteVaultStore {
             let clients = try await make(batch)
             try await write { db in
                 try Self.refuseExistingWallets(db, jobs)
-                for client in clients { try self.insertClient(db, client, at: at) }
+                for client in clients { try self.insertClient(db, client, at: date) }
             }
         }
     }
@@ -44,43 +43,28 @@ extension SQLiteVaultStore {
         }
     }
 
-    func insertClient(_ db: Database, _ client: NewClient, at: String) throws {
-        let clientRow = try clientRowId(db, clientId: client.clientId, at: at)
+    func insertClient(_ db: Database, _ client: NewClient, at date: Date) throws {
+        let at = VaultClock.format(date)
+        let clientRow = try clientRowId(db, clientId: client.clientId, at: date)
         var ciphertextIds: [BackupMethod: Int64] = [:]
         for ciphertext in client.ciphertexts {
-            try db.cachedStatement(
-                sql:
-                    "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                clientRow, ciphertext.method.name, ciphertext.cipherText, at, ciphertext.confirmed ? at : nil,
-            ])
-            ciphertextIds[ciphertext.method] = db.lastInsertedRowID
+            var row = ClientCiphertextRow(
+                clientRowId: clientRow, method: ciphertext.method.name, cipherText: ciphertext.cipherText,
+                receivedAt: date, confirmedAt: ciphertext.confirmed ? date : nil)
+            try row.insert(db)
+            ciphertextIds[ciphertext.method] = row.id
         }
         for wallet in client.wallets {
             let walletId = try walletRowId(
                 db, clientRow: clientRow, clientId: client.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
-                at: at)
-            let signing = wallet.signing
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
-                        custodianIdentifier, custodianPublicShare, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
-                    walletId, signing.generation, signing.status.rawValue, Data(signing.deviceIdentifier),
-                    Data(signing.devicePublicShare), Data(signing.custodianIdentifier),
-                    Data(signing.custodianPublicShare), at,
-                ])
+                at: date)
+            var signing = SigningPairRow(walletId: walletId, record: wallet.signing)
+            signing.createdAt = date
+            try signing.insert(db)
             for backup in wallet.backups {
                 let (pairId, replaced) = try insertPair(
                     db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
-                    at: at)
-                if let ciphertextId = ciphertextIds[backup.method] {
-                    try db.cachedStatement(sql: "UPDATE backupPair SET clientCiphertextId = ? WHERE id = ?").execute(
-                        arguments: [ciphertextId, pairId])
-                }
+                    clientCiphertextId: ciphertextIds[backup.method], at: date)
                 var detail = [
                     "curve": wallet.curve.rawValue, "method": backup.method.name, "pairId": String(pairId),
                     "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
@@ -113,11 +97,12 @@ extension SQLiteVaultStore {
             {
                 return .duplicate(pairId: existing)
             }
-            let clientRow = try clientRowId(db, clientId: clientId, at: at)
+            let clientRow = try clientRowId(db, clientId: clientId, at: date)
             let walletId = try walletRowId(
-                db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: at)
+                db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: date)
             let (pairId, replaced) = try insertPair(
-                db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare, at: at)
+                db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare,
+                clientCiphertextId: nil, at: date)
             var detail = [
                 "curve": curve.rawValue, "method": method.name, "pairId": String(pairId),
                 "layout": record.layout.rawValue,
@@ -147,17 +132,14 @@ extension SQLiteVaultStore {
                 // The same upload again: nothing changes.
                 return try pairIdentities(db, pairIds: pairs.map(\.id))
             }
-            try db.cachedStatement(
-                sql: "INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt) VALUES (?, ?, ?, ?)"
-            ).execute(arguments: [clientRow, method.name, cipherText, at])
+            var upload = ClientCiphertextRow(
+                clientRowId: clientRow, method: method.name, cipherText: cipherText, receivedAt: date)
+            try upload.insert(db)
             let ciphertextId = db.lastInsertedRowID
-            let attach = try db.cachedStatement(
-                sql: "UPDATE backupPair SET clientCiphertextId = ?, status = ?, updatedAt = ? WHERE id = ?")
-            for pair in pairs {
-                try attach.execute(arguments: [
-                    ciphertextId, BackupStatus.storedClientBackupShareKey.rawValue, at, pair.id,
-                ])
-            }
+            try BackupPairRow.filter(keys: pairs.map(\.id)).updateAll(
+                db, BackupPairRow.Columns.clientCiphertextId.set(to: ciphertextId),
+                BackupPairRow.Columns.status.set(to: BackupStatus.storedClientBackupShareKey.rawValue),
+                BackupPairRow.Columns.updatedAt.set(to: at))
             // A ciphertext is replaced once no live pair holds it (an upload for one curve may leave the other's).
             let retire = try db.cachedStatement(
                 sql: """
@@ -237,73 +219,57 @@ extension SQLiteVaultStore {
         return (clientRow, pairs)
     }
 
-    func clientRowId(_ db: Database, clientId: String, at: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
-        {
+    /// The client's row, made if absent.
+    func clientRowId(_ db: Database, clientId: String, at date: Date) throws -> Int64 {
+        if let row = try ClientRow.filter(ClientRow.Columns.clientId == clientId).fetchOne(db), let id = row.id {
             return id
         }
-        try db.cachedStatement(sql: "INSERT INTO client (clientId, createdAt) VALUES (?, ?)").execute(
-            arguments: [clientId, at])
+        var row = ClientRow(clientId: clientId, createdAt: date)
+        try row.insert(db)
         return db.lastInsertedRowID
     }
 
     /// The client's wallet on `curve`, made if absent; a different public key is a contradiction.
     func walletRowId(
-        _ db: Database, clientRow: Int64, clientId: String, curve: CurveID, publicKey: [UInt8], at: String
+        _ db: Database, clientRow: Int64, clientId: String, curve: CurveID, publicKey: [UInt8], at date: Date
     ) throws -> Int64 {
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, publicKey FROM wallet WHERE clientRowId = ? AND curve = ?"),
-            arguments: [clientRow, curve.rawValue])
-        {
-            guard (row["publicKey"] as Data) == Data(publicKey) else {
+        let wallet = try WalletRow.filter(WalletRow.Columns.clientRowId == clientRow)
+            .filter(WalletRow.Columns.curve == curve.rawValue).fetchOne(db)
+        if let wallet, let id = wallet.id {
+            guard wallet.publicKey == Data(publicKey) else {
                 throw VaultError.publicKeyMismatch(
-                    clientId: clientId, curve: curve, stored: Hex.encode(row["publicKey"] as Data),
+                    clientId: clientId, curve: curve, stored: Hex.encode(wallet.publicKey),
                     received: Hex.encode(publicKey))
             }
-            return row["id"]
+            return id
         }
-        try db.cachedStatement(sql: "INSERT INTO wallet (clientRowId, curve, publicKey, createdAt) VALUES (?, ?, ?, ?)")
-            .execute(
-                arguments: [clientRow, curve.rawValue, Data(publicKey), at])
+        var row = WalletRow(clientRowId: clientRow, curve: curve, publicKey: Data(publicKey), createdAt: date)
+        try row.insert(db)
         return db.lastInsertedRowID
     }
 
     /// Inserts a new live pair with its custodian share, retiring the previous live pair for the method.
     func insertPair(
         _ db: Database, walletId: Int64, method: BackupMethod, record: CustodianShareRecord, status: BackupStatus,
-        at: String
+        clientCiphertextId: Int64?, at date: Date
     ) throws -> (pairId: Int64, replaced: Int64?) {
-        let previous = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM backupPair WHERE walletId = ? AND method = ? AND isLive"),
-            arguments: [walletId, method.name])
+        let at = VaultClock.format(date)
+        let live = BackupPairRow.filter(BackupPairRow.Columns.walletId == walletId)
+            .filter(BackupPairRow.Columns.method == method.name).filter(BackupPairRow.Columns.isLive)
+        let previous = try live.select(BackupPairRow.Columns.id, as: Int64.self).fetchOne(db)
         if let previous {
-            try db.cachedStatement(sql: "UPDATE backupPair SET isLive = 0, replacedAt = ? WHERE id = ?").execute(
-                arguments: [at, previous])
+            try BackupPairRow.filter(key: previous).updateAll(
+                db, BackupPairRow.Columns.isLive.set(to: false), BackupPairRow.Columns.replacedAt.set(to: at))
         }
-        try db.cachedStatement(
-            sql:
-                "INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt) VALUES (?, ?, ?, 1, ?, ?)"
-        ).execute(
-            arguments: [walletId, method.name, status.rawValue, at, at])
+        var pair = BackupPairRow(
+            walletId: walletId, method: method.name, status: status, isLive: true, createdAt: date, updatedAt: date,
+            clientCiphertextId: clientCiphertextId)
+        try pair.insert(db)
         let pairId = db.lastInsertedRowID
         if let previous {
-            try db.cachedStatement(sql: "UPDATE backupPair SET replacedById = ? WHERE id = ?").execute(
-                arguments: [pairId, previous])
+            try BackupPairRow.filter(key: previous).updateAll(db, BackupPairRow.Columns.replacedById.set(to: pairId))
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
-                    partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                pairId, record.layout.rawValue, record.threshold, Data(record.identifier), Data(record.publicShare),
-                record.partnerIdentifier.map { Data($0) }, record.partnerPublicShare.map { Data($0) },
-                record.backupSharePairId, record.commitments.map { Data($0.joined()) },
-                Data(record.sealedShare), Data(record.shareDigest), at,
-            ])
+        try CustodianShareRow(pairId: pairId, record: record, receivedAt: date).insert(db)
         return (pairId, previous)
     }
 
