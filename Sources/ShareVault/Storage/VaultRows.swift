@@ -35,10 +35,6 @@ struct ClientRow: VaultRowWithId {
     var id: Int64?
     var clientId: String
     var createdAt: Date
-
-    enum Columns {
-        static let clientId = Column(CodingKeys.clientId)
-    }
 }
 
 /// `wallet`: one per client and curve.
@@ -49,11 +45,6 @@ struct WalletRow: VaultRowWithId {
     var curve: CurveID
     var publicKey: Data
     var createdAt: Date
-
-    enum Columns {
-        static let clientRowId = Column(CodingKeys.clientRowId)
-        static let curve = Column(CodingKeys.curve)
-    }
 }
 
 /// `signingPair`: a wallet's signing generations, public material only.
@@ -103,9 +94,6 @@ struct BackupPairRow: VaultRowWithId {
     var clientCiphertextId: Int64?
 
     enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let walletId = Column(CodingKeys.walletId)
-        static let method = Column(CodingKeys.method)
         static let status = Column(CodingKeys.status)
         static let isLive = Column(CodingKeys.isLive)
         static let updatedAt = Column(CodingKeys.updatedAt)
