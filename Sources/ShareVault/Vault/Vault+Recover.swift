@@ -16,7 +16,8 @@ public struct PreparedRecovery: Sendable {
 public struct RecoveryReport: Sendable, Encodable {
     public let clientId: String
     public let curve: CurveID
-    public let method: String
+    /// The method on the wallet's curve (`GDRIVE-SECP256K1`).
+    public let method: BackupMethod
     public let publicKey: String
     public let generation: Int
 }
@@ -83,7 +84,7 @@ extension Vault {
             "recovered", metadata: ["client": "\(prepared.pair.identity.clientId)", "generation": "\(generation)"])
         return RecoveryReport(
             clientId: prepared.pair.identity.clientId, curve: prepared.pair.identity.curve,
-            method: prepared.pair.identity.method.on(prepared.pair.identity.curve).description,
+            method: prepared.pair.identity.method.on(prepared.pair.identity.curve),
             publicKey: Hex.encode(prepared.pair.publicKey), generation: generation)
     }
 }
