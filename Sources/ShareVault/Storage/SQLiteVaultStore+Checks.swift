@@ -38,10 +38,10 @@ extension SQLiteVaultStore {
         }
     }
 
+    static let identityColumns = IdentityColumn.allCases.map(\.expression).joined(separator: ", ")
     /// The identity's and the stored pair's columns, for `storedPair(_:at:)`.
     static let storedPairColumns =
-        (IdentityColumn.allCases.map(\.expression) + StoredPairColumn.allCases.map(\.expression))
-        .joined(separator: ", ")
+        identityColumns + ", " + StoredPairColumn.allCases.map(\.expression).joined(separator: ", ")
     /// The custodian share and the client ciphertext, joined to a pair.
     static let storedPairJoins =
         "JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId"

@@ -52,11 +52,11 @@ extension SQLiteVaultStore {
     /// The identities of pairs the transaction has just written, as the intake answers with them (no report
     /// column is read: a damaged one never fails an upload).
     func pairIdentities(_ db: Database, pairIds: [Int64]) throws -> [PairIdentity] {
-        let columns = IdentityColumn.allCases.map(\.expression).joined(separator: ", ")
-        return try pairIds.map { id in
+        try pairIds.map { id in
             guard
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT \(columns) \(Self.pairJoins) WHERE p.id = ?"), arguments: [id])
+                    db.cachedStatement(sql: "SELECT \(Self.identityColumns) \(Self.pairJoins) WHERE p.id = ?"),
+                    arguments: [id])
             else { throw VaultError.rowUnreadable(table: "backupPair", rowId: id, column: "id") }
             return try Self.identity(row).identity
         }
@@ -173,7 +173,7 @@ extension SQLiteVaultStore {
                     .unknownCurve,
                     """
                     SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
-                    WHERE w.curve NOT IN ('secp256k1', 'ed25519')\(scope)
+                    WHERE w.curve NOT IN \(Self.knownCurves)\(scope)
                     """
                 ),
                 (

@@ -94,24 +94,23 @@ extension SigningPairRecord {
 /// Timestamps as the vault stores them and reports show them: ISO 8601, UTC, milliseconds
 /// (`2026-11-30T07:10:52.123Z`). Operations and public types carry `Date`; this is the text at the edges.
 package enum VaultClock {
+    /// The one layout, for writing and for reading.
+    private static let style = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash)
+        .time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)
+
     /// The date to the nearest millisecond. Foundation's formatter truncates, and a time read back from its text
     /// may lie a hair below the millisecond it names (12.040 read as 12.03999...): the text is formatted from the
     /// rounded millisecond plus a fifth of one, so that reading and writing again gives the same text.
     package static func format(_ date: Date) -> String {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        return Date(timeIntervalSince1970: (milliseconds + 0.2) / 1000).formatted(
-            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-                .timeSeparator(.colon).timeZone(separator: .omitted))
+        return Date(timeIntervalSince1970: (milliseconds + 0.2) / 1000).formatted(style)
     }
 
     /// Reads text `format` wrote, and only that: Foundation's reader also takes other offsets and even trailing
     /// text (`+01:00x`), so what it reads must format back to the same text.
     package static func parse(_ text: String) -> Date? {
         guard
-            let date = try? Date(
-                text,
-                strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-                    .timeSeparator(.colon).timeZone(separator: .omitted)),
+            let date = try? Date(text, strategy: style),
             format(date) == text
         else { return nil }
         return date
