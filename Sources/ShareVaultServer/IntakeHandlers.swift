@@ -16,8 +16,7 @@ struct IntakeHandlers: Sendable {
     /// `POST {root}/backup` with `{clientId, share, backupMethod}`: stores the custodian backup share.
     func webhookBackup(_ request: Request, context: IntakeContext) async throws -> WebhookAnswer {
         let body = try await Self.body(request)
-        let vault = self.vault
-        let report = try await Self.blocking { try vault.ingestCustodian(body) }
+        let report = try await vault.ingestCustodian(body)
         return WebhookAnswer(status: report.outcome, clientId: report.clientId, backupMethod: report.method)
     }
 
@@ -43,11 +42,8 @@ struct IntakeHandlers: Sendable {
         guard let cipherText = try Self.optionalString(object, "cipherText") else {
             throw DocumentError.missingField("cipherText")
         }
-        let vault = self.vault
         return ClientBackupAnswer(
-            try await Self.blocking {
-                try vault.ingestClient(clientId: clientId, method: method, cipherText: cipherText)
-            })
+            try await vault.ingestClient(clientId: clientId, method: method, cipherText: cipherText))
     }
 
     /// `GET /clients/{clientId}/backup?backupMethod=M`: `{cipherText}`, for the app to recover.
@@ -71,8 +67,7 @@ struct IntakeHandlers: Sendable {
             throw DocumentError.missingField("backupMethod")
         }
         let method = try BackupMethod(parsing: methodText)
-        let vault = self.vault
-        return ClientBackupAnswer(try await Self.blocking { try vault.confirm(clientId: clientId, method: method) })
+        return ClientBackupAnswer(try await vault.confirm(clientId: clientId, method: method))
     }
 
     // MARK: Reading requests
@@ -103,11 +98,5 @@ struct IntakeHandlers: Sendable {
         case .string(let text)?: return text
         default: throw DocumentError.wrongType(field: field, expected: "a string")
         }
-    }
-
-    /// Runs a blocking vault call (a durable SQLite commit) on NIO's thread pool, the one Hummingbird uses for
-    /// blocking work, so that no event loop and no task thread waits on the disk.
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(body)
     }
 }

@@ -12,7 +12,7 @@ public enum VaultBenchmark {
         figures: [BenchmarkFigure], vaultPath: String
     ) {
         let vaultPath = (directory as NSString).appendingPathComponent("bench.db")
-        let vault = try Vault.create(at: vaultPath)
+        let vault = try await Vault.create(at: vaultPath)
         let keyStore = try DirectoryKeyStore(
             directory: (directory as NSString).appendingPathComponent("keys"), create: true)
         let stores = BackupKeyStores(directory: keyStore, password: nil)
@@ -30,11 +30,11 @@ public enum VaultBenchmark {
         let bodies = try (0..<webhooks).map { index in try webhookBody(clientId: "bench-webhook-\(index)") }
         let ingestFloor = try floorForIngest(in: directory)
         let ingestStart = clock.now
-        for body in bodies { _ = try vault.ingestCustodian(body) }
+        for body in bodies { _ = try await vault.ingestCustodian(body) }
         let ingestRate = Double(webhooks) / (clock.now - ingestStart).inSeconds
 
         // verify --all, structural and deep (one core, then every core), and drills, over the whole vault.
-        let pairs = try vault.store.counts().livePairs
+        let pairs = try await vault.store.counts().livePairs
         // The machine's speed drifts (it shares its host), so each verification's floor is timed just before
         // and just after it, and the faster of the two is the floor: a run never gains from a slow moment.
         try settle(vault, nil)

@@ -24,7 +24,7 @@ public enum VaultDemo {
         }
 
         let vaultPath = (directory as NSString).appendingPathComponent("demo.db")
-        let vault = try Vault.create(at: vaultPath)
+        let vault = try await Vault.create(at: vaultPath)
         record("created a scratch vault and its key file at \(vaultPath)", true)
 
         let keyStore = try DirectoryKeyStore(
@@ -52,8 +52,9 @@ public enum VaultDemo {
             webhooks.append(webhook)
             clientHalves.append((curve, half.id, half.share))
         }
-        let ingested = try webhooks.map { try vault.ingestCustodian($0) }
-        let again = try vault.ingestCustodian(webhooks[0])
+        var ingested: [CustodianIngestReport] = []
+        for webhook in webhooks { ingested.append(try await vault.ingestCustodian(webhook)) }
+        let again = try await vault.ingestCustodian(webhooks[0])
         record(
             "took Portal's custodian webhooks for demo-dave (GDRIVE-SECP256K1, GDRIVE-ED25519); a repeated delivery stored nothing new",
             ingested.allSatisfy { $0.outcome == .stored && $0.layout == .portalCustodian }
@@ -64,8 +65,9 @@ public enum VaultDemo {
         let plaintext = PortalShareWriter.plaintext(clientHalves)
         let cipherText = ClientBackupCiphertext.seal(
             plaintext, key: clientKey, keySource: source, clientId: "demo-dave", method: gdrive)
-        let uploaded = try vault.ingestClient(clientId: "demo-dave", method: gdrive, body: Data(cipherText.text.utf8))
-        let confirmed = try vault.confirm(clientId: "demo-dave", method: gdrive)
+        let uploaded = try await vault.ingestClient(
+            clientId: "demo-dave", method: gdrive, body: Data(cipherText.text.utf8))
+        let confirmed = try await vault.confirm(clientId: "demo-dave", method: gdrive)
         record(
             "took demo-dave's one GDRIVE ciphertext (both curves' MpcShares) and the app's confirmation: both pairs completed",
             uploaded.count == 2 && uploaded.allSatisfy { $0.status == .storedClientBackupShareKey }
@@ -73,7 +75,7 @@ public enum VaultDemo {
 
         var pairs = 0
         var completed = 0
-        try vault.forEachPair { pair in
+        try await vault.forEachPair { pair in
             pairs += 1
             if pair.completed { completed += 1 }
         }
@@ -95,9 +97,9 @@ public enum VaultDemo {
             drills.allPassed)
 
         // demo-alice loses her phone: a new signing pair from her GDRIVE backup, then a drill of that backup.
-        let prepared = try vault.prepareRecovery(
+        let prepared = try await vault.prepareRecovery(
             clientId: "demo-alice", method: .init(name: "GDRIVE", curve: .secp256k1), keyStores: stores)
-        let recovered = try vault.commitRecovery(prepared)
+        let recovered = try await vault.commitRecovery(prepared)
         let newShares = [prepared.deviceShare, prepared.custodianShare].map {
             LabeledShareDocument(label: "new", document: $0)
         }
@@ -109,7 +111,7 @@ public enum VaultDemo {
         record(
             "drilled demo-alice again after the recovery: \(redrill.passed) of \(redrill.drilled) pass",
             redrill.allPassed)
-        let portalRecovery = try vault.commitRecovery(
+        let portalRecovery = try await vault.commitRecovery(
             try vault.prepareRecovery(clientId: "demo-dave", method: gdrive.on(.ed25519), keyStores: stores))
         let portalDrill = try await vault.drill(.client("demo-dave"), keyStores: stores)
         record(

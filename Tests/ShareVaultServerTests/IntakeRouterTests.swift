@@ -22,7 +22,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sv-router-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let vault = try Vault.create(at: directory.appendingPathComponent("v.db").path)
+        let vault = try await Vault.create(at: directory.appendingPathComponent("v.db").path)
         let server = IntakeServer(
             vault: vault,
             configuration: IntakeConfiguration(
@@ -65,7 +65,7 @@ import Testing
             #expect(fetched.status == .ok)
             #expect(Self.json(fetched)["backupShares"] as? [String] == [delivery.share])
             var pairs = 0
-            try vault.forEachPair { _ in pairs += 1 }
+            try await vault.forEachPair { _ in pairs += 1 }
             #expect(pairs == 1)
         }
     }
@@ -111,7 +111,7 @@ import Testing
                 #expect(answer.status == .unauthorized)
             }
             var pairs = 0
-            try vault.forEachPair { _ in pairs += 1 }
+            try await vault.forEachPair { _ in pairs += 1 }
             #expect(pairs == 0)
         }
     }
@@ -168,7 +168,7 @@ import Testing
             #expect(noMethod.status == .badRequest)
             #expect(Self.json(noMethod)["field"] as? String == "backupMethod")
             var pairs = 0
-            try vault.forEachPair { _ in pairs += 1 }
+            try await vault.forEachPair { _ in pairs += 1 }
             #expect(pairs == 0)
         }
     }

@@ -26,7 +26,7 @@ import Testing
             directory =
                 FileManager.default.temporaryDirectory.appendingPathComponent("sv-intake-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            vault = try Vault.create(at: directory + "/v.db")
+            vault = try await Vault.create(at: directory + "/v.db")
             let server = IntakeServer(
                 vault: vault,
                 configuration: IntakeConfiguration(
@@ -82,10 +82,12 @@ import Testing
         }
 
         /// Live pairs and audit events: the vault's content, to compare before and after a refused request.
-        func snapshot() throws -> String {
+        func snapshot() async throws -> String {
             var lines: [String] = []
-            try vault.forEachPair { lines.append("\($0.pairId) \($0.clientId) \($0.method) \($0.status.rawValue)") }
-            try vault.forEachAuditEvent { lines.append("\($0.id) \($0.kind) \(Hex.encode($0.hash))") }
+            try await vault.forEachPair {
+                lines.append("\($0.pairId) \($0.clientId) \($0.method) \($0.status.rawValue)")
+            }
+            try await vault.forEachAuditEvent { lines.append("\($0.id) \($0.kind) \(Hex.encode($0.hash))") }
             return lines.joined(separator: "\n")
         }
     }
@@ -134,7 +136,7 @@ import Testing
     /// held until the client left, then logged as 500), and nothing is stored.
     @Test func aStalledBodyIsAnswered408AndStoresNothing() async throws {
         let running = try await Running(bodyTimeout: .milliseconds(500))
-        let before = try running.snapshot()
+        let before = try await running.snapshot()
         let body = try Self.delivery(clientId: "stalled").body
         let socket = try RawConnection(port: running.port)
         try socket.send(
@@ -147,7 +149,7 @@ import Testing
             return
         }
         #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
-        #expect(try running.snapshot() == before)
+        await #expect(try running.snapshot() == before)
     }
 
     /// A ciphertext is opaque whatever it looks like: one that is itself JSON is stored and served byte for
@@ -171,11 +173,11 @@ import Testing
     /// Issue 10 row 7: with the blocking-work pool full, a request is answered 503 at once, storing nothing.
     @Test func aFullWorkPoolAnswers503() async throws {
         let running = try await Running(maximumBlockingWork: 0)
-        let before = try running.snapshot()
+        let before = try await running.snapshot()
         let answer = try await running.webhook(try Self.delivery(clientId: "busy").body)
         #expect(answer.status == 503)
         #expect(answer.json["error"] is String)
-        #expect(try running.snapshot() == before)
+        await #expect(try running.snapshot() == before)
     }
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -202,7 +204,7 @@ import Testing
             "POST", "/clients/fixture-portal/backup/confirm", ["backupMethod": "GDRIVE"])
         #expect(confirmed.json["status"] as? String == "STORED_CLIENT_BACKUP_SHARE")
         var statuses: [String: String] = [:]
-        try running.vault.forEachPair { statuses["\($0.clientId) \($0.curve) \($0.method)"] = $0.status.rawValue }
+        try await running.vault.forEachPair { statuses["\($0.clientId) \($0.curve) \($0.method)"] = $0.status.rawValue }
         #expect(
             statuses == [
                 "fixture-portal secp256k1 GDRIVE": "STORED_CLIENT_BACKUP_SHARE",
@@ -224,7 +226,7 @@ import Testing
         let running = try await Running()
         let good = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal-secp256k1.json"))
         #expect(try await running.webhook(good).status == 200)
-        let before = try running.snapshot()
+        let before = try await running.snapshot()
         let folder = Self.fixtures.appendingPathComponent("webhooks/bad")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
         #expect(names.count >= 30)
@@ -234,7 +236,7 @@ import Testing
             #expect(answer.json["error"] is String, "\(name)")
             if answer.status == 422 { #expect(answer.json["field"] is String, "\(name): \(answer.json)") }
         }
-        #expect(try running.snapshot() == before)
+        await #expect(try running.snapshot() == before)
     }
 
     static func delivery(clientId: String, method: String = "GDRIVE-SECP256K1") throws -> (
@@ -291,7 +293,7 @@ import Testing
 
     @Test func wrongOrMissingCredentialsAre401AndStoreNothing() async throws {
         let running = try await Running()
-        let before = try running.snapshot()
+        let before = try await running.snapshot()
         let delivery = try Self.delivery(clientId: "c1")
         #expect(try await running.webhook(delivery.body, secret: nil).status == 401)
         #expect(try await running.webhook(delivery.body, secret: "wrong").status == 401)
@@ -308,14 +310,14 @@ import Testing
         #expect(
             try await running.app("POST", "/clients/c1/backup/confirm", ["backupMethod": "GDRIVE"], token: "x").status
                 == 401)
-        #expect(try running.snapshot() == before)
+        await #expect(try running.snapshot() == before)
     }
 
     @Test func badBodiesAreRefusedWithAJSONErrorNamingTheField() async throws {
         let running = try await Running()
         let good = try Self.delivery(clientId: "c1")
         #expect(try await running.webhook(good.body).status == 200)
-        let before = try running.snapshot()
+        let before = try await running.snapshot()
         let otherKey = try Self.delivery(clientId: "c1", method: "ICLOUD-SECP256K1")
         let ed = try JSONSerialization.data(withJSONObject: [
             "clientId": "c2", "share": good.share, "backupMethod": "GDRIVE-ED25519",
@@ -346,7 +348,7 @@ import Testing
         }
         let huge = Data(repeating: UInt8(ascii: " "), count: 65 * 1024)
         #expect(try await running.webhook(huge).status == 413)
-        #expect(try running.snapshot() == before)
+        await #expect(try running.snapshot() == before)
     }
 
     @Test func theAppUploadsFetchesAndConfirms() async throws {
@@ -390,7 +392,7 @@ import Testing
         }
         #expect(statuses.allSatisfy { $0 == 200 })
         var live = 0
-        try running.vault.forEachPair { _ in live += 1 }
+        try await running.vault.forEachPair { _ in live += 1 }
         #expect(live == 1)
         #expect(try await running.vault.verifyAuditLog().events == 2)
     }

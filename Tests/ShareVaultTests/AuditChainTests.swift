@@ -13,8 +13,8 @@ import Testing
     typealias Scratch = VaultStoreTests.Scratch
 
     /// A vault with an init event and `clients` ingested custodian shares (one sealed event each).
-    static func vault(_ scratch: Scratch, clients: Int = 4) throws -> Vault {
-        let vault = try Vault.create(at: scratch.path("v.db"))
+    static func vault(_ scratch: Scratch, clients: Int = 4) async throws -> Vault {
+        let vault = try await Vault.create(at: scratch.path("v.db"))
         for index in 0..<clients {
             let dealing = try Dealing<Secp256k1>.split(
                 secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
@@ -22,7 +22,7 @@ import Testing
                 "clientId": "c\(index)", "share": ShareDocument.documents(for: dealing)[1].exportJSON().text,
                 "backupMethod": "GDRIVE",
             ])
-            _ = try vault.ingestCustodian(body)
+            _ = try await vault.ingestCustodian(body)
         }
         return vault
     }
@@ -62,7 +62,7 @@ import Testing
 
     @Test func aDeletedEventWithTheChainRecomputedIsCaughtByItsMAC() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch)
+        let vault = try await Self.vault(scratch)
         try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3")
             try db.execute(sql: "UPDATE auditEvent SET id = id - 1 WHERE id > 3")
@@ -78,7 +78,7 @@ import Testing
 
     @Test func anEmptiedChainIsBrokenNotIntact() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch)
+        let vault = try await Self.vault(scratch)
         try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent")
             try Self.relink(db)
@@ -91,7 +91,7 @@ import Testing
 
     @Test func strippedMACsAreNoticedEvenWithoutTheKey() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch)
+        let vault = try await Self.vault(scratch)
         try await Self.database(vault).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{\"forged\":\"yes\"}' WHERE id = 2")
             try Self.relink(db, stripMACs: true)
@@ -103,10 +103,10 @@ import Testing
 
     @Test func anEventOfAKindOnlyTheKeyWritesMustCarryAMAC() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch)
+        let vault = try await Self.vault(scratch)
         // A forged ingest appended at the tail, linked correctly, without a MAC.
         try await Self.database(vault).write { db in
-            try AuditLog.append(db, key: nil, kind: .ingestCustodian, clientId: "c9", detail: [:], at: "t")
+            try AuditLog.append(db, key: nil, AuditEntry(kind: .ingestCustodian, clientId: "c9", detail: [:]), at: "t")
         }
         for result in [try await vault.verifyAuditLog(), try await Self.structureOnly(scratch)] {
             #expect(result.firstBadEvent?.id == 6)
@@ -118,7 +118,7 @@ import Testing
     /// write made with the key. The first sealed event of a chain is its init event or an upgrade's audit-keyed.
     @Test func aStrippedRewrittenChainIsNotBlessedByTheNextKeyedWrite() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch)
+        let vault = try await Self.vault(scratch)
         try await Self.database(vault).write { db in
             try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3")
             try db.execute(sql: "UPDATE auditEvent SET id = id - 1 WHERE id > 3")
@@ -136,7 +136,7 @@ import Testing
     @Test func aKeyedVaultDisguisedAsUnkeyedIsReportedAndCaughtByAHead() async throws {
         let scratch = try Scratch()
         let path = scratch.path("v.db")
-        let vault = try Self.vault(scratch, clients: 2)
+        let vault = try await Self.vault(scratch, clients: 2)
         let head = try #require(try await vault.exportAuditHead().head)
         _ = try await vault.verify(level: .custodian)
         try await Self.database(vault).write { db in
@@ -153,7 +153,7 @@ import Testing
 
     @Test func anUnsealedEventOfAKindThisBuildDoesNotKnowIsRefused() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch, clients: 1)
+        let vault = try await Self.vault(scratch, clients: 1)
         try await Self.database(vault).write { db in
             try AuditLog.append(db, key: nil, storedKind: "Recover", clientId: "c0", detail: [:], at: "t")
         }
@@ -164,11 +164,11 @@ import Testing
 
     @Test func eventsWrittenWithoutTheKeyAreSealedByTheNextWriteWithIt() async throws {
         let scratch = try Scratch()
-        let keyed = try Self.vault(scratch, clients: 1)
+        let keyed = try await Self.vault(scratch, clients: 1)
         let keyless = try Vault.open(at: scratch.path("v.db"), needsKey: false)
-        _ = try keyless.ingestClient(
+        _ = try await keyless.ingestClient(
             clientId: "c0", method: BackupMethod(parsing: "GDRIVE"), cipherText: "opaque-\(UUID().uuidString)")
-        _ = try keyless.confirm(clientId: "c0", method: BackupMethod(parsing: "GDRIVE"))
+        _ = try await keyless.confirm(clientId: "c0", method: BackupMethod(parsing: "GDRIVE"))
         let before = try await keyed.verifyAuditLog()
         #expect(before.isIntact && before.unsealedTail == 2, "\(before)")
         // An unsealed tail event can be rewritten without the key, and nothing but an exported head notices; once
@@ -185,19 +185,19 @@ import Testing
 
     @Test func anExportedHeadCatchesARollbackACutTailAndARewrite() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch, clients: 2)
+        let vault = try await Self.vault(scratch, clients: 2)
         try #require(vault.store as? SQLiteVaultStore).checkpoint()
         let older = try Data(contentsOf: URL(fileURLWithPath: scratch.path("v.db")))
         // The app's uploads, taken by a process without the vault key: their events are not sealed.
         let keyless = try Vault.open(at: scratch.path("v.db"), needsKey: false)
-        _ = try keyless.ingestClient(
+        _ = try await keyless.ingestClient(
             clientId: "c0", method: BackupMethod(parsing: "GDRIVE"), cipherText: "opaque-\(UUID().uuidString)")
         let (exported, _) = try await vault.exportAuditHead()
         let head = try #require(exported)
         #expect(head.events == 4)
         #expect(try AuditHead(document: Data(head.document.utf8)) == head)
         #expect(try await vault.verifyAuditLog(expecting: head).isIntact)
-        _ = try keyless.ingestClient(
+        _ = try await keyless.ingestClient(
             clientId: "c1", method: BackupMethod(parsing: "GDRIVE"), cipherText: "later-\(UUID().uuidString)")
         #expect(try await vault.verifyAuditLog(expecting: head).isIntact, "later events do not break a head")
 
@@ -234,8 +234,8 @@ import Testing
 
     @Test func aHeadFromAnotherVaultOrEditedIsRefused() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch, clients: 1)
-        let other = try Vault.create(at: scratch.path("other.db"))
+        let vault = try await Self.vault(scratch, clients: 1)
+        let other = try await Vault.create(at: scratch.path("other.db"))
         let foreign = try #require(try await other.exportAuditHead().head)
         await #expect(throws: VaultError.auditHeadNotFromThisVault) {
             _ = try await vault.verifyAuditLog(expecting: foreign)
@@ -250,7 +250,7 @@ import Testing
 
     @Test func aBrokenChainExportsNoHead() async throws {
         let scratch = try Scratch()
-        let vault = try Self.vault(scratch, clients: 1)
+        let vault = try await Self.vault(scratch, clients: 1)
         try await Self.database(vault).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2")
         }
@@ -361,7 +361,7 @@ import Testing
     @Test func anUnkeyedChainNeedsTheKeyToUpgradeAndNothingIsWrittenWithoutIt() async throws {
         let scratch = try Scratch()
         let path = scratch.path("v.db")
-        try Self.unkey(try Self.vault(scratch, clients: 2), path: path)
+        try await Self.unkey(try Self.vault(scratch, clients: 2), path: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: VaultError.vaultNeedsKeyToUpgrade(path: path)) { _ = try Vault.open(at: path, needsKey: false) }
         #expect(throws: VaultError.vaultNeedsUpgrade(path: path)) {
@@ -371,7 +371,7 @@ import Testing
 
         let upgraded = try Vault.open(at: path, needsKey: true)
         var events: [AuditEvent] = []
-        try upgraded.forEachAuditEvent { events.append($0) }
+        try await upgraded.forEachAuditEvent { events.append($0) }
         #expect(events.count == 4)
         #expect(events.prefix(3).allSatisfy { $0.mac == nil })
         let seal = try #require(events.last)
@@ -390,14 +390,14 @@ import Testing
     @Test func anUpgradeRecordsABrokenPriorChainRatherThanLaunderingIt() async throws {
         let scratch = try Scratch()
         let path = scratch.path("v.db")
-        let vault = try Self.vault(scratch, clients: 2)
+        let vault = try await Self.vault(scratch, clients: 2)
         try await Self.database(vault).write { db in
             try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 2")
         }
         try Self.unkey(vault, path: path)
         let upgraded = try Vault.open(at: path, needsKey: true)
         var events: [AuditEvent] = []
-        try upgraded.forEachAuditEvent { events.append($0) }
+        try await upgraded.forEachAuditEvent { events.append($0) }
         #expect(events.last?.detail.contains("broken at event 2") == true, "\(events.last?.detail ?? "")")
         #expect(try await upgraded.verifyAuditLog().firstBadEvent?.id == 2)
     }

@@ -83,7 +83,7 @@ import Testing
             directory =
                 FileManager.default.temporaryDirectory.appendingPathComponent("sv-shortcut-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            vault = try Vault.create(at: directory + "/v.db")
+            vault = try await Vault.create(at: directory + "/v.db")
             let keyStore = try DirectoryKeyStore(directory: directory + "/cloud", create: true)
             stores = BackupKeyStores(directory: keyStore, password: nil)
             _ = try await vault.create(

@@ -23,9 +23,9 @@ import Testing
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let vault = try Vault.create(at: directory + "/v.db")
+        let vault = try await Vault.create(at: directory + "/v.db")
         let body = try Data(contentsOf: Self.root.appendingPathComponent(name + ".json"))
-        let report = try vault.ingestCustodian(body)
+        let report = try await vault.ingestCustodian(body)
         let clientHalf = try Data(contentsOf: Self.root.appendingPathComponent(name + ".client-share.json"))
 
         // The app's side: a fresh key in the user's cloud folder, the client half encrypted under it.
@@ -35,8 +35,9 @@ import Testing
         let cipherText = ClientBackupCiphertext.seal(
             SecureBytes(copying: [UInt8](clientHalf)), key: key, keySource: source, clientId: report.clientId,
             method: method)
-        _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
-        _ = try vault.confirm(clientId: report.clientId, method: report.method)
+        _ = try await vault.ingestClient(
+            clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
+        _ = try await vault.confirm(clientId: report.clientId, method: report.method)
         let stores = BackupKeyStores(directory: keyStore, password: nil)
 
         let deep = try await vault.verify(level: .deep, keyStores: stores)
@@ -44,7 +45,7 @@ import Testing
         let drill = try await vault.drill(.all, keyStores: stores)
         #expect(drill.allPassed, "\(drill.outcomes.map(\.outcome))")
 
-        let ejected = try vault.eject(clientId: report.clientId, method: report.method, keyStores: stores)
+        let ejected = try await vault.eject(clientId: report.clientId, method: report.method, keyStores: stores)
         let publicKey = try Hex.decode(ejected.publicKey)
         switch report.curve {
         case .secp256k1:
@@ -55,14 +56,15 @@ import Testing
             #expect(Ed25519.baseMultiply(secret).encoded == publicKey)
         }
 
-        let prepared = try vault.prepareRecovery(clientId: report.clientId, method: report.method, keyStores: stores)
+        let prepared = try await vault.prepareRecovery(
+            clientId: report.clientId, method: report.method, keyStores: stores)
         let combined = try ShareCeremony.combine(
             [
                 LabeledShareDocument(label: "device", document: prepared.deviceShare),
                 LabeledShareDocument(label: "custodian", document: prepared.custodianShare),
             ], revealSecret: false)
         #expect(combined.publicKey == publicKey)
-        #expect(try vault.commitRecovery(prepared).generation == 1)
+        await #expect(try vault.commitRecovery(prepared).generation == 1)
         #expect(try await vault.verifyAuditLog().isIntact)
     }
 
@@ -71,8 +73,8 @@ import Testing
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let vault = try Vault.create(at: directory + "/v.db")
-        let report = try vault.ingestCustodian(
+        let vault = try await Vault.create(at: directory + "/v.db")
+        let report = try await vault.ingestCustodian(
             try Data(contentsOf: Self.root.appendingPathComponent("portal-secp256k1.json")))
         // The other fixture's client half: a real share, of a different wallet.
         let foreign = try Data(
@@ -83,8 +85,9 @@ import Testing
         let cipherText = ClientBackupCiphertext.seal(
             SecureBytes(copying: [UInt8](foreign)), key: key, keySource: source, clientId: report.clientId,
             method: method)
-        _ = try vault.ingestClient(clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
-        _ = try vault.confirm(clientId: report.clientId, method: report.method)
+        _ = try await vault.ingestClient(
+            clientId: report.clientId, method: report.method, body: Data(cipherText.text.utf8))
+        _ = try await vault.confirm(clientId: report.clientId, method: report.method)
         let deep = try await vault.verify(level: .deep, keyStores: BackupKeyStores(directory: keyStore, password: nil))
         #expect(deep.failedByReason == [.clientShareWrongWallet: 1])
     }

@@ -132,7 +132,7 @@ import Testing
         // Today's vault, for its sealed custodian halves and audit chain; its client halves are re-sealed below
         // as the first release sealed them.
         let keyPath = directory + "/vault.key"
-        let current = try Vault.create(at: directory + "/current.db", keyPath: keyPath)
+        let current = try await Vault.create(at: directory + "/current.db", keyPath: keyPath)
         _ = try await current.create(
             clientIds: ["c1", "c2"], curves: CurveID.allCases, methods: [method], keyStores: stores)
         let pairs = try await current.store.livePairs(after: 0, limit: 100, clientId: nil)
@@ -214,10 +214,10 @@ import Testing
         #expect(try await migrated.verifyAuditLog().isIntact)
         // The reports read every migrated row, times included, as the first release wrote them.
         var listed: [PairSummary] = []
-        try migrated.forEachPair { listed.append($0) }
+        try await migrated.forEachPair { listed.append($0) }
         #expect(listed.count == 4)
         for clientId in Set(listed.map(\.clientId)) {
-            let detail = try #require(try migrated.inspect(clientId: clientId))
+            let detail = try await #require(try migrated.inspect(clientId: clientId))
             #expect(
                 detail.clientCiphertexts.allSatisfy { VaultClock.format($0.receivedAt) == "2026-01-02T03:04:05.678Z" })
         }

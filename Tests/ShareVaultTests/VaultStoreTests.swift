@@ -29,28 +29,29 @@ import Testing
             secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
     }
 
-    func livePairs(_ vault: Vault) throws -> [PairSummary] {
+    func livePairs(_ vault: Vault) async throws -> [PairSummary] {
         var pairs: [PairSummary] = []
-        try vault.forEachPair { pairs.append($0) }
+        try await vault.forEachPair { pairs.append($0) }
         return pairs
     }
 
     @Test func replacingAPairKeepsTheOldOneInHistory() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
         let dealing = try newDealing()
-        let first = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
+        let first = try await vault.ingestCustodian(
+            try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
         #expect(first.outcome == .stored)
-        #expect(
+        await #expect(
             try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing)).outcome
                 == .duplicate)
         let refreshed = try Dealing<Secp256k1>.refresh(dealing.shares, threshold: 2, publicKey: dealing.publicKey)
-        let second = try vault.ingestCustodian(
+        let second = try await vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: refreshed))
         #expect(second.outcome == .replaced)
         #expect(second.replacedPairId == first.pairId)
-        #expect(try livePairs(vault).map(\.pairId) == [second.pairId])
-        let detail = try vault.inspect(clientId: "c1")
+        await #expect(try livePairs(vault).map(\.pairId) == [second.pairId])
+        let detail = try await vault.inspect(clientId: "c1")
         #expect(detail.wallets.count == 1)
         #expect(detail.wallets[0].backupPairs.map(\.summary.live) == [true, false])
         #expect(try await vault.verifyAuditLog().isIntact)
@@ -58,18 +59,18 @@ import Testing
 
     @Test func aContradictingPublicKeyChangesNothing() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
-        _ = try vault.ingestCustodian(
+        let vault = try await Vault.create(at: scratch.path("v.db"))
+        _ = try await vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
-        let before = try livePairs(vault).map(\.pairId)
+        let before = try await livePairs(vault).map(\.pairId)
         let events = try await vault.verifyAuditLog().events
-        #expect {
-            _ = try vault.ingestCustodian(
+        await #expect {
+            _ = try await vault.ingestCustodian(
                 try webhook(clientId: "c1", method: "ICLOUD-SECP256K1", dealing: try newDealing()))
         } throws: { error in
             (error as? VaultError).map { "\($0)".contains("already has a secp256k1 wallet") } ?? false
         }
-        #expect(try livePairs(vault).map(\.pairId) == before)
+        await #expect(try livePairs(vault).map(\.pairId) == before)
         #expect(try await vault.verifyAuditLog().events == events)
     }
 
@@ -78,39 +79,39 @@ import Testing
     /// busy timeout and failed).
     @Test func createCommitsBatchByBatchSoOtherWritersGoOn() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
         let other = try Vault.open(at: scratch.path("v.db"), needsKey: true)
         let body = try webhook(clientId: "between", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         var batches = 0
         try await vault.store.createWallets(
-            ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: Date()
-        ) {
-            _ in
-            batches += 1
-            if batches == 2 {
-                let report = try other.ingestCustodian(body)
-                #expect(report.outcome == .stored)
-            }
-            return []
-        }
+            ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: Date(),
+            make: { _ in
+                batches += 1
+                if batches == 2 {
+                    let report = try await other.ingestCustodian(body)
+                    #expect(report.outcome == .stored)
+                }
+                return []
+            }, audit: AuditEntry.created)
         #expect(batches == 2)
-        #expect(try vault.inspect(clientId: "between").wallets.count == 1)
+        await #expect(try vault.inspect(clientId: "between").wallets.count == 1)
     }
 
     /// A create that clashes with an existing wallet in any batch is refused before anything is made or written.
     @Test func aCreateClashingInALaterBatchWritesNothing() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
-        _ = try vault.ingestCustodian(try webhook(clientId: "d", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
+        _ = try await vault.ingestCustodian(
+            try webhook(clientId: "d", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
         let events = try await vault.verifyAuditLog().events
         var made = 0
         do {
             try await vault.store.createWallets(
-                ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: Date()
-            ) { _ in
-                made += 1
-                return []
-            }
+                ["a", "b", "c", "d"], curves: [.secp256k1], batchSize: 2, at: Date(),
+                make: { _ in
+                    made += 1
+                    return []
+                }, audit: AuditEntry.created)
             Issue.record("a create clashing with client d's wallet was not refused")
         } catch {
             #expect(error is VaultError)
@@ -121,54 +122,54 @@ import Testing
 
     /// A delivery repeated after the upgrade to release 2, whose row carries the first release's digest of the
     /// share's bytes, is still a duplicate: it must not demote the completed pair.
-    @Test func aRowOfTheFirstReleaseStillKnowsItsShare() throws {
+    @Test func aRowOfTheFirstReleaseStillKnowsItsShare() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
         let body = try webhook(clientId: "old", method: "GDRIVE-SECP256K1", dealing: try newDealing())
-        _ = try vault.ingestCustodian(body)
+        _ = try await vault.ingestCustodian(body)
         let share = try #require(
             (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["share"] as? String)
         let legacy = Vault.legacyDigest(shareText: SecureBytes(copying: Array(share.utf8)), key: vault.key)
-        try (vault.store as! SQLiteVaultStore).write { db in
+        try await (vault.store as! SQLiteVaultStore).write { db in
             try db.execute(sql: "UPDATE custodianShare SET shareDigest = ?", arguments: [Data(legacy)])
         }
-        #expect(try vault.ingestCustodian(body).outcome == .duplicate)
+        await #expect(try vault.ingestCustodian(body).outcome == .duplicate)
     }
 
-    @Test func theStatusFlowNeedsItsStepsInOrder() throws {
+    @Test func theStatusFlowNeedsItsStepsInOrder() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
-        #expect(throws: VaultError.unknownClient("c1")) {
-            _ = try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
+        await #expect(throws: VaultError.unknownClient("c1")) {
+            _ = try await vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
         }
-        _ = try vault.ingestCustodian(
+        _ = try await vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
-        #expect(throws: VaultError.noClientBackup(clientId: "c1", method: "GDRIVE")) {
-            _ = try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
+        await #expect(throws: VaultError.noClientBackup(clientId: "c1", method: "GDRIVE")) {
+            _ = try await vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
         }
-        #expect(throws: VaultError.noBackupPair(clientId: "c1", method: "ICLOUD")) {
-            _ = try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "ICLOUD"))
+        await #expect(throws: VaultError.noBackupPair(clientId: "c1", method: "ICLOUD")) {
+            _ = try await vault.confirm(clientId: "c1", method: BackupMethod(parsing: "ICLOUD"))
         }
         let key = SecureBytes.random(count: 32)
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
         let text = ClientBackupCiphertext.seal(
             SecureBytes(copying: [1]), key: key, keySource: .storedKey, clientId: "c1", method: method
         ).text
-        #expect(
+        await #expect(
             try vault.ingestClient(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"), body: Data(text.utf8)).map(
                 \.status) == [
                     .storedClientBackupShareKey
                 ])
-        #expect(
+        await #expect(
             try vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE-SECP256K1")).map(\.status) == [
                 .storedClientBackupShare
             ])
     }
 
-    @Test func aWrongVaultKeyIsRefused() throws {
+    @Test func aWrongVaultKeyIsRefused() async throws {
         let scratch = try Scratch()
-        _ = try Vault.create(at: scratch.path("a.db"))
-        _ = try Vault.create(at: scratch.path("b.db"))
+        _ = try await Vault.create(at: scratch.path("a.db"))
+        _ = try await Vault.create(at: scratch.path("b.db"))
         #expect(throws: VaultError.keyDoesNotMatchVault(path: scratch.path("b.db.key"))) {
             _ = try Vault.open(at: scratch.path("a.db"), keyPath: scratch.path("b.db.key"), needsKey: true)
         }
@@ -179,9 +180,9 @@ import Testing
 
     @Test func theAuditChainNamesTheFirstEditedEvent() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
         for index in 0..<4 {
-            _ = try vault.ingestCustodian(
+            _ = try await vault.ingestCustodian(
                 try webhook(clientId: "c\(index)", method: "GDRIVE", dealing: try newDealing()))
         }
         let whole = try await vault.verifyAuditLog()
@@ -195,8 +196,8 @@ import Testing
 
     @Test func theTailCannotBeDeletedUnnoticed() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
-        _ = try vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE", dealing: try newDealing()))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
+        _ = try await vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE", dealing: try newDealing()))
         let store = try #require(vault.store as? SQLiteVaultStore)
         try await store.writer.write { db in try db.execute(sql: "DELETE FROM auditEvent WHERE id = 2") }
         let result = try await vault.verifyAuditLog()
@@ -204,13 +205,14 @@ import Testing
         #expect(result.firstBadEvent?.reason.contains("deleted") == true)
     }
 
-    @Test func sealedCustodianSharesAreBoundToTheirRecord() throws {
+    @Test func sealedCustodianSharesAreBoundToTheirRecord() async throws {
         let scratch = try Scratch()
-        let vault = try Vault.create(at: scratch.path("v.db"))
+        let vault = try await Vault.create(at: scratch.path("v.db"))
         let body = try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing())
-        _ = try vault.ingestCustodian(body)
+        _ = try await vault.ingestCustodian(body)
         let store = try #require(vault.store as? SQLiteVaultStore)
-        let sealed = try store.writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedShare FROM custodianShare")!
+        let sealed = try await store.writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT sealedShare FROM custodianShare")!
         }
         let original = try JSONSerialization.jsonObject(with: body) as! [String: String]
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
@@ -240,25 +242,25 @@ import Testing
 
     static let edits: [Edit] = [
         Edit(table: "signingPair", column: "status", value: "frozen", namedTable: "signingPair") {
-            _ = try $0.inspect(clientId: "c1")
+            _ = try await $0.inspect(clientId: "c1")
         },
         Edit(table: "signingPair", column: "createdAt", value: "last tuesday", namedTable: "signingPair") {
-            _ = try $0.inspect(clientId: "c1")
+            _ = try await $0.inspect(clientId: "c1")
         },
         Edit(table: "backupPair", column: "status", value: "LOST", namedTable: "backupPair") {
-            try $0.forEachPair { _ in }
+            try await $0.forEachPair { _ in }
         },
         Edit(table: "backupPair", column: "updatedAt", value: "2026-13-45", namedTable: "backupPair") {
-            try $0.forEachPair { _ in }
+            try await $0.forEachPair { _ in }
         },
         Edit(table: "backupPair", column: "lastVerifiedOutcome", value: "fine", namedTable: "backupPair") {
-            try $0.forEachPair { _ in }
+            try await $0.forEachPair { _ in }
         },
         Edit(table: "backupPair", column: "lastDrilledAt", value: "", namedTable: "backupPair") {
-            try $0.forEachPair { _ in }
+            try await $0.forEachPair { _ in }
         },
         Edit(table: "wallet", column: "curve", value: "p256", namedTable: "wallet") {
-            try $0.forEachPair { _ in }
+            try await $0.forEachPair { _ in }
         },
         Edit(table: "wallet", column: "curve", value: "p256", namedTable: "wallet") {
             _ = try await $0.drill(.all, keyStores: BackupKeyStores(directory: nil, password: nil))
@@ -267,28 +269,28 @@ import Testing
             _ = try await $0.verify(level: .public)
         },
         Edit(table: "wallet", column: "createdAt", value: "0", namedTable: "wallet") {
-            _ = try $0.inspect(clientId: "c1")
+            _ = try await $0.inspect(clientId: "c1")
         },
         Edit(table: "clientCiphertext", column: "receivedAt", value: "soon", namedTable: "clientCiphertext") {
-            _ = try $0.inspect(clientId: "c1")
+            _ = try await $0.inspect(clientId: "c1")
         },
         Edit(table: "client", column: "createdAt", value: "?", namedTable: "client") {
-            _ = try $0.inspect(clientId: "c1")
+            _ = try await $0.inspect(clientId: "c1")
         },
     ]
 
     /// A vault on an in-memory database: the store is handed its writer, as any GRDB database type is.
-    static func inMemoryVault() throws -> Vault {
+    static func inMemoryVault() async throws -> Vault {
         let key = SecureBytes.random(count: 32)
         let auditKey = AuditKey(vaultKey: key, keyFile: "(memory)")
         let store = try SQLiteVaultStore.inMemory(auditKey: auditKey)
-        try store.setUp(at: Date())
+        try await store.setUp(at: Date(), event: .initialized)
         return Vault(path: ":memory:", store: store, vaultKey: key, auditKey: auditKey, logger: Logger(label: "test"))
     }
 
     @Test(arguments: edits) func anUnreadableValueIsAnErrorNamingItsRow(edit: Edit) async throws {
         let scratch = try VaultStoreTests.Scratch()
-        let vault = try Self.inMemoryVault()
+        let vault = try await Self.inMemoryVault()
         let stores = BackupKeyStores(
             directory: try DirectoryKeyStore(directory: scratch.path("keys"), create: true), password: nil)
         _ = try await vault.create(

@@ -78,6 +78,21 @@ public struct AuditVerification: Sendable, Equatable {
     }
 }
 
+/// One audit event as an operation composes it (its kind, client and public detail); the store chains it to the
+/// last event, seals it and appends it inside the operation's transaction.
+package struct AuditEntry: Sendable, Equatable {
+    package let kind: AuditKind
+    package let clientId: String?
+    /// Public detail only: never a secret.
+    package let detail: [String: String]
+
+    package init(kind: AuditKind, clientId: String?, detail: [String: String]) {
+        self.kind = kind
+        self.clientId = clientId
+        self.detail = detail
+    }
+}
+
 /// Appends and checks audit events inside the caller's transaction.
 enum AuditLog {
     static let genesis = [UInt8](repeating: 0, count: 32)
@@ -89,10 +104,9 @@ enum AuditLog {
 
     /// Appends one event, chaining it to the last and sealing it when `key` is given, and records the new head in
     /// `vaultMeta`.
-    static func append(
-        _ db: Database, key: AuditKey?, kind: AuditKind, clientId: String?, detail: [String: String], at: String
-    ) throws {
-        try append(db, key: key, storedKind: kind.rawValue, clientId: clientId, detail: detail, at: at)
+    static func append(_ db: Database, key: AuditKey?, _ entry: AuditEntry, at: String) throws {
+        try append(
+            db, key: key, storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
     }
 
     /// `append` with the kind as it is stored: any text, as someone editing the file could write (the chain's
@@ -244,7 +258,7 @@ enum AuditLog {
         var detail = ["eventsBefore": String(prior.events)]
         detail["priorChain"] =
             prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "links hold (unauthenticated)"
-        try append(db, key: key, kind: .auditKeyed, clientId: nil, detail: detail, at: at)
+        try append(db, key: key, AuditEntry(kind: .auditKeyed, clientId: nil, detail: detail), at: at)
     }
 
     static func event(from row: Row) -> AuditEvent {

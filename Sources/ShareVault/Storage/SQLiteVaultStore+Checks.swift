@@ -110,9 +110,9 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func livePair(clientId: String, method: BackupMethod) throws -> StoredPair {
-        try read { db in
-            let id = try livePairId(db, clientId: clientId, method: method)
+    package func livePair(clientId: String, method: BackupMethod) async throws -> StoredPair {
+        try await read { db in
+            let id = try self.livePairId(db, clientId: clientId, method: method)
             guard let row = try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ?", arguments: [id]) else {
                 throw VaultError.noBackupPair(clientId: clientId, method: method.description)
             }
@@ -120,16 +120,16 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func livePair(id: Int64) throws -> StoredPair? {
-        try read { db in
+    package func livePair(id: Int64) async throws -> StoredPair? {
+        try await read { db in
             try Row.fetchOne(db, sql: Self.storedPairSelect + " WHERE p.id = ? AND p.isLive", arguments: [id]).map {
                 try Self.storedPair($0, at: 0)
             }
         }
     }
 
-    package func walletsOfUnknownCurve(clientId: String?) throws -> [Int64] {
-        try read { db in
+    package func walletsOfUnknownCurve(clientId: String?) async throws -> [Int64] {
+        try await read { db in
             var sql = """
                 SELECT w.id FROM wallet w JOIN client c ON c.id = w.clientRowId
                 WHERE w.curve NOT IN \(Self.knownCurves)
@@ -143,8 +143,8 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func randomLivePairIds(count: Int) throws -> [Int64] {
-        try read { db in
+    package func randomLivePairIds(count: Int) async throws -> [Int64] {
+        try await read { db in
             try Int64.fetchAll(
                 db, sql: "SELECT id FROM backupPair WHERE isLive ORDER BY random() LIMIT ?", arguments: [count])
         }
@@ -162,7 +162,9 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func recordDrills(_ drills: [DrillOutcome], at date: Date) async throws {
+    package func recordDrills(
+        _ drills: [DrillOutcome], at date: Date, audit: @escaping @Sendable (DrillOutcome) -> AuditEntry
+    ) async throws {
         let at = VaultClock.format(date)
         guard !drills.isEmpty else { return }
         return try await write { db in
@@ -175,19 +177,17 @@ extension SQLiteVaultStore {
                     outcome: outcome, detail: drill.problem?.rawValue ?? "")
                 try row.insert(db)
                 try update.execute(arguments: [VaultClock.format(drill.startedAt), outcome, drill.pairId])
-                try AuditLog.append(
-                    db, key: self.auditKey, kind: .drill, clientId: drill.clientId,
-                    detail: [
-                        "curve": drill.curve.rawValue, "method": drill.method.name, "pairId": String(drill.pairId),
-                        "outcome": outcome, "milliseconds": String(drill.milliseconds),
-                    ], at: at)
+                try AuditLog.append(db, key: self.auditKey, audit(drill), at: at)
             }
         }
     }
 
-    package func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at date: Date) throws -> Int {
+    package func addSigningGeneration(
+        for pair: StoredPair, record: SigningPairRecord, at date: Date,
+        audit: @escaping @Sendable (_ generation: Int) -> AuditEntry
+    ) async throws -> Int {
         let at = VaultClock.format(date)
-        return try write { db in
+        return try await write { db in
             let current =
                 try Int.fetchOne(
                     db, sql: "SELECT MAX(generation) FROM signingPair WHERE walletId = ?", arguments: [pair.walletId])
@@ -203,21 +203,13 @@ extension SQLiteVaultStore {
             row.status = .active
             row.createdAt = date
             try row.insert(db)
-            try AuditLog.append(
-                db, key: auditKey, kind: .recover, clientId: pair.identity.clientId,
-                detail: [
-                    "curve": pair.identity.curve.rawValue, "method": pair.identity.method.name,
-                    "pairId": String(pair.identity.pairId), "generation": String(generation),
-                    "revokedThrough": String(current), "publicKey": Hex.encode(pair.publicKey),
-                ], at: at)
+            try AuditLog.append(db, key: self.auditKey, audit(generation), at: at)
             return generation
         }
     }
 
-    package func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at date: Date) throws {
+    package func appendAudit(_ event: AuditEntry, at date: Date) async throws {
         let at = VaultClock.format(date)
-        return try write { db in
-            try AuditLog.append(db, key: auditKey, kind: kind, clientId: clientId, detail: detail, at: at)
-        }
+        try await write { db in try AuditLog.append(db, key: self.auditKey, event, at: at) }
     }
 }

@@ -7,7 +7,7 @@ import ShareMath
 extension SQLiteVaultStore {
     package func createWallets(
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
-        make: ([String]) async throws -> [NewClient]
+        make: ([String]) async throws -> [NewClient], audit: @escaping @Sendable (CreatedPair) -> AuditEntry
     ) async throws {
         let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
             Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
@@ -24,7 +24,7 @@ extension SQLiteVaultStore {
             let clients = try await make(batch)
             try await write { db in
                 try Self.refuseExistingWallets(db, jobs)
-                for client in clients { try self.insertClient(db, client, at: date) }
+                for client in clients { try self.insertClient(db, client, at: date, audit: audit) }
             }
         }
     }
@@ -43,7 +43,9 @@ extension SQLiteVaultStore {
         }
     }
 
-    func insertClient(_ db: Database, _ client: NewClient, at date: Date) throws {
+    func insertClient(
+        _ db: Database, _ client: NewClient, at date: Date, audit: (CreatedPair) -> AuditEntry
+    ) throws {
         let at = VaultClock.format(date)
         let clientRow = try clientRowId(db, clientId: client.clientId, at: date)
         var ciphertextIds: [BackupMethod: Int64] = [:]
@@ -65,23 +67,21 @@ extension SQLiteVaultStore {
                 let (pairId, replaced) = try insertPair(
                     db, walletId: walletId, method: backup.method, record: backup.custodian, status: backup.status,
                     clientCiphertextId: ciphertextIds[backup.method], at: date)
-                var detail = [
-                    "curve": wallet.curve.rawValue, "method": backup.method.name, "pairId": String(pairId),
-                    "publicKey": Hex.encode(wallet.publicKey), "status": backup.status.rawValue,
-                ]
-                if let replaced { detail["replacedPairId"] = String(replaced) }
-                try AuditLog.append(
-                    db, key: auditKey, kind: .create, clientId: client.clientId, detail: detail, at: at)
+                let created = CreatedPair(
+                    clientId: client.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+                    method: backup.method, status: backup.status, pairId: pairId, replaced: replaced)
+                try AuditLog.append(db, key: auditKey, audit(created), at: at)
             }
         }
     }
 
     package func storeCustodianShare(
         clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at date: Date
-    ) throws -> CustodianStoreOutcome {
+        legacyDigest: [UInt8], at date: Date,
+        audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
+    ) async throws -> CustodianStoreOutcome {
         let at = VaultClock.format(date)
-        return try write { db in
+        return try await write { db in
             // A share the vault already holds for this wallet and method, live or in history, compared by content:
             // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
             if let existing = try Int64.fetchOne(
@@ -97,31 +97,24 @@ extension SQLiteVaultStore {
             {
                 return .duplicate(pairId: existing)
             }
-            let clientRow = try clientRowId(db, clientId: clientId, at: date)
-            let walletId = try walletRowId(
+            let clientRow = try self.clientRowId(db, clientId: clientId, at: date)
+            let walletId = try self.walletRowId(
                 db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: date)
-            let (pairId, replaced) = try insertPair(
+            let (pairId, replaced) = try self.insertPair(
                 db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare,
                 clientCiphertextId: nil, at: date)
-            var detail = [
-                "curve": curve.rawValue, "method": method.name, "pairId": String(pairId),
-                "layout": record.layout.rawValue,
-                "publicKey": Hex.encode(publicKey),
-            ]
-            if let replaced { detail["replacedPairId"] = String(replaced) }
-            try AuditLog.append(
-                db, key: auditKey, kind: replaced == nil ? .ingestCustodian : .replace, clientId: clientId,
-                detail: detail, at: at)
+            try AuditLog.append(db, key: self.auditKey, audit(pairId, replaced), at: at)
             return .stored(pairId: pairId, replaced: replaced)
         }
     }
 
-    package func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at date: Date) throws
-        -> [PairIdentity]
-    {
+    package func storeClientBackup(
+        clientId: String, method: BackupMethod, cipherText: String, at date: Date,
+        audit: @escaping @Sendable (StoredCiphertext) -> AuditEntry
+    ) async throws -> [PairIdentity] {
         let at = VaultClock.format(date)
-        return try write { db in
-            let (clientRow, pairs) = try livePairsOfMethod(db, clientId: clientId, method: method)
+        return try await write { db in
+            let (clientRow, pairs) = try self.livePairsOfMethod(db, clientId: clientId, method: method)
             let current = Set(pairs.compactMap(\.ciphertextId))
             if current.count == 1, let held = current.first, pairs.allSatisfy({ $0.ciphertextId != nil }),
                 try String.fetchOne(
@@ -130,7 +123,7 @@ extension SQLiteVaultStore {
                     == cipherText
             {
                 // The same upload again: nothing changes.
-                return try pairIdentities(db, pairIds: pairs.map(\.id))
+                return try self.pairIdentities(db, pairIds: pairs.map(\.id))
             }
             var upload = ClientCiphertextRow(
                 clientRowId: clientRow, method: method.name, cipherText: cipherText, receivedAt: date)
@@ -148,23 +141,20 @@ extension SQLiteVaultStore {
                         AND NOT EXISTS (SELECT 1 FROM backupPair WHERE clientCiphertextId = ? AND isLive)
                     """)
             for replaced in current.sorted() { try retire.execute(arguments: [at, ciphertextId, replaced, replaced]) }
-            var detail = [
-                "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
-                "pairIds": pairs.map { String($0.id) }.joined(separator: ","), "ciphertextId": String(ciphertextId),
-                "length": String(cipherText.utf8.count),
-            ]
-            if !current.isEmpty {
-                detail["replacedCiphertextIds"] = current.sorted().map(String.init).joined(separator: ",")
-            }
-            try AuditLog.append(db, key: auditKey, kind: .ingestClient, clientId: clientId, detail: detail, at: at)
-            return try pairIdentities(db, pairIds: pairs.map(\.id))
+            let stored = StoredCiphertext(
+                pairs: pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }, ciphertextId: ciphertextId,
+                replacedCiphertextIds: current.sorted())
+            try AuditLog.append(db, key: self.auditKey, audit(stored), at: at)
+            return try self.pairIdentities(db, pairIds: pairs.map(\.id))
         }
     }
 
-    package func confirmClientBackup(clientId: String, method: BackupMethod, at date: Date) throws -> [PairIdentity] {
+    package func confirmClientBackup(
+        clientId: String, method: BackupMethod, at date: Date, audit: @escaping @Sendable ([PairOnCurve]) -> AuditEntry
+    ) async throws -> [PairIdentity] {
         let at = VaultClock.format(date)
-        return try write { db in
-            let pairs = try livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
+        return try await write { db in
+            let pairs = try self.livePairsOfMethod(db, clientId: clientId, method: method).pairs.filter {
                 $0.ciphertextId != nil
             }
             guard !pairs.isEmpty else {
@@ -180,12 +170,8 @@ extension SQLiteVaultStore {
                 try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
             }
             try AuditLog.append(
-                db, key: auditKey, kind: .confirm, clientId: clientId,
-                detail: [
-                    "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
-                    "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
-                ], at: at)
-            return try pairIdentities(db, pairIds: pairs.map(\.id))
+                db, key: self.auditKey, audit(pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }), at: at)
+            return try self.pairIdentities(db, pairIds: pairs.map(\.id))
         }
     }
 

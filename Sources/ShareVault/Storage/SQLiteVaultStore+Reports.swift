@@ -62,8 +62,8 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws {
-        try read { db in
+    package func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) async throws {
+        try syncRead { db in
             var sql = Self.summarySelect + " WHERE p.isLive"
             if let completed {
                 sql +=
@@ -76,8 +76,8 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func clientDetail(clientId: String) throws -> ClientDetail? {
-        try read { db in
+    package func clientDetail(clientId: String) async throws -> ClientDetail? {
+        try await read { db in
             guard
                 let client = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT id, createdAt FROM client WHERE clientId = ?"),
@@ -153,16 +153,16 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws {
-        try read { db in
+    package func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) async throws {
+        try syncRead { db in
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
             while let row = try cursor.next() { try body(AuditLog.event(from: row)) }
         }
     }
 
-    package func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem] {
-        try read { db in
+    package func bookkeepingProblems(clientId: String?) async throws -> [BookkeepingProblem] {
+        try await read { db in
             let scope = clientId == nil ? "" : " AND c.clientId = ?"
             let arguments: StatementArguments = clientId.map { [$0] } ?? []
             let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"

@@ -34,15 +34,6 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    /// GRDB's `write`, with its errors reported as the vault's.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.write(body)
-        } catch let error as DatabaseError {
-            throw Self.vaultError(error, path: writer.path)
-        }
-    }
-
     /// GRDB's `write`, awaited: it runs on the writer's queue, so no task's thread waits on the disk or the lock.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
@@ -61,8 +52,9 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    /// GRDB's `read`, with its errors reported as the vault's.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    /// GRDB's `read` on the caller's thread, with its errors reported as the vault's: for streaming rows into a
+    /// caller's closure, which GRDB's awaited `read` cannot take (it must be `Sendable`).
+    func syncRead<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.read(body)
         } catch let error as DatabaseError {
@@ -81,29 +73,28 @@ package final class SQLiteVaultStore: VaultStore {
 
     // MARK: Metadata
 
-    package func metadata(_ name: String) throws -> String? {
-        try read { db in
+    package func metadata(_ name: String) async throws -> String? {
+        try await read { db in
             try String.fetchOne(
                 db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = ?"), arguments: [name])
         }
     }
 
-    package func setUp(at date: Date) throws {
+    package func setUp(at date: Date, event: AuditEntry) async throws {
         let at = VaultClock.format(date)
         guard let auditKey else { preconditionFailure("a vault is set up with its key") }
-        return try write { db in
+        return try await write { db in
             try db.cachedStatement(
                 sql:
                     "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')"
             ).execute(
                 arguments: [auditKey.vaultKeyCheck, at])
-            try AuditLog.append(
-                db, key: auditKey, kind: .initialized, clientId: nil, detail: ["formatVersion": "1"], at: at)
+            try AuditLog.append(db, key: auditKey, event, at: at)
         }
     }
 
-    package func counts() throws -> (clients: Int, wallets: Int, livePairs: Int) {
-        try read { db in
+    package func counts() async throws -> (clients: Int, wallets: Int, livePairs: Int) {
+        try await read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client") ?? 0,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wallet") ?? 0,

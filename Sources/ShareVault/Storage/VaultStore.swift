@@ -1,75 +1,113 @@
 import Foundation
 import ShareMath
 
-/// What the vault's operations need from storage. Every call is one transaction: it all lands or
-/// nothing does. The calls that long operations make while other work goes on are `async`: the engine does the
-/// waiting (GRDB on its own queues), not a task's thread. `SQLiteVaultStore` implements it on GRDB; another engine can implement it alone.
+/// What the vault's operations need from storage. Every call is one transaction: it all lands or nothing does.
+/// Every call is `async`, so an engine that talks to a server (PostgreSQL) waits without holding a thread; GRDB
+/// answers at once or on its own queues. The operations compose the audit events (`AuditEntry`, through the
+/// `audit` closures, from what the store did); the store chains, seals and appends them in the same transaction.
+/// `SQLiteVaultStore` implements it on GRDB.
 package protocol VaultStore: Sendable {
-    func metadata(_ name: String) throws -> String?
+    func metadata(_ name: String) async throws -> String?
     /// Records the vault key's check value (the store's audit key carries it) and the first audit event of a new
     /// vault, sealed.
-    func setUp(at: Date) throws
-    /// Inserts clients made by `create` (wallets, pairs, ciphertexts, audit events), a transaction per batch of
-    /// `batchSize` clients, so that other writers are not held off for the whole run. Every clash with an
-    /// existing wallet is refused before anything is made or written (so a refused create never replaces a key
+    func setUp(at: Date, event: AuditEntry) async throws
+    /// Inserts clients made by `create` (wallets, pairs, ciphertexts, an audit event per pair), a transaction per
+    /// batch of `batchSize` clients, so that other writers are not held off for the whole run. Every clash with
+    /// an existing wallet is refused before anything is made or written (so a refused create never replaces a key
     /// that opens a stored backup); `make` then makes each batch with no lock held. A create that fails midway
     /// keeps the batches committed before it, each whole.
     func createWallets(
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at: Date,
-        make: ([String]) async throws -> [NewClient]
+        make: ([String]) async throws -> [NewClient], audit: @escaping @Sendable (CreatedPair) -> AuditEntry
     ) async throws
     /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
     /// history; refuses a public key that contradicts the client's wallet on that curve.
     /// A share is a duplicate when its content digest, or `legacyDigest` (the first release's digest of the
-    /// share's bytes, which rows it wrote still carry), matches a pair of the wallet and method.
+    /// share's bytes, which rows it wrote still carry), matches a pair of the wallet and method: then nothing is
+    /// written, no audit event either.
     func storeCustodianShare(
         clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at: Date
-    ) throws -> CustodianStoreOutcome
+        legacyDigest: [UInt8], at: Date, audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
+    ) async throws -> CustodianStoreOutcome
     /// Stores the client's ciphertext for a method and attaches it to the client's live pairs of that method on
     /// every curve (only the method's curve when it names one); their status moves to
     /// STORED_CLIENT_BACKUP_SHARE_KEY and a ciphertext it replaces stays in history. The same ciphertext again
-    /// changes nothing.
-    func storeClientBackup(clientId: String, method: BackupMethod, cipherText: String, at: Date) throws
-        -> [PairIdentity]
+    /// changes nothing and appends no event.
+    func storeClientBackup(
+        clientId: String, method: BackupMethod, cipherText: String, at: Date,
+        audit: @escaping @Sendable (StoredCiphertext) -> AuditEntry
+    ) async throws -> [PairIdentity]
     /// The app's notice: the method's live pairs that have a ciphertext move to STORED_CLIENT_BACKUP_SHARE.
-    func confirmClientBackup(clientId: String, method: BackupMethod, at: Date) throws -> [PairIdentity]
+    func confirmClientBackup(
+        clientId: String, method: BackupMethod, at: Date, audit: @escaping @Sendable ([PairOnCurve]) -> AuditEntry
+    ) async throws -> [PairIdentity]
     /// Live pairs in a stable order, streamed.
-    func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) throws
-    func clientDetail(clientId: String) throws -> ClientDetail?
-    func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) throws
+    func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) async throws
+    func clientDetail(clientId: String) async throws -> ClientDetail?
+    func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) async throws
     /// Walks the audit chain: its structure, and its MACs when the store has the audit key; with `head`, that the
     /// chain still holds the exported head's event unchanged.
     func verifyAuditLog(expecting head: AuditHead?) async throws -> AuditVerification
     /// What the vault's own bookkeeping contradicts, for the public level: a wallet of an unknown curve or with no
     /// backup pair, a method with no live pair, a live pair marked replaced, a replaced pair whose replacement is
     /// missing or not later, more than one active signing generation. One client's only, when given.
-    func bookkeepingProblems(clientId: String?) throws -> [BookkeepingProblem]
+    func bookkeepingProblems(clientId: String?) async throws -> [BookkeepingProblem]
     /// Up to `limit` wallets' active signing generations (of a known curve) after the signing pair `rowId`, in
     /// order (for streaming in bounded memory); one client's only, when given.
     func activeSigningGenerations(after rowId: Int64, limit: Int, clientId: String?) async throws
         -> [ActiveSigningGeneration]
     /// The rows of wallets (one client's, when given) whose curve this build does not read.
-    func walletsOfUnknownCurve(clientId: String?) throws -> [Int64]
+    func walletsOfUnknownCurve(clientId: String?) async throws -> [Int64]
     /// Counts for summaries: clients, wallets, live pairs.
-    func counts() throws -> (clients: Int, wallets: Int, livePairs: Int)
+    func counts() async throws -> (clients: Int, wallets: Int, livePairs: Int)
 
     /// Up to `limit` live pairs with ids above `pairId`, in id order (for streaming in bounded memory).
     func livePairs(after pairId: Int64, limit: Int, clientId: String?) async throws -> [StoredPair]
     /// The live pair for a client and method (the method's curve may be left out when only one matches).
-    func livePair(clientId: String, method: BackupMethod) throws -> StoredPair
+    func livePair(clientId: String, method: BackupMethod) async throws -> StoredPair
     /// The ids of `count` live pairs picked at random.
-    func randomLivePairIds(count: Int) throws -> [Int64]
-    func livePair(id: Int64) throws -> StoredPair?
-    /// Records verification outcomes on their pairs, with one audit event for the run.
+    func randomLivePairIds(count: Int) async throws -> [Int64]
+    func livePair(id: Int64) async throws -> StoredPair?
+    /// Records verification outcomes on their pairs (the run's audit event is the operation's, appended once).
     func recordVerifications(_ outcomes: [PairOutcome], at: Date) async throws
     /// Records drills in one transaction: a row each, the pairs' last-drilled fields and an audit event each.
-    func recordDrills(_ drills: [DrillOutcome], at: Date) async throws
+    func recordDrills(
+        _ drills: [DrillOutcome], at: Date, audit: @escaping @Sendable (DrillOutcome) -> AuditEntry
+    ) async throws
     /// Adds the next signing generation for the pair's wallet, revoking the older ones, with an audit event;
     /// returns the new generation.
-    func addSigningGeneration(for pair: StoredPair, record: SigningPairRecord, at: Date) throws -> Int
+    func addSigningGeneration(
+        for pair: StoredPair, record: SigningPairRecord, at: Date,
+        audit: @escaping @Sendable (_ generation: Int) -> AuditEntry
+    ) async throws -> Int
     /// Appends an audit event on its own (eject, a verify run's summary).
-    func appendAudit(kind: AuditKind, clientId: String?, detail: [String: String], at: Date) throws
+    func appendAudit(_ event: AuditEntry, at: Date) async throws
+}
+
+/// A pair `create` made, for its audit event.
+package struct CreatedPair: Sendable {
+    package let clientId: String
+    package let curve: CurveID
+    package let publicKey: [UInt8]
+    package let method: BackupMethod
+    package let status: BackupStatus
+    package let pairId: Int64
+    package let replaced: Int64?
+}
+
+/// A live pair by id and curve: what a client upload or confirmation touched, in curve order.
+package struct PairOnCurve: Sendable, Equatable {
+    package let id: Int64
+    package let curve: CurveID
+}
+
+/// What storing a client ciphertext did, for its audit event.
+package struct StoredCiphertext: Sendable {
+    /// The live pairs it now serves, in curve order.
+    package let pairs: [PairOnCurve]
+    package let ciphertextId: Int64
+    /// The ciphertexts those pairs held before, in id order.
+    package let replacedCiphertextIds: [Int64]
 }
 
 extension SigningPairRecord {

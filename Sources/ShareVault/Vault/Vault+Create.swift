@@ -89,7 +89,7 @@ extension Vault {
         // that no client of the whole run already has the wallet.
         do {
             try await store.createWallets(
-                clientIds, curves: curves, batchSize: 500, at: Date(), make: makeBatch)
+                clientIds, curves: curves, batchSize: 500, at: Date(), make: makeBatch, audit: AuditEntry.created)
         } catch {
             for made in batchKeys.withLock({ $0 }) {
                 (try? keyStores.store(for: made.method))?.discardKey(clientId: made.clientId, method: made.method)

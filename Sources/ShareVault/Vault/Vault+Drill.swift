@@ -66,7 +66,7 @@ extension Vault {
         // Verification reports a wallet of a curve this build does not read; a drill, which would have to skip
         // it, refuses to start, as every other read of it does.
         let scope: String? = if case .client(let clientId) = selection { clientId } else { nil }
-        if let wallet = try store.walletsOfUnknownCurve(clientId: scope).first {
+        if let wallet = try await store.walletsOfUnknownCurve(clientId: scope).first {
             throw VaultError.rowUnreadable(table: "wallet", rowId: wallet, column: "curve")
         }
         // Where the batches come from: each is found from the one before it.
@@ -77,7 +77,7 @@ extension Vault {
             if pairs.isEmpty { throw VaultError.unknownClient(clientId) }
             next = { previous in previous == nil ? pairs : [] }
         case .sample(let count):
-            let ids = try store.randomLivePairIds(count: count)
+            let ids = try await store.randomLivePairIds(count: count)
             next = { previous in
                 var start = 0
                 if let previous {
@@ -87,7 +87,11 @@ extension Vault {
                     }
                     start = index + 1
                 }
-                return try ids[start..<min(start + batchSize, ids.count)].compactMap { try store.livePair(id: $0) }
+                var pairs: [StoredPair] = []
+                for id in ids[start..<min(start + batchSize, ids.count)] {
+                    if let pair = try await store.livePair(id: id) { pairs.append(pair) }
+                }
+                return pairs
             }
         case .all:
             next = { previous in
@@ -99,7 +103,7 @@ extension Vault {
             parallelism: parallelism, next: next,
             check: { pair in self.drillOne(pair, keyStores: keyStores) },
             record: { _, outcomes in
-                try await store.recordDrills(outcomes, at: Date())
+                try await store.recordDrills(outcomes, at: Date(), audit: AuditEntry.drilled)
                 tally.withLock { summary in
                     for outcome in outcomes {
                         summary.drilled += 1

@@ -14,8 +14,8 @@ public struct EjectedKey: Sendable {
 extension Vault {
     /// Leaves MPC: interpolates the pair at 0 to the private key, checks it against the wallet's public key,
     /// and returns it for printing. Always audited (the event names the wallet, never the key).
-    public func eject(clientId: String, method: BackupMethod, keyStores: BackupKeyStores) throws -> EjectedKey {
-        let pair = try store.livePair(clientId: clientId, method: method)
+    public func eject(clientId: String, method: BackupMethod, keyStores: BackupKeyStores) async throws -> EjectedKey {
+        let pair = try await store.livePair(clientId: clientId, method: method)
         let (secretText, address): (String, String)
         switch pair.identity.curve {
         case .secp256k1:
@@ -27,12 +27,13 @@ extension Vault {
             secretText = key.withEncoding { Base58.encode($0) }
             address = try WalletAddress.address(curve: .ed25519, publicKey: pair.publicKey)
         }
-        try store.appendAudit(
-            kind: .eject, clientId: clientId,
-            detail: [
-                "curve": pair.identity.curve.rawValue, "method": pair.identity.method.name,
-                "pairId": String(pair.identity.pairId), "publicKey": Hex.encode(pair.publicKey),
-            ], at: Date())
+        try await store.appendAudit(
+            AuditEntry(
+                kind: .eject, clientId: clientId,
+                detail: [
+                    "curve": pair.identity.curve.rawValue, "method": pair.identity.method.name,
+                    "pairId": String(pair.identity.pairId), "publicKey": Hex.encode(pair.publicKey),
+                ]), at: Date())
         logger.warning("private key exported", metadata: ["client": "\(clientId)", "curve": "\(pair.identity.curve)"])
         return EjectedKey(
             clientId: clientId, curve: pair.identity.curve, publicKey: Hex.encode(pair.publicKey), address: address,

@@ -36,13 +36,13 @@ extension Vault {
     ///
     /// - Throws: `DocumentError` or `VaultError` for a body that is malformed or contradicts the vault;
     ///   nothing is written then.
-    public func ingestCustodian(_ body: Data, progress: ProgressHandler? = nil) throws -> CustodianIngestReport {
+    public func ingestCustodian(_ body: Data, progress: ProgressHandler? = nil) async throws -> CustodianIngestReport {
         progress?(.readingShare, 0, 1)
         let webhook = try Self.readCustodianWebhook(body)
         progress?(.parsingShare, 0, 1)
         switch webhook.share {
-        case .secp256k1(let parsed): return try ingestCustodian(webhook.body, parsed, progress: progress)
-        case .ed25519(let parsed): return try ingestCustodian(webhook.body, parsed, progress: progress)
+        case .secp256k1(let parsed): return try await ingestCustodian(webhook.body, parsed, progress: progress)
+        case .ed25519(let parsed): return try await ingestCustodian(webhook.body, parsed, progress: progress)
         }
     }
 
@@ -80,15 +80,20 @@ extension Vault {
 
     private func ingestCustodian<C: Curve>(
         _ webhook: WebhookBody, _ parsed: ParsedShare<C>, progress: ProgressHandler?
-    ) throws -> CustodianIngestReport {
+    ) async throws -> CustodianIngestReport {
         let method = webhook.backupMethod.on(C.id)
         progress?(.encryptingShare, 0, 1)
         let record = custodianRecord(parsed, shareText: webhook.share, clientId: webhook.clientId, method: method)
         progress?(.storingShare, 0, 1)
-        let outcome = try store.storeCustodianShare(
-            clientId: webhook.clientId, curve: C.id, publicKey: parsed.publicKey.encoded,
-            method: method.withoutCurve, record: record,
-            legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: Date())
+        let (clientId, publicKey, layout) = (webhook.clientId, parsed.publicKey.encoded, parsed.layout)
+        let outcome = try await store.storeCustodianShare(
+            clientId: clientId, curve: C.id, publicKey: publicKey, method: method.withoutCurve, record: record,
+            legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: Date()
+        ) { pairId, replaced in
+            AuditEntry.custodianShareStored(
+                clientId: clientId, curve: C.id, method: method.withoutCurve, layout: layout, publicKey: publicKey,
+                pairId: pairId, replaced: replaced)
+        }
         progress?(.done, 1, 1)
         let (pairId, outcomeName, replaced): (Int64, IngestOutcome, Int64?)
         switch outcome {
@@ -151,9 +156,9 @@ extension Vault {
     /// it names one), which move to STORED_CLIENT_BACKUP_SHARE_KEY. Any non-empty printable-ASCII text up to the
     /// limit is stored byte for byte, whatever its format: Portal's is closed. Only a text in sharevault's own
     /// format must parse as one, and a PASSWORD backup must then be password-encrypted.
-    public func ingestClient(clientId: String, method: BackupMethod, body: Data) throws -> [PairIdentity] {
+    public func ingestClient(clientId: String, method: BackupMethod, body: Data) async throws -> [PairIdentity] {
         try ClientID.validate(clientId)
-        return try ingestClient(clientId: clientId, method: method, cipherText: try Self.uploadedCipherText(body))
+        return try await ingestClient(clientId: clientId, method: method, cipherText: try Self.uploadedCipherText(body))
     }
 
     /// The ciphertext of an upload given as a body: `{"cipherText": ...}`, or the bare text (the line break a
@@ -176,7 +181,8 @@ extension Vault {
 
     /// Takes a client ciphertext given as its text, exactly as uploaded (the intake's `cipherText` field): a text
     /// that happens to look like JSON is a ciphertext like any other.
-    public func ingestClient(clientId: String, method: BackupMethod, cipherText: String) throws -> [PairIdentity] {
+    public func ingestClient(clientId: String, method: BackupMethod, cipherText: String) async throws -> [PairIdentity]
+    {
         try ClientID.validate(clientId)
         try ClientCiphertextText.validate(cipherText)
         if let parsed = try ClientBackupCiphertext.readIfClaimed(cipherText), method.usesPassword,
@@ -184,14 +190,18 @@ extension Vault {
         {
             throw VaultError.notPasswordEncrypted
         }
-        return try store.storeClientBackup(
-            clientId: clientId, method: method, cipherText: cipherText, at: Date())
+        let length = cipherText.utf8.count
+        return try await store.storeClientBackup(
+            clientId: clientId, method: method, cipherText: cipherText, at: Date()
+        ) { AuditEntry.clientCiphertextStored(clientId: clientId, method: method, length: length, $0) }
     }
 
     /// The app's notice that the client backup is stored: the method's pairs that have it become completed.
-    public func confirm(clientId: String, method: BackupMethod) throws -> [PairIdentity] {
+    public func confirm(clientId: String, method: BackupMethod) async throws -> [PairIdentity] {
         try ClientID.validate(clientId)
-        return try store.confirmClientBackup(clientId: clientId, method: method, at: Date())
+        return try await store.confirmClientBackup(clientId: clientId, method: method, at: Date()) {
+            AuditEntry.confirmed(clientId: clientId, method: method, $0)
+        }
     }
 }
 

@@ -7,7 +7,9 @@ extension Vault {
     public func custodianShares(clientId: String) async throws -> [SecureBytes] {
         try ClientID.validate(clientId)
         let pairs = try await store.livePairs(after: 0, limit: Int.max, clientId: clientId)
-        if pairs.isEmpty, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
+        if pairs.isEmpty, try await store.clientDetail(clientId: clientId) == nil {
+            throw VaultError.unknownClient(clientId)
+        }
         return try pairs.map { pair in
             let method = pair.identity.method.on(pair.identity.curve)
             return try XChaCha20Poly1305.open(
@@ -24,7 +26,7 @@ extension Vault {
             $0.identity.method.name == method.name && (method.curve == nil || $0.identity.curve == method.curve)
         }
         guard !pairs.isEmpty else {
-            if try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
+            if try await store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
             throw VaultError.noBackupPair(clientId: clientId, method: method.description)
         }
         // One ciphertext serves the method's pairs on every curve; the newest is the live one.

@@ -27,9 +27,9 @@ extension Vault {
     /// key; the new public shares are checked to interpolate to the wallet's key before anything is returned.
     public func prepareRecovery(
         clientId: String, method: BackupMethod, keyStores: BackupKeyStores, progress: ProgressHandler? = nil
-    ) throws -> PreparedRecovery {
+    ) async throws -> PreparedRecovery {
         progress?(.readingShare, 0, 1)
-        let pair = try store.livePair(clientId: clientId, method: method)
+        let pair = try await store.livePair(clientId: clientId, method: method)
         switch pair.identity.curve {
         case .secp256k1: return try prepareRecovery(pair, on: Secp256k1.self, keyStores: keyStores, progress: progress)
         case .ed25519: return try prepareRecovery(pair, on: Ed25519.self, keyStores: keyStores, progress: progress)
@@ -74,11 +74,14 @@ extension Vault {
 
     /// Records the prepared signing pair as the wallet's next generation and revokes the older ones, in one
     /// transaction. The backup pair stays valid.
-    public func commitRecovery(_ prepared: PreparedRecovery, progress: ProgressHandler? = nil) throws -> RecoveryReport
-    {
+    public func commitRecovery(
+        _ prepared: PreparedRecovery, progress: ProgressHandler? = nil
+    ) async throws -> RecoveryReport {
         progress?(.storingShare, 0, 1)
-        let generation = try store.addSigningGeneration(
-            for: prepared.pair, record: prepared.record, at: Date())
+        let pair = prepared.pair
+        let generation = try await store.addSigningGeneration(for: pair, record: prepared.record, at: Date()) {
+            AuditEntry.recovered(pair, generation: $0)
+        }
         progress?(.done, 1, 1)
         logger.info(
             "recovered", metadata: ["client": "\(prepared.pair.identity.clientId)", "generation": "\(generation)"])

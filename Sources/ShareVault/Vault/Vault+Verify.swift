@@ -47,8 +47,10 @@ extension Vault {
         batchSize: Int = 1024,
         parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressHandler? = nil
     ) async throws -> VerifySummary {
-        if let clientId, try store.clientDetail(clientId: clientId) == nil { throw VaultError.unknownClient(clientId) }
-        let total = clientId == nil ? try store.counts().livePairs : 0
+        if let clientId, try await store.clientDetail(clientId: clientId) == nil {
+            throw VaultError.unknownClient(clientId)
+        }
+        let total = clientId == nil ? try await store.counts().livePairs : 0
         let level = requested ?? (keyStores == nil ? .public : .deep)
         precondition(level < .deep || keyStores != nil, "deep verification needs the client halves' keys")
         let tally = Mutex(VerifySummary(level: level, levelsRun: level.levelsRun))
@@ -75,14 +77,15 @@ extension Vault {
         let audit = try await auditCheck
         summary.auditChainIntact = audit.isIntact
         summary.auditChainProblem = audit.firstBadEvent.map { "event \($0.id): \($0.reason)" }
-        summary.bookkeepingProblems = try store.bookkeepingProblems(clientId: clientId) + (try await signingCheck)
-        try store.appendAudit(
-            kind: .verify, clientId: clientId,
-            detail: [
-                "level": level.rawValue, "checked": String(summary.checked), "passed": String(summary.passed),
-                "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),
-                "bookkeepingProblems": String(summary.bookkeepingProblems.count),
-            ], at: Date())
+        summary.bookkeepingProblems = try await store.bookkeepingProblems(clientId: clientId) + (try await signingCheck)
+        try await store.appendAudit(
+            AuditEntry(
+                kind: .verify, clientId: clientId,
+                detail: [
+                    "level": level.rawValue, "checked": String(summary.checked), "passed": String(summary.passed),
+                    "failed": String(summary.failed), "auditChainIntact": String(audit.isIntact),
+                    "bookkeepingProblems": String(summary.bookkeepingProblems.count),
+                ]), at: Date())
         progress?(.done, summary.checked, summary.checked)
         logger.info("verified", metadata: ["checked": "\(summary.checked)", "failed": "\(summary.failed)"])
         return summary

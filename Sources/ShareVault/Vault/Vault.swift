@@ -32,7 +32,7 @@ public final class Vault: Sendable {
     public static func create(
         at path: String, keyPath: String? = nil, passphrase: SecureBytes? = nil,
         logger: Logger = Logger(label: "sharevault")
-    ) throws -> Vault {
+    ) async throws -> Vault {
         let keyPath = keyPath ?? defaultKeyPath(forVault: path)
         if FileManager.default.fileExists(atPath: path) { throw VaultError.vaultExists(path: path) }
         if FileManager.default.fileExists(atPath: keyPath) { throw VaultError.keyFileExists(path: keyPath) }
@@ -40,7 +40,7 @@ public final class Vault: Sendable {
         do {
             let auditKey = AuditKey(vaultKey: key, keyFile: keyPath)
             let store = try SQLiteVaultStore(path: path, create: true, unlock: { auditKey })
-            try store.setUp(at: Date())
+            try await store.setUp(at: Date(), event: .initialized)
             logger.info("created vault", metadata: ["vault": "\(path)"])
             return Vault(path: path, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
         } catch {

@@ -47,7 +47,7 @@ extension SharevaultCommand {
             var first = true
             let encoder = Terminal.jsonEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            try opened.forEachAuditEvent { event in
+            try await opened.forEachAuditEvent { event in
                 if output.json {
                     let object = AuditEventReport(
                         id: event.id, at: event.at, kind: event.kind, clientId: event.clientId,

@@ -85,7 +85,7 @@ extension SharevaultCommand {
                     .appendingPathComponent("sharevault-intake-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: directory) }
-                let vault = try Vault.create(at: directory + "/intake.db")
+                let vault = try await Vault.create(at: directory + "/intake.db")
                 intake = try await IntakeBenchmark.run(vault: vault, deliveries: deliveries, concurrency: concurrency)
                 if let intake, !output.json {
                     let latency = intake.latencyMilliseconds

@@ -20,7 +20,7 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let pairs = try vault.open(needsKey: false).confirm(
+            let pairs = try await vault.open(needsKey: false).confirm(
                 clientId: clientId, method: try BackupMethod(parsing: method))
             if output.json {
                 try Terminal.printJSON(pairs)

@@ -35,7 +35,7 @@ extension SharevaultCommand {
                 for step in steps { print("[\(step.passed ? " ok " : "FAIL")] \(step.step)") }
                 print("")
                 print(PairTable.header)
-                try vault.forEachPair { pair in print(PairTable.format(pair, address: pair.address, now: Date()))
+                try await vault.forEachPair { pair in print(PairTable.format(pair, address: pair.address, now: Date()))
                 }
                 if keep { print("\nscratch folder kept: \(directory)") }
             }

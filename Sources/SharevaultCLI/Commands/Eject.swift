@@ -35,7 +35,7 @@ extension SharevaultCommand {
         func run() async throws {
             let ejected: EjectedKey
             do {
-                ejected = try vault.open(needsKey: true).eject(
+                ejected = try await vault.open(needsKey: true).eject(
                     clientId: clientId, method: try BackupMethod(parsing: method), keyStores: try keys.stores())
             } catch let problem as PairProblem {
                 throw CommandFailure(status: .problemFound, message: "error: cannot eject: \(problem)")

@@ -42,7 +42,7 @@ extension SharevaultCommand.Ingest {
             let opened = try vault.open(needsKey: true)
             let report: CustodianIngestReport
             do {
-                report = try opened.ingestCustodian(body, progress: ProgressLine("ingest").handler)
+                report = try await opened.ingestCustodian(body, progress: ProgressLine("ingest").handler)
             } catch {
                 throw CommandFailure(error, context: file == "-" ? "stdin" : file)
             }
@@ -89,7 +89,7 @@ extension SharevaultCommand.Ingest {
             let opened = try vault.open(needsKey: false)
             let pairs: [PairIdentity]
             do {
-                pairs = try opened.ingestClient(
+                pairs = try await opened.ingestClient(
                     clientId: clientId, method: try BackupMethod(parsing: method), body: body)
             } catch {
                 throw CommandFailure(error, context: file == "-" ? "stdin" : file)

@@ -17,7 +17,7 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let created = try Vault.create(
+            let created = try await Vault.create(
                 at: vault.vaultPath, keyPath: vault.vaultKey, passphrase: try vault.passphrase())
             let keyPath = vault.vaultKey ?? Vault.defaultKeyPath(forVault: vault.vaultPath)
             if output.json {

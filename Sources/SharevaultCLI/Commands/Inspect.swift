@@ -18,7 +18,7 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let detail = try vault.open(needsKey: false, readOnly: true).inspect(clientId: clientId)
+            let detail = try await vault.open(needsKey: false, readOnly: true).inspect(clientId: clientId)
             if output.json {
                 try Terminal.printJSON(InspectReport(detail))
                 return

@@ -36,7 +36,7 @@ extension SharevaultCommand {
             } else {
                 out.write(PairTable.header + "\n")
             }
-            try opened.forEachPair(completed: completed) { pair in
+            try await opened.forEachPair(completed: completed) { pair in
                 let address = pair.address
                 if output.json {
                     let line = String(

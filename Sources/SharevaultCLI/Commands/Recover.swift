@@ -41,7 +41,7 @@ extension SharevaultCommand {
             let progress = ProgressLine("recover").handler
             let prepared: PreparedRecovery
             do {
-                prepared = try opened.prepareRecovery(
+                prepared = try await opened.prepareRecovery(
                     clientId: clientId, method: try BackupMethod(parsing: method), keyStores: try keys.stores(),
                     progress: progress)
             } catch let problem as PairProblem {
@@ -55,7 +55,7 @@ extension SharevaultCommand {
                 to: out, sealedTo: recipient, pending: true)
             let report: RecoveryReport
             do {
-                report = try opened.commitRecovery(prepared, progress: progress)
+                report = try await opened.commitRecovery(prepared, progress: progress)
             } catch {
                 ShareFiles.discard(files)
                 throw error

@@ -1,0 +1,78 @@
+import ShareMath
+
+/// The audit events the operations write, composed here from what each did: the kind, the client and the public
+/// detail (never a secret). The store chains, seals and appends them in the operation's transaction.
+extension AuditEntry {
+    /// A new vault's first event.
+    static let initialized = AuditEntry(kind: .initialized, clientId: nil, detail: ["formatVersion": "1"])
+
+    /// A pair `create` made.
+    static func created(_ pair: CreatedPair) -> AuditEntry {
+        var detail = [
+            "curve": pair.curve.rawValue, "method": pair.method.name, "pairId": String(pair.pairId),
+            "publicKey": Hex.encode(pair.publicKey), "status": pair.status.rawValue,
+        ]
+        if let replaced = pair.replaced { detail["replacedPairId"] = String(replaced) }
+        return AuditEntry(kind: .create, clientId: pair.clientId, detail: detail)
+    }
+
+    /// A custodian share stored as the live pair (`ingest-custodian`), or replacing one (`replace`).
+    static func custodianShareStored(
+        clientId: String, curve: CurveID, method: BackupMethod, layout: ShareLayout, publicKey: [UInt8],
+        pairId: Int64, replaced: Int64?
+    ) -> AuditEntry {
+        var detail = [
+            "curve": curve.rawValue, "method": method.name, "pairId": String(pairId), "layout": layout.rawValue,
+            "publicKey": Hex.encode(publicKey),
+        ]
+        if let replaced { detail["replacedPairId"] = String(replaced) }
+        return AuditEntry(kind: replaced == nil ? .ingestCustodian : .replace, clientId: clientId, detail: detail)
+    }
+
+    /// A client ciphertext stored for a method (its length, never its text).
+    static func clientCiphertextStored(
+        clientId: String, method: BackupMethod, length: Int, _ stored: StoredCiphertext
+    ) -> AuditEntry {
+        var detail = pairsDetail(method: method, stored.pairs)
+        detail["ciphertextId"] = String(stored.ciphertextId)
+        detail["length"] = String(length)
+        if !stored.replacedCiphertextIds.isEmpty {
+            detail["replacedCiphertextIds"] = stored.replacedCiphertextIds.map(String.init).joined(separator: ",")
+        }
+        return AuditEntry(kind: .ingestClient, clientId: clientId, detail: detail)
+    }
+
+    /// The app's confirmation that the client backup is stored.
+    static func confirmed(clientId: String, method: BackupMethod, _ pairs: [PairOnCurve]) -> AuditEntry {
+        AuditEntry(kind: .confirm, clientId: clientId, detail: pairsDetail(method: method, pairs))
+    }
+
+    /// One drill's outcome.
+    static func drilled(_ drill: DrillOutcome) -> AuditEntry {
+        AuditEntry(
+            kind: .drill, clientId: drill.clientId,
+            detail: [
+                "curve": drill.curve.rawValue, "method": drill.method.name, "pairId": String(drill.pairId),
+                "outcome": drill.outcome.description, "milliseconds": String(drill.milliseconds),
+            ])
+    }
+
+    /// A recovery committed: the wallet's new signing generation, the older ones revoked.
+    static func recovered(_ pair: StoredPair, generation: Int) -> AuditEntry {
+        AuditEntry(
+            kind: .recover, clientId: pair.identity.clientId,
+            detail: [
+                "curve": pair.identity.curve.rawValue, "method": pair.identity.method.name,
+                "pairId": String(pair.identity.pairId), "generation": String(generation),
+                "revokedThrough": String(generation - 1), "publicKey": Hex.encode(pair.publicKey),
+            ])
+    }
+
+    /// The method and the pairs it touched, in curve order.
+    private static func pairsDetail(method: BackupMethod, _ pairs: [PairOnCurve]) -> [String: String] {
+        [
+            "method": method.name, "curves": pairs.map(\.curve.rawValue).joined(separator: ","),
+            "pairIds": pairs.map { String($0.id) }.joined(separator: ","),
+        ]
+    }
+}
