@@ -115,7 +115,29 @@ enum AuditLog {
         _ db: Database, key: AuditKey?, storedKind kind: String, clientId: String?, detail: [String: String],
         at: String
     ) throws {
-        let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
+        let event = try next(
+            after: try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'")),
+            lastId: try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM auditEvent")), key: key,
+            storedKind: kind, clientId: clientId, detail: detail, at: at)
+        try db.cachedStatement(
+            sql:
+                "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            event.id, event.at, event.kind, event.clientId, event.detail, Data(event.previousHash), Data(event.hash),
+            event.mac.map { Data($0) },
+        ])
+        try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)"
+        ).execute(arguments: [Hex.encode(event.hash), String(event.id)])
+    }
+
+    /// The event that follows the chain whose recorded head is `head` (nil: an empty chain) and whose last id is
+    /// `lastId`, linked and, with `key`, sealed: what every store appends, and then records as the new head
+    /// (`auditHead`, the hash in hex, and `auditCount`, the id).
+    static func next(
+        after head: String?, lastId: Int64?, key: AuditKey?, storedKind kind: String, clientId: String?,
+        detail: [String: String], at: String
+    ) throws -> AuditEvent {
         let previous: [UInt8]
         if let head {
             // A head that does not decode was edited behind the tool's back: the environment's fault, not the input's.
@@ -126,18 +148,13 @@ enum AuditLog {
         } else {
             previous = genesis
         }
-        let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(id) FROM auditEvent")) ?? 0) + 1
+        let id = (lastId ?? 0) + 1
         let detailText = encode(detail)
         let hash = AuditEvent.link(
             previous: previous, id: id, at: at, kind: kind, clientId: clientId, detail: detailText)
-        let mac = key?.linkMAC(hash: hash)
-        try db.cachedStatement(
-            sql:
-                "INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [id, at, kind, clientId, detailText, Data(previous), Data(hash), mac.map { Data($0) }])
-        try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES ('auditHead', ?), ('auditCount', ?)"
-        ).execute(arguments: [Hex.encode(hash), String(id)])
+        return AuditEvent(
+            id: id, at: at, kind: kind, clientId: clientId, detail: detailText, previousHash: previous, hash: hash,
+            mac: key?.linkMAC(hash: hash))
     }
 
     /// Walks the chain in order and names the first event that was edited, reordered, deleted or forged.
@@ -150,88 +167,133 @@ enum AuditLog {
     static func verify(
         _ db: Database, key: AuditKey?, expected: AuditHead? = nil, requireSealed: Bool = true
     ) throws -> AuditVerification {
-        var previous = genesis
-        var expectedId: Int64 = 1
-        var count = 0
-        var keyed = false
-        var unsealedTail = 0
-        var unauthenticatedPrefix = 0
-        func result(_ bad: (Int64, String)?) -> AuditVerification {
-            AuditVerification(
-                events: count, firstBadEvent: bad, macsChecked: key != nil, unsealedTail: unsealedTail,
-                unauthenticatedPrefix: unauthenticatedPrefix, headHash: previous)
-        }
-        let cursor = try Row.fetchCursor(
-            db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
+        var walk = AuditChainWalk(key: key, expected: expected, requireSealed: requireSealed)
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(StoredRows.auditEventColumns) FROM auditEvent ORDER BY id")
         while let row = try cursor.next() {
-            let event = event(from: row)
-            count += 1
-            if event.id != expectedId {
-                return result((expectedId, "event \(expectedId) is missing"))
-            }
-            if event.id == 1, event.knownKind != .initialized {
-                return result((1, "the chain does not begin with the vault's init event"))
-            }
-            if event.previousHash != previous {
-                return result((event.id, "does not link to the event before it"))
-            }
-            let recomputed = AuditEvent.link(
-                previous: previous, id: event.id, at: event.at, kind: event.kind, clientId: event.clientId,
-                detail: event.detail)
-            if recomputed != event.hash {
-                return result((event.id, "its content was changed"))
-            }
-            if let mac = event.mac {
-                if let key, !AuditKey.matches(mac, key.linkMAC(hash: event.hash)) {
-                    return result((event.id, "its MAC does not match: written or edited without the vault key"))
-                }
-                // A chain is keyed from its init event (a vault made keyed) or from one audit-keyed event (a vault
-                // upgraded); a first MAC anywhere else follows events whose MACs were stripped.
-                if !keyed, event.id != 1, event.knownKind != .auditKeyed {
-                    return result(
-                        (
-                            event.id,
-                            "the first sealed event, yet neither init nor audit-keyed: the MACs before it were stripped"
-                        ))
-                }
-                if keyed, event.knownKind == .auditKeyed {
-                    return result(
-                        (event.id, "a second audit-keyed event: the chain was made to look unkeyed and upgraded again"))
-                }
-                if event.knownKind == .auditKeyed {
-                    unauthenticatedPrefix = Int(event.id) - 1
-                    if let expected, event.id > expected.events {
-                        return result((event.id, "the chain was keyed anew after the exported head was taken"))
-                    }
-                }
-                keyed = true
-                unsealedTail = 0
-            } else {
-                if keyed, !(event.knownKind.map(kindsWrittenWithoutKey.contains) ?? false) {
-                    return result(
-                        (
-                            event.id,
-                            "a \(event.kind.prefix(40)) event without a MAC: only a command holding the vault key writes one"
-                        ))
-                }
-                unsealedTail += 1
-            }
-            previous = event.hash
-            if let expected, event.id == expected.events, event.hash != expected.hash {
-                return result(
-                    (event.id, "differs from the exported head: history was rewritten since the head was taken"))
-            }
-            expectedId += 1
+            if let broken = walk.add(try StoredRows.auditEvent(row)) { return broken }
         }
+        return walk.finish(
+            recordedHead: try String.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'")),
+            recordedCount: try String.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'")))
+    }
+
+    /// Seals an unkeyed chain (a vault from before keyed chains) with an `audit-keyed` event: its MAC covers every
+    /// event before it from then on. Nothing vouches for those earlier events but their links, so the event
+    /// records how many there were and whether their links held; a break is never laundered, and `verify` reports
+    /// the prefix as unauthenticated.
+    static func upgradeToKeyed(_ db: Database, key: AuditKey, at: String) throws {
+        let prior = try verify(db, key: nil, requireSealed: false)
+        var detail = ["eventsBefore": String(prior.events)]
+        detail["priorChain"] =
+            prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "links hold (unauthenticated)"
+        try append(db, key: key, AuditEntry(kind: .auditKeyed, clientId: nil, detail: detail), at: at)
+    }
+
+    /// Public detail as a compact JSON object with sorted keys.
+    static func encode(_ detail: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(detail)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// The audit chain's checks, event by event, whichever store reads the events (see `AuditLog.verify`).
+struct AuditChainWalk {
+    let key: AuditKey?
+    let expected: AuditHead?
+    let requireSealed: Bool
+    private var previous = AuditLog.genesis
+    private var expectedId: Int64 = 1
+    private var count = 0
+    private var keyed = false
+    private var unsealedTail = 0
+    private var unauthenticatedPrefix = 0
+
+    init(key: AuditKey?, expected: AuditHead?, requireSealed: Bool) {
+        self.key = key
+        self.expected = expected
+        self.requireSealed = requireSealed
+    }
+
+    private func result(_ bad: (Int64, String)?) -> AuditVerification {
+        AuditVerification(
+            events: count, firstBadEvent: bad, macsChecked: key != nil, unsealedTail: unsealedTail,
+            unauthenticatedPrefix: unauthenticatedPrefix, headHash: previous)
+    }
+
+    /// Takes the next event in id order; returns the verdict once it finds the first bad event (stop there).
+    mutating func add(_ event: AuditEvent) -> AuditVerification? {
+        count += 1
+        if event.id != expectedId {
+            return result((expectedId, "event \(expectedId) is missing"))
+        }
+        if event.id == 1, event.knownKind != .initialized {
+            return result((1, "the chain does not begin with the vault's init event"))
+        }
+        if event.previousHash != previous {
+            return result((event.id, "does not link to the event before it"))
+        }
+        let recomputed = AuditEvent.link(
+            previous: previous, id: event.id, at: event.at, kind: event.kind, clientId: event.clientId,
+            detail: event.detail)
+        if recomputed != event.hash {
+            return result((event.id, "its content was changed"))
+        }
+        if let mac = event.mac {
+            if let key, !AuditKey.matches(mac, key.linkMAC(hash: event.hash)) {
+                return result((event.id, "its MAC does not match: written or edited without the vault key"))
+            }
+            // A chain is keyed from its init event (a vault made keyed) or from one audit-keyed event (a vault
+            // upgraded); a first MAC anywhere else follows events whose MACs were stripped.
+            if !keyed, event.id != 1, event.knownKind != .auditKeyed {
+                return result(
+                    (
+                        event.id,
+                        "the first sealed event, yet neither init nor audit-keyed: the MACs before it were stripped"
+                    ))
+            }
+            if keyed, event.knownKind == .auditKeyed {
+                return result(
+                    (event.id, "a second audit-keyed event: the chain was made to look unkeyed and upgraded again"))
+            }
+            if event.knownKind == .auditKeyed {
+                unauthenticatedPrefix = Int(event.id) - 1
+                if let expected, event.id > expected.events {
+                    return result((event.id, "the chain was keyed anew after the exported head was taken"))
+                }
+            }
+            keyed = true
+            unsealedTail = 0
+        } else {
+            if keyed, !(event.knownKind.map(AuditLog.kindsWrittenWithoutKey.contains) ?? false) {
+                return result(
+                    (
+                        event.id,
+                        "a \(event.kind.prefix(40)) event without a MAC: only a command holding the vault key writes one"
+                    ))
+            }
+            unsealedTail += 1
+        }
+        previous = event.hash
+        if let expected, event.id == expected.events, event.hash != expected.hash {
+            return result(
+                (event.id, "differs from the exported head: history was rewritten since the head was taken"))
+        }
+        expectedId += 1
+        return nil
+    }
+
+    /// The verdict on a chain whose every event was taken without a bad one: the chain is not empty, it is sealed,
+    /// and the head the vault records (`auditHead`, `auditCount`) is its last event (nothing deleted at the end).
+    func finish(recordedHead head: String?, recordedCount: String?) -> AuditVerification {
         if count == 0 {
             return result((1, "the chain is empty: every vault's chain begins with its init event"))
         }
         if requireSealed, !keyed {
             return result((1, "no event is sealed with the vault key (the MACs were stripped)"))
         }
-        let head = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'"))
-        let recordedCount = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'"))
         guard let head, let recordedHash = try? Hex.decode(head), let recordedCount, let recorded = Int(recordedCount)
         else {
             return result((Int64(count + 1), "the vault's recorded audit head is missing or damaged"))
@@ -247,32 +309,5 @@ enum AuditLog {
                 ))
         }
         return result(nil)
-    }
-
-    /// Seals an unkeyed chain (a vault from before keyed chains) with an `audit-keyed` event: its MAC covers every
-    /// event before it from then on. Nothing vouches for those earlier events but their links, so the event
-    /// records how many there were and whether their links held; a break is never laundered, and `verify` reports
-    /// the prefix as unauthenticated.
-    static func upgradeToKeyed(_ db: Database, key: AuditKey, at: String) throws {
-        let prior = try verify(db, key: nil, requireSealed: false)
-        var detail = ["eventsBefore": String(prior.events)]
-        detail["priorChain"] =
-            prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "links hold (unauthenticated)"
-        try append(db, key: key, AuditEntry(kind: .auditKeyed, clientId: nil, detail: detail), at: at)
-    }
-
-    static func event(from row: Row) -> AuditEvent {
-        AuditEvent(
-            id: row["id"], at: row["at"], kind: row["kind"], clientId: row["clientId"], detail: row["detail"],
-            previousHash: [UInt8]((row["previousHash"] as Data?) ?? Data()),
-            hash: [UInt8]((row["hash"] as Data?) ?? Data()),
-            mac: row.hasColumn("mac") ? (row["mac"] as Data?).map { [UInt8]($0) } : nil)
-    }
-
-    /// Public detail as a compact JSON object with sorted keys.
-    static func encode(_ detail: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(detail)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }

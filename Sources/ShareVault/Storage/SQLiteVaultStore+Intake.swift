@@ -196,7 +196,7 @@ extension SQLiteVaultStore {
         let pairs = try Row.fetchAll(db, sql: sql + " ORDER BY w.curve", arguments: arguments).map { row in
             (
                 id: row[0] as Int64,
-                curve: try StoredField(row: row, table: "wallet", id: row[3]).decode(
+                curve: try StoredField(row: row, table: "wallet", id: try row.int64(3)).decode(
                     "curve", at: 1, CurveID.init(rawValue:)),
                 ciphertextId: row[2] as Int64?
             )

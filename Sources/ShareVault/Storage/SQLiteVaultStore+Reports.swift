@@ -4,67 +4,23 @@ import ShareMath
 
 /// What `list`, `inspect`, `audit` and the public level of `verify` read.
 extension SQLiteVaultStore {
-    /// A pair summary's columns, in select order: rows are read by position, named here once.
-    enum SummaryColumn: Int, CaseIterable {
-        case id, walletId, clientId, curve, publicKey, method, status, isLive, createdAt, updatedAt, replacedAt,
-            lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation
-
-        var expression: String {
-            switch self {
-            case .walletId: return "w.id"
-            case .clientId: return "c.clientId"
-            case .curve, .publicKey: return "w.\(self)"
-            case .generation:
-                return
-                    "(SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation"
-            default: return "p.\(self)"
-            }
-        }
-    }
-
-    static let summaryColumns = SummaryColumn.allCases.map(\.expression).joined(separator: ", ")
-    static let pairJoins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
-    static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
-
-    static func summary(_ row: Row) throws -> PairSummary {
-        func column(_ column: SummaryColumn) -> Int { column.rawValue }
-        let field = StoredField(row: row, table: "backupPair", id: row[column(.id)])
-        let status = try field.decode("status", at: column(.status), BackupStatus.init(rawValue:))
-        return PairSummary(
-            pairId: field.id, clientId: row[column(.clientId)],
-            curve: try StoredField(row: row, table: "wallet", id: row[column(.walletId)]).decode(
-                "curve", at: column(.curve), CurveID.init(rawValue:)),
-            publicKey: Hex.encode(row[column(.publicKey)] as Data),
-            method: BackupMethod(name: row[column(.method)], curve: nil), status: status,
-            completed: status.isCompleted, live: row[column(.isLive)],
-            createdAt: try field.decode("createdAt", at: column(.createdAt), VaultClock.parse),
-            updatedAt: try field.decode("updatedAt", at: column(.updatedAt), VaultClock.parse),
-            replacedAt: try field.decodeIfPresent("replacedAt", at: column(.replacedAt), VaultClock.parse),
-            generation: row[column(.generation)],
-            lastVerifiedAt: try field.decodeIfPresent("lastVerifiedAt", at: column(.lastVerifiedAt), VaultClock.parse),
-            lastVerifiedOutcome: try field.decodeIfPresent(
-                "lastVerifiedOutcome", at: column(.lastVerifiedOutcome), CheckOutcome.init(recorded:)),
-            lastDrilledAt: try field.decodeIfPresent("lastDrilledAt", at: column(.lastDrilledAt), VaultClock.parse),
-            lastDrilledOutcome: try field.decodeIfPresent(
-                "lastDrilledOutcome", at: column(.lastDrilledOutcome), CheckOutcome.init(recorded:)))
-    }
-
     /// The identities of pairs the transaction has just written, as the intake answers with them (no report
     /// column is read: a damaged one never fails an upload).
     func pairIdentities(_ db: Database, pairIds: [Int64]) throws -> [PairIdentity] {
         try pairIds.map { id in
             guard
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT \(Self.identityColumns) \(Self.pairJoins) WHERE p.id = ?"),
+                    db.cachedStatement(
+                        sql: "SELECT \(StoredRows.identityColumns) \(StoredRows.pairJoins) WHERE p.id = ?"),
                     arguments: [id])
             else { throw VaultError.rowUnreadable(table: "backupPair", rowId: id, column: "id") }
-            return try Self.identity(row).identity
+            return try StoredRows.identity(row).identity
         }
     }
 
     package func forEachLivePair(completed: Bool?, _ body: (PairSummary) throws -> Void) async throws {
         try syncRead { db in
-            var sql = Self.summarySelect + " WHERE p.isLive"
+            var sql = StoredRows.summarySelect + " WHERE p.isLive"
             if let completed {
                 sql +=
                     completed
@@ -72,7 +28,7 @@ extension SQLiteVaultStore {
             }
             sql += " ORDER BY c.clientId, w.curve, p.method"
             let cursor = try Row.fetchCursor(db, sql: sql)
-            while let row = try cursor.next() { try body(Self.summary(row)) }
+            while let row = try cursor.next() { try body(StoredRows.summary(row)) }
         }
     }
 
@@ -83,72 +39,42 @@ extension SQLiteVaultStore {
                     db.cachedStatement(sql: "SELECT id, createdAt FROM client WHERE clientId = ?"),
                     arguments: [clientId])
             else { return nil }
+            let clientRow = try client.int64(0)
             var wallets: [ClientDetail.Wallet] = []
-            for wallet in try Row.fetchAll(
-                db, sql: "SELECT id, curve, publicKey, createdAt FROM wallet WHERE clientRowId = ? ORDER BY curve",
-                arguments: [client["id"] as Int64])
+            for row in try Row.fetchAll(
+                db, sql: "SELECT \(StoredRows.walletColumns) FROM wallet WHERE clientRowId = ? ORDER BY curve",
+                arguments: [clientRow])
             {
-                let walletId: Int64 = wallet["id"]
+                let wallet = try StoredRows.wallet(row)
                 let signing = try Row.fetchAll(
-                    db, sql: "SELECT * FROM signingPair WHERE walletId = ? ORDER BY generation", arguments: [walletId]
-                ).map { row in
-                    let field = StoredField(row: row, table: "signingPair", id: row["id"])
-                    return SigningPairRecord(
-                        generation: row["generation"],
-                        status: try field.decode("status", SigningStatus.init(rawValue:)),
-                        deviceIdentifier: [UInt8](row["deviceIdentifier"] as Data),
-                        devicePublicShare: [UInt8](row["devicePublicShare"] as Data),
-                        custodianIdentifier: [UInt8](row["custodianIdentifier"] as Data),
-                        custodianPublicShare: [UInt8](row["custodianPublicShare"] as Data),
-                        createdAt: try field.decode("createdAt", VaultClock.parse))
-                }
+                    db,
+                    sql:
+                        "SELECT \(StoredRows.signingPairColumns) FROM signingPair WHERE walletId = ? ORDER BY generation",
+                    arguments: [wallet.id]
+                ).map(StoredRows.signingPair)
                 let backups = try Row.fetchAll(
                     db,
-                    sql: "SELECT \(Self.summaryColumns), \(Self.storedPairColumns) \(Self.pairJoins) "
-                        + "\(Self.storedPairJoins) WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
-                    arguments: [walletId]
-                ).map { row in
-                    let pair = try Self.storedPair(row, at: SummaryColumn.allCases.count)
-                    return ClientDetail.Backup(
-                        summary: try Self.summary(row), layout: pair.custodian.layout,
-                        backupSharePairId: pair.custodian.backupSharePairId,
-                        custodianIdentifier: Hex.encode(pair.custodian.identifier),
-                        custodianPublicShare: Hex.encode(pair.custodian.publicShare),
-                        clientIdentifier: pair.custodian.partnerIdentifier.map { Hex.encode($0) },
-                        clientPublicShare: pair.custodian.partnerPublicShare.map { Hex.encode($0) },
-                        hasClientBackup: pair.cipherText != nil, clientCiphertextId: pair.clientCiphertextId)
-                }
-                let field = StoredField(row: wallet, table: "wallet", id: walletId)
+                    sql: "SELECT \(StoredRows.summaryColumns), \(StoredRows.storedPairColumns) \(StoredRows.pairJoins) "
+                        + "\(StoredRows.storedPairJoins) WHERE w.id = ? ORDER BY p.method, p.isLive DESC, p.id DESC",
+                    arguments: [wallet.id]
+                ).map(StoredRows.backup)
                 wallets.append(
                     ClientDetail.Wallet(
-                        curve: try field.decode("curve", CurveID.init(rawValue:)),
-                        publicKey: Hex.encode(wallet["publicKey"] as Data),
-                        createdAt: try field.decode("createdAt", VaultClock.parse),
+                        curve: wallet.curve, publicKey: Hex.encode(wallet.publicKey), createdAt: wallet.createdAt,
                         signingPairs: signing, backupPairs: backups))
             }
             let ciphertexts = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById FROM clientCiphertext
+                    SELECT \(StoredRows.ciphertextColumns) FROM clientCiphertext
                     WHERE clientRowId = ? ORDER BY method, id DESC
                     """,
-                arguments: [client["id"] as Int64]
-            ).map { row in
-                let text: String = row["cipherText"]
-                let ours = (try? ClientBackupCiphertext.readIfClaimed(text)) ?? nil
-                let field = StoredField(row: row, table: "clientCiphertext", id: row["id"])
-                let replacedAt = try field.decodeIfPresent("replacedAt", VaultClock.parse)
-                return ClientCiphertextSummary(
-                    id: field.id, method: BackupMethod(name: row["method"], curve: nil), length: text.utf8.count,
-                    format: ours == nil ? .opaque : .sharevault, keySource: ours.map(\.keySource.name),
-                    receivedAt: try field.decode("receivedAt", VaultClock.parse),
-                    confirmedAt: try field.decodeIfPresent("confirmedAt", VaultClock.parse), live: replacedAt == nil,
-                    replacedAt: replacedAt, replacedById: row["replacedById"])
-            }
+                arguments: [clientRow]
+            ).map(StoredRows.ciphertextSummary)
             return ClientDetail(
                 clientId: clientId,
-                createdAt: try StoredField(row: client, table: "client", id: client["id"]).decode(
-                    "createdAt", VaultClock.parse),
+                createdAt: try StoredField(row: client, table: "client", id: clientRow).decode(
+                    "createdAt", at: 1, VaultClock.parse),
                 wallets: wallets, clientCiphertexts: ciphertexts)
         }
     }
@@ -156,8 +82,8 @@ extension SQLiteVaultStore {
     package func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) async throws {
         try syncRead { db in
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT id, at, kind, clientId, detail, previousHash, hash, mac FROM auditEvent ORDER BY id")
-            while let row = try cursor.next() { try body(AuditLog.event(from: row)) }
+                db, sql: "SELECT \(StoredRows.auditEventColumns) FROM auditEvent ORDER BY id")
+            while let row = try cursor.next() { try body(StoredRows.auditEvent(row)) }
         }
     }
 
@@ -173,7 +99,7 @@ extension SQLiteVaultStore {
                     .unknownCurve,
                     """
                     SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
-                    WHERE w.curve NOT IN \(Self.knownCurves)\(scope)
+                    WHERE w.curve NOT IN \(StoredRows.knownCurves)\(scope)
                     """
                 ),
                 (
@@ -241,9 +167,7 @@ extension SQLiteVaultStore {
             var problems: [BookkeepingProblem] = []
             for (kind, sql) in queries {
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                    problems.append(
-                        BookkeepingProblem(
-                            clientId: row[0], curve: row[1], method: row[2], pairId: row[3], problem: kind))
+                    problems.append(try StoredRows.bookkeepingProblem(row, kind))
                 }
             }
             return problems
@@ -260,24 +184,13 @@ extension SQLiteVaultStore {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT s.id, c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier,
-                        s.devicePublicShare, s.custodianIdentifier, s.custodianPublicShare
+                    SELECT \(StoredRows.activeSigningColumns)
                     FROM signingPair s JOIN wallet w ON w.id = s.walletId JOIN client c ON c.id = w.clientRowId
                     WHERE s.status = 'active' AND s.id > ?\(clientId == nil ? "" : " AND c.clientId = ?")
                     ORDER BY s.id LIMIT ?
                     """, arguments: arguments)
             var generations: [ActiveSigningGeneration] = []
-            while let row = try cursor.next() {
-                // A wallet of an unknown curve is reported as such by the bookkeeping queries; it still moves
-                // the stream on.
-                let curve = CurveID(rawValue: row[2])
-                generations.append(
-                    ActiveSigningGeneration(
-                        rowId: row[0], clientId: row[1], curve: curve, publicKey: [UInt8](row[3] as Data),
-                        generation: row[4], deviceIdentifier: [UInt8](row[5] as Data),
-                        devicePublicShare: [UInt8](row[6] as Data), custodianIdentifier: [UInt8](row[7] as Data),
-                        custodianPublicShare: [UInt8](row[8] as Data)))
-            }
+            while let row = try cursor.next() { generations.append(try StoredRows.activeSigningGeneration(row)) }
             return generations
         }
     }

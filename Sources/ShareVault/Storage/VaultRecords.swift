@@ -283,21 +283,20 @@ package struct PairOutcome: Sendable {
 
 /// One row's stored text values, read into types: a value this build does not read is an error naming the
 /// table, row and column (an edit outside the tool, or a newer sharevault's value), never a default.
-struct StoredField {
-    let row: Row
+struct StoredField<Stored: StoredRow> {
+    let row: Stored
     let table: String
     let id: Int64
 
-    /// The column's value read by `read`; `index` reads it by position instead of by name.
-    func decode<Value>(_ column: String, at index: Int? = nil, _ read: (String) -> Value?) throws -> Value {
+    /// The text at `index` (the column named `column`), read by `read`.
+    func decode<Value>(_ column: String, at index: Int, _ read: (String) -> Value?) throws -> Value {
         guard let value = try decodeIfPresent(column, at: index, read) else { throw unreadable(column) }
         return value
     }
 
     /// As `decode`, with NULL read as nil.
-    func decodeIfPresent<Value>(_ column: String, at index: Int? = nil, _ read: (String) -> Value?) throws -> Value? {
-        let stored: String? = if let index { row[index] } else { row[column] }
-        guard let text = stored else { return nil }
+    func decodeIfPresent<Value>(_ column: String, at index: Int, _ read: (String) -> Value?) throws -> Value? {
+        guard let text = try row.textOrNil(index) else { return nil }
         guard let value = read(text) else { throw unreadable(column) }
         return value
     }

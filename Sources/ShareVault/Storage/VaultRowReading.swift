@@ -1,0 +1,233 @@
+import Foundation
+import ShareMath
+
+/// How the stores read their rows: the columns each read selects, in order, and the decoders over `StoredRow`,
+/// written once for SQLite and PostgreSQL . Rows are read by position:
+/// the verification path reads every live pair, and only what the checks use.
+/// A pair's identity columns, in select order. This path reads every live pair of a verification, so rows
+/// are read by position, and only what the checks use: no report column (times, last outcomes) is read, so
+/// none of them can hold a check, a recovery or the intake up.
+enum IdentityColumn: Int, CaseIterable {
+    case id, walletId, clientId, curve, method, status
+
+    var expression: String {
+        switch self {
+        case .id: return "p.id"
+        case .walletId: return "w.id"
+        case .clientId: return "c.clientId"
+        case .curve: return "w.curve"
+        case .method: return "p.method"
+        case .status: return "p.status"
+        }
+    }
+}
+
+/// A stored pair's columns, in select order after the identity's.
+enum StoredPairColumn: Int, CaseIterable {
+    case publicKey, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, partnerPublicShare,
+        backupSharePairId, commitments, sealedShare, shareDigest, cipherText, clientCiphertextId
+
+    var expression: String {
+        switch self {
+        case .publicKey: return "w.publicKey"
+        case .custodianPublicShare: return "s.publicShare"
+        case .cipherText: return "cc.cipherText"
+        case .clientCiphertextId: return "p.clientCiphertextId"
+        default: return "s.\(self)"
+        }
+    }
+}
+
+/// A pair summary's columns, in select order: rows are read by position, named here once.
+enum SummaryColumn: Int, CaseIterable {
+    case id, walletId, clientId, curve, publicKey, method, status, isLive, createdAt, updatedAt, replacedAt,
+        lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation
+
+    var expression: String {
+        switch self {
+        case .walletId: return "w.id"
+        case .clientId: return "c.clientId"
+        case .curve, .publicKey: return "w.\(self)"
+        case .generation:
+            return
+                "(SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation"
+        default: return "p.\(self)"
+        }
+    }
+}
+
+/// The select lists and decoders the stores share.
+enum StoredRows {
+
+    static let identityColumns = IdentityColumn.allCases.map(\.expression).joined(separator: ", ")
+    /// The identity's and the stored pair's columns, for `storedPair(_:at:)`.
+    static let storedPairColumns =
+        identityColumns + ", " + StoredPairColumn.allCases.map(\.expression).joined(separator: ", ")
+    /// The custodian share and the client ciphertext, joined to a pair.
+    static let storedPairJoins =
+        "JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId"
+    static let storedPairSelect = "SELECT \(storedPairColumns) \(pairJoins) \(storedPairJoins)"
+
+    /// The identity columns read from `offset` on.
+    static func identity(_ row: some StoredRow, at offset: Int = 0) throws -> (
+        identity: PairIdentity, walletId: Int64
+    ) {
+        func column(_ column: IdentityColumn) -> Int { offset + column.rawValue }
+        let id = try row.int64(column(.id))
+        let walletId = try row.int64(column(.walletId))
+        return (
+            PairIdentity(
+                pairId: id, clientId: try row.text(column(.clientId)),
+                curve: try StoredField(row: row, table: "wallet", id: walletId).decode(
+                    "curve", at: column(.curve), CurveID.init(rawValue:)),
+                method: BackupMethod(name: try row.text(column(.method)), curve: nil),
+                status: try StoredField(row: row, table: "backupPair", id: id).decode(
+                    "status", at: column(.status), BackupStatus.init(rawValue:))),
+            walletId
+        )
+    }
+
+    /// The curves this build reads, as an SQL list.
+    static let knownCurves = "(" + CurveID.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+
+    /// A stored pair from `storedPairColumns`, read from `offset` on.
+    static func storedPair(_ row: some StoredRow, at offset: Int) throws -> StoredPair {
+        func column(_ column: StoredPairColumn) -> Int { offset + IdentityColumn.allCases.count + column.rawValue }
+        let (identity, walletId) = try identity(row, at: offset)
+        let pointLength = identity.curve == .secp256k1 ? 33 : 32
+        let commitments = try row.bytesOrNil(column(.commitments)).map { bytes in
+            stride(from: 0, to: bytes.count, by: pointLength).map {
+                Array(bytes[$0..<min($0 + pointLength, bytes.count)])
+            }
+        }
+        return StoredPair(
+            identity: identity, walletId: walletId, publicKey: try row.bytes(column(.publicKey)),
+            custodian: CustodianShareRecord(
+                layout: try StoredField(row: row, table: "custodianShare", id: identity.pairId).decode(
+                    "layout", at: column(.layout), ShareLayout.init(rawValue:)),
+                threshold: try row.int(column(.threshold)),
+                identifier: try row.bytes(column(.identifier)),
+                publicShare: try row.bytes(column(.custodianPublicShare)),
+                partnerIdentifier: try row.bytesOrNil(column(.partnerIdentifier)),
+                partnerPublicShare: try row.bytesOrNil(column(.partnerPublicShare)),
+                backupSharePairId: try row.textOrNil(column(.backupSharePairId)),
+                commitments: commitments, sealedShare: try row.bytes(column(.sealedShare)),
+                shareDigest: try row.bytes(column(.shareDigest))),
+            cipherText: try row.textOrNil(column(.cipherText)),
+            clientCiphertextId: try row.int64OrNil(column(.clientCiphertextId)))
+    }
+
+    static let summaryColumns = SummaryColumn.allCases.map(\.expression).joined(separator: ", ")
+    static let pairJoins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
+    static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
+
+    static func summary(_ row: some StoredRow) throws -> PairSummary {
+        func column(_ column: SummaryColumn) -> Int { column.rawValue }
+        let field = StoredField(row: row, table: "backupPair", id: try row.int64(column(.id)))
+        let status = try field.decode("status", at: column(.status), BackupStatus.init(rawValue:))
+        return PairSummary(
+            pairId: field.id, clientId: try row.text(column(.clientId)),
+            curve: try StoredField(row: row, table: "wallet", id: try row.int64(column(.walletId))).decode(
+                "curve", at: column(.curve), CurveID.init(rawValue:)),
+            publicKey: Hex.encode(try row.bytes(column(.publicKey))),
+            method: BackupMethod(name: try row.text(column(.method)), curve: nil), status: status,
+            completed: status.isCompleted, live: try row.bool(column(.isLive)),
+            createdAt: try field.decode("createdAt", at: column(.createdAt), VaultClock.parse),
+            updatedAt: try field.decode("updatedAt", at: column(.updatedAt), VaultClock.parse),
+            replacedAt: try field.decodeIfPresent("replacedAt", at: column(.replacedAt), VaultClock.parse),
+            generation: try row.intOrNil(column(.generation)),
+            lastVerifiedAt: try field.decodeIfPresent("lastVerifiedAt", at: column(.lastVerifiedAt), VaultClock.parse),
+            lastVerifiedOutcome: try field.decodeIfPresent(
+                "lastVerifiedOutcome", at: column(.lastVerifiedOutcome), CheckOutcome.init(recorded:)),
+            lastDrilledAt: try field.decodeIfPresent("lastDrilledAt", at: column(.lastDrilledAt), VaultClock.parse),
+            lastDrilledOutcome: try field.decodeIfPresent(
+                "lastDrilledOutcome", at: column(.lastDrilledOutcome), CheckOutcome.init(recorded:)))
+    }
+
+    /// A wallet's columns, for `inspect`.
+    static let walletColumns = "id, curve, publicKey, createdAt"
+
+    /// A wallet's own fields from `walletColumns`: its row, curve, key and time.
+    static func wallet(_ row: some StoredRow) throws -> (id: Int64, curve: CurveID, publicKey: [UInt8], createdAt: Date)
+    {
+        let field = StoredField(row: row, table: "wallet", id: try row.int64(0))
+        return (
+            field.id, try field.decode("curve", at: 1, CurveID.init(rawValue:)), try row.bytes(2),
+            try field.decode("createdAt", at: 3, VaultClock.parse)
+        )
+    }
+
+    /// A signing pair's columns, for `inspect`.
+    static let signingPairColumns =
+        "id, generation, status, deviceIdentifier, devicePublicShare, custodianIdentifier, custodianPublicShare, createdAt"
+
+    static func signingPair(_ row: some StoredRow) throws -> SigningPairRecord {
+        let field = StoredField(row: row, table: "signingPair", id: try row.int64(0))
+        return SigningPairRecord(
+            generation: try row.int(1), status: try field.decode("status", at: 2, SigningStatus.init(rawValue:)),
+            deviceIdentifier: try row.bytes(3), devicePublicShare: try row.bytes(4),
+            custodianIdentifier: try row.bytes(5), custodianPublicShare: try row.bytes(6),
+            createdAt: try field.decode("createdAt", at: 7, VaultClock.parse))
+    }
+
+    /// A client ciphertext's columns, for `inspect` (its text is read to tell its format and length, never shown).
+    static let ciphertextColumns = "id, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById"
+
+    static func ciphertextSummary(_ row: some StoredRow) throws -> ClientCiphertextSummary {
+        let field = StoredField(row: row, table: "clientCiphertext", id: try row.int64(0))
+        let text = try row.text(2)
+        let ours = (try? ClientBackupCiphertext.readIfClaimed(text)) ?? nil
+        let replacedAt = try field.decodeIfPresent("replacedAt", at: 5, VaultClock.parse)
+        return ClientCiphertextSummary(
+            id: field.id, method: BackupMethod(name: try row.text(1), curve: nil), length: text.utf8.count,
+            format: ours == nil ? .opaque : .sharevault, keySource: ours.map(\.keySource.name),
+            receivedAt: try field.decode("receivedAt", at: 3, VaultClock.parse),
+            confirmedAt: try field.decodeIfPresent("confirmedAt", at: 4, VaultClock.parse), live: replacedAt == nil,
+            replacedAt: replacedAt, replacedById: try row.int64OrNil(6))
+    }
+
+    /// An audit event's columns, in chain order.
+    static let auditEventColumns = "id, at, kind, clientId, detail, previousHash, hash, mac"
+
+    static func auditEvent(_ row: some StoredRow) throws -> AuditEvent {
+        AuditEvent(
+            id: try row.int64(0), at: try row.text(1), kind: try row.text(2), clientId: try row.textOrNil(3),
+            detail: try row.text(4), previousHash: try row.bytes(5), hash: try row.bytes(6), mac: try row.bytesOrNil(7))
+    }
+
+    /// An active signing generation's columns with its wallet's, for the public level's interpolation check.
+    static let activeSigningColumns = """
+        s.id, c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier, s.devicePublicShare,
+        s.custodianIdentifier, s.custodianPublicShare
+        """
+
+    static func activeSigningGeneration(_ row: some StoredRow) throws -> ActiveSigningGeneration {
+        // A wallet of an unknown curve is reported as such by the bookkeeping queries; it still moves the stream on.
+        ActiveSigningGeneration(
+            rowId: try row.int64(0), clientId: try row.text(1), curve: CurveID(rawValue: try row.text(2)),
+            publicKey: try row.bytes(3), generation: try row.int(4), deviceIdentifier: try row.bytes(5),
+            devicePublicShare: try row.bytes(6), custodianIdentifier: try row.bytes(7),
+            custodianPublicShare: try row.bytes(8))
+    }
+
+    /// A bookkeeping query's row: client, curve, method and pair, the last three as far as the finding has them.
+    static func bookkeepingProblem(_ row: some StoredRow, _ kind: BookkeepingProblem.Kind) throws -> BookkeepingProblem
+    {
+        BookkeepingProblem(
+            clientId: try row.text(0), curve: try row.text(1), method: try row.textOrNil(2),
+            pairId: try row.int64OrNil(3), problem: kind)
+    }
+
+    /// A backup pair as `inspect` shows it, from `summaryColumns` followed by `storedPairColumns`.
+    static func backup(_ row: some StoredRow) throws -> ClientDetail.Backup {
+        let pair = try storedPair(row, at: SummaryColumn.allCases.count)
+        return ClientDetail.Backup(
+            summary: try summary(row), layout: pair.custodian.layout,
+            backupSharePairId: pair.custodian.backupSharePairId,
+            custodianIdentifier: Hex.encode(pair.custodian.identifier),
+            custodianPublicShare: Hex.encode(pair.custodian.publicShare),
+            clientIdentifier: pair.custodian.partnerIdentifier.map { Hex.encode($0) },
+            clientPublicShare: pair.custodian.partnerPublicShare.map { Hex.encode($0) },
+            hasClientBackup: pair.cipherText != nil, clientCiphertextId: pair.clientCiphertextId)
+    }
+}
