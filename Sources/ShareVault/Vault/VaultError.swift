@@ -39,10 +39,15 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case publicKeyMismatch(clientId: String, curve: CurveID, stored: String, received: String)
     /// A PASSWORD backup's ciphertext is not encrypted under a password.
     case notPasswordEncrypted
+    /// A vault on a database server has no file for its key to sit next to: the key file must be named.
+    case vaultKeyNotNamed(store: String)
 
     public var description: String {
         switch self {
         case .vaultMissing(let path): return "\(path): no vault here (create one with `sharevault init`)"
+        case .vaultKeyNotNamed(let store):
+            return
+                "\(store): a vault on PostgreSQL has no file beside it for its key: name the key with --vault-key FILE"
         case .vaultExists(let path): return "\(path): a vault already exists; not overwriting it"
         case .vaultUnreadable(let path, let reason): return "\(path): cannot open the vault: \(reason)"
         case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"

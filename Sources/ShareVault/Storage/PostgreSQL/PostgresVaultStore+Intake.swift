@@ -1,0 +1,303 @@
+import Foundation
+import PostgresNIO
+import ShareMath
+
+/// What arrives, on PostgreSQL: wallets `create` makes, custodian shares from the webhook, client ciphertexts and
+/// the app's confirmations. The rules are SQLite's (SQLiteVaultStore+Intake.swift); each runs under the write lock.
+extension PostgresVaultStore {
+    package func createWallets(
+        _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
+        make: ([String]) async throws -> [NewClient], audit: @escaping @Sendable (CreatedPair) -> AuditEntry
+    ) async throws {
+        let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
+            Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
+        }
+        // Every clash is refused up front, so a create that cannot succeed writes nothing.
+        try await read { connection in
+            for batch in batches { try await self.refuseExistingWallets(connection, batch, curves: curves) }
+        }
+        for batch in batches {
+            let clients = try await make(batch)
+            try await write { connection in
+                try await self.refuseExistingWallets(connection, batch, curves: curves)
+                for client in clients { try await self.insertClient(connection, client, at: date, audit: audit) }
+            }
+        }
+    }
+
+    private func refuseExistingWallets(_ connection: PostgresConnection, _ batch: [String], curves: [CurveID])
+        async throws
+    {
+        let rows = try await connection.all(
+            """
+            SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId
+            WHERE c.clientId = ANY(\(batch))
+            """, logger)
+        let taken = Set(try rows.map { "\(try $0.text(0)) \(try $0.text(1))" })
+        for clientId in batch {
+            if let curve = curves.first(where: { taken.contains("\(clientId) \($0.rawValue)") }) {
+                throw VaultError.walletExists(clientId: clientId, curve: curve)
+            }
+        }
+    }
+
+    private func insertClient(
+        _ connection: PostgresConnection, _ client: NewClient, at date: Date, audit: (CreatedPair) -> AuditEntry
+    ) async throws {
+        let at = VaultClock.format(date)
+        let clientRow = try await clientRowId(connection, clientId: client.clientId, at: at)
+        var ciphertextIds: [BackupMethod: Int64] = [:]
+        for ciphertext in client.ciphertexts {
+            let confirmedAt: String? = ciphertext.confirmed ? at : nil
+            ciphertextIds[ciphertext.method] = try await connection.insert(
+                """
+                INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt, confirmedAt)
+                VALUES (\(clientRow), \(ciphertext.method.name), \(ciphertext.cipherText), \(at), \(confirmedAt))
+                RETURNING id
+                """, logger)
+        }
+        for wallet in client.wallets {
+            let walletId = try await walletRowId(
+                connection, clientRow: clientRow, clientId: client.clientId, curve: wallet.curve,
+                publicKey: wallet.publicKey, at: at)
+            let signing = wallet.signing
+            try await connection.query(
+                """
+                INSERT INTO signingPair (walletId, generation, status, deviceIdentifier, devicePublicShare,
+                    custodianIdentifier, custodianPublicShare, createdAt)
+                VALUES (\(walletId), \(signing.generation), \(signing.status.rawValue), \(Data(signing.deviceIdentifier)),
+                    \(Data(signing.devicePublicShare)), \(Data(signing.custodianIdentifier)),
+                    \(Data(signing.custodianPublicShare)), \(at))
+                """, logger: logger)
+            for backup in wallet.backups {
+                let (pairId, replaced) = try await insertPair(
+                    connection, walletId: walletId, method: backup.method, record: backup.custodian,
+                    status: backup.status, clientCiphertextId: ciphertextIds[backup.method], at: at)
+                let created = CreatedPair(
+                    clientId: client.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
+                    method: backup.method, status: backup.status, pairId: pairId, replaced: replaced)
+                try await appendAudit(connection, audit(created), at: at)
+            }
+        }
+    }
+
+    package func storeCustodianShare(
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
+        legacyDigest: [UInt8], at date: Date,
+        audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
+    ) async throws -> CustodianStoreOutcome {
+        let at = VaultClock.format(date)
+        return try await write { connection in
+            // A share the vault already holds for this wallet and method, live or in history, compared by content.
+            if let existing = try await connection.first(
+                """
+                SELECT p.id FROM backupPair p
+                JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
+                JOIN custodianShare s ON s.pairId = p.id
+                WHERE c.clientId = \(clientId) AND w.curve = \(curve.rawValue) AND p.method = \(method.name)
+                    AND s.shareDigest IN (\(Data(record.shareDigest)), \(Data(legacyDigest)))
+                ORDER BY p.isLive DESC, p.id DESC LIMIT 1
+                """, self.logger)
+            {
+                return .duplicate(pairId: try existing.int64(0))
+            }
+            let clientRow = try await self.clientRowId(connection, clientId: clientId, at: at)
+            let walletId = try await self.walletRowId(
+                connection, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: at)
+            let (pairId, replaced) = try await self.insertPair(
+                connection, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare,
+                clientCiphertextId: nil, at: at)
+            try await self.appendAudit(connection, audit(pairId, replaced), at: at)
+            return .stored(pairId: pairId, replaced: replaced)
+        }
+    }
+
+    package func storeClientBackup(
+        clientId: String, method: BackupMethod, cipherText: String, at date: Date,
+        audit: @escaping @Sendable (StoredCiphertext) -> AuditEntry
+    ) async throws -> [PairIdentity] {
+        let at = VaultClock.format(date)
+        return try await write { connection in
+            let (clientRow, pairs) = try await self.livePairsOfMethod(connection, clientId: clientId, method: method)
+            let current = Set(pairs.compactMap(\.ciphertextId))
+            if current.count == 1, let held = current.first, pairs.allSatisfy({ $0.ciphertextId != nil }),
+                try await connection.first("SELECT cipherText FROM clientCiphertext WHERE id = \(held)", self.logger)?
+                    .text(0) == cipherText
+            {
+                // The same upload again: nothing changes.
+                return try await self.pairIdentities(connection, pairIds: pairs.map(\.id))
+            }
+            let ciphertextId = try await connection.insert(
+                """
+                INSERT INTO clientCiphertext (clientRowId, method, cipherText, receivedAt)
+                VALUES (\(clientRow), \(method.name), \(cipherText), \(at)) RETURNING id
+                """, self.logger)
+            let pairIds = pairs.map(\.id)
+            try await connection.query(
+                """
+                UPDATE backupPair SET clientCiphertextId = \(ciphertextId),
+                    status = \(BackupStatus.storedClientBackupShareKey.rawValue), updatedAt = \(at)
+                WHERE id = ANY(\(pairIds))
+                """, logger: self.logger)
+            // A ciphertext is replaced once no live pair holds it (an upload for one curve may leave the other's).
+            for replaced in current.sorted() {
+                try await connection.query(
+                    """
+                    UPDATE clientCiphertext SET replacedAt = \(at), replacedById = \(ciphertextId)
+                    WHERE id = \(replaced) AND replacedAt IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM backupPair WHERE clientCiphertextId = \(replaced) AND isLive)
+                    """, logger: self.logger)
+            }
+            let stored = StoredCiphertext(
+                pairs: pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }, ciphertextId: ciphertextId,
+                replacedCiphertextIds: current.sorted())
+            try await self.appendAudit(connection, audit(stored), at: at)
+            return try await self.pairIdentities(connection, pairIds: pairIds)
+        }
+    }
+
+    package func confirmClientBackup(
+        clientId: String, method: BackupMethod, at date: Date, audit: @escaping @Sendable ([PairOnCurve]) -> AuditEntry
+    ) async throws -> [PairIdentity] {
+        let at = VaultClock.format(date)
+        return try await write { connection in
+            let pairs = try await self.livePairsOfMethod(connection, clientId: clientId, method: method).pairs.filter {
+                $0.ciphertextId != nil
+            }
+            guard !pairs.isEmpty else {
+                throw VaultError.noClientBackup(clientId: clientId, method: method.description)
+            }
+            let ciphertextIds = Set(pairs.compactMap(\.ciphertextId)).sorted()
+            let pairIds = pairs.map(\.id)
+            try await connection.query(
+                """
+                UPDATE clientCiphertext SET confirmedAt = \(at) WHERE id = ANY(\(ciphertextIds)) AND confirmedAt IS NULL
+                """, logger: self.logger)
+            try await connection.query(
+                """
+                UPDATE backupPair SET status = \(BackupStatus.storedClientBackupShare.rawValue), updatedAt = \(at)
+                WHERE id = ANY(\(pairIds))
+                """, logger: self.logger)
+            try await self.appendAudit(
+                connection, audit(pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }), at: at)
+            return try await self.pairIdentities(connection, pairIds: pairIds)
+        }
+    }
+
+    /// The client's live pairs of a method, on every curve or only the method's own; refuses an unknown client
+    /// or a method with no live pair.
+    private func livePairsOfMethod(
+        _ connection: PostgresConnection, clientId: String, method: BackupMethod
+    ) async throws -> (clientRow: Int64, pairs: [(id: Int64, curve: CurveID, ciphertextId: Int64?)]) {
+        guard let client = try await connection.first("SELECT id FROM client WHERE clientId = \(clientId)", logger)
+        else { throw VaultError.unknownClient(clientId) }
+        let clientRow = try client.int64(0)
+        let rows = try await connection.all(
+            """
+            SELECT p.id, w.curve, p.clientCiphertextId, w.id FROM backupPair p JOIN wallet w ON w.id = p.walletId
+            WHERE w.clientRowId = \(clientRow) AND p.method = \(method.name) AND p.isLive
+                AND (\(method.curve?.rawValue)::text IS NULL OR w.curve = \(method.curve?.rawValue))
+            ORDER BY w.curve
+            """, logger)
+        let pairs = try rows.map { row in
+            (
+                id: try row.int64(0),
+                curve: try StoredField(row: row, table: "wallet", id: try row.int64(3)).decode(
+                    "curve", at: 1, CurveID.init(rawValue:)),
+                ciphertextId: try row.int64OrNil(2)
+            )
+        }
+        guard !pairs.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
+        return (clientRow, pairs)
+    }
+
+    /// The identities of pairs the transaction has just written, as the intake answers with them.
+    func pairIdentities(_ connection: PostgresConnection, pairIds: [Int64]) async throws -> [PairIdentity] {
+        var identities: [PairIdentity] = []
+        for id in pairIds {
+            guard
+                let row = try await connection.first(
+                    "SELECT \(unescaped: StoredRows.identityColumns) \(unescaped: StoredRows.pairJoins) WHERE p.id = \(id)",
+                    logger)
+            else { throw VaultError.rowUnreadable(table: "backupPair", rowId: id, column: "id") }
+            identities.append(try StoredRows.identity(row).identity)
+        }
+        return identities
+    }
+
+    /// The client's row, made if absent.
+    private func clientRowId(_ connection: PostgresConnection, clientId: String, at: String) async throws -> Int64 {
+        if let row = try await connection.first("SELECT id FROM client WHERE clientId = \(clientId)", logger) {
+            return try row.int64(0)
+        }
+        return try await connection.insert(
+            "INSERT INTO client (clientId, createdAt) VALUES (\(clientId), \(at)) RETURNING id", logger)
+    }
+
+    /// The client's wallet on `curve`, made if absent; a different public key is a contradiction.
+    private func walletRowId(
+        _ connection: PostgresConnection, clientRow: Int64, clientId: String, curve: CurveID, publicKey: [UInt8],
+        at: String
+    ) async throws -> Int64 {
+        if let row = try await connection.first(
+            "SELECT id, publicKey FROM wallet WHERE clientRowId = \(clientRow) AND curve = \(curve.rawValue)", logger)
+        {
+            let stored = try row.bytes(1)
+            guard stored == publicKey else {
+                throw VaultError.publicKeyMismatch(
+                    clientId: clientId, curve: curve, stored: Hex.encode(stored), received: Hex.encode(publicKey))
+            }
+            return try row.int64(0)
+        }
+        return try await connection.insert(
+            """
+            INSERT INTO wallet (clientRowId, curve, publicKey, createdAt)
+            VALUES (\(clientRow), \(curve.rawValue), \(Data(publicKey)), \(at)) RETURNING id
+            """, logger)
+    }
+
+    /// Inserts a new live pair with its custodian share, retiring the previous live pair for the method.
+    private func insertPair(
+        _ connection: PostgresConnection, walletId: Int64, method: BackupMethod, record: CustodianShareRecord,
+        status: BackupStatus, clientCiphertextId: Int64?, at: String
+    ) async throws -> (pairId: Int64, replaced: Int64?) {
+        let previous = try await connection.first(
+            "SELECT id FROM backupPair WHERE walletId = \(walletId) AND method = \(method.name) AND isLive", logger
+        ).map { try $0.int64(0) }
+        if let previous {
+            try await connection.query(
+                "UPDATE backupPair SET isLive = FALSE, replacedAt = \(at) WHERE id = \(previous)", logger: logger)
+        }
+        let pairId = try await connection.insert(
+            """
+            INSERT INTO backupPair (walletId, method, status, isLive, createdAt, updatedAt, clientCiphertextId)
+            VALUES (\(walletId), \(method.name), \(status.rawValue), TRUE, \(at), \(at), \(clientCiphertextId))
+            RETURNING id
+            """, logger)
+        if let previous {
+            try await connection.query(
+                "UPDATE backupPair SET replacedById = \(pairId) WHERE id = \(previous)", logger: logger)
+        }
+        let commitments = record.commitments.map { Data($0.flatMap { $0 }) }
+        try await connection.query(
+            """
+            INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
+                partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
+            VALUES (\(pairId), \(record.layout.rawValue), \(record.threshold), \(Data(record.identifier)),
+                \(Data(record.publicShare)), \(record.partnerIdentifier.map { Data($0) }),
+                \(record.partnerPublicShare.map { Data($0) }), \(record.backupSharePairId), \(commitments),
+                \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at))
+            """, logger: logger)
+        return (pairId, previous)
+    }
+}
+
+extension PostgresConnection {
+    /// Runs an `INSERT ... RETURNING id` and gives the id.
+    func insert(_ query: PostgresQuery, _ logger: Logger) async throws -> Int64 {
+        guard let row = try await first(query, logger) else {
+            throw VaultError.rowUnreadable(table: "insert", rowId: 0, column: "id")
+        }
+        return try row.int64(0)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import ShareMath
+import Testing
+
+@testable import ShareVault
+
+/// Every promise of `VaultStore`, on each engine, through the vault's operations: the same calls, the same
+/// answers, on a SQLite file and on a real PostgreSQL server.
+@Suite struct StoreConformanceTests {
+    let scratch = try! VaultStoreTests.Scratch()
+
+    func keyStores() throws -> BackupKeyStores {
+        BackupKeyStores(
+            directory: try DirectoryKeyStore(directory: scratch.path("cloud"), create: true),
+            password: PasswordKeyStore(password: SecureBytes(copying: Array("correct horse".utf8))))
+    }
+
+    func webhook(clientId: String, method: String, dealing: Dealing<Secp256k1>) throws -> Data {
+        try VaultStoreTests().webhook(clientId: clientId, method: method, dealing: dealing)
+    }
+
+    func dealing() throws -> Dealing<Secp256k1> { try VaultStoreTests().newDealing() }
+
+    func livePairs(_ vault: Vault) async throws -> [PairSummary] {
+        var pairs: [PairSummary] = []
+        try await vault.forEachPair { pairs.append($0) }
+        return pairs
+    }
+
+    /// Made wallets verify at every level, drill, recover and eject; each step is audited and the chain holds.
+    @Test(arguments: StoreEngine.allCases) func theWholeLifeOfAWallet(engine: StoreEngine) async throws {
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
+        let keys = try keyStores()
+        let methods = try ["GDRIVE", "PASSWORD"].map { try BackupMethod(parsing: $0) }
+        let made = try await vault.create(
+            clientIds: ["alice", "bob", "carol"], curves: CurveID.allCases, methods: methods, keyStores: keys)
+        #expect(made.count == 6)
+        let counts = try await vault.store.counts()
+        #expect(counts.clients == 3 && counts.wallets == 6 && counts.livePairs == 12)
+        #expect(try await livePairs(vault).count == 12)
+        #expect(try await livePairs(vault).allSatisfy { $0.completed && $0.live })
+
+        for level in [VerificationLevel.public, .custodian, .deep] {
+            let summary = try await vault.verify(level: level, keyStores: level == .public ? nil : keys)
+            #expect(summary.checked == 12 && summary.failed == 0 && summary.allPassed, "\(level)")
+        }
+        let drill = try await vault.drill(.all, keyStores: keys)
+        #expect(drill.drilled == 12 && drill.allPassed)
+        let prepared = try await vault.prepareRecovery(
+            clientId: "bob", method: BackupMethod(parsing: "GDRIVE-ED25519"), keyStores: keys)
+        let recovered = try await vault.commitRecovery(prepared)
+        #expect(recovered.generation == 2)
+        let ejected = try await vault.eject(
+            clientId: "carol", method: BackupMethod(parsing: "PASSWORD-SECP256K1"), keyStores: keys)
+        #expect(ejected.curve == .secp256k1)
+
+        let detail = try await vault.inspect(clientId: "bob")
+        let ed25519 = try #require(detail.wallets.first { $0.curve == .ed25519 })
+        #expect(ed25519.signingPairs.map(\.generation) == [1, 2])
+        #expect(ed25519.signingPairs.map(\.status) == [.revoked, .active])
+        #expect(detail.clientCiphertexts.count == 2)
+        // A second verification after recovery still passes: the new generation interpolates to the key.
+        #expect(try await vault.verify(level: .public).allPassed)
+
+        var kinds: [String] = []
+        try await vault.forEachAuditEvent { kinds.append($0.kind) }
+        #expect(kinds.first == "init")
+        #expect(kinds.filter { $0 == "create" }.count == 12)
+        #expect(kinds.filter { $0 == "drill" }.count == 12)
+        #expect(kinds.contains("recover") && kinds.contains("eject") && kinds.contains("verify"))
+        let audit = try await vault.verifyAuditLog()
+        #expect(audit.isIntact && audit.macsChecked && audit.events == kinds.count)
+        let (head, _) = try await vault.exportAuditHead()
+        #expect(try await vault.verifyAuditLog(expecting: try #require(head)).isIntact)
+    }
+
+    /// The intake's promises: a repeated delivery stores nothing, a new share replaces the live pair and keeps
+    /// the old one in history, a contradicting key changes nothing, and the client half flows to completed.
+    @Test(arguments: StoreEngine.allCases) func theIntakesPromises(engine: StoreEngine) async throws {
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
+        let first = try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try dealing())
+        #expect(try await vault.ingestCustodian(first).outcome == .stored)
+        #expect(try await vault.ingestCustodian(first).outcome == .duplicate)
+        let events = try await vault.verifyAuditLog().events
+
+        // Another key for the same client's secp256k1 wallet: refused, nothing written.
+        await #expect(throws: VaultError.self) {
+            _ = try await vault.ingestCustodian(
+                try webhook(clientId: "c1", method: "ICLOUD-SECP256K1", dealing: try dealing()))
+        }
+        #expect(try await vault.verifyAuditLog().events == events)
+
+        // A client half before and after: STORED_CUSTODIAN -> KEY -> completed.
+        #expect(try await livePairs(vault).map(\.status) == [.storedCustodianBackupShare])
+        await #expect(throws: VaultError.noClientBackup(clientId: "c1", method: "GDRIVE")) {
+            _ = try await vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
+        }
+        let method = try BackupMethod(parsing: "GDRIVE")
+        _ = try await vault.ingestClient(clientId: "c1", method: method, cipherText: "opaque-ciphertext-1")
+        _ = try await vault.ingestClient(clientId: "c1", method: method, cipherText: "opaque-ciphertext-1")
+        #expect(try await livePairs(vault).map(\.status) == [.storedClientBackupShareKey])
+        _ = try await vault.confirm(clientId: "c1", method: method)
+        #expect(try await livePairs(vault).map(\.status) == [.storedClientBackupShare])
+        #expect(try await vault.clientCipherText(clientId: "c1", method: method) == "opaque-ciphertext-1")
+        _ = try await vault.ingestClient(clientId: "c1", method: method, cipherText: "opaque-ciphertext-2")
+        let detail = try await vault.inspect(clientId: "c1")
+        #expect(detail.clientCiphertexts.map(\.live) == [true, false])
+
+        await #expect(throws: VaultError.unknownClient("nobody")) {
+            _ = try await vault.ingestClient(clientId: "nobody", method: method, cipherText: "x")
+        }
+        #expect(try await vault.custodianShares(clientId: "c1").count == 1)
+        let audit = try await vault.verifyAuditLog()
+        #expect(audit.isIntact)
+        #expect(try await vault.verify(level: .public).bookkeepingProblems.isEmpty)
+    }
+
+    /// A vault is opened only with its own key, never made twice, and a location with no vault is refused.
+    @Test(arguments: StoreEngine.allCases) func openingChecksTheVaultAndItsKey(engine: StoreEngine) async throws {
+        let first = try await TestStores.freshLocation(engine, in: scratch.directory)
+        let second = try await TestStores.freshLocation(engine, in: scratch.directory)
+        _ = try await Vault.create(store: first, keyPath: TestStores.keyPath(first, in: scratch.directory))
+        _ = try await Vault.create(store: second, keyPath: TestStores.keyPath(second, in: scratch.directory))
+        let wrongKey = TestStores.keyPath(second, in: scratch.directory)
+        await #expect(throws: VaultError.keyDoesNotMatchVault(path: wrongKey)) {
+            _ = try await Vault.open(store: first, keyPath: wrongKey, needsKey: true)
+        }
+        await #expect(throws: VaultError.vaultExists(path: first.description)) {
+            _ = try await Vault.create(
+                store: first, keyPath: (scratch.directory as NSString).appendingPathComponent("another.key"))
+        }
+        let empty = try await TestStores.freshLocation(engine, in: scratch.directory)
+        await #expect(throws: VaultError.vaultMissing(path: empty.description)) {
+            _ = try await Vault.open(store: empty, keyPath: nil, needsKey: false)
+        }
+        // Opened without its key, a vault reads and verifies the public level.
+        let reader = try await Vault.open(store: first, keyPath: nil, needsKey: false, readOnly: true)
+        #expect(try await reader.verifyAuditLog().isIntact)
+    }
+}
