@@ -51,6 +51,8 @@ struct CommandFailure: Error {
             self.init(status: .problemFound, message: "error: \(prefix)\(error)")
         case let error as SealingError:
             self.init(status: .environment, message: "error: \(prefix)\(error)")
+        case let error as StoreLocationError:
+            self.init(status: .badInput, message: "error: \(error)")
         case let error as InputFileError:
             self.init(status: .badInput, message: "error: \(error)")
         default:

@@ -7,17 +7,50 @@ import Synchronization
 
 /// Flags every vault command shares: where the vault and its key are.
 struct VaultOptions: ParsableArguments {
-    @Option(help: "The vault file (default: $SHAREVAULT_VAULT, else ./sharevault.db).")
+    @Option(
+        help: ArgumentHelp(
+            "Where the vault is: sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE for a vault several machines share (default: $SHAREVAULT_STORE).",
+            valueName: "url"))
+    var store: String?
+
+    @Option(help: "The vault file, a shorthand for --store sqlite:PATH (default: $SHAREVAULT_VAULT, else ./sharevault.db).")
     var vault: String?
 
-    @Option(help: "The vault key file (default: the vault's path with .key appended).")
+    @Option(
+        help: "The vault key file (default: the vault file's path with .key appended; a PostgreSQL vault needs it named).")
     var vaultKey: String?
 
     @Option(help: "A file holding the passphrase that wraps the vault key (or $SHAREVAULT_PASSPHRASE).")
     var passphraseFile: String?
 
-    var vaultPath: String {
-        vault ?? ProcessInfo.processInfo.environment["SHAREVAULT_VAULT"] ?? "sharevault.db"
+    @Option(help: "A file holding the PostgreSQL password (or $PGPASSWORD); never put it in the URL.")
+    var storePasswordFile: String?
+
+    /// Where the vault is: `--store`, `--vault`, `$SHAREVAULT_STORE`, `$SHAREVAULT_VAULT`, else ./sharevault.db.
+    func location() throws -> StoreLocation {
+        let environment = ProcessInfo.processInfo.environment
+        if store != nil, vault != nil {
+            throw ValidationError("--store and --vault both name a vault; give one")
+        }
+        if let vault { return .sqlite(path: vault) }
+        if let text = store ?? environment["SHAREVAULT_STORE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return try StoreLocation(parsing: text, password: try databasePassword())
+        }
+        return .sqlite(path: environment["SHAREVAULT_VAULT"] ?? "sharevault.db")
+    }
+
+    /// The vault key file: `--vault-key`, else beside a vault file; nil for a database (which then needs it named).
+    func keyPath(for location: StoreLocation) -> String? {
+        if let vaultKey { return vaultKey }
+        if case .sqlite(let path) = location { return Vault.defaultKeyPath(forVault: path) }
+        return nil
+    }
+
+    /// The PostgreSQL password, from its file or `$PGPASSWORD`, if any. (PostgresNIO takes it as a `String`, so it
+    /// cannot stay in guarded memory as the vault's secrets do; it never reaches argv, a log or an error.)
+    private func databasePassword() throws -> String? {
+        guard let secret = try Secrets.read(file: storePasswordFile, environment: "PGPASSWORD") else { return nil }
+        return secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The passphrase from its file or the environment, if any.
@@ -26,10 +59,11 @@ struct VaultOptions: ParsableArguments {
     }
 
     /// Opens the vault, with its key when the operation opens shares; read-only for commands that only read.
-    func open(needsKey: Bool, readOnly: Bool = false) throws -> Vault {
-        try Vault.open(
-            at: vaultPath, keyPath: vaultKey, needsKey: needsKey, readOnly: readOnly, passphrase: { try passphrase() },
-            logger: Logger(label: "sharevault"))
+    func open(needsKey: Bool, readOnly: Bool = false) async throws -> Vault {
+        let location = try location()
+        return try await Vault.open(
+            store: location, keyPath: keyPath(for: location), needsKey: needsKey, readOnly: readOnly,
+            passphrase: { try passphrase() }, logger: Logger(label: "sharevault"))
     }
 }
 

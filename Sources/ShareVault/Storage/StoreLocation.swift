@@ -90,7 +90,7 @@ public enum StoreLocationError: Error, Equatable, CustomStringConvertible {
         case .passwordInURL:
             return
                 "the store URL holds a password, which every user of the machine can read on a command line: "
-                + "put it in PGPASSWORD or a file (--password-file)"
+                + "put it in PGPASSWORD or a file (--store-password-file)"
         }
     }
 }

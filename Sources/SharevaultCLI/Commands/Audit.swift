@@ -41,7 +41,7 @@ extension SharevaultCommand {
         func run() async throws {
             if head { return try await exportHead() }
             if verify { return try await verifyChain() }
-            let opened = try vault.open(needsKey: false, readOnly: true)
+            let opened = try await vault.open(needsKey: false, readOnly: true)
             var out = BufferedOutput()
             if output.json { out.write("[") }
             var first = true

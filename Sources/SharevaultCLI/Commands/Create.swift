@@ -70,7 +70,7 @@ extension SharevaultCommand {
             let password =
                 methods.contains(where: \.usesPassword)
                 ? try Secrets.read(file: passwordFile, environment: "SHAREVAULT_BACKUP_PASSWORD") : nil
-            let opened = try vault.open(needsKey: true)
+            let opened = try await vault.open(needsKey: true)
             let stores = BackupKeyStores(
                 directory: try keyStore.map { try DirectoryKeyStore(directory: $0, create: true) },
                 password: password.map { PasswordKeyStore(password: $0) })

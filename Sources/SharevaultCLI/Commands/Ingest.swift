@@ -39,7 +39,7 @@ extension SharevaultCommand.Ingest {
 
         func run() async throws {
             let body = try InputFile.read(file, limit: WebhookBody.maximumSize)
-            let opened = try vault.open(needsKey: true)
+            let opened = try await vault.open(needsKey: true)
             let report: CustodianIngestReport
             do {
                 report = try await opened.ingestCustodian(body, progress: ProgressLine("ingest").handler)
@@ -86,7 +86,7 @@ extension SharevaultCommand.Ingest {
 
         func run() async throws {
             let body = try InputFile.read(file, limit: ClientCiphertextText.maximumLength + 1024)
-            let opened = try vault.open(needsKey: false)
+            let opened = try await vault.open(needsKey: false)
             let pairs: [PairIdentity]
             do {
                 pairs = try await opened.ingestClient(

@@ -7,7 +7,8 @@ extension SharevaultCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a vault and its vault key file (both mode 0600).",
             discussion: """
-                The key file goes next to the vault (VAULT.key) unless --vault-key names another place. With \
+                The key file goes next to a vault file (VAULT.key) unless --vault-key names another place; a vault \
+                on PostgreSQL (--store postgres://USER@HOST:PORT/DATABASE, an existing database) needs --vault-key. With \
                 --passphrase-file (or $SHAREVAULT_PASSPHRASE) the key is wrapped by the passphrase with Argon2id. \
                 An existing vault or key file is never overwritten.
                 """
@@ -17,9 +18,10 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let created = try await Vault.create(
-                at: vault.vaultPath, keyPath: vault.vaultKey, passphrase: try vault.passphrase())
-            let keyPath = vault.vaultKey ?? Vault.defaultKeyPath(forVault: vault.vaultPath)
+            let location = try vault.location()
+            let keyPath = vault.keyPath(for: location)
+            let created = try await Vault.create(store: location, keyPath: keyPath, passphrase: try vault.passphrase())
+            guard let keyPath else { preconditionFailure("a vault is made only once its key file is named") }
             if output.json {
                 try Terminal.printJSON(["vault": created.path, "vaultKey": keyPath])
             } else {

@@ -23,7 +23,7 @@ extension SharevaultCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let opened = try vault.open(needsKey: false, readOnly: true)
+            let opened = try await vault.open(needsKey: false, readOnly: true)
             let completed = status.map { $0 == .completed }
             let now = Date()
             let encoder = Terminal.jsonEncoder()

@@ -37,7 +37,7 @@ extension SharevaultCommand {
 
         func run() async throws {
             let recipient = try sealTo.map { try ShareFiles.recipient(from: $0) }
-            let opened = try vault.open(needsKey: true)
+            let opened = try await vault.open(needsKey: true)
             let progress = ProgressLine("recover").handler
             let prepared: PreparedRecovery
             do {

@@ -70,7 +70,7 @@ extension SharevaultCommand {
             guard let (host, port) = Self.parse(listen: listen) else {
                 throw CommandFailure(status: .badInput, message: "error: --listen must be HOST:PORT (got \(listen))")
             }
-            let opened = try vault.open(needsKey: true)
+            let opened = try await vault.open(needsKey: true)
             var logger = Logger(label: "sharevault.serve")
             logger.logLevel =
                 ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))

@@ -47,7 +47,7 @@ extension SharevaultCommand {
 
         func run() async throws {
             let level: VerificationLevel = deep ? .deep : custodian ? .custodian : .public
-            let opened = try vault.open(needsKey: level > .public)
+            let opened = try await vault.open(needsKey: level > .public)
             let summary = try await opened.verify(
                 clientId: clientId, level: level, keyStores: deep ? try keys.stores() : nil,
                 progress: ProgressLine("verify").handler)
