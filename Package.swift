@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SharevaultCLITests",
-            dependencies: ["ShareVault", "ShareMath"]
+            dependencies: ["ShareVault", "ShareMath", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "ShareVaultServerTests",

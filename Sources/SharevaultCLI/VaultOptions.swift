@@ -13,11 +13,14 @@ struct VaultOptions: ParsableArguments {
             valueName: "url"))
     var store: String?
 
-    @Option(help: "The vault file, a shorthand for --store sqlite:PATH (default: $SHAREVAULT_VAULT, else ./sharevault.db).")
+    @Option(
+        help: "The vault file, a shorthand for --store sqlite:PATH (default: $SHAREVAULT_VAULT, else ./sharevault.db).")
     var vault: String?
 
     @Option(
-        help: "The vault key file (default: the vault file's path with .key appended; a PostgreSQL vault needs it named).")
+        help:
+            "The vault key file (default: the vault file's path with .key appended; a PostgreSQL vault needs it named)."
+    )
     var vaultKey: String?
 
     @Option(help: "A file holding the passphrase that wraps the vault key (or $SHAREVAULT_PASSPHRASE).")

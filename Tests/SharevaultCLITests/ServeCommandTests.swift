@@ -23,17 +23,21 @@ import Testing
         private(set) var port = 0
         var vault: String { scratch.path("v.db") }
 
-        init(scratch: ScratchDirectory? = nil) throws {
+        /// A server on `store` (the vault's arguments, such as `--store URL --vault-key FILE`), or on a file vault
+        /// in the scratch folder, made if absent.
+        init(scratch: ScratchDirectory? = nil, store: [String]? = nil) throws {
             self.scratch = try scratch ?? ScratchDirectory()
-            if !FileManager.default.fileExists(atPath: vault) {
+            if store == nil, !FileManager.default.fileExists(atPath: vault) {
                 #expect(try Sharevault.run(["init", "--vault", vault]).status == 0)
             }
             try self.scratch.write("secret", ServeCommandTests.secret + "\n")
             process.executableURL = Sharevault.binary
-            process.arguments = [
-                "serve", "--vault", vault, "--listen", "127.0.0.1:0", "--webhook-root", "/hooks",
-                "--webhook-secret-file", self.scratch.path("secret"),
-            ]
+            process.arguments =
+                ["serve"] + (store ?? ["--vault", vault])
+                + [
+                    "--listen", "127.0.0.1:0", "--webhook-root", "/hooks", "--webhook-secret-file",
+                    self.scratch.path("secret"),
+                ]
             var environment = ProcessInfo.processInfo.environment
             environment["SHAREVAULT_API_TOKEN"] = ServeCommandTests.token
             process.environment = environment

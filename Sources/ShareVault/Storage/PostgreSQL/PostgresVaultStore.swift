@@ -45,7 +45,10 @@ package final class PostgresVaultStore: VaultStore {
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
             tls: .disable)
-        configuration.options.additionalStartupParameters = [("synchronous_commit", "on")]
+        // Durable commits whatever the server's default; the process named in pg_stat_activity for operators.
+        configuration.options.additionalStartupParameters = [
+            ("synchronous_commit", "on"), ("application_name", "sharevault \(getpid())"),
+        ]
         configuration.options.maximumConnections = 8
         let client = PostgresClient(configuration: configuration)
         let runner = Task { await client.run() }

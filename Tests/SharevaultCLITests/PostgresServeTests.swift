@@ -1,0 +1,257 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ShareMath
+import ShareVault
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Several `sharevault serve` processes on one PostgreSQL database (DESIGN section 7): racing deliveries of the
+/// same share and of different shares for the same client to both leave one live pair per client, method and
+/// curve, every replaced pair in history and one audit chain; a SIGKILL of one of them in the middle of a write
+/// loses nothing it acknowledged. The server is `.ci/test`'s throwaway cluster (`SHAREVAULT_TEST_POSTGRES`).
+@Suite(.serialized) struct PostgresServeTests {
+    /// A new database on the test server with a vault in it, its key in `scratch`.
+    static func newVault(_ scratch: ScratchDirectory) async throws -> (url: String, store: [String]) {
+        guard let server = ProcessInfo.processInfo.environment["SHAREVAULT_TEST_POSTGRES"], !server.isEmpty else {
+            throw TestFailure(
+                "SHAREVAULT_TEST_POSTGRES is not set: run the tests with `bash .ci/test` (README), which starts a "
+                    + "throwaway PostgreSQL server")
+        }
+        let name = "serve_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await Database.run(server) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Database.logger)
+        }
+        let url = String(server[..<(server.lastIndex(of: "/") ?? server.endIndex)]) + "/" + name
+        let store = ["--store", url, "--vault-key", scratch.path("vault.key")]
+        let made = try Sharevault.run(["init"] + store)
+        #expect(made.status == 0, "\(made.stderr)")
+        return (url, store)
+    }
+
+    /// A custodian webhook for `clientId` carrying the second share of `dealing`.
+    static func body(_ clientId: String, _ dealing: Dealing<Secp256k1>) -> Data {
+        let share = ShareDocument.documents(for: dealing)[1].exportJSON()
+        return WebhookBody.encoded(clientId: clientId, share: share, backupMethod: "GDRIVE-SECP256K1")
+            .withUnsafeBytes { Data($0) }
+    }
+
+    /// Two dealings of one key: two different custodian shares for the same wallet.
+    static func twoDealings() throws -> (Dealing<Secp256k1>, Dealing<Secp256k1>) {
+        let secret = Scalar<Secp256k1>.random()
+        let identifiers = [Secp256k1.element(1), Secp256k1.element(2)]
+        return (
+            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers),
+            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers)
+        )
+    }
+
+    /// Delivers every body, at most `inFlight` at once, each to its server; the statuses in order.
+    static func deliver(_ deliveries: [(ServeCommandTests.Server, Data)], inFlight: Int = 48) async -> [Int] {
+        await withTaskGroup(of: (Int, Int).self) { group in
+            var statuses = [Int](repeating: 0, count: deliveries.count)
+            var next = 0
+            func start() {
+                guard next < deliveries.count else { return }
+                let (index, (server, body)) = (next, deliveries[next])
+                group.addTask { (index, await server.deliver(body)) }
+                next += 1
+            }
+            for _ in 0..<inFlight { start() }
+            for await (index, status) in group {
+                statuses[index] = status
+                start()
+            }
+            return statuses
+        }
+    }
+
+    @Test func twoServersTakeRacingDeliveriesAndKeepOneLivePairPerClient() async throws {
+        let scratch = try ScratchDirectory()
+        let (url, store) = try await Self.newVault(scratch)
+        let servers = [
+            try ServeCommandTests.Server(scratch: scratch, store: store),
+            try ServeCommandTests.Server(scratch: scratch, store: store),
+        ]
+        // 1,250 clients, four deliveries each: two different shares of the client's key, each sent to both
+        // servers, all in flight together in a shuffled order.
+        let clients = 1250
+        var deliveries: [(ServeCommandTests.Server, Data)] = []
+        for client in 0..<clients {
+            let (first, second) = try Self.twoDealings()
+            for dealing in [first, second] {
+                let body = Self.body("race-\(client)", dealing)
+                deliveries += servers.map { ($0, body) }
+            }
+        }
+        deliveries.shuffle()
+        let statuses = await Self.deliver(deliveries)
+        #expect(statuses.count == 5000)
+        #expect(
+            statuses.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+
+        let counts = try await Database.run(url) { connection in
+            try await connection.query(
+                """
+                SELECT (SELECT COUNT(*) FROM client), (SELECT COUNT(*) FROM backupPair),
+                    (SELECT COUNT(*) FROM backupPair WHERE isLive),
+                    (SELECT COUNT(*) FROM backupPair WHERE NOT isLive AND replacedById IS NOT NULL),
+                    (SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM backupPair WHERE isLive GROUP BY walletId, method) l),
+                    (SELECT COUNT(*) FROM auditEvent)
+                """, logger: Database.logger
+            ).collect().first.map { try $0.decode((Int64, Int64, Int64, Int64, Int64, Int64).self) }
+        }
+        let (clientRows, pairs, live, replaced, mostLive, events) = try #require(counts)
+        #expect(clientRows == Int64(clients))
+        // Each share stored exactly once (its repeat to the other server found it), the later of the two live.
+        #expect(pairs == Int64(2 * clients))
+        #expect(live == Int64(clients))
+        #expect(replaced == Int64(clients))
+        #expect(mostLive == 1)
+        // init, then an ingest and a replace per client: one chain, no fork.
+        #expect(events == Int64(1 + 2 * clients))
+        let audit = try Sharevault.run(["audit", "--verify"] + store)
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        let verify = try Sharevault.run(["verify", "--json"] + store)
+        #expect(verify.status == 1, "incomplete pairs (no client half yet) are reported: \(verify.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(report["checked"] as? Int == clients)
+        #expect((report["bookkeepingProblems"] as? [Any])?.isEmpty == true)
+        #expect(report["auditChainIntact"] as? Bool == true)
+    }
+
+    @Test func aSIGKILLOfOneServerMidWriteLosesNothingAcknowledged() async throws {
+        let scratch = try ScratchDirectory()
+        let (url, store) = try await Self.newVault(scratch)
+        let survivor = try ServeCommandTests.Server(scratch: scratch, store: store)
+        let victim = try ServeCommandTests.Server(scratch: scratch, store: store)
+        let bodies = try (0..<1200).map { index in Self.body("kill-\(index)", try Self.twoDealings().0) }
+        let probe = try await WriteLockProbe(url: url, victim: victim.process.processIdentifier)
+        let rollbacksBefore = try await probe.rollbacks()
+
+        // Every other delivery to the victim; the probe kills it the moment it holds the write lock, once a
+        // first few hundred have been answered.
+        async let killed = probe.killWhileHoldingTheLock(after: .milliseconds(300))
+        let statuses = await Self.deliver(
+            bodies.enumerated().map { index, body in (index % 2 == 0 ? victim : survivor, body) })
+        let killedMidWrite = try await killed
+        victim.process.waitUntilExit()
+        #expect(killedMidWrite, "the probe never saw the victim inside a write transaction")
+        #expect(victim.process.terminationReason == .uncaughtSignal)
+        // The victim's transaction was open when it died: its backend rolled it back.
+        try await probe.waitForVictimBackendsToEnd()
+        #expect(try await probe.rollbacks() > rollbacksBefore, "no transaction of the victim's was cut short")
+
+        let acknowledged = Set(statuses.enumerated().filter { $0.element == 200 }.map { "kill-\($0.offset)" })
+        let toVictim = statuses.enumerated().filter { $0.offset % 2 == 0 }
+        #expect(toVictim.contains { $0.element == 200 } && toVictim.contains { $0.element != 200 })
+        #expect(statuses.enumerated().filter { $0.offset % 2 == 1 }.allSatisfy { $0.element == 200 })
+        let stored = try await Database.run(url) { connection in
+            var ids: [String: Int] = [:]
+            let rows = try await connection.query(
+                """
+                SELECT c.clientId, COUNT(*) FROM backupPair p JOIN wallet w ON w.id = p.walletId
+                JOIN client c ON c.id = w.clientRowId GROUP BY c.clientId
+                """, logger: Database.logger)
+            for try await (id, count) in rows.decode((String, Int64).self) { ids[id] = Int(count) }
+            return ids
+        }
+        let lost = acknowledged.subtracting(stored.keys)
+        #expect(lost.isEmpty, "answered 200 but lost: \(lost.sorted().prefix(5))")
+        #expect(stored.values.allSatisfy { $0 == 1 }, "a delivery stored twice")
+        let audit = try Sharevault.run(["audit", "--verify"] + store)
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+    }
+}
+
+/// Watches, over its own connection, whether a process's backend holds the vault's write lock (the advisory
+/// lock every write transaction takes first), to SIGKILL it inside a write.
+final class WriteLockProbe: Sendable {
+    let url: String
+    let victim: Int32
+
+    init(url: String, victim: Int32) async throws {
+        self.url = url
+        self.victim = victim
+    }
+
+    /// Rolled-back transactions on the vault's database so far.
+    func rollbacks() async throws -> Int64 {
+        try await Database.run(url) { connection in
+            try await connection.query(
+                "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()",
+                logger: Database.logger
+            ).collect().first?.decode(Int64.self) ?? 0
+        }
+    }
+
+    /// Polls until the victim's backend holds the advisory lock, then SIGKILLs the victim; true when it did.
+    func killWhileHoldingTheLock(after delay: Duration, timeout: Duration = .seconds(60)) async throws -> Bool {
+        try await Task.sleep(for: delay)
+        let name = "sharevault \(victim)"
+        return try await Database.run(url) { connection in
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let holding =
+                    try await connection.query(
+                        """
+                        SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = \(name)
+                        """, logger: Database.logger
+                    ).collect().first?.decode(Int64.self) ?? 0
+                if holding > 0 {
+                    kill(victim, SIGKILL)
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    /// Waits until the server has noticed the victim is gone (its backends have exited and their statistics
+    /// are flushed).
+    func waitForVictimBackendsToEnd() async throws {
+        let name = "sharevault \(victim)"
+        try await Database.run(url) { connection in
+            for _ in 0..<500 {
+                let left =
+                    try await connection.query(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = \(name)",
+                        logger: Database.logger
+                    ).collect().first?.decode(Int64.self) ?? 0
+                if left == 0 { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+}
+
+/// A connection of the test's own to the test server.
+enum Database {
+    static let logger = Logger(label: "sharevault.tests")
+
+    static func run<T: Sendable>(_ url: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let parsed = try PostgresURL(parsing: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: parsed.host, port: parsed.port, username: parsed.user, password: nil,
+                database: parsed.database, tls: .disable),
+            id: 1, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
