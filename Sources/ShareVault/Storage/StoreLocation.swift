@@ -71,12 +71,12 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: PostgresURL, rhs: PostgresURL) -> Bool { lhs.description == rhs.description }
 
-    /// The text with anything between `://` and `@` dropped, for an error about a URL that may hold a password.
+    /// The text with a password (between the user's `:` and the `@`) dropped, for an error about a URL.
     static func redacted(_ text: String) -> String {
-        guard let start = text.range(of: "://"), let at = text[start.upperBound...].firstIndex(of: "@") else {
-            return text
-        }
-        return String(text[..<start.upperBound]) + "…" + String(text[at...])
+        guard let start = text.range(of: "://"), let at = text[start.upperBound...].firstIndex(of: "@"),
+            let colon = text[start.upperBound..<at].firstIndex(of: ":")
+        else { return text }
+        return String(text[..<colon]) + ":…" + String(text[at...])
     }
 }
 

@@ -50,9 +50,21 @@ package final class PostgresVaultStore: VaultStore {
             ("synchronous_commit", "on"), ("application_name", "sharevault \(getpid())"),
         ]
         configuration.options.maximumConnections = 8
+        let location = url.description
+        // One connection first, so that a server that cannot be reached, or refuses the user or the database, is
+        // an error at once (the pool would retry for ever).
+        do {
+            var probe = PostgresConnection.Configuration(
+                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+                tls: .disable)
+            probe.options.connectTimeout = .seconds(10)
+            try await PostgresConnection.connect(configuration: probe, id: 0, logger: Logger(label: "sharevault"))
+                .close()
+        } catch {
+            throw Self.vaultError(error, location: location)
+        }
         let client = PostgresClient(configuration: configuration)
         let runner = Task { await client.run() }
-        let location = url.description
         do {
             let existing = try await PostgresVaultSchema.inspect(client, location: location)
             let auditKey: AuditKey?
@@ -103,7 +115,8 @@ package final class PostgresVaultStore: VaultStore {
             return VaultError.vaultUnreadable(path: location, reason: "the transaction failed")
         case let error as PSQLError:
             let reason =
-                error.serverInfo?[.message].map { "PostgreSQL: \($0)" } ?? "cannot reach PostgreSQL (\(error.code))"
+                error.serverInfo?[.message].map { "PostgreSQL: \($0)" }
+                ?? "cannot reach PostgreSQL (\(error.underlying.map { "\($0)" } ?? "\(error.code)"))"
             return VaultError.vaultUnreadable(path: location, reason: reason)
         default:
             return error
