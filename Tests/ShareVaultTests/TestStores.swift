@@ -77,6 +77,43 @@ enum TestStores {
         }
     }
 
+    /// Runs `sql` on the vault's database behind the store's back, as someone with write access to it could:
+    /// the CHECK constraints of `table` are set aside first (SQLite ignores them, PostgreSQL's are dropped), since
+    /// whoever edits a database need not respect them.
+    static func tamper(_ vault: Vault, _ sql: String, ignoringChecksOn table: String? = nil) async throws {
+        switch vault.store {
+        case let store as SQLiteVaultStore:
+            try await store.writer.write { db in
+                try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+                try db.execute(sql: sql)
+                try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+            }
+        case is PostgresVaultStore:
+            let url = try PostgresURL(parsing: vault.path, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
+            try await withServer(url) { connection in
+                if let table {
+                    let checks = try await connection.query(
+                        """
+                        SELECT conname::text FROM pg_constraint
+                        WHERE contype = 'c' AND conrelid = \(table.lowercased())::regclass
+                        """, logger: logger)
+                    for try await name in checks.decode(String.self) {
+                        try await connection.query(
+                            PostgresQuery(unsafeSQL: "ALTER TABLE \(table) DROP CONSTRAINT \(name)"), logger: logger)
+                    }
+                }
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            }
+        default:
+            throw TestStoreError("a vault on an unknown store")
+        }
+    }
+
+    /// A bytes literal in the vault's engine's SQL.
+    static func bytesLiteral(_ bytes: [UInt8], for vault: Vault) -> String {
+        vault.store is PostgresVaultStore ? "'\\x\(Hex.encode(bytes))'::bytea" : "X'\(Hex.encode(bytes))'"
+    }
+
     static let logger = Logger(label: "sharevault.tests")
 }
 

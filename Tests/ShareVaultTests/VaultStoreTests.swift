@@ -35,9 +35,10 @@ import Testing
         return pairs
     }
 
-    @Test func replacingAPairKeepsTheOldOneInHistory() async throws {
+    @Test(arguments: StoreEngine.allCases) func replacingAPairKeepsTheOldOneInHistory(engine: StoreEngine) async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         let dealing = try newDealing()
         let first = try await vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
@@ -57,9 +58,10 @@ import Testing
         #expect(try await vault.verifyAuditLog().isIntact)
     }
 
-    @Test func aContradictingPublicKeyChangesNothing() async throws {
+    @Test(arguments: StoreEngine.allCases) func aContradictingPublicKeyChangesNothing(engine: StoreEngine) async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         _ = try await vault.ingestCustodian(
             try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
         let before = try await livePairs(vault).map(\.pairId)
@@ -77,10 +79,14 @@ import Testing
     /// Issue 10 row 9: `create` commits batch by batch and makes each batch holding no lock, so a webhook taken
     /// through another connection while a create runs lands at once (before, it waited on the lock until the
     /// busy timeout and failed).
-    @Test func createCommitsBatchByBatchSoOtherWritersGoOn() async throws {
+    @Test(arguments: StoreEngine.allCases) func createCommitsBatchByBatchSoOtherWritersGoOn(engine: StoreEngine)
+        async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
-        let other = try Vault.open(at: scratch.path("v.db"), needsKey: true)
+        let location = try await TestStores.freshLocation(engine, in: scratch.directory)
+        let keyPath = TestStores.keyPath(location, in: scratch.directory)
+        let vault = try await Vault.create(store: location, keyPath: keyPath)
+        let other = try await Vault.open(store: location, keyPath: keyPath, needsKey: true)
         let body = try webhook(clientId: "between", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         var batches = 0
         try await vault.store.createWallets(
@@ -98,9 +104,11 @@ import Testing
     }
 
     /// A create that clashes with an existing wallet in any batch is refused before anything is made or written.
-    @Test func aCreateClashingInALaterBatchWritesNothing() async throws {
+    @Test(arguments: StoreEngine.allCases) func aCreateClashingInALaterBatchWritesNothing(engine: StoreEngine)
+        async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         _ = try await vault.ingestCustodian(
             try webhook(clientId: "d", method: "GDRIVE-SECP256K1", dealing: try newDealing()))
         let events = try await vault.verifyAuditLog().events
@@ -122,23 +130,24 @@ import Testing
 
     /// A delivery repeated after the upgrade to release 2, whose row carries the first release's digest of the
     /// share's bytes, is still a duplicate: it must not demote the completed pair.
-    @Test func aRowOfTheFirstReleaseStillKnowsItsShare() async throws {
+    @Test(arguments: StoreEngine.allCases) func aRowOfTheFirstReleaseStillKnowsItsShare(engine: StoreEngine)
+        async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         let body = try webhook(clientId: "old", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         _ = try await vault.ingestCustodian(body)
         let share = try #require(
             (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["share"] as? String)
         let legacy = Vault.legacyDigest(shareText: SecureBytes(copying: Array(share.utf8)), key: vault.key)
-        try await (vault.store as! SQLiteVaultStore).write { db in
-            try db.execute(sql: "UPDATE custodianShare SET shareDigest = ?", arguments: [Data(legacy)])
-        }
+        try await TestStores.tamper(
+            vault, "UPDATE custodianShare SET shareDigest = \(TestStores.bytesLiteral(legacy, for: vault))")
         await #expect(try vault.ingestCustodian(body).outcome == .duplicate)
     }
 
-    @Test func theStatusFlowNeedsItsStepsInOrder() async throws {
+    @Test(arguments: StoreEngine.allCases) func theStatusFlowNeedsItsStepsInOrder(engine: StoreEngine) async throws {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         await #expect(throws: VaultError.unknownClient("c1")) {
             _ = try await vault.confirm(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
         }
@@ -178,42 +187,41 @@ import Testing
         }
     }
 
-    @Test func theAuditChainNamesTheFirstEditedEvent() async throws {
+    @Test(arguments: StoreEngine.allCases) func theAuditChainNamesTheFirstEditedEvent(engine: StoreEngine) async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         for index in 0..<4 {
             _ = try await vault.ingestCustodian(
                 try webhook(clientId: "c\(index)", method: "GDRIVE", dealing: try newDealing()))
         }
         let whole = try await vault.verifyAuditLog()
         #expect(whole.events == 5 && whole.isIntact && whole.macsChecked && whole.unsealedTail == 0)
-        let store = try #require(vault.store as? SQLiteVaultStore)
-        try await store.writer.write { db in try db.execute(sql: "UPDATE auditEvent SET detail = '{}' WHERE id = 3") }
+        try await TestStores.tamper(vault, "UPDATE auditEvent SET detail = '{}' WHERE id = 3")
         #expect(try await vault.verifyAuditLog().firstBadEvent?.id == 3)
-        try await store.writer.write { db in try db.execute(sql: "DELETE FROM auditEvent WHERE id = 3") }
+        try await TestStores.tamper(vault, "DELETE FROM auditEvent WHERE id = 3")
         #expect(try await vault.verifyAuditLog().firstBadEvent?.id == 3)
     }
 
-    @Test func theTailCannotBeDeletedUnnoticed() async throws {
+    @Test(arguments: StoreEngine.allCases) func theTailCannotBeDeletedUnnoticed(engine: StoreEngine) async throws {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         _ = try await vault.ingestCustodian(try webhook(clientId: "c1", method: "GDRIVE", dealing: try newDealing()))
-        let store = try #require(vault.store as? SQLiteVaultStore)
-        try await store.writer.write { db in try db.execute(sql: "DELETE FROM auditEvent WHERE id = 2") }
+        try await TestStores.tamper(vault, "DELETE FROM auditEvent WHERE id = 2")
         let result = try await vault.verifyAuditLog()
         #expect(result.firstBadEvent?.id == 2)
         #expect(result.firstBadEvent?.reason.contains("deleted") == true)
     }
 
-    @Test func sealedCustodianSharesAreBoundToTheirRecord() async throws {
+    @Test(arguments: StoreEngine.allCases) func sealedCustodianSharesAreBoundToTheirRecord(engine: StoreEngine)
+        async throws
+    {
         let scratch = try Scratch()
-        let vault = try await Vault.create(at: scratch.path("v.db"))
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
         let body = try webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: try newDealing())
         _ = try await vault.ingestCustodian(body)
-        let store = try #require(vault.store as? SQLiteVaultStore)
-        let sealed = try await store.writer.read { db in
-            try Data.fetchOne(db, sql: "SELECT sealedShare FROM custodianShare")!
-        }
+        let sealed = try await vault.store.livePair(clientId: "c1", method: BackupMethod(parsing: "GDRIVE"))
+            .custodian.sealedShare
         let original = try JSONSerialization.jsonObject(with: body) as! [String: String]
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
         let opened = try XChaCha20Poly1305.open(
@@ -288,9 +296,13 @@ import Testing
         return Vault(path: ":memory:", store: store, vaultKey: key, auditKey: auditKey, logger: Logger(label: "test"))
     }
 
-    @Test(arguments: edits) func anUnreadableValueIsAnErrorNamingItsRow(edit: Edit) async throws {
+    @Test(arguments: StoreEngine.allCases, edits) func anUnreadableValueIsAnErrorNamingItsRow(
+        engine: StoreEngine, edit: Edit
+    ) async throws {
         let scratch = try VaultStoreTests.Scratch()
-        let vault = try await Self.inMemoryVault()
+        let vault =
+            engine == .sqlite
+            ? try await Self.inMemoryVault() : try await TestStores.newVault(engine, in: scratch.directory)
         let stores = BackupKeyStores(
             directory: try DirectoryKeyStore(directory: scratch.path("keys"), create: true), password: nil)
         _ = try await vault.create(
@@ -299,12 +311,8 @@ import Testing
         _ = try await vault.drill(.all, keyStores: stores)
         // Read whole before the edit: the same reads succeed on the vault as the tool wrote it.
         try await edit.read(vault)
-        try await (vault.store as! SQLiteVaultStore).write { db in
-            // The schema's CHECKs refuse some of these; someone editing the file need not respect them.
-            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-            try db.execute(sql: "UPDATE \(edit.table) SET \(edit.column) = ?", arguments: [edit.value])
-            try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
-        }
+        try await TestStores.tamper(
+            vault, "UPDATE \(edit.table) SET \(edit.column) = '\(edit.value)'", ignoringChecksOn: edit.table)
         await #expect(throws: VaultError.rowUnreadable(table: edit.namedTable, rowId: 1, column: edit.column)) {
             try await edit.read(vault)
         }
