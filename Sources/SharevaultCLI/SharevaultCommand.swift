@@ -6,6 +6,9 @@ struct SharevaultCommand: AsyncParsableCommand {
         commandName: "sharevault",
         abstract: "Keep, verify and recombine MPC wallet backup share pairs.",
         discussion: """
+            The vault is a SQLite file (--vault PATH, or --store sqlite:PATH) or a PostgreSQL database several \
+            machines share (--store postgres://USER@HOST:PORT/DATABASE, its key named with --vault-key, its \
+            password in $PGPASSWORD or --store-password-file); $SHAREVAULT_STORE is --store's default. \
             Exit status: 0 all good, 1 the work ran and found a problem, 2 bad usage or input, \
             3 an environment fault.
             """,

@@ -14,7 +14,10 @@ extension SharevaultCommand {
                 /clients/{clientId}/backup, GET /clients/{clientId}/backup?backupMethod=M and POST \
                 /clients/{clientId}/backup/confirm (Authorization: Bearer). Secrets come from files or the \
                 environment, never the command line: --webhook-secret-file or $SHAREVAULT_WEBHOOK_SECRET, \
-                --api-token-file or $SHAREVAULT_API_TOKEN. A 2xx means the data is committed to disk. SIGINT or \
+                --api-token-file or $SHAREVAULT_API_TOKEN. A 2xx means the data is committed to disk. Several \
+                serve processes, on several hosts, may share one vault on PostgreSQL (--store \
+                postgres://USER@HOST:PORT/DATABASE --vault-key FILE): writes take turns under one lock, so a \
+                webhook delivered to two of them is stored once and the audit chain never forks. SIGINT or \
                 SIGTERM finishes the requests in flight, then stops. One log line per request on stderr \
                 (route, status, duration; never a body or a secret).
                 """
