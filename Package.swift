@@ -72,6 +72,7 @@ let package = Package(
                 "ShareMath",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // `sharevault demo`: a walk over the library's calls on a scratch vault. Outside the product modules.

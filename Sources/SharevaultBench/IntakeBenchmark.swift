@@ -36,11 +36,21 @@ public struct IntakeBenchmark: Sendable, Encodable {
             throw VaultError.vaultUnreadable(path: "127.0.0.1", reason: "the intake did not start")
         }
 
+        return try await deliver(
+            to: [port], secret: secret, deliveries: deliveries, concurrency: concurrency)
+    }
+
+    /// Delivers `deliveries` distinct webhooks over loopback to intakes listening on `ports` (taking turns),
+    /// `concurrency` in flight at once.
+    static func deliver(to ports: [Int], secret: String, deliveries: Int, concurrency: Int) async throws
+        -> IntakeBenchmark
+    {
         let bodies = try (0..<deliveries).map { index in
             try VaultBenchmark.webhookBody(clientId: "load-\(index)-\(UUID().uuidString.prefix(8))")
         }
-        guard let url = URL(string: "http://127.0.0.1:\(port)/webhooks/backup") else {
-            throw VaultError.vaultUnreadable(path: "127.0.0.1:\(port)", reason: "not a URL")
+        let urls = ports.compactMap { URL(string: "http://127.0.0.1:\($0)/webhooks/backup") }
+        guard urls.count == ports.count, !urls.isEmpty else {
+            throw VaultError.vaultUnreadable(path: "127.0.0.1", reason: "no intake to deliver to")
         }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = concurrency
@@ -53,6 +63,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
             func submit() {
                 guard next < bodies.count else { return }
                 let body = bodies[next]
+                let url = urls[next % urls.count]
                 next += 1
                 group.addTask {
                     var request = URLRequest(url: url)

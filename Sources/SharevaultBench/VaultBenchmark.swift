@@ -249,7 +249,7 @@ public enum VaultBenchmark {
     }
 
     /// The structural floor plus what opening a custodian half cannot avoid: one open and `s_s·G`.
-    private static func floorForCustodianVerify() throws -> Double {
+    static func floorForCustodianVerify() throws -> Double {
         let secp = (Secp256k1.baseMultiply(.random()), Scalar<Secp256k1>.random())
         let edwards = (Ed25519.baseMultiply(.random()), Scalar<Ed25519>.random())
         let key = SecureBytes.random(count: 32)

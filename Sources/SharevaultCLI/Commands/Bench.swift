@@ -34,6 +34,12 @@ extension SharevaultCommand {
         @Option(help: "Deliveries in flight at once.")
         var concurrency: Int = 32
 
+        @Option(
+            help: ArgumentHelp(
+                "A PostgreSQL server to measure the vault on too, as postgres://USER@HOST:PORT/DATABASE (the role makes and drops throwaway databases; its password from $PGPASSWORD).",
+                valueName: "url"))
+        var postgres: String?
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -98,7 +104,43 @@ extension SharevaultCommand {
                             + "max \(String(format: "%.1f", latency["max"] ?? 0)); \(intake.failures) failed")
                 }
             }
-            if output.json { try Terminal.printJSON(BenchReport(figures: figures, listing: listing, intake: intake)) }
+            var postgresReport: PostgresBenchmark.Report?
+            if let postgres {
+                let server = try PostgresURL(
+                    parsing: postgres, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
+                let directory = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("sharevault-postgres-\(UUID().uuidString)").path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let report = try await PostgresBenchmark.run(
+                    server: server, wallets: wallets, deliveries: max(deliveries, 1), concurrency: concurrency,
+                    executable: Bundle.main.executablePath ?? CommandLine.arguments[0], in: directory)
+                postgresReport = report
+                if !output.json { printPostgres(report) }
+            }
+            if output.json {
+                try Terminal.printJSON(
+                    BenchReport(figures: figures, listing: listing, intake: intake, postgres: postgresReport))
+            }
+        }
+
+        private func printPostgres(_ report: PostgresBenchmark.Report) {
+            print("PostgreSQL (\(report.oneIntake.deliveries) webhooks, \(report.oneIntake.concurrency) in flight):")
+            print("  floor: PostgreSQL's durable one-row commits, 8 connections: \(format(report.commitFloor))/s")
+            for (label, intake) in [
+                ("one intake", report.oneIntake), ("two serve processes", report.twoServeProcesses),
+            ] {
+                let latency = intake.latencyMilliseconds
+                print(
+                    "  \(label): \(format(intake.deliveriesPerSecond)) deliveries/s = "
+                        + "\(String(format: "%.2f", report.commitFloor / intake.deliveriesPerSecond)) x floor; latency ms "
+                        + "p50 \(String(format: "%.1f", latency["p50"] ?? 0)), p99 \(String(format: "%.1f", latency["p99"] ?? 0)); "
+                        + "\(intake.failures) failed")
+            }
+            let figure = report.custodianVerify
+            print(
+                "  \(figure.operation): \(format(figure.operationsPerSecond))/s; floor \(format(figure.floorOperationsPerSecond))/s "
+                    + "(\(figure.floor)) = \(String(format: "%.2f", figure.costInFloorOperations)) x floor")
         }
 
         private func printTable(_ figures: [BenchmarkFigure]) {
@@ -127,10 +169,15 @@ extension SharevaultCommand {
         let figures: [Figure]
         let listing: ListingFigure?
         let intake: IntakeBenchmark?
+        let postgres: PostgresBenchmark.Report?
 
-        init(figures: [BenchmarkFigure], listing: ListingFigure?, intake: IntakeBenchmark?) {
+        init(
+            figures: [BenchmarkFigure], listing: ListingFigure?, intake: IntakeBenchmark?,
+            postgres: PostgresBenchmark.Report?
+        ) {
             self.listing = listing
             self.intake = intake
+            self.postgres = postgres
             self.figures = figures.map {
                 Figure(
                     operation: $0.operation, curve: $0.curve, operationsPerSecond: $0.operationsPerSecond,
