@@ -137,4 +137,32 @@ import Testing
         let reader = try await Vault.open(store: first, keyPath: nil, needsKey: false, readOnly: true)
         #expect(try await reader.verifyAuditLog().isIntact)
     }
+
+    /// `verify --shard K/N`: the shards' runs check every live pair exactly once between them, each recording
+    /// only its own pairs' outcomes.
+    @Test(arguments: StoreEngine.allCases) func shardsVerifyEveryPairExactlyOnce(engine: StoreEngine) async throws {
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
+        _ = try await vault.create(
+            clientIds: (1...40).map { "s\($0)" }, curves: CurveID.allCases,
+            methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: try keyStores())
+        let all = Set(try await livePairs(vault).map(\.pairId))
+        #expect(all.count == 80)
+        var verified: Set<Int64> = []
+        var checked = 0
+        for index in 1...3 {
+            let shard = try VerificationShard(index: index, count: 3)
+            let summary = try await vault.verify(level: .public, shard: shard, batchSize: 7)
+            #expect(summary.allPassed && summary.shard == "\(index)/3")
+            let now = Set(try await livePairs(vault).filter { $0.lastVerifiedAt != nil }.map(\.pairId))
+            let new = now.subtracting(verified)
+            // This run recorded exactly the pairs it checked, all of them its shard's and none seen before.
+            #expect(new.count == summary.checked)
+            #expect(new.allSatisfy(shard.contains))
+            #expect(summary.checked > 10, "a shard of a third should hold about 27 of 80 pairs")
+            verified.formUnion(now)
+            checked += summary.checked
+        }
+        #expect(verified == all)
+        #expect(checked == all.count)
+    }
 }

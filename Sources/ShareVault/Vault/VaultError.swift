@@ -39,12 +39,16 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case publicKeyMismatch(clientId: String, curve: CurveID, stored: String, received: String)
     /// A PASSWORD backup's ciphertext is not encrypted under a password.
     case notPasswordEncrypted
+    /// `--shard` is not `K/N` with 1 <= K <= N.
+    case invalidShard(String)
     /// A vault on a database server has no file for its key to sit next to: the key file must be named.
     case vaultKeyNotNamed(store: String)
 
     public var description: String {
         switch self {
         case .vaultMissing(let path): return "\(path): no vault here (create one with `sharevault init`)"
+        case .invalidShard(let text):
+            return "\(text.prefix(40)): not a shard: give K/N, with 1 <= K <= N <= 1000000 (3/8 is the third of eight)"
         case .vaultKeyNotNamed(let store):
             return
                 "\(store): a vault on PostgreSQL has no file beside it for its key: name the key with --vault-key FILE"

@@ -27,6 +27,12 @@ extension SharevaultCommand {
         @Flag(help: "Verify every live pair (the default when no --client-id is given).")
         var all = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Verify only shard K of N (as 3/8): N processes, on N machines, together verify every pair once.",
+                valueName: "K/N"))
+        var shard: String?
+
         @Flag(help: "Open every custodian half with the vault key.")
         var custodian = false
 
@@ -39,6 +45,9 @@ extension SharevaultCommand {
 
         func validate() throws {
             if all && clientId != nil { throw ValidationError("give --client-id or --all, not both") }
+            if shard != nil, clientId != nil {
+                throw ValidationError("--shard splits every pair; not with --client-id")
+            }
             if deep && !keys.given {
                 throw ValidationError(
                     "--deep needs --key-store DIR, --password-file F or --client-decrypt-command 'PROGRAM ARG...'")
@@ -47,9 +56,10 @@ extension SharevaultCommand {
 
         func run() async throws {
             let level: VerificationLevel = deep ? .deep : custodian ? .custodian : .public
+            let shard = try self.shard.map { try VerificationShard(parsing: $0) }
             let opened = try await vault.open(needsKey: level > .public)
             let summary = try await opened.verify(
-                clientId: clientId, level: level, keyStores: deep ? try keys.stores() : nil,
+                clientId: clientId, level: level, keyStores: deep ? try keys.stores() : nil, shard: shard,
                 progress: ProgressLine("verify").handler)
             if output.json {
                 try Terminal.printJSON(summary)
@@ -61,7 +71,8 @@ extension SharevaultCommand {
                 }
                 if summary.failures.count > 50 { print("... and \(summary.failed - 50) more failures") }
                 print(
-                    "\(summary.level.rawValue) verification (\(summary.levelsRun.map(\.rawValue).joined(separator: ", "))): \(summary.checked) checked, "
+                    "\(summary.level.rawValue) verification (\(summary.levelsRun.map(\.rawValue).joined(separator: ", "))"
+                        + (summary.shard.map { ", shard \($0)" } ?? "") + "): \(summary.checked) checked, "
                         + "\(summary.passed) passed, \(summary.failed) failed")
                 for (reason, count) in summary.failedByReason.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     print("  \(reason.rawValue): \(count)")
