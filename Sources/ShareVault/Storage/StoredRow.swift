@@ -11,6 +11,7 @@ protocol StoredRow {
     func bytes(_ index: Int) throws -> [UInt8]
     func bytesOrNil(_ index: Int) throws -> [UInt8]?
     func bool(_ index: Int) throws -> Bool
+    func boolOrNil(_ index: Int) throws -> Bool?
 }
 
 extension StoredRow {
@@ -27,4 +28,5 @@ extension Row: StoredRow {
     func bytes(_ index: Int) throws -> [UInt8] { [UInt8]((self[index] as Data?) ?? Data()) }
     func bytesOrNil(_ index: Int) throws -> [UInt8]? { (self[index] as Data?).map { [UInt8]($0) } }
     func bool(_ index: Int) throws -> Bool { self[index] }
+    func boolOrNil(_ index: Int) throws -> Bool? { self[index] }
 }

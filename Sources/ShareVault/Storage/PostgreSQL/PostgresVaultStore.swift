@@ -266,4 +266,5 @@ extension PostgresRandomAccessRow: StoredRow {
         try self[index].decode(ByteBuffer?.self).map { Array($0.readableBytesView) }
     }
     func bool(_ index: Int) throws -> Bool { try self[index].decode(Bool.self) }
+    func boolOrNil(_ index: Int) throws -> Bool? { try self[index].decode(Bool?.self) }
 }
