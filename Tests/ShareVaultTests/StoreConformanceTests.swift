@@ -180,9 +180,9 @@ import Testing
         _ = try await vault.create(
             clientIds: (1...12).map { "copy\($0)" }, curves: CurveID.allCases,
             methods: try ["GDRIVE", "PASSWORD"].map { try BackupMethod(parsing: $0) }, keyStores: keys)
-        _ = try await vault.ingestCustodian(
-            try conformance.webhook(clientId: "copy-webhook", method: "ICLOUD-SECP256K1", dealing: try conformance.dealing())
-        ).pairId
+        let webhook = try conformance.webhook(
+            clientId: "copy-webhook", method: "ICLOUD-SECP256K1", dealing: try conformance.dealing())
+        _ = try await vault.ingestCustodian(webhook)
         _ = try await vault.drill(.sample(4), keyStores: keys)
         _ = try await vault.verify(level: .public)
 
