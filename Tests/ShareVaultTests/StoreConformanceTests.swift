@@ -167,6 +167,62 @@ import Testing
     }
 }
 
+/// The public level's bookkeeping findings on both engines: each edit someone with write access could make
+/// behind the tool's back is named.
+@Suite struct BookkeepingConformanceTests {
+    let scratch = try! VaultStoreTests.Scratch()
+
+    /// Pair 1 is c1's first share, pair 2 the refreshed share that replaced it; wallet 2 is s1's, whose signing
+    /// generation 1 was revoked when a recovery made generation 2.
+    static let edits: [(sql: String, table: String?, finding: BookkeepingProblem.Kind)] = [
+        (
+            """
+            UPDATE backupPair SET replacedById = NULL WHERE id = 1; DELETE FROM custodianShare WHERE pairId = 2;
+            DELETE FROM backupPair WHERE id = 2
+            """, nil, .recordedPairMissing
+        ),
+        (
+            "UPDATE backupPair SET isLive = FALSE WHERE id = 2; UPDATE backupPair SET isLive = TRUE WHERE id = 1", nil,
+            .livePairMarkedReplaced
+        ),
+        ("UPDATE backupPair SET isLive = FALSE WHERE id = 2", nil, .noLivePair),
+        ("UPDATE wallet SET curve = 'p256' WHERE id = 1", "wallet", .unknownCurve),
+        ("UPDATE signingPair SET status = 'active'", nil, .severalActiveSigningGenerations),
+        (
+            """
+            UPDATE backupPair SET isLive = FALSE, replacedAt = NULL, replacedById = NULL WHERE id = 2;
+            UPDATE backupPair SET isLive = TRUE, replacedAt = NULL, replacedById = NULL WHERE id = 1
+            """, nil, .olderPairLive
+        ),
+        ("UPDATE backupPair SET replacedById = NULL WHERE id = 1", nil, .replacementMissing),
+    ]
+
+    @Test(arguments: StoreEngine.allCases, edits.indices)
+    func anEditBehindTheStoresBackIsNamed(engine: StoreEngine, index: Int) async throws {
+        let conformance = StoreConformanceTests()
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
+        let dealing = try conformance.dealing()
+        _ = try await vault.ingestCustodian(
+            try conformance.webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: dealing))
+        let refreshed = try Dealing<Secp256k1>.refresh(dealing.shares, threshold: 2, publicKey: dealing.publicKey)
+        #expect(
+            try await vault.ingestCustodian(
+                try conformance.webhook(clientId: "c1", method: "GDRIVE-SECP256K1", dealing: refreshed)
+            ).outcome == .replaced)
+        let keys = try conformance.keyStores()
+        _ = try await vault.create(
+            clientIds: ["s1"], curves: [.ed25519], methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: keys)
+        _ = try await vault.commitRecovery(
+            try await vault.prepareRecovery(clientId: "s1", method: BackupMethod(parsing: "GDRIVE"), keyStores: keys))
+        #expect(try await vault.verify(level: .public).bookkeepingProblems.isEmpty)
+
+        let edit = Self.edits[index]
+        try await TestStores.tamper(vault, edit.sql, ignoringChecksOn: edit.table)
+        let findings = try await vault.verify(level: .public).bookkeepingProblems.map(\.problem)
+        #expect(findings.contains(edit.finding), "\(edit.finding): \(findings)")
+    }
+}
+
 /// `copy`: a vault moved between engines arrives whole, and the comparison that proves it notices a changed
 /// byte or a missing row.
 @Suite struct VaultCopyTests {

@@ -102,7 +102,9 @@ enum TestStores {
                             PostgresQuery(unsafeSQL: "ALTER TABLE \(table) DROP CONSTRAINT \(name)"), logger: logger)
                     }
                 }
-                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                }
             }
         default:
             throw TestStoreError("a vault on an unknown store")

@@ -89,81 +89,8 @@ extension SQLiteVaultStore {
 
     package func bookkeepingProblems(clientId: String?) async throws -> [BookkeepingProblem] {
         try await read { db in
-            let scope = clientId == nil ? "" : " AND c.clientId = ?"
             let arguments: StatementArguments = clientId.map { [$0] } ?? []
-            let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
-            // Each query names its finding. Each reads its tables once (backupPair has no index by wallet alone, so
-            // a correlated subquery on it would scan it per wallet).
-            let queries: [(BookkeepingProblem.Kind, String)] = [
-                (
-                    .unknownCurve,
-                    """
-                    SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
-                    WHERE w.curve NOT IN \(StoredRows.knownCurves)\(scope)
-                    """
-                ),
-                (
-                    .walletWithoutBackup,
-                    """
-                    SELECT c.clientId, w.curve, NULL, NULL FROM wallet w JOIN client c ON c.id = w.clientRowId
-                    LEFT JOIN (SELECT DISTINCT walletId FROM backupPair) b ON b.walletId = w.id
-                    WHERE b.walletId IS NULL\(scope)
-                    """
-                ),
-                (
-                    .noLivePair,
-                    """
-                    SELECT c.clientId, w.curve, p.method, MAX(p.id) \(joins)
-                    WHERE 1\(scope) GROUP BY p.walletId, p.method HAVING SUM(p.isLive) = 0
-                    """
-                ),
-                // Every pair the audit log records as made is still there (a deleted live pair, say).
-                (
-                    .recordedPairMissing,
-                    """
-                    SELECT c.clientId, json_extract(e.detail, '$.curve'), json_extract(e.detail, '$.method'),
-                        CAST(json_extract(e.detail, '$.pairId') AS INTEGER)
-                    FROM auditEvent e JOIN client c ON c.clientId = e.clientId
-                    WHERE e.kind IN ('create', 'ingest-custodian', 'replace') AND NOT EXISTS (
-                        SELECT 1 FROM backupPair p WHERE p.id = CAST(json_extract(e.detail, '$.pairId') AS INTEGER))\(scope)
-                    """
-                ),
-                (
-                    .livePairMarkedReplaced,
-                    """
-                    SELECT c.clientId, w.curve, p.method, p.id \(joins)
-                    WHERE p.isLive AND (p.replacedAt IS NOT NULL OR p.replacedById IS NOT NULL)\(scope)
-                    """
-                ),
-                (
-                    .replacementMissing,
-                    """
-                    SELECT c.clientId, w.curve, p.method, p.id \(joins)
-                    WHERE NOT p.isLive AND NOT EXISTS (
-                        SELECT 1 FROM backupPair r WHERE r.id = p.replacedById AND r.id > p.id
-                            AND r.walletId = p.walletId AND r.method = p.method)\(scope)
-                    """
-                ),
-                // The live pair is its wallet and method's newest: an older one made live again is not.
-                (
-                    .olderPairLive,
-                    """
-                    SELECT c.clientId, w.curve, g.method, g.liveId FROM (
-                        SELECT walletId, method, MAX(id) AS newest, MAX(CASE WHEN isLive THEN id END) AS liveId
-                        FROM backupPair GROUP BY walletId, method
-                    ) g JOIN wallet w ON w.id = g.walletId JOIN client c ON c.id = w.clientRowId
-                    WHERE g.liveId IS NOT NULL AND g.liveId <> g.newest\(scope)
-                    """
-                ),
-                (
-                    .severalActiveSigningGenerations,
-                    """
-                    SELECT c.clientId, w.curve, NULL, NULL FROM signingPair s JOIN wallet w ON w.id = s.walletId
-                    JOIN client c ON c.id = w.clientRowId WHERE s.status = 'active'\(scope)
-                    GROUP BY s.walletId HAVING COUNT(*) > 1
-                    """
-                ),
-            ]
+            let queries = StoredRows.bookkeepingQueries(.sqlite, scoped: clientId != nil)
             var problems: [BookkeepingProblem] = []
             for (kind, sql) in queries {
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {

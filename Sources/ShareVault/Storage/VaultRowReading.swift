@@ -56,6 +56,19 @@ enum SummaryColumn: Int, CaseIterable {
     }
 }
 
+/// The SQL each engine speaks where the two differ.
+enum SQLDialect {
+    case sqlite, postgres
+
+    /// The first statement parameter.
+    var firstParameter: String { self == .sqlite ? "?" : "$1" }
+
+    /// A text field of a JSON object stored as text.
+    func jsonText(_ column: String, _ field: String) -> String {
+        self == .sqlite ? "json_extract(\(column), '$.\(field)')" : "(\(column)::jsonb ->> '\(field)')"
+    }
+}
+
 /// The select lists and decoders the stores share.
 enum StoredRows {
 
@@ -229,5 +242,85 @@ enum StoredRows {
             clientIdentifier: pair.custodian.partnerIdentifier.map { Hex.encode($0) },
             clientPublicShare: pair.custodian.partnerPublicShare.map { Hex.encode($0) },
             hasClientBackup: pair.cipherText != nil, clientCiphertextId: pair.clientCiphertextId)
+    }
+
+    /// The bookkeeping findings' queries (`VaultStore.bookkeepingProblems`), each naming its finding and reading
+    /// its tables once. Each selects client, curve, method and pair (NULL where the finding has none); with
+    /// `scoped`, one client's only, the client id the query's one parameter.
+    static func bookkeepingQueries(_ dialect: SQLDialect, scoped: Bool) -> [(BookkeepingProblem.Kind, String)] {
+        let scope = scoped ? " AND c.clientId = \(dialect.firstParameter)" : ""
+        let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
+        let recordedPairId = "CAST(\(dialect.jsonText("e.detail", "pairId")) AS BIGINT)"
+        return [
+            (
+                .unknownCurve,
+                """
+                SELECT c.clientId, w.curve, NULL, CAST(NULL AS BIGINT) FROM wallet w JOIN client c ON c.id = w.clientRowId
+                WHERE w.curve NOT IN \(knownCurves)\(scope)
+                """
+            ),
+            (
+                .walletWithoutBackup,
+                """
+                SELECT c.clientId, w.curve, NULL, CAST(NULL AS BIGINT) FROM wallet w JOIN client c ON c.id = w.clientRowId
+                LEFT JOIN (SELECT DISTINCT walletId FROM backupPair) b ON b.walletId = w.id
+                WHERE b.walletId IS NULL\(scope)
+                """
+            ),
+            (
+                .noLivePair,
+                """
+                SELECT c.clientId, w.curve, p.method, MAX(p.id) \(joins)
+                WHERE TRUE\(scope) GROUP BY p.walletId, p.method, c.clientId, w.curve
+                HAVING MAX(CASE WHEN p.isLive THEN 1 ELSE 0 END) = 0
+                """
+            ),
+            // Every pair the audit log records as made is still there (a deleted live pair, say).
+            (
+                .recordedPairMissing,
+                """
+                SELECT c.clientId, \(dialect.jsonText("e.detail", "curve")), \(dialect.jsonText("e.detail", "method")),
+                    \(recordedPairId)
+                FROM auditEvent e JOIN client c ON c.clientId = e.clientId
+                WHERE e.kind IN ('create', 'ingest-custodian', 'replace') AND NOT EXISTS (
+                    SELECT 1 FROM backupPair p WHERE p.id = \(recordedPairId))\(scope)
+                """
+            ),
+            (
+                .livePairMarkedReplaced,
+                """
+                SELECT c.clientId, w.curve, p.method, p.id \(joins)
+                WHERE p.isLive AND (p.replacedAt IS NOT NULL OR p.replacedById IS NOT NULL)\(scope)
+                """
+            ),
+            (
+                .replacementMissing,
+                """
+                SELECT c.clientId, w.curve, p.method, p.id \(joins)
+                WHERE NOT p.isLive AND NOT EXISTS (
+                    SELECT 1 FROM backupPair r WHERE r.id = p.replacedById AND r.id > p.id
+                        AND r.walletId = p.walletId AND r.method = p.method)\(scope)
+                """
+            ),
+            // The live pair is its wallet and method's newest: an older one made live again is not.
+            (
+                .olderPairLive,
+                """
+                SELECT c.clientId, w.curve, g.method, g.liveId FROM (
+                    SELECT walletId, method, MAX(id) AS newest, MAX(CASE WHEN isLive THEN id END) AS liveId
+                    FROM backupPair GROUP BY walletId, method
+                ) g JOIN wallet w ON w.id = g.walletId JOIN client c ON c.id = w.clientRowId
+                WHERE g.liveId IS NOT NULL AND g.liveId <> g.newest\(scope)
+                """
+            ),
+            (
+                .severalActiveSigningGenerations,
+                """
+                SELECT c.clientId, w.curve, NULL, CAST(NULL AS BIGINT) FROM signingPair s JOIN wallet w ON w.id = s.walletId
+                JOIN client c ON c.id = w.clientRowId WHERE s.status = 'active'\(scope)
+                GROUP BY s.walletId, c.clientId, w.curve HAVING COUNT(*) > 1
+                """
+            ),
+        ]
     }
 }

@@ -196,81 +196,12 @@ extension PostgresVaultStore {
     }
 
     package func bookkeepingProblems(clientId: String?) async throws -> [BookkeepingProblem] {
-        // The findings of SQLiteVaultStore's bookkeeping queries; each query names its finding.
-        let scope = " AND ($1::text IS NULL OR c.clientId = $1)"
-        let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
-        let queries: [(BookkeepingProblem.Kind, String)] = [
-            (
-                .unknownCurve,
-                """
-                SELECT c.clientId, w.curve, NULL, NULL::bigint FROM wallet w JOIN client c ON c.id = w.clientRowId
-                WHERE w.curve NOT IN \(StoredRows.knownCurves)\(scope)
-                """
-            ),
-            (
-                .walletWithoutBackup,
-                """
-                SELECT c.clientId, w.curve, NULL, NULL::bigint FROM wallet w JOIN client c ON c.id = w.clientRowId
-                WHERE NOT EXISTS (SELECT 1 FROM backupPair b WHERE b.walletId = w.id)\(scope)
-                """
-            ),
-            (
-                .noLivePair,
-                """
-                SELECT c.clientId, w.curve, p.method, MAX(p.id) \(joins)
-                WHERE TRUE\(scope) GROUP BY p.walletId, p.method, c.clientId, w.curve HAVING NOT bool_or(p.isLive)
-                """
-            ),
-            (
-                .recordedPairMissing,
-                """
-                SELECT c.clientId, e.detail::jsonb ->> 'curve', e.detail::jsonb ->> 'method',
-                    (e.detail::jsonb ->> 'pairId')::bigint
-                FROM auditEvent e JOIN client c ON c.clientId = e.clientId
-                WHERE e.kind IN ('create', 'ingest-custodian', 'replace') AND NOT EXISTS (
-                    SELECT 1 FROM backupPair p WHERE p.id = (e.detail::jsonb ->> 'pairId')::bigint)\(scope)
-                """
-            ),
-            (
-                .livePairMarkedReplaced,
-                """
-                SELECT c.clientId, w.curve, p.method, p.id \(joins)
-                WHERE p.isLive AND (p.replacedAt IS NOT NULL OR p.replacedById IS NOT NULL)\(scope)
-                """
-            ),
-            (
-                .replacementMissing,
-                """
-                SELECT c.clientId, w.curve, p.method, p.id \(joins)
-                WHERE NOT p.isLive AND NOT EXISTS (
-                    SELECT 1 FROM backupPair r WHERE r.id = p.replacedById AND r.id > p.id
-                        AND r.walletId = p.walletId AND r.method = p.method)\(scope)
-                """
-            ),
-            (
-                .olderPairLive,
-                """
-                SELECT c.clientId, w.curve, g.method, g.liveId FROM (
-                    SELECT walletId, method, MAX(id) AS newest, MAX(CASE WHEN isLive THEN id END) AS liveId
-                    FROM backupPair GROUP BY walletId, method
-                ) g JOIN wallet w ON w.id = g.walletId JOIN client c ON c.id = w.clientRowId
-                WHERE g.liveId IS NOT NULL AND g.liveId <> g.newest\(scope)
-                """
-            ),
-            (
-                .severalActiveSigningGenerations,
-                """
-                SELECT c.clientId, w.curve, NULL, NULL::bigint FROM signingPair s JOIN wallet w ON w.id = s.walletId
-                JOIN client c ON c.id = w.clientRowId WHERE s.status = 'active'\(scope)
-                GROUP BY s.walletId, c.clientId, w.curve HAVING COUNT(*) > 1
-                """
-            ),
-        ]
+        let queries = StoredRows.bookkeepingQueries(.postgres, scoped: clientId != nil)
         return try await read { connection in
             var problems: [BookkeepingProblem] = []
             for (kind, sql) in queries {
                 var binds = PostgresBindings()
-                binds.append(clientId)
+                if let clientId { binds.append(clientId) }
                 for row in try await connection.all(PostgresQuery(unsafeSQL: sql, binds: binds), self.logger) {
                     problems.append(try StoredRows.bookkeepingProblem(row, kind))
                 }
