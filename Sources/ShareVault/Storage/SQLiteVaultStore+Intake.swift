@@ -180,10 +180,7 @@ extension SQLiteVaultStore {
     func livePairsOfMethod(
         _ db: Database, clientId: String, method: BackupMethod
     ) throws -> (clientRow: Int64, pairs: [(id: Int64, curve: CurveID, ciphertextId: Int64?)]) {
-        guard
-            let clientRow = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
-        else { throw VaultError.unknownClient(clientId) }
+        let clientRow = try existingClientRow(db, clientId: clientId)
         var sql = """
             SELECT p.id, w.curve, p.clientCiphertextId, w.id FROM backupPair p JOIN wallet w ON w.id = p.walletId
             WHERE w.clientRowId = ? AND p.method = ? AND p.isLive
@@ -209,11 +206,7 @@ extension SQLiteVaultStore {
     /// statements reading only the ids they need: the query interface prepares its SQL anew on each call and a
     /// record decodes every column (times parsed), which cost the intake a third of its rate.
     func clientRowId(_ db: Database, clientId: String, at date: Date) throws -> Int64 {
-        if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
-        {
-            return id
-        }
+        if let id = try clientRow(db, clientId: clientId) { return id }
         var row = ClientRow(clientId: clientId, createdAt: date)
         try row.insert(db)
         return db.lastInsertedRowID
@@ -266,12 +259,7 @@ extension SQLiteVaultStore {
 
     /// The live pair for a client and method; the method's curve may be left out when only one matches.
     func livePairId(_ db: Database, clientId: String, method: BackupMethod) throws -> Int64 {
-        guard
-            try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId]) != nil
-        else {
-            throw VaultError.unknownClient(clientId)
-        }
+        _ = try existingClientRow(db, clientId: clientId)
         var sql = """
             SELECT p.id FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
             WHERE c.clientId = ? AND p.method = ? AND p.isLive
@@ -285,5 +273,16 @@ extension SQLiteVaultStore {
         guard !ids.isEmpty else { throw VaultError.noBackupPair(clientId: clientId, method: method.description) }
         guard ids.count == 1 else { throw VaultError.ambiguousMethod(clientId: clientId, method: method.name) }
         return ids[0]
+    }
+
+    /// The client's row, if the vault knows the client.
+    func clientRow(_ db: Database, clientId: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM client WHERE clientId = ?"), arguments: [clientId])
+    }
+
+    /// The client's row; an unknown client is refused.
+    func existingClientRow(_ db: Database, clientId: String) throws -> Int64 {
+        guard let row = try clientRow(db, clientId: clientId) else { throw VaultError.unknownClient(clientId) }
+        return row
     }
 }

@@ -189,9 +189,7 @@ extension PostgresVaultStore {
     private func livePairsOfMethod(
         _ connection: PostgresConnection, clientId: String, method: BackupMethod
     ) async throws -> (clientRow: Int64, pairs: [(id: Int64, curve: CurveID, ciphertextId: Int64?)]) {
-        guard let client = try await connection.first("SELECT id FROM client WHERE clientId = \(clientId)", logger)
-        else { throw VaultError.unknownClient(clientId) }
-        let clientRow = try client.int64(0)
+        let clientRow = try await existingClientRow(connection, clientId: clientId)
         let rows = try await connection.all(
             """
             SELECT p.id, w.curve, p.clientCiphertextId, w.id FROM backupPair p JOIN wallet w ON w.id = p.walletId
@@ -225,11 +223,22 @@ extension PostgresVaultStore {
         return identities
     }
 
+    /// The client's row, if the vault knows the client.
+    func clientRow(_ connection: PostgresConnection, clientId: String) async throws -> Int64? {
+        try await connection.first("SELECT id FROM client WHERE clientId = \(clientId)", logger).map { try $0.int64(0) }
+    }
+
+    /// The client's row; an unknown client is refused.
+    func existingClientRow(_ connection: PostgresConnection, clientId: String) async throws -> Int64 {
+        guard let row = try await clientRow(connection, clientId: clientId) else {
+            throw VaultError.unknownClient(clientId)
+        }
+        return row
+    }
+
     /// The client's row, made if absent.
     private func clientRowId(_ connection: PostgresConnection, clientId: String, at: String) async throws -> Int64 {
-        if let row = try await connection.first("SELECT id FROM client WHERE clientId = \(clientId)", logger) {
-            return try row.int64(0)
-        }
+        if let row = try await clientRow(connection, clientId: clientId) { return row }
         return try await connection.insert(
             "INSERT INTO client (clientId, createdAt) VALUES (\(clientId), \(at)) RETURNING id", logger)
     }

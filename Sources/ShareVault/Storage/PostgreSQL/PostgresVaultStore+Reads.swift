@@ -21,8 +21,7 @@ extension PostgresVaultStore {
 
     package func livePair(clientId: String, method: BackupMethod) async throws -> StoredPair {
         try await read { connection in
-            guard try await connection.first("SELECT id FROM client WHERE clientId = \(clientId)", self.logger) != nil
-            else { throw VaultError.unknownClient(clientId) }
+            _ = try await self.existingClientRow(connection, clientId: clientId)
             let rows = try await connection.all(
                 """
                 \(unescaped: StoredRows.storedPairSelect)
