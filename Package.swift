@@ -103,6 +103,16 @@ let package = Package(
                 .product(name: "BigInt", package: "BigInt"),
             ]
         ),
+        // What the test targets share: the tests' PostgreSQL server. Not a product.
+        .target(
+            name: "SharevaultTestSupport",
+            dependencies: [
+                "ShareVault",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SharevaultTestSupport"
+        ),
         .testTarget(
             name: "ShareMathTests",
             dependencies: [
@@ -118,16 +128,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                "SharevaultTestSupport",
             ]
         ),
         .testTarget(
             name: "SharevaultCLITests",
-            dependencies: ["ShareVault", "ShareMath", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "ShareVault", "ShareMath", "SharevaultTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "ShareVaultServerTests",
             dependencies: [
-                "ShareVaultServer", "ShareVault", "ShareMath",
+                "ShareVaultServer", "ShareVault", "ShareMath", "SharevaultTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

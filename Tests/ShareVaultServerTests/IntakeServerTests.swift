@@ -2,6 +2,7 @@ import Foundation
 import ShareMath
 import ShareVault
 import ShareVaultServer
+import SharevaultTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -20,13 +21,20 @@ import Testing
         let port: Int
         let task: Task<Void, any Error>
 
+        /// With `postgres`, the vault is a new database on the tests' PostgreSQL server (see TestPostgres).
         init(
-            idleTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10), maximumBlockingWork: Int = 64
+            idleTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10), maximumBlockingWork: Int = 64,
+            postgres: Bool = false
         ) async throws {
             directory =
                 FileManager.default.temporaryDirectory.appendingPathComponent("sv-intake-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            vault = try await Vault.create(at: directory + "/v.db")
+            vault =
+                postgres
+                ? try await Vault.create(
+                    store: .postgres(try await TestPostgres.newDatabase(prefix: "intake")),
+                    keyPath: directory + "/v.key")
+                : try await Vault.create(at: directory + "/v.db")
             let server = IntakeServer(
                 vault: vault,
                 configuration: IntakeConfiguration(
@@ -185,8 +193,9 @@ import Testing
 
     /// DESIGN's "done when", over HTTP: Portal's webhook per curve, one GDRIVE ciphertext in Portal's closed
     /// format (hex) uploaded once, the confirmation: both pairs completed; a webhook with no method is UNKNOWN.
-    @Test func portalsRealTrafficCompletesBothCurvesWithOneUpload() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func portalsRealTrafficCompletesBothCurvesWithOneUpload(postgres: Bool) async throws
+    {
+        let running = try await Running(postgres: postgres)
         for name in ["portal-secp256k1", "portal-ed25519", "portal-no-method"] {
             let body = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/\(name).json"))
             let answer = try await running.webhook(body)
@@ -222,8 +231,8 @@ import Testing
 
     /// Every bad webhook fixture, delivered over HTTP: a 4xx with a JSON error (naming the field where one is
     /// to blame), never quoting the share, and nothing stored.
-    @Test func everyBadFixtureIsA4xxThatChangesNothing() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func everyBadFixtureIsA4xxThatChangesNothing(postgres: Bool) async throws {
+        let running = try await Running(postgres: postgres)
         let good = try Data(contentsOf: Self.fixtures.appendingPathComponent("webhooks/good/portal-secp256k1.json"))
         #expect(try await running.webhook(good).status == 200)
         let before = try await running.snapshot()
@@ -253,8 +262,8 @@ import Testing
         return (body, share, text(documents[0].exportJSON()))
     }
 
-    @Test func portalDeliversThenFetchesTheSameBytes() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func portalDeliversThenFetchesTheSameBytes(postgres: Bool) async throws {
+        let running = try await Running(postgres: postgres)
         let delivery = try Self.delivery(clientId: "portal-1")
         let stored = try await running.webhook(delivery.body)
         #expect(stored.status == 200)
@@ -268,8 +277,8 @@ import Testing
         #expect(try await running.fetch("nobody").status == 404)
     }
 
-    @Test func portalLayoutSharesComeBackByteForByte() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func portalLayoutSharesComeBackByteForByte(postgres: Bool) async throws {
+        let running = try await Running(postgres: postgres)
         // Portal's custodian share from the fixtures, respaced, its fields reordered and recased, an unknown
         // field added: it must survive exactly.
         let fixture =
@@ -313,8 +322,8 @@ import Testing
         await #expect(try running.snapshot() == before)
     }
 
-    @Test func badBodiesAreRefusedWithAJSONErrorNamingTheField() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func badBodiesAreRefusedWithAJSONErrorNamingTheField(postgres: Bool) async throws {
+        let running = try await Running(postgres: postgres)
         let good = try Self.delivery(clientId: "c1")
         #expect(try await running.webhook(good.body).status == 200)
         let before = try await running.snapshot()
@@ -351,8 +360,8 @@ import Testing
         await #expect(try running.snapshot() == before)
     }
 
-    @Test func theAppUploadsFetchesAndConfirms() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func theAppUploadsFetchesAndConfirms(postgres: Bool) async throws {
+        let running = try await Running(postgres: postgres)
         let delivery = try Self.delivery(clientId: "app-1")
         #expect(try await running.webhook(delivery.body).status == 200)
         let key = SecureBytes.random(count: 32)
@@ -383,8 +392,8 @@ import Testing
                 == "cipherText")
     }
 
-    @Test func racingDeliveriesOfOneWebhookStoreOneLiveShare() async throws {
-        let running = try await Running()
+    @Test(arguments: [false, true]) func racingDeliveriesOfOneWebhookStoreOneLiveShare(postgres: Bool) async throws {
+        let running = try await Running(postgres: postgres)
         let delivery = try Self.delivery(clientId: "race")
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<16 { group.addTask { try await running.webhook(delivery.body).status } }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ShareMath
+import SharevaultTestSupport
 import Testing
 
 @testable import ShareVault
@@ -16,31 +17,13 @@ enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 enum TestStores {
-    /// The test server's URL, from `SHAREVAULT_TEST_POSTGRES`.
-    static func serverURL() throws -> PostgresURL {
-        guard let text = ProcessInfo.processInfo.environment["SHAREVAULT_TEST_POSTGRES"], !text.isEmpty else {
-            throw TestStoreError(
-                "SHAREVAULT_TEST_POSTGRES is not set: run the tests with `bash .ci/test` (README), which starts a "
-                    + "throwaway PostgreSQL server, or set it to a server's postgres:// URL")
-        }
-        return try PostgresURL(parsing: text, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
-    }
-
     /// A new, empty location on `engine`: a file path in `directory`, or a new database on the test server.
     static func freshLocation(_ engine: StoreEngine, in directory: String) async throws -> StoreLocation {
         switch engine {
         case .sqlite:
             return .sqlite(path: (directory as NSString).appendingPathComponent("vault-\(UUID().uuidString).db"))
         case .postgres:
-            let server = try serverURL()
-            let name = "sv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            try await withServer(server) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-            }
-            return .postgres(
-                try PostgresURL(
-                    parsing: "postgres://\(server.user)@\(server.host):\(server.port)/\(name)",
-                    password: ProcessInfo.processInfo.environment["PGPASSWORD"]))
+            return .postgres(try await TestPostgres.newDatabase())
         }
     }
 
@@ -58,25 +41,6 @@ enum TestStores {
         }
     }
 
-    /// Runs SQL on the test server's own database (to make databases, or to edit a vault's rows behind its back).
-    static func withServer<T: Sendable>(
-        _ url: PostgresURL, _ body: (PostgresConnection) async throws -> T
-    ) async throws -> T {
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-                tls: .disable),
-            id: 1, logger: logger)
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-    }
-
     /// Runs `sql` on the vault's database behind the store's back, as someone with write access to it could:
     /// the CHECK constraints of `table` are set aside first (SQLite ignores them, PostgreSQL's are dropped), since
     /// whoever edits a database need not respect them.
@@ -90,7 +54,7 @@ enum TestStores {
             }
         case is PostgresVaultStore:
             let url = try PostgresURL(parsing: vault.path, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
-            try await withServer(url) { connection in
+            try await TestPostgres.run(url) { connection in
                 if let table {
                     let checks = try await connection.query(
                         """
@@ -116,7 +80,7 @@ enum TestStores {
         vault.store is PostgresVaultStore ? "'\\x\(Hex.encode(bytes))'::bytea" : "X'\(Hex.encode(bytes))'"
     }
 
-    static let logger = Logger(label: "sharevault.tests")
+    static let logger = TestPostgres.logger
 }
 
 struct TestStoreError: Error, CustomStringConvertible {

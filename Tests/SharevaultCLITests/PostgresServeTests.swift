@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ShareMath
 import ShareVault
+import SharevaultTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -16,16 +17,7 @@ import Testing
 @Suite(.serialized) struct PostgresServeTests {
     /// A new database on the test server with a vault in it, its key in `scratch`.
     static func newVault(_ scratch: ScratchDirectory) async throws -> (url: String, store: [String]) {
-        guard let server = ProcessInfo.processInfo.environment["SHAREVAULT_TEST_POSTGRES"], !server.isEmpty else {
-            throw TestFailure(
-                "SHAREVAULT_TEST_POSTGRES is not set: run the tests with `bash .ci/test` (README), which starts a "
-                    + "throwaway PostgreSQL server")
-        }
-        let name = "serve_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Database.run(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Database.logger)
-        }
-        let url = String(server[..<(server.lastIndex(of: "/") ?? server.endIndex)]) + "/" + name
+        let url = try await TestPostgres.newDatabase(prefix: "serve").description
         let store = ["--store", url, "--vault-key", scratch.path("vault.key")]
         let made = try Sharevault.run(["init"] + store)
         #expect(made.status == 0, "\(made.stderr)")
@@ -229,25 +221,12 @@ final class WriteLockProbe: Sendable {
     }
 }
 
-/// A connection of the test's own to the test server.
+/// A connection of the test's own to a database on the test server, by URL text.
 enum Database {
-    static let logger = Logger(label: "sharevault.tests")
+    static let logger = TestPostgres.logger
 
     static func run<T: Sendable>(_ url: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let parsed = try PostgresURL(parsing: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"])
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: parsed.host, port: parsed.port, username: parsed.user, password: nil,
-                database: parsed.database, tls: .disable),
-            id: 1, logger: logger)
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await TestPostgres.run(try PostgresURL(parsing: url, password: nil), body)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import SharevaultTestSupport
 import Testing
 
 /// `--store URL`, `$SHAREVAULT_STORE` and `--vault-key` on every command: a malformed or ambiguous location, a
@@ -91,13 +92,6 @@ import Testing
 
     /// A new, empty database on the test server.
     static func newDatabase() async throws -> String {
-        guard let server = ProcessInfo.processInfo.environment["SHAREVAULT_TEST_POSTGRES"], !server.isEmpty else {
-            throw TestFailure("SHAREVAULT_TEST_POSTGRES is not set: run the tests with `bash .ci/test` (README)")
-        }
-        let name = "store_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Database.run(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Database.logger)
-        }
-        return String(server[..<(server.lastIndex(of: "/") ?? server.endIndex)]) + "/" + name
+        try await TestPostgres.newDatabase(prefix: "store").description
     }
 }
