@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "ShareMath", targets: ["ShareMath"]),
         .library(name: "ShareVault", targets: ["ShareVault"]),
+        .library(name: "ShareVaultPostgres", targets: ["ShareVaultPostgres"]),
         .executable(name: "sharevault", targets: ["SharevaultCLI"]),
         .executable(name: "sharevault-fuzz", targets: ["SharevaultFuzz"]),
     ],
@@ -47,7 +48,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The PostgreSQL store (PostgresNIO), for a vault several machines share, and opening a vault by its
+        // location (`--store URL`). Its own module, so that what needs only SQLite (the fuzzers) builds without
+        // PostgresNIO and its TLS stack.
+        .target(
+            name: "ShareVaultPostgres",
+            dependencies: [
+                "ShareVault",
+                "ShareMath",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The HTTP intake (`sharevault serve`): a thin shell over ShareVault's operations.
@@ -68,6 +80,7 @@ let package = Package(
             name: "SharevaultBench",
             dependencies: [
                 "ShareVault",
+                "ShareVaultPostgres",
                 "ShareVaultServer",
                 "ShareMath",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -85,6 +98,7 @@ let package = Package(
             name: "SharevaultCLI",
             dependencies: [
                 "ShareVault",
+                "ShareVaultPostgres",
                 "ShareVaultServer",
                 "SharevaultBench",
                 "SharevaultDemo",
@@ -129,6 +143,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "SharevaultTestSupport",
+                "ShareVaultPostgres",
             ]
         ),
         .testTarget(
@@ -141,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "ShareVaultServerTests",
             dependencies: [
-                "ShareVaultServer", "ShareVault", "ShareMath", "SharevaultTestSupport",
+                "ShareVaultServer", "ShareVault", "ShareVaultPostgres", "ShareMath", "SharevaultTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

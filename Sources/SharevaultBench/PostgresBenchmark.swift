@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ShareMath
 import ShareVault
+import ShareVaultPostgres
 
 /// `sharevault bench --postgres URL`: the vault on PostgreSQL. Webhooks over loopback HTTP into one intake and
 /// into two `sharevault serve` processes sharing the database, beside PostgreSQL's own durable one-row commits at

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ShareMath
 import ShareVault
+import ShareVaultPostgres
 import Synchronization
 
 /// Flags every vault command shares: where the vault and its key are.

@@ -1,6 +1,7 @@
 import Foundation
 import ShareMath
 import ShareVault
+import ShareVaultPostgres
 import ShareVaultServer
 import SharevaultTestSupport
 import Testing

@@ -3,6 +3,7 @@ import ShareMath
 import Testing
 
 @testable import ShareVault
+@testable import ShareVaultPostgres
 
 /// Every promise of `VaultStore`, on each engine, through the vault's operations: the same calls, the same
 /// answers, on a SQLite file and on a real PostgreSQL server.

@@ -6,6 +6,7 @@ import SharevaultTestSupport
 import Testing
 
 @testable import ShareVault
+@testable import ShareVaultPostgres
 
 /// The engines a store test runs on. PostgreSQL is a real server: `.ci/test` (README's test command) starts a
 /// throwaway cluster and names it in `SHAREVAULT_TEST_POSTGRES`; without it these tests fail saying so, never

@@ -4,6 +4,7 @@ import ShareMath
 import Testing
 
 @testable import ShareVault
+@testable import ShareVaultPostgres
 
 /// The store's transactions and the audit chain, on a real file vault.
 @Suite struct VaultStoreTests {

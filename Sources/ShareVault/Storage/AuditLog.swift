@@ -94,8 +94,8 @@ package struct AuditEntry: Sendable, Equatable {
 }
 
 /// Appends and checks audit events inside the caller's transaction.
-enum AuditLog {
-    static let genesis = [UInt8](repeating: 0, count: 32)
+package enum AuditLog {
+    package static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// The kinds of event a command may write without the vault key. Once the chain is keyed, an event of any
     /// other kind (`create`, `ingest-custodian`, `recover`, `drill`, `eject`, ..., or a kind this build does not
@@ -134,7 +134,7 @@ enum AuditLog {
     /// The event that follows the chain whose recorded head is `head` (nil: an empty chain) and whose last id is
     /// `lastId`, linked and, with `key`, sealed: what every store appends, and then records as the new head
     /// (`auditHead`, the hash in hex, and `auditCount`, the id).
-    static func next(
+    package static func next(
         after head: String?, lastId: Int64?, key: AuditKey?, storedKind kind: String, clientId: String?,
         detail: [String: String], at: String
     ) throws -> AuditEvent {
@@ -192,7 +192,7 @@ enum AuditLog {
     }
 
     /// Public detail as a compact JSON object with sorted keys.
-    static func encode(_ detail: [String: String]) -> String {
+    package static func encode(_ detail: [String: String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(detail)) ?? Data("{}".utf8), as: UTF8.self)
@@ -200,7 +200,7 @@ enum AuditLog {
 }
 
 /// The audit chain's checks, event by event, whichever store reads the events (see `AuditLog.verify`).
-struct AuditChainWalk {
+package struct AuditChainWalk {
     let key: AuditKey?
     let expected: AuditHead?
     let requireSealed: Bool
@@ -211,7 +211,7 @@ struct AuditChainWalk {
     private var unsealedTail = 0
     private var unauthenticatedPrefix = 0
 
-    init(key: AuditKey?, expected: AuditHead?, requireSealed: Bool) {
+    package init(key: AuditKey?, expected: AuditHead?, requireSealed: Bool) {
         self.key = key
         self.expected = expected
         self.requireSealed = requireSealed
@@ -224,7 +224,7 @@ struct AuditChainWalk {
     }
 
     /// Takes the next event in id order; returns the verdict once it finds the first bad event (stop there).
-    mutating func add(_ event: AuditEvent) -> AuditVerification? {
+    package mutating func add(_ event: AuditEvent) -> AuditVerification? {
         count += 1
         if event.id != expectedId {
             return result((expectedId, "event \(expectedId) is missing"))
@@ -287,7 +287,7 @@ struct AuditChainWalk {
 
     /// The verdict on a chain whose every event was taken without a bad one: the chain is not empty, it is sealed,
     /// and the head the vault records (`auditHead`, `auditCount`) is its last event (nothing deleted at the end).
-    func finish(recordedHead head: String?, recordedCount: String?) -> AuditVerification {
+    package func finish(recordedHead head: String?, recordedCount: String?) -> AuditVerification {
         if count == 0 {
             return result((1, "the chain is empty: every vault's chain begins with its init event"))
         }

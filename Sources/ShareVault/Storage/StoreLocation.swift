@@ -38,7 +38,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public let port: Int
     public let database: String
     /// From `PGPASSWORD` or a password file; never shown.
-    let password: String?
+    package let password: String?
 
     public init(parsing text: String, password: String?) throws(StoreLocationError) {
         guard let components = URLComponents(string: text), let scheme = components.scheme,

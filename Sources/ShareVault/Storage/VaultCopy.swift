@@ -86,14 +86,14 @@ package struct VaultTable: Sendable {
     package var columnList: String { columns.map(\.name).joined(separator: ", ") }
 
     /// A row's key, to read on after it.
-    func keyValue(_ row: [StoredValue]) -> StoredValue {
+    package func keyValue(_ row: [StoredValue]) -> StoredValue {
         row[columns.firstIndex { $0.name == key } ?? 0]
     }
 }
 
 extension StoredRow {
     /// The value at `index` as `kind` holds it.
-    func value(_ index: Int, as kind: VaultTable.Kind) throws -> StoredValue {
+    package func value(_ index: Int, as kind: VaultTable.Kind) throws -> StoredValue {
         switch kind {
         case .integer: return try int64OrNil(index).map(StoredValue.integer) ?? .null
         case .text: return try textOrNil(index).map(StoredValue.text) ?? .null
@@ -139,10 +139,10 @@ public struct CopyReport: Sendable, Encodable {
     public var matches: Bool { tables.allSatisfy(\.matches) && sourceAuditHead == copyAuditHead }
 }
 
-enum VaultCopy {
+package enum VaultCopy {
     /// Copies every row of `source` into `destination` (a new vault's empty tables), `batchSize` rows a
     /// transaction, then reads both back and compares them table by table.
-    static func copy(
+    package static func copy(
         from source: any VaultRowCopying, sourceName: String, to destination: any VaultRowCopying,
         destinationName: String, batchSize: Int, progress: ProgressHandler?
     ) async throws -> CopyReport {
@@ -174,7 +174,7 @@ enum VaultCopy {
     }
 
     /// Reads both vaults back and compares them table by table: row counts, digests, the audit head.
-    static func compare(
+    package static func compare(
         _ source: any VaultRowCopying, sourceName: String, _ destination: any VaultRowCopying,
         destinationName: String, batchSize: Int
     ) async throws -> CopyReport {

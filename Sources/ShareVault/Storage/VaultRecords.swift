@@ -169,6 +169,16 @@ public struct ClientDetail: Sendable, Encodable {
         public var createdAt: Date
         public var signingPairs: [SigningPairRecord]
         public var backupPairs: [Backup]
+
+        package init(
+            curve: CurveID, publicKey: String, createdAt: Date, signingPairs: [SigningPairRecord], backupPairs: [Backup]
+        ) {
+            self.curve = curve
+            self.publicKey = publicKey
+            self.createdAt = createdAt
+            self.signingPairs = signingPairs
+            self.backupPairs = backupPairs
+        }
     }
 
     public struct Backup: Sendable, Encodable {
@@ -189,6 +199,13 @@ public struct ClientDetail: Sendable, Encodable {
     public var wallets: [Wallet]
     /// Every client ciphertext the client uploaded, live and replaced, newest first per method.
     public var clientCiphertexts: [ClientCiphertextSummary]
+
+    package init(clientId: String, createdAt: Date, wallets: [Wallet], clientCiphertexts: [ClientCiphertextSummary]) {
+        self.clientId = clientId
+        self.createdAt = createdAt
+        self.wallets = wallets
+        self.clientCiphertexts = clientCiphertexts
+    }
 }
 
 /// A backup pair as checks, recoveries and the intake name it: whose, on which curve, for which method, and how
@@ -283,19 +300,25 @@ package struct PairOutcome: Sendable {
 
 /// One row's stored text values, read into types: a value this build does not read is an error naming the
 /// table, row and column (an edit outside the tool, or a newer sharevault's value), never a default.
-struct StoredField<Stored: StoredRow> {
+package struct StoredField<Stored: StoredRow> {
     let row: Stored
     let table: String
-    let id: Int64
+    package let id: Int64
+
+    package init(row: Stored, table: String, id: Int64) {
+        self.row = row
+        self.table = table
+        self.id = id
+    }
 
     /// The text at `index` (the column named `column`), read by `read`.
-    func decode<Value>(_ column: String, at index: Int, _ read: (String) -> Value?) throws -> Value {
+    package func decode<Value>(_ column: String, at index: Int, _ read: (String) -> Value?) throws -> Value {
         guard let value = try decodeIfPresent(column, at: index, read) else { throw unreadable(column) }
         return value
     }
 
     /// As `decode`, with NULL read as nil.
-    func decodeIfPresent<Value>(_ column: String, at index: Int, _ read: (String) -> Value?) throws -> Value? {
+    package func decodeIfPresent<Value>(_ column: String, at index: Int, _ read: (String) -> Value?) throws -> Value? {
         guard let text = try row.textOrNil(index) else { return nil }
         guard let value = read(text) else { throw unreadable(column) }
         return value

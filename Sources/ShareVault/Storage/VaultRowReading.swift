@@ -57,32 +57,32 @@ enum SummaryColumn: Int, CaseIterable {
 }
 
 /// The SQL each engine speaks where the two differ.
-enum SQLDialect {
+package enum SQLDialect {
     case sqlite, postgres
 
     /// The first statement parameter.
-    var firstParameter: String { self == .sqlite ? "?" : "$1" }
+    package var firstParameter: String { self == .sqlite ? "?" : "$1" }
 
     /// A text field of a JSON object stored as text.
-    func jsonText(_ column: String, _ field: String) -> String {
+    package func jsonText(_ column: String, _ field: String) -> String {
         self == .sqlite ? "json_extract(\(column), '$.\(field)')" : "(\(column)::jsonb ->> '\(field)')"
     }
 }
 
 /// The select lists and decoders the stores share.
-enum StoredRows {
+package enum StoredRows {
 
-    static let identityColumns = IdentityColumn.allCases.map(\.expression).joined(separator: ", ")
+    package static let identityColumns = IdentityColumn.allCases.map(\.expression).joined(separator: ", ")
     /// The identity's and the stored pair's columns, for `storedPair(_:at:)`.
-    static let storedPairColumns =
+    package static let storedPairColumns =
         identityColumns + ", " + StoredPairColumn.allCases.map(\.expression).joined(separator: ", ")
     /// The custodian share and the client ciphertext, joined to a pair.
-    static let storedPairJoins =
+    package static let storedPairJoins =
         "JOIN custodianShare s ON s.pairId = p.id LEFT JOIN clientCiphertext cc ON cc.id = p.clientCiphertextId"
-    static let storedPairSelect = "SELECT \(storedPairColumns) \(pairJoins) \(storedPairJoins)"
+    package static let storedPairSelect = "SELECT \(storedPairColumns) \(pairJoins) \(storedPairJoins)"
 
     /// The identity columns read from `offset` on.
-    static func identity(_ row: some StoredRow, at offset: Int = 0) throws -> (
+    package static func identity(_ row: some StoredRow, at offset: Int = 0) throws -> (
         identity: PairIdentity, walletId: Int64
     ) {
         func column(_ column: IdentityColumn) -> Int { offset + column.rawValue }
@@ -101,10 +101,10 @@ enum StoredRows {
     }
 
     /// The curves this build reads, as an SQL list.
-    static let knownCurves = "(" + CurveID.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    package static let knownCurves = "(" + CurveID.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
     /// A stored pair from `storedPairColumns`, read from `offset` on.
-    static func storedPair(_ row: some StoredRow, at offset: Int) throws -> StoredPair {
+    package static func storedPair(_ row: some StoredRow, at offset: Int) throws -> StoredPair {
         func column(_ column: StoredPairColumn) -> Int { offset + IdentityColumn.allCases.count + column.rawValue }
         let (identity, walletId) = try identity(row, at: offset)
         let pointLength = identity.curve == .secp256k1 ? 33 : 32
@@ -130,11 +130,12 @@ enum StoredRows {
             clientCiphertextId: try row.int64OrNil(column(.clientCiphertextId)))
     }
 
-    static let summaryColumns = SummaryColumn.allCases.map(\.expression).joined(separator: ", ")
-    static let pairJoins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
-    static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
+    package static let summaryColumns = SummaryColumn.allCases.map(\.expression).joined(separator: ", ")
+    package static let pairJoins =
+        "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
+    package static let summarySelect = "SELECT \(summaryColumns) \(pairJoins)"
 
-    static func summary(_ row: some StoredRow) throws -> PairSummary {
+    package static func summary(_ row: some StoredRow) throws -> PairSummary {
         func column(_ column: SummaryColumn) -> Int { column.rawValue }
         let field = StoredField(row: row, table: "backupPair", id: try row.int64(column(.id)))
         let status = try field.decode("status", at: column(.status), BackupStatus.init(rawValue:))
@@ -158,11 +159,12 @@ enum StoredRows {
     }
 
     /// A wallet's columns, for `inspect`.
-    static let walletColumns = "id, curve, publicKey, createdAt"
+    package static let walletColumns = "id, curve, publicKey, createdAt"
 
     /// A wallet's own fields from `walletColumns`: its row, curve, key and time.
-    static func wallet(_ row: some StoredRow) throws -> (id: Int64, curve: CurveID, publicKey: [UInt8], createdAt: Date)
-    {
+    package static func wallet(_ row: some StoredRow) throws -> (
+        id: Int64, curve: CurveID, publicKey: [UInt8], createdAt: Date
+    ) {
         let field = StoredField(row: row, table: "wallet", id: try row.int64(0))
         return (
             field.id, try field.decode("curve", at: 1, CurveID.init(rawValue:)), try row.bytes(2),
@@ -171,10 +173,10 @@ enum StoredRows {
     }
 
     /// A signing pair's columns, for `inspect`.
-    static let signingPairColumns =
+    package static let signingPairColumns =
         "id, generation, status, deviceIdentifier, devicePublicShare, custodianIdentifier, custodianPublicShare, createdAt"
 
-    static func signingPair(_ row: some StoredRow) throws -> SigningPairRecord {
+    package static func signingPair(_ row: some StoredRow) throws -> SigningPairRecord {
         let field = StoredField(row: row, table: "signingPair", id: try row.int64(0))
         return SigningPairRecord(
             generation: try row.int(1), status: try field.decode("status", at: 2, SigningStatus.init(rawValue:)),
@@ -184,9 +186,9 @@ enum StoredRows {
     }
 
     /// A client ciphertext's columns, for `inspect` (its text is read to tell its format and length, never shown).
-    static let ciphertextColumns = "id, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById"
+    package static let ciphertextColumns = "id, method, cipherText, receivedAt, confirmedAt, replacedAt, replacedById"
 
-    static func ciphertextSummary(_ row: some StoredRow) throws -> ClientCiphertextSummary {
+    package static func ciphertextSummary(_ row: some StoredRow) throws -> ClientCiphertextSummary {
         let field = StoredField(row: row, table: "clientCiphertext", id: try row.int64(0))
         let text = try row.text(2)
         let ours = (try? ClientBackupCiphertext.readIfClaimed(text)) ?? nil
@@ -200,21 +202,21 @@ enum StoredRows {
     }
 
     /// An audit event's columns, in chain order.
-    static let auditEventColumns = "id, at, kind, clientId, detail, previousHash, hash, mac"
+    package static let auditEventColumns = "id, at, kind, clientId, detail, previousHash, hash, mac"
 
-    static func auditEvent(_ row: some StoredRow) throws -> AuditEvent {
+    package static func auditEvent(_ row: some StoredRow) throws -> AuditEvent {
         AuditEvent(
             id: try row.int64(0), at: try row.text(1), kind: try row.text(2), clientId: try row.textOrNil(3),
             detail: try row.text(4), previousHash: try row.bytes(5), hash: try row.bytes(6), mac: try row.bytesOrNil(7))
     }
 
     /// An active signing generation's columns with its wallet's, for the public level's interpolation check.
-    static let activeSigningColumns = """
+    package static let activeSigningColumns = """
         s.id, c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier, s.devicePublicShare,
         s.custodianIdentifier, s.custodianPublicShare
         """
 
-    static func activeSigningGeneration(_ row: some StoredRow) throws -> ActiveSigningGeneration {
+    package static func activeSigningGeneration(_ row: some StoredRow) throws -> ActiveSigningGeneration {
         // A wallet of an unknown curve is reported as such by the bookkeeping queries; it still moves the stream on.
         ActiveSigningGeneration(
             rowId: try row.int64(0), clientId: try row.text(1), curve: CurveID(rawValue: try row.text(2)),
@@ -224,15 +226,16 @@ enum StoredRows {
     }
 
     /// A bookkeeping query's row: client, curve, method and pair, the last three as far as the finding has them.
-    static func bookkeepingProblem(_ row: some StoredRow, _ kind: BookkeepingProblem.Kind) throws -> BookkeepingProblem
-    {
+    package static func bookkeepingProblem(
+        _ row: some StoredRow, _ kind: BookkeepingProblem.Kind
+    ) throws -> BookkeepingProblem {
         BookkeepingProblem(
             clientId: try row.text(0), curve: try row.text(1), method: try row.textOrNil(2),
             pairId: try row.int64OrNil(3), problem: kind)
     }
 
     /// A backup pair as `inspect` shows it, from `summaryColumns` followed by `storedPairColumns`.
-    static func backup(_ row: some StoredRow) throws -> ClientDetail.Backup {
+    package static func backup(_ row: some StoredRow) throws -> ClientDetail.Backup {
         let pair = try storedPair(row, at: SummaryColumn.allCases.count)
         return ClientDetail.Backup(
             summary: try summary(row), layout: pair.custodian.layout,
@@ -247,7 +250,7 @@ enum StoredRows {
     /// The bookkeeping findings' queries (`VaultStore.bookkeepingProblems`), each naming its finding and reading
     /// its tables once. Each selects client, curve, method and pair (NULL where the finding has none); with
     /// `scoped`, one client's only, the client id the query's one parameter.
-    static func bookkeepingQueries(_ dialect: SQLDialect, scoped: Bool) -> [(BookkeepingProblem.Kind, String)] {
+    package static func bookkeepingQueries(_ dialect: SQLDialect, scoped: Bool) -> [(BookkeepingProblem.Kind, String)] {
         let scope = scoped ? " AND c.clientId = \(dialect.firstParameter)" : ""
         let joins = "FROM backupPair p JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId"
         let recordedPairId = "CAST(\(dialect.jsonText("e.detail", "pairId")) AS BIGINT)"

@@ -93,12 +93,30 @@ package struct CreatedPair: Sendable {
     package let status: BackupStatus
     package let pairId: Int64
     package let replaced: Int64?
+
+    package init(
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, status: BackupStatus,
+        pairId: Int64, replaced: Int64?
+    ) {
+        self.clientId = clientId
+        self.curve = curve
+        self.publicKey = publicKey
+        self.method = method
+        self.status = status
+        self.pairId = pairId
+        self.replaced = replaced
+    }
 }
 
 /// A live pair by id and curve: what a client upload or confirmation touched, in curve order.
 package struct PairOnCurve: Sendable, Equatable {
     package let id: Int64
     package let curve: CurveID
+
+    package init(id: Int64, curve: CurveID) {
+        self.id = id
+        self.curve = curve
+    }
 }
 
 /// What storing a client ciphertext did, for its audit event.
@@ -108,6 +126,12 @@ package struct StoredCiphertext: Sendable {
     package let ciphertextId: Int64
     /// The ciphertexts those pairs held before, in id order.
     package let replacedCiphertextIds: [Int64]
+
+    package init(pairs: [PairOnCurve], ciphertextId: Int64, replacedCiphertextIds: [Int64]) {
+        self.pairs = pairs
+        self.ciphertextId = ciphertextId
+        self.replacedCiphertextIds = replacedCiphertextIds
+    }
 }
 
 extension SigningPairRecord {

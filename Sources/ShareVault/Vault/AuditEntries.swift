@@ -4,7 +4,7 @@ import ShareMath
 /// detail (never a secret). The store chains, seals and appends them in the operation's transaction.
 extension AuditEntry {
     /// A new vault's first event.
-    static let initialized = AuditEntry(kind: .initialized, clientId: nil, detail: ["formatVersion": "1"])
+    package static let initialized = AuditEntry(kind: .initialized, clientId: nil, detail: ["formatVersion": "1"])
 
     /// A pair `create` made.
     static func created(_ pair: CreatedPair) -> AuditEntry {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShareVault
+import ShareVaultPostgres
 
 extension SharevaultCommand {
     /// `sharevault copy --to URL`: the whole vault into a new one, on the same engine or the other.

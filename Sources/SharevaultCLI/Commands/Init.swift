@@ -1,5 +1,6 @@
 import ArgumentParser
 import ShareVault
+import ShareVaultPostgres
 
 extension SharevaultCommand {
     /// `sharevault init`: a new vault and its key file.

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import ShareVault
 
 /// The vault's schema on PostgreSQL, as named migrations recorded in `vaultMigration`. A shipped migration is
 /// never edited: add a new one. The tables and columns are SQLite's (DESIGN section 7), so `copy` moves rows

@@ -1,4 +1,5 @@
 import Foundation
+import ShareVault
 
 extension Vault {
     /// Copies the whole vault into a new vault at `location` (SQLite to PostgreSQL, or back), `batchSize` rows a

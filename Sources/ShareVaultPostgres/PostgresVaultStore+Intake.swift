@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import ShareMath
+import ShareVault
 
 /// What arrives, on PostgreSQL: wallets `create` makes, custodian shares from the webhook, client ciphertexts and
 /// the app's confirmations. The rules are SQLite's (SQLiteVaultStore+Intake.swift); each runs under the write lock.

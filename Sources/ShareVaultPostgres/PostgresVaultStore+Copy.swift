@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import ShareVault
 
 /// `copy`'s reads and writes of whole rows on PostgreSQL.
 extension PostgresVaultStore: VaultRowCopying {

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import ShareMath
+import ShareVault
 
 /// What verification, drills, recovery and the reports read and record, on PostgreSQL. The queries are
 /// SQLite's (SQLiteVaultStore+Checks.swift and +Reports.swift) in PostgreSQL's words; the rows are read by the

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import ShareMath
+import ShareVault
 
 /// The vault on PostgreSQL through PostgresNIO, for several machines on one database: the same `VaultStore` as
 /// SQLite's, with its own named migrations (PostgresVaultSchema.swift).
@@ -257,14 +258,14 @@ extension PostgresConnection {
 
 /// PostgreSQL's rows: BIGINT and INTEGER, TEXT, BYTEA and BOOLEAN columns.
 extension PostgresRandomAccessRow: StoredRow {
-    func int64(_ index: Int) throws -> Int64 { try self[index].decode(Int64.self) }
-    func int64OrNil(_ index: Int) throws -> Int64? { try self[index].decode(Int64?.self) }
-    func text(_ index: Int) throws -> String { try self[index].decode(String.self) }
-    func textOrNil(_ index: Int) throws -> String? { try self[index].decode(String?.self) }
-    func bytes(_ index: Int) throws -> [UInt8] { try bytesOrNil(index) ?? [] }
-    func bytesOrNil(_ index: Int) throws -> [UInt8]? {
+    package func int64(_ index: Int) throws -> Int64 { try self[index].decode(Int64.self) }
+    package func int64OrNil(_ index: Int) throws -> Int64? { try self[index].decode(Int64?.self) }
+    package func text(_ index: Int) throws -> String { try self[index].decode(String.self) }
+    package func textOrNil(_ index: Int) throws -> String? { try self[index].decode(String?.self) }
+    package func bytes(_ index: Int) throws -> [UInt8] { try bytesOrNil(index) ?? [] }
+    package func bytesOrNil(_ index: Int) throws -> [UInt8]? {
         try self[index].decode(ByteBuffer?.self).map { Array($0.readableBytesView) }
     }
-    func bool(_ index: Int) throws -> Bool { try self[index].decode(Bool.self) }
-    func boolOrNil(_ index: Int) throws -> Bool? { try self[index].decode(Bool?.self) }
+    package func bool(_ index: Int) throws -> Bool { try self[index].decode(Bool.self) }
+    package func boolOrNil(_ index: Int) throws -> Bool? { try self[index].decode(Bool?.self) }
 }
