@@ -10,9 +10,7 @@ extension PostgresVaultStore {
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
         make: ([String]) async throws -> [NewClient], audit: @escaping @Sendable (CreatedPair) -> AuditEntry
     ) async throws {
-        let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
-            Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
-        }
+        let batches = clientIds.batches(of: batchSize).map(Array.init)
         // Every clash is refused up front, so a create that cannot succeed writes nothing.
         try await read { connection in
             for batch in batches { try await self.refuseExistingWallets(connection, batch, curves: curves) }
@@ -34,12 +32,7 @@ extension PostgresVaultStore {
             SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId
             WHERE c.clientId = ANY(\(batch))
             """, logger)
-        let taken = Set(try rows.map { "\(try $0.text(0)) \(try $0.text(1))" })
-        for clientId in batch {
-            if let curve = curves.first(where: { taken.contains("\(clientId) \($0.rawValue)") }) {
-                throw VaultError.walletExists(clientId: clientId, curve: curve)
-            }
-        }
+        try refuseWalletClashes(batch, curves: curves, existing: try rows.map { (try $0.text(0), try $0.text(1)) })
     }
 
     private func insertClient(

@@ -9,38 +9,28 @@ extension SQLiteVaultStore {
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at date: Date,
         make: ([String]) async throws -> [NewClient], audit: @escaping @Sendable (CreatedPair) -> AuditEntry
     ) async throws {
-        let batches = stride(from: 0, to: clientIds.count, by: batchSize).map {
-            Array(clientIds[$0..<min($0 + batchSize, clientIds.count)])
-        }
-        func jobs(_ batch: [String]) -> [(clientId: String, curve: CurveID)] {
-            batch.flatMap { id in curves.map { (clientId: id, curve: $0) } }
-        }
+        let batches = clientIds.batches(of: batchSize).map(Array.init)
         // Every clash is refused up front, so a create that cannot succeed writes nothing.
-        let allJobs = batches.map(jobs)
-        try await read { db in for jobs in allJobs { try Self.refuseExistingWallets(db, jobs) } }
+        try await read { db in for batch in batches { try Self.refuseExistingWallets(db, batch, curves: curves) } }
         // Then each batch is made with no lock held and committed in a transaction of its own, so the intake and
         // other commands go on writing between batches.
-        for (batch, jobs) in zip(batches, allJobs) {
+        for batch in batches {
             let clients = try await make(batch)
             try await write { db in
-                try Self.refuseExistingWallets(db, jobs)
+                try Self.refuseExistingWallets(db, batch, curves: curves)
                 for client in clients { try self.insertClient(db, client, at: date, audit: audit) }
             }
         }
     }
 
-    static func refuseExistingWallets(_ db: Database, _ batch: [(clientId: String, curve: CurveID)]) throws {
-        let ids = Array(Set(batch.map(\.clientId)))
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+    static func refuseExistingWallets(_ db: Database, _ batch: [String], curves: [CurveID]) throws {
+        let placeholders = Array(repeating: "?", count: batch.count).joined(separator: ",")
         let existing = try Row.fetchAll(
             db,
             sql:
                 "SELECT c.clientId, w.curve FROM wallet w JOIN client c ON c.id = w.clientRowId WHERE c.clientId IN (\(placeholders))",
-            arguments: StatementArguments(ids))
-        let taken = Set(existing.map { "\($0["clientId"] as String) \($0["curve"] as String)" })
-        if let clash = batch.first(where: { taken.contains("\($0.clientId) \($0.curve.rawValue)") }) {
-            throw VaultError.walletExists(clientId: clash.clientId, curve: clash.curve)
-        }
+            arguments: StatementArguments(batch))
+        try refuseWalletClashes(batch, curves: curves, existing: try existing.map { (try $0.text(0), try $0.text(1)) })
     }
 
     func insertClient(

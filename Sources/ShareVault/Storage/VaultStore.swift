@@ -84,6 +84,19 @@ package protocol VaultStore: Sendable {
     func appendAudit(_ event: AuditEntry, at: Date) async throws
 }
 
+/// Refuses a `create` batch in which a client already has a wallet on one of `curves`, `existing` holding the
+/// batch's clients' wallets as stored (client id, curve): the first clash in the batch's order is named.
+package func refuseWalletClashes(
+    _ clientIds: [String], curves: [CurveID], existing: [(clientId: String, curve: String)]
+) throws {
+    let taken = Set(existing.map { "\($0.clientId) \($0.curve)" })
+    for clientId in clientIds {
+        if let curve = curves.first(where: { taken.contains("\(clientId) \($0.rawValue)") }) {
+            throw VaultError.walletExists(clientId: clientId, curve: curve)
+        }
+    }
+}
+
 /// A pair `create` made, for its audit event.
 package struct CreatedPair: Sendable {
     package let clientId: String
