@@ -85,9 +85,19 @@ package struct VaultTable: Sendable {
     /// The columns written in the first pass: the deferred ones are NULL until the second.
     package var columnList: String { columns.map(\.name).joined(separator: ", ") }
 
-    /// A row's key, to read on after it.
-    package func keyValue(_ row: [StoredValue]) -> StoredValue {
-        row[columns.firstIndex { $0.name == key } ?? 0]
+    /// Where the key stands among the columns.
+    package var keyIndex: Int { columns.firstIndex { $0.name == key } ?? 0 }
+
+    /// Hands every row of the table in `store` to `body`, a batch of up to `batchSize` at a time, in key order.
+    func forEachBatch(
+        in store: any VaultRowCopying, batchSize: Int, _ body: ([[StoredValue]]) async throws -> Void
+    ) async throws {
+        let keyIndex = keyIndex
+        var after: StoredValue?
+        while case let rows = try await store.rows(of: self, after: after, limit: batchSize), let last = rows.last {
+            try await body(rows)
+            after = last[keyIndex]
+        }
     }
 }
 
@@ -149,23 +159,18 @@ package enum VaultCopy {
         var copied = 0
         let total = try await totalRows(source)
         for table in VaultTable.all {
-            var after: StoredValue?
             var deferred: [[StoredValue]] = []
             let deferredIndexes = table.columns.indices.filter { table.deferred.contains(table.columns[$0].name) }
-            let keyIndex = table.columns.firstIndex { $0.name == table.key } ?? 0
-            while case let rows = try await source.rows(of: table, after: after, limit: batchSize), !rows.isEmpty {
+            let keyIndex = table.keyIndex
+            try await table.forEachBatch(in: source, batchSize: batchSize) { rows in
                 try await destination.insert(rows, into: table)
                 for row in rows where deferredIndexes.contains(where: { row[$0] != .null }) {
                     deferred.append([row[keyIndex]] + deferredIndexes.map { row[$0] })
                 }
-                after = table.keyValue(rows[rows.count - 1])
                 copied += rows.count
                 progress?(.storingShare, copied, total)
             }
-            for start in stride(from: 0, to: deferred.count, by: batchSize) {
-                try await destination.setDeferred(
-                    Array(deferred[start..<min(start + batchSize, deferred.count)]), of: table)
-            }
+            for batch in deferred.batches(of: batchSize) { try await destination.setDeferred(Array(batch), of: table) }
         }
         try await destination.finishCopy()
         progress?(.done, copied, total)
@@ -180,12 +185,12 @@ package enum VaultCopy {
     ) async throws -> CopyReport {
         var tables: [CopyReport.Table] = []
         for table in VaultTable.all {
+            let original = try await digest(of: table, in: source, batchSize: batchSize)
+            let copy = try await digest(of: table, in: destination, batchSize: batchSize)
             tables.append(
                 CopyReport.Table(
-                    name: table.name, sourceRows: try await source.rowCount(of: table),
-                    copiedRows: try await destination.rowCount(of: table),
-                    sourceDigest: try await digest(of: table, in: source, batchSize: batchSize),
-                    copyDigest: try await digest(of: table, in: destination, batchSize: batchSize)))
+                    name: table.name, sourceRows: original.rows, copiedRows: copy.rows, sourceDigest: original.digest,
+                    copyDigest: copy.digest))
         }
         return CopyReport(
             source: sourceName, destination: destinationName, tables: tables,
@@ -202,17 +207,20 @@ package enum VaultCopy {
         "\(try await store.metadata("auditCount") ?? "none") \(try await store.metadata("auditHead") ?? "none")"
     }
 
-    /// BLAKE2b over the table's rows in key order, each value tagged with its kind and length.
-    static func digest(of table: VaultTable, in store: any VaultRowCopying, batchSize: Int) async throws -> String {
+    /// The table's rows, counted as they are read, and BLAKE2b over them in key order, each value tagged with its
+    /// kind and length.
+    static func digest(
+        of table: VaultTable, in store: any VaultRowCopying, batchSize: Int
+    ) async throws -> (rows: Int, digest: String) {
         var hasher = Blake2b()
-        var after: StoredValue?
-        while case let rows = try await store.rows(of: table, after: after, limit: batchSize), !rows.isEmpty {
+        var count = 0
+        try await table.forEachBatch(in: store, batchSize: batchSize) { rows in
             for row in rows {
                 for value in row { hasher.update(encoding(value)) }
             }
-            after = table.keyValue(rows[rows.count - 1])
+            count += rows.count
         }
-        return Hex.encode(hasher.finalize())
+        return (count, Hex.encode(hasher.finalize()))
     }
 
     private static func encoding(_ value: StoredValue) -> [UInt8] {
