@@ -38,7 +38,7 @@ struct VaultOptions: ParsableArguments {
         }
         if let vault { return .sqlite(path: vault) }
         if let text = store ?? environment["SHAREVAULT_STORE"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            return try StoreLocation(parsing: text, password: try databasePassword())
+            return try StoreLocation(parsing: text, password: try Secrets.databasePassword(file: storePasswordFile))
         }
         return .sqlite(path: environment["SHAREVAULT_VAULT"] ?? "sharevault.db")
     }
@@ -48,13 +48,6 @@ struct VaultOptions: ParsableArguments {
         if let vaultKey { return vaultKey }
         if case .sqlite(let path) = location { return Vault.defaultKeyPath(forVault: path) }
         return nil
-    }
-
-    /// The PostgreSQL password, from its file or `$PGPASSWORD`, if any. (PostgresNIO takes it as a `String`, so it
-    /// cannot stay in guarded memory as the vault's secrets do; it never reaches argv, a log or an error.)
-    private func databasePassword() throws -> String? {
-        guard let secret = try Secrets.read(file: storePasswordFile, environment: "PGPASSWORD") else { return nil }
-        return secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The passphrase from its file or the environment, if any.
@@ -82,6 +75,14 @@ enum Secrets {
             return SecureBytes(copying: Array(value.utf8))
         }
         return nil
+    }
+
+    /// A PostgreSQL password, from its file or `$PGPASSWORD`, if any. (PostgresNIO takes it as a `String`, so it
+    /// cannot stay in guarded memory as the vault's secrets do; it never reaches argv, a log or an error.)
+    static func databasePassword(file: String?) throws -> String? {
+        try read(file: file, environment: "PGPASSWORD").map { secret in
+            secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        }
     }
 
     /// A passphrase file's trailing newline is not part of the passphrase.

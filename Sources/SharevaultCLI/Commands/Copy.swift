@@ -38,9 +38,8 @@ extension SharevaultCommand {
         }
 
         func run() async throws {
-            let password = try Secrets.read(file: toPasswordFile, environment: "PGPASSWORD")
-                .map { secret in secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
-            let destination = try StoreLocation(parsing: to, password: password)
+            let destination = try StoreLocation(
+                parsing: to, password: try Secrets.databasePassword(file: toPasswordFile))
             let source = try vault.location()
             guard destination.description != source.description else {
                 throw ValidationError("--to names the vault being copied")
