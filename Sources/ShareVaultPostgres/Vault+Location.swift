@@ -16,19 +16,11 @@ extension Vault {
             return try await create(at: path, keyPath: keyPath, passphrase: passphrase, logger: logger)
         case .postgres(let url):
             guard let keyPath else { throw VaultError.vaultKeyNotNamed(store: url.description) }
-            if FileManager.default.fileExists(atPath: keyPath) { throw VaultError.keyFileExists(path: keyPath) }
-            let key = try VaultKeyFile.create(at: keyPath, passphrase: passphrase)
-            do {
-                let auditKey = AuditKey(vaultKey: key, keyFile: keyPath)
-                let store = try await PostgresVaultStore.open(url, create: true, unlock: { auditKey })
-                try await store.setUp(at: Date(), event: .initialized)
-                logger.info("created vault", metadata: ["vault": "\(url)"])
-                return Vault(path: url.description, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
-            } catch {
-                // No key without its vault.
-                unlink(keyPath)
-                throw error
-            }
+            // A database is the operator's: what a failed set-up left in it is theirs to drop.
+            return try await create(
+                at: url.description, keyPath: keyPath, passphrase: passphrase, logger: logger,
+                makeStore: { auditKey in try await PostgresVaultStore.open(url, create: true, unlock: { auditKey }) },
+                discard: {})
         }
     }
 

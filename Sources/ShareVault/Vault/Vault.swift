@@ -34,20 +34,31 @@ public final class Vault: Sendable {
         at path: String, keyPath: String? = nil, passphrase: SecureBytes? = nil,
         logger: Logger = Logger(label: "sharevault")
     ) async throws -> Vault {
-        let keyPath = keyPath ?? defaultKeyPath(forVault: path)
         if FileManager.default.fileExists(atPath: path) { throw VaultError.vaultExists(path: path) }
+        return try await create(
+            at: path, keyPath: keyPath ?? defaultKeyPath(forVault: path), passphrase: passphrase, logger: logger,
+            makeStore: { auditKey in try SQLiteVaultStore(path: path, create: true, unlock: { auditKey }) },
+            discard: { unlink(path) })
+    }
+
+    /// Makes a vault key file at `keyPath`, then the store `makeStore` makes with it, and records the vault's
+    /// first audit event. Nothing is left half-made: if the store cannot be made or set up, the key file goes,
+    /// and `discard` removes what the store had made.
+    package static func create(
+        at location: String, keyPath: String, passphrase: SecureBytes?, logger: Logger,
+        makeStore: (AuditKey) async throws -> any VaultStore, discard: () -> Void
+    ) async throws -> Vault {
         if FileManager.default.fileExists(atPath: keyPath) { throw VaultError.keyFileExists(path: keyPath) }
         let key = try VaultKeyFile.create(at: keyPath, passphrase: passphrase)
         do {
             let auditKey = AuditKey(vaultKey: key, keyFile: keyPath)
-            let store = try SQLiteVaultStore(path: path, create: true, unlock: { auditKey })
+            let store = try await makeStore(auditKey)
             try await store.setUp(at: Date(), event: .initialized)
-            logger.info("created vault", metadata: ["vault": "\(path)"])
-            return Vault(path: path, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
+            logger.info("created vault", metadata: ["vault": "\(location)"])
+            return Vault(path: location, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
         } catch {
-            // Leave nothing half-made: no key without its vault.
             unlink(keyPath)
-            unlink(path)
+            discard()
             throw error
         }
     }
