@@ -191,10 +191,10 @@ package final class PostgresVaultStore: VaultStore {
     /// Appends one event inside the caller's transaction (which holds the write lock, so no other append can
     /// read the same head).
     func appendAudit(_ connection: PostgresConnection, _ entry: AuditEntry, at: String) async throws {
-        let head = try await connection.first("SELECT value FROM vaultMeta WHERE name = 'auditHead'", logger)
-        let last = try await connection.first("SELECT MAX(id) FROM auditEvent", logger)
+        let chain = try await connection.first(
+            "SELECT (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent)", logger)
         let event = try AuditLog.next(
-            after: try head?.textOrNil(0), lastId: try last?.int64OrNil(0), key: auditKey,
+            after: try chain?.textOrNil(0), lastId: try chain?.int64OrNil(1), key: auditKey,
             storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
         try await connection.query(
             """
