@@ -75,94 +75,111 @@ extension PostgresVaultStore {
         }
     }
 
-    /// The webhook's write in few round trips, since every one is made holding the write lock: after the lock,
-    /// one query reads all the transaction needs (a duplicate, the client's and wallet's rows, the live pair it
-    /// replaces, the audit head, a new pair id), and one statement writes everything (the client and wallet when
-    /// new, the pair, its share, the audit event and head), after retiring the replaced pair first (the one live
-    /// pair's unique index is checked row by row).
-    package func storeCustodianShare(
-        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at date: Date,
-        audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
-    ) async throws -> CustodianStoreOutcome {
-        let at = VaultClock.format(date)
-        return try await write { connection in
-            // A share the vault already holds for this wallet and method, live or in history, compared by content:
-            // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
-            guard
-                let state = try await connection.first(
-                    """
-                    SELECT
-                        (SELECT p.id FROM backupPair p JOIN custodianShare s ON s.pairId = p.id
-                         WHERE p.walletId = w.id AND p.method = \(method.name)
-                            AND s.shareDigest IN (\(Data(record.shareDigest)), \(Data(legacyDigest)))
-                         ORDER BY p.isLive DESC, p.id DESC LIMIT 1),
-                        c.id, w.id, w.publicKey,
-                        (SELECT p.id FROM backupPair p WHERE p.walletId = w.id AND p.method = \(method.name) AND p.isLive),
-                        (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent),
-                        nextval(pg_get_serial_sequence('backuppair', 'id'))
-                    FROM (SELECT 1) AS one
-                    LEFT JOIN client c ON c.clientId = \(clientId)
-                    LEFT JOIN wallet w ON w.clientRowId = c.id AND w.curve = \(curve.rawValue)
-                    """, self.logger)
-            else { throw VaultError.rowUnreadable(table: "backupPair", rowId: 0, column: "id") }
-            if let duplicate = try state.int64OrNil(0) { return .duplicate(pairId: duplicate) }
-            let clientRow = try state.int64OrNil(1)
-            let walletId = try state.int64OrNil(2)
-            if walletId != nil, let stored = try state.bytesOrNil(3), stored != publicKey {
-                throw VaultError.publicKeyMismatch(
-                    clientId: clientId, curve: curve, stored: Hex.encode(stored), received: Hex.encode(publicKey))
+    package func storeCustodianShares(_ deliveries: [CustodianShareDelivery]) async throws
+        -> [Result<CustodianStoreOutcome, VaultError>]
+    {
+        try await write { connection in
+            var outcomes: [Result<CustodianStoreOutcome, VaultError>] = []
+            for delivery in deliveries {
+                do {
+                    outcomes.append(.success(try await self.storeCustodianShare(connection, delivery)))
+                } catch let refusal as VaultError {
+                    // Refusals are decided before a delivery writes anything, so the others' writes stand alone.
+                    outcomes.append(.failure(refusal))
+                }
             }
-            let replaced = try state.int64OrNil(4)
-            let pairId = try state.int64(7)
-            let entry = audit(pairId, replaced)
-            let event = try AuditLog.next(
-                after: try state.textOrNil(5), lastId: try state.int64OrNil(6), key: self.auditKey,
-                storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
-            if let replaced {
-                try await connection.query(
-                    "UPDATE backupPair SET isLive = FALSE, replacedAt = \(at) WHERE id = \(replaced)",
-                    logger: self.logger)
-            }
-            let commitments = record.commitments.map { Data($0.flatMap { $0 }) }
-            // Rows made by one CTE may refer to each other: the foreign keys are checked at the statement's end.
-            try await connection.query(
-                """
-                WITH newClient AS (
-                    INSERT INTO client (clientId, createdAt) SELECT \(clientId), \(at) WHERE \(clientRow)::bigint IS NULL
-                    RETURNING id
-                ), newWallet AS (
-                    INSERT INTO wallet (clientRowId, curve, publicKey, createdAt)
-                    SELECT COALESCE(\(clientRow)::bigint, (SELECT id FROM newClient)), \(curve.rawValue),
-                        \(Data(publicKey)), \(at)
-                    WHERE \(walletId)::bigint IS NULL
-                    RETURNING id
-                ), pair AS (
-                    INSERT INTO backupPair (id, walletId, method, status, isLive, createdAt, updatedAt)
-                    SELECT \(pairId), COALESCE(\(walletId)::bigint, (SELECT id FROM newWallet)), \(method.name),
-                        \(BackupStatus.storedCustodianBackupShare.rawValue), TRUE, \(at), \(at)
-                    RETURNING id
-                ), share AS (
-                    INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
-                        partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
-                    SELECT id, \(record.layout.rawValue), \(record.threshold), \(Data(record.identifier)),
-                        \(Data(record.publicShare)), \(record.partnerIdentifier.map { Data($0) }),
-                        \(record.partnerPublicShare.map { Data($0) }), \(record.backupSharePairId), \(commitments),
-                        \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at)
-                    FROM pair
-                ), retired AS (
-                    UPDATE backupPair SET replacedById = (SELECT id FROM pair) WHERE id = \(replaced)::bigint
-                ), event AS (
-                    INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac)
-                    VALUES (\(event.id), \(event.at), \(event.kind), \(event.clientId), \(event.detail),
-                        \(Data(event.previousHash)), \(Data(event.hash)), \(event.mac.map { Data($0) }))
-                )
-                INSERT INTO vaultMeta (name, value) VALUES ('auditHead', \(Hex.encode(event.hash))),
-                    ('auditCount', \(String(event.id)))
-                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
-                """, logger: self.logger)
-            return .stored(pairId: pairId, replaced: replaced)
+            return outcomes
         }
+    }
+
+    /// One webhook's write in few round trips, since every one is made holding the write lock: one query reads
+    /// all it needs (a duplicate, the client's and wallet's rows, the live pair it replaces, the audit head, a new
+    /// pair id), and one statement writes everything (the client and wallet when new, the pair, its share, the
+    /// audit event and head), after retiring the replaced pair first (the one live pair's unique index is checked
+    /// row by row). Whatever refuses the delivery (a `VaultError`) is thrown before its first write.
+    private func storeCustodianShare(_ connection: PostgresConnection, _ delivery: CustodianShareDelivery)
+        async throws -> CustodianStoreOutcome
+    {
+        let (clientId, curve, publicKey, method, record, legacyDigest) = (
+            delivery.clientId, delivery.curve, delivery.publicKey, delivery.method, delivery.record,
+            delivery.legacyDigest
+        )
+        let at = VaultClock.format(delivery.at)
+        // A share the vault already holds for this wallet and method, live or in history, compared by content:
+        // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
+        guard
+            let state = try await connection.first(
+                """
+                SELECT
+                    (SELECT p.id FROM backupPair p JOIN custodianShare s ON s.pairId = p.id
+                     WHERE p.walletId = w.id AND p.method = \(method.name)
+                        AND s.shareDigest IN (\(Data(record.shareDigest)), \(Data(legacyDigest)))
+                     ORDER BY p.isLive DESC, p.id DESC LIMIT 1),
+                    c.id, w.id, w.publicKey,
+                    (SELECT p.id FROM backupPair p WHERE p.walletId = w.id AND p.method = \(method.name) AND p.isLive),
+                    (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent),
+                    nextval(pg_get_serial_sequence('backuppair', 'id'))
+                FROM (SELECT 1) AS one
+                LEFT JOIN client c ON c.clientId = \(clientId)
+                LEFT JOIN wallet w ON w.clientRowId = c.id AND w.curve = \(curve.rawValue)
+                """, self.logger)
+        else { throw VaultError.rowUnreadable(table: "backupPair", rowId: 0, column: "id") }
+        if let duplicate = try state.int64OrNil(0) { return .duplicate(pairId: duplicate) }
+        let clientRow = try state.int64OrNil(1)
+        let walletId = try state.int64OrNil(2)
+        if walletId != nil, let stored = try state.bytesOrNil(3), stored != publicKey {
+            throw VaultError.publicKeyMismatch(
+                clientId: clientId, curve: curve, stored: Hex.encode(stored), received: Hex.encode(publicKey))
+        }
+        let replaced = try state.int64OrNil(4)
+        let pairId = try state.int64(7)
+        let entry = delivery.audit(pairId, replaced)
+        let event = try AuditLog.next(
+            after: try state.textOrNil(5), lastId: try state.int64OrNil(6), key: self.auditKey,
+            storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
+        if let replaced {
+            try await connection.query(
+                "UPDATE backupPair SET isLive = FALSE, replacedAt = \(at) WHERE id = \(replaced)",
+                logger: self.logger)
+        }
+        let commitments = record.commitments.map { Data($0.flatMap { $0 }) }
+        // Rows made by one CTE may refer to each other: the foreign keys are checked at the statement's end.
+        try await connection.query(
+            """
+            WITH newClient AS (
+                INSERT INTO client (clientId, createdAt) SELECT \(clientId), \(at) WHERE \(clientRow)::bigint IS NULL
+                RETURNING id
+            ), newWallet AS (
+                INSERT INTO wallet (clientRowId, curve, publicKey, createdAt)
+                SELECT COALESCE(\(clientRow)::bigint, (SELECT id FROM newClient)), \(curve.rawValue),
+                    \(Data(publicKey)), \(at)
+                WHERE \(walletId)::bigint IS NULL
+                RETURNING id
+            ), pair AS (
+                INSERT INTO backupPair (id, walletId, method, status, isLive, createdAt, updatedAt)
+                SELECT \(pairId), COALESCE(\(walletId)::bigint, (SELECT id FROM newWallet)), \(method.name),
+                    \(BackupStatus.storedCustodianBackupShare.rawValue), TRUE, \(at), \(at)
+                RETURNING id
+            ), share AS (
+                INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
+                    partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
+                SELECT id, \(record.layout.rawValue), \(record.threshold), \(Data(record.identifier)),
+                    \(Data(record.publicShare)), \(record.partnerIdentifier.map { Data($0) }),
+                    \(record.partnerPublicShare.map { Data($0) }), \(record.backupSharePairId), \(commitments),
+                    \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at)
+                FROM pair
+            ), retired AS (
+                UPDATE backupPair SET replacedById = (SELECT id FROM pair) WHERE id = \(replaced)::bigint
+            ), event AS (
+                INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac)
+                VALUES (\(event.id), \(event.at), \(event.kind), \(event.clientId), \(event.detail),
+                    \(Data(event.previousHash)), \(Data(event.hash)), \(event.mac.map { Data($0) }))
+            )
+            INSERT INTO vaultMeta (name, value) VALUES ('auditHead', \(Hex.encode(event.hash))),
+                ('auditCount', \(String(event.id)))
+            ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
+            """, logger: self.logger)
+        return .stored(pairId: pairId, replaced: replaced)
     }
 
     package func storeClientBackup(

@@ -116,6 +116,62 @@ import Testing
         #expect(try await vault.verify(level: .public).bookkeepingProblems.isEmpty)
     }
 
+    /// Deliveries that share one commit land each as if alone, in order: a duplicate of a share earlier in the
+    /// same commit stores nothing, a refresh of it replaces it, another key for a known wallet is refused alone.
+    @Test(arguments: StoreEngine.allCases) func deliveriesInOneCommitLandAsIfAlone(engine: StoreEngine) async throws {
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
+        _ = try await vault.ingestCustodian(try webhook(clientId: "bob", method: "GDRIVE", dealing: try dealing()))
+        let eventsBefore = try await vault.verifyAuditLog().events
+        let first = try dealing()
+        let refreshed = try Dealing<Secp256k1>.refresh(first.shares, threshold: 2, publicKey: first.publicKey)
+        let bodies = [
+            try webhook(clientId: "alice", method: "GDRIVE-SECP256K1", dealing: first),
+            try webhook(clientId: "alice", method: "GDRIVE", dealing: first),
+            try webhook(clientId: "alice", method: "GDRIVE-SECP256K1", dealing: refreshed),
+            try webhook(clientId: "bob", method: "ICLOUD", dealing: try dealing()),
+            try webhook(clientId: "carol", method: "GDRIVE", dealing: try dealing()),
+        ]
+        let prepared = try bodies.map { try vault.prepareCustodian($0) }
+        let outcomes = try await vault.store.storeCustodianShares(prepared.map(\.delivery))
+        guard outcomes.count == 5, case .success(.stored(let alice, nil)) = outcomes[0],
+            case .success(.stored(let replacement, alice)) = outcomes[2],
+            case .success(.stored(let carol, nil)) = outcomes[4]
+        else {
+            Issue.record("unexpected outcomes \(outcomes)")
+            return
+        }
+        #expect(outcomes[1] == .success(.duplicate(pairId: alice)))
+        guard case .failure(.publicKeyMismatch(clientId: "bob", curve: .secp256k1, _, _)) = outcomes[3] else {
+            Issue.record("bob's other key was not refused: \(outcomes[3])")
+            return
+        }
+        let live = try await livePairs(vault).filter { $0.clientId != "bob" }.map(\.pairId)
+        #expect(Set(live) == [replacement, carol])
+        let audit = try await vault.verifyAuditLog()
+        #expect(audit.isIntact && audit.events == eventsBefore + 3)
+        #expect(try await vault.inspect(clientId: "bob").wallets.flatMap(\.backupPairs).count == 1)
+        #expect(try await vault.verify(level: .public).bookkeepingProblems.isEmpty)
+    }
+
+    /// Many deliveries at once through the intake's group commit: each stored once, the chain whole.
+    @Test(arguments: StoreEngine.allCases) func concurrentDeliveriesAllLand(engine: StoreEngine) async throws {
+        let vault = try await TestStores.newVault(engine, in: scratch.directory)
+        let bodies = try (0..<48).map {
+            try webhook(clientId: "client-\($0)", method: "GDRIVE", dealing: try dealing())
+        }
+        let reports = try await withThrowingTaskGroup(of: CustodianIngestReport.self) { group in
+            for body in bodies { group.addTask { try await vault.ingestCustodian(body) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reports.allSatisfy { $0.outcome == .stored })
+        #expect(Set(reports.map(\.pairId)).count == bodies.count)
+        #expect(Set(try await livePairs(vault).map(\.pairId)) == Set(reports.map(\.pairId)))
+        let audit = try await vault.verifyAuditLog()
+        #expect(audit.isIntact && audit.events == bodies.count + 1)
+        let (batches, items) = (await vault.custodianIntake.batches, await vault.custodianIntake.items)
+        #expect(items == bodies.count && batches <= items)
+    }
+
     /// A vault is opened only with its own key, never made twice, and a location with no vault is refused.
     @Test(arguments: StoreEngine.allCases) func openingChecksTheVaultAndItsKey(engine: StoreEngine) async throws {
         let first = try await TestStores.freshLocation(engine, in: scratch.directory)

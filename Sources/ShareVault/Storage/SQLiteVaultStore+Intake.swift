@@ -65,37 +65,55 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func storeCustodianShare(
-        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at date: Date,
-        audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
-    ) async throws -> CustodianStoreOutcome {
-        let at = VaultClock.format(date)
-        return try await write { db in
-            // A share the vault already holds for this wallet and method, live or in history, compared by content:
-            // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
-            if let existing = try Int64.fetchOne(
-                db,
+    package func storeCustodianShares(_ deliveries: [CustodianShareDelivery]) async throws
+        -> [Result<CustodianStoreOutcome, VaultError>]
+    {
+        try await write { db in
+            try deliveries.map { delivery in
+                // Each in a savepoint of its own: a refusal rolls back what it had begun (a new client's row)
+                // and leaves the others' writes in the transaction.
+                var outcome: Result<CustodianStoreOutcome, VaultError>!
+                try db.inSavepoint {
+                    do {
+                        outcome = .success(try self.storeCustodianShare(db, delivery))
+                        return .commit
+                    } catch let refusal as VaultError {
+                        outcome = .failure(refusal)
+                        return .rollback
+                    }
+                }
+                return outcome
+            }
+        }
+    }
+
+    private func storeCustodianShare(_ db: Database, _ delivery: CustodianShareDelivery) throws
+        -> CustodianStoreOutcome
+    {
+        let (clientId, curve, method, record) = (delivery.clientId, delivery.curve, delivery.method, delivery.record)
+        // A share the vault already holds for this wallet and method, live or in history, compared by content:
+        // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
+        if let existing = try Int64.fetchOne(
+            db.cachedStatement(
                 sql: """
                     SELECT p.id FROM backupPair p
                     JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
                     JOIN custodianShare s ON s.pairId = p.id
                     WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest IN (?, ?)
                     ORDER BY p.isLive DESC, p.id DESC LIMIT 1
-                    """,
-                arguments: [clientId, curve.rawValue, method.name, Data(record.shareDigest), Data(legacyDigest)])
-            {
-                return .duplicate(pairId: existing)
-            }
-            let clientRow = try self.clientRowId(db, clientId: clientId, at: date)
-            let walletId = try self.walletRowId(
-                db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: publicKey, at: date)
-            let (pairId, replaced) = try self.insertPair(
-                db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare,
-                clientCiphertextId: nil, at: date)
-            try AuditLog.append(db, key: self.auditKey, audit(pairId, replaced), at: at)
-            return .stored(pairId: pairId, replaced: replaced)
+                    """),
+            arguments: [clientId, curve.rawValue, method.name, Data(record.shareDigest), Data(delivery.legacyDigest)])
+        {
+            return .duplicate(pairId: existing)
         }
+        let clientRow = try clientRowId(db, clientId: clientId, at: delivery.at)
+        let walletId = try walletRowId(
+            db, clientRow: clientRow, clientId: clientId, curve: curve, publicKey: delivery.publicKey, at: delivery.at)
+        let (pairId, replaced) = try insertPair(
+            db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare,
+            clientCiphertextId: nil, at: delivery.at)
+        try AuditLog.append(db, key: auditKey, delivery.audit(pairId, replaced), at: VaultClock.format(delivery.at))
+        return .stored(pairId: pairId, replaced: replaced)
     }
 
     package func storeClientBackup(

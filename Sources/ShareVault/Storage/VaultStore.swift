@@ -20,15 +20,17 @@ package protocol VaultStore: Sendable {
         _ clientIds: [String], curves: [CurveID], batchSize: Int, at: Date,
         make: ([String]) async throws -> [NewClient], audit: @escaping @Sendable (CreatedPair) -> AuditEntry
     ) async throws
-    /// Stores a custodian share as the live pair for the client and method, keeping any replaced pair in
-    /// history; refuses a public key that contradicts the client's wallet on that curve.
+    /// Stores custodian shares in one transaction, so that deliveries arriving together share one durable commit
+    /// (group commit). Each is stored in order as if alone: as the live pair for its client and method, keeping
+    /// any replaced pair in history, or refused when its public key contradicts the client's wallet on that curve.
     /// A share is a duplicate when its content digest, or `legacyDigest` (the first release's digest of the
     /// share's bytes, which rows it wrote still carry), matches a pair of the wallet and method: then nothing is
     /// written, no audit event either.
-    func storeCustodianShare(
-        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at: Date, audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
-    ) async throws -> CustodianStoreOutcome
+    ///
+    /// Returns each delivery's outcome in order. A refused delivery has written nothing and the others still land;
+    /// an error thrown instead (the database failing) means that none of them did.
+    func storeCustodianShares(_ deliveries: [CustodianShareDelivery]) async throws
+        -> [Result<CustodianStoreOutcome, VaultError>]
     /// Stores the client's ciphertext for a method and attaches it to the client's live pairs of that method on
     /// every curve (only the method's curve when it names one); their status moves to
     /// STORED_CLIENT_BACKUP_SHARE_KEY and a ciphertext it replaces stays in history. The same ciphertext again
@@ -94,6 +96,34 @@ package func refuseWalletClashes(
         if let curve = curves.first(where: { taken.contains("\(clientId) \($0.rawValue)") }) {
             throw VaultError.walletExists(clientId: clientId, curve: curve)
         }
+    }
+}
+
+/// A custodian share to store, as the intake checked and sealed it.
+package struct CustodianShareDelivery: Sendable {
+    package let clientId: String
+    package let curve: CurveID
+    package let publicKey: [UInt8]
+    /// The method without its curve (the curve is `curve`).
+    package let method: BackupMethod
+    package let record: CustodianShareRecord
+    package let legacyDigest: [UInt8]
+    package let at: Date
+    /// The audit event for the pair stored and the one it replaced.
+    package let audit: @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
+
+    package init(
+        clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
+        legacyDigest: [UInt8], at: Date, audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
+    ) {
+        self.clientId = clientId
+        self.curve = curve
+        self.publicKey = publicKey
+        self.method = method
+        self.record = record
+        self.legacyDigest = legacyDigest
+        self.at = at
+        self.audit = audit
     }
 }
 

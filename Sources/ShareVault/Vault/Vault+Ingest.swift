@@ -38,11 +38,45 @@ extension Vault {
     ///   nothing is written then.
     public func ingestCustodian(_ body: Data, progress: ProgressHandler? = nil) async throws -> CustodianIngestReport {
         progress?(.readingShare, 0, 1)
+        let prepared = try prepareCustodian(body)
+        progress?(.storingShare, 0, 1)
+        let report = prepared.report(try await custodianIntake.submit(prepared.delivery))
+        progress?(.done, 1, 1)
+        logger.info(
+            "custodian share ingested",
+            metadata: ["client": "\(report.clientId)", "method": "\(report.method)", "outcome": "\(report.outcome)"])
+        return report
+    }
+
+    /// A webhook body read, checked and sealed, ready for the store: everything `ingestCustodian` does before it
+    /// writes, which needs no lock and so runs for many deliveries at once.
+    package struct PreparedCustodianShare: Sendable {
+        package let delivery: CustodianShareDelivery
+        let layout: ShareLayout
+        let backupSharePairId: String?
+
+        /// The report of what storing it did.
+        package func report(_ outcome: CustodianStoreOutcome) -> CustodianIngestReport {
+            let (pairId, outcomeName, replaced): (Int64, IngestOutcome, Int64?)
+            switch outcome {
+            case .stored(let id, let replacedId):
+                (pairId, outcomeName, replaced) = (id, replacedId == nil ? .stored : .replaced, replacedId)
+            case .duplicate(let id): (pairId, outcomeName, replaced) = (id, .duplicate, nil)
+            }
+            return CustodianIngestReport(
+                clientId: delivery.clientId, curve: delivery.curve, method: delivery.method, layout: layout,
+                publicKey: Hex.encode(delivery.publicKey), backupSharePairId: backupSharePairId, pairId: pairId,
+                outcome: outcomeName, replacedPairId: replaced)
+        }
+    }
+
+    /// Reads and checks a webhook body and seals its share; throws what `ingestCustodian` would refuse before
+    /// writing.
+    package func prepareCustodian(_ body: Data) throws -> PreparedCustodianShare {
         let webhook = try Self.readCustodianWebhook(body)
-        progress?(.parsingShare, 0, 1)
         switch webhook.share {
-        case .secp256k1(let parsed): return try await ingestCustodian(webhook.body, parsed, progress: progress)
-        case .ed25519(let parsed): return try await ingestCustodian(webhook.body, parsed, progress: progress)
+        case .secp256k1(let parsed): return prepareCustodian(webhook.body, parsed)
+        case .ed25519(let parsed): return prepareCustodian(webhook.body, parsed)
         }
     }
 
@@ -78,15 +112,13 @@ extension Vault {
         }
     }
 
-    private func ingestCustodian<C: Curve>(
-        _ webhook: WebhookBody, _ parsed: ParsedShare<C>, progress: ProgressHandler?
-    ) async throws -> CustodianIngestReport {
+    private func prepareCustodian<C: Curve>(_ webhook: WebhookBody, _ parsed: ParsedShare<C>)
+        -> PreparedCustodianShare
+    {
         let method = webhook.backupMethod.on(C.id)
-        progress?(.encryptingShare, 0, 1)
         let record = custodianRecord(parsed, shareText: webhook.share, clientId: webhook.clientId, method: method)
-        progress?(.storingShare, 0, 1)
         let (clientId, publicKey, layout) = (webhook.clientId, parsed.publicKey.encoded, parsed.layout)
-        let outcome = try await store.storeCustodianShare(
+        let delivery = CustodianShareDelivery(
             clientId: clientId, curve: C.id, publicKey: publicKey, method: method.withoutCurve, record: record,
             legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: Date()
         ) { pairId, replaced in
@@ -94,21 +126,7 @@ extension Vault {
                 clientId: clientId, curve: C.id, method: method.withoutCurve, layout: layout, publicKey: publicKey,
                 pairId: pairId, replaced: replaced)
         }
-        progress?(.done, 1, 1)
-        let (pairId, outcomeName, replaced): (Int64, IngestOutcome, Int64?)
-        switch outcome {
-        case .stored(let id, let replacedId):
-            (pairId, outcomeName, replaced) = (id, replacedId == nil ? .stored : .replaced, replacedId)
-        case .duplicate(let id): (pairId, outcomeName, replaced) = (id, .duplicate, nil)
-        }
-        let report = CustodianIngestReport(
-            clientId: webhook.clientId, curve: C.id, method: method.withoutCurve, layout: parsed.layout,
-            publicKey: Hex.encode(parsed.publicKey.encoded), backupSharePairId: parsed.backupSharePairId,
-            pairId: pairId, outcome: outcomeName, replacedPairId: replaced)
-        logger.info(
-            "custodian share ingested",
-            metadata: ["client": "\(webhook.clientId)", "method": "\(method)", "outcome": "\(report.outcome)"])
-        return report
+        return PreparedCustodianShare(delivery: delivery, layout: layout, backupSharePairId: parsed.backupSharePairId)
     }
 
     /// The stored form: public material in the clear, the original share string sealed and digested.

@@ -17,6 +17,8 @@ public final class Vault: Sendable {
     package let logger: Logger
     /// Weights of the identifier pairs seen so far, shared by every check on this vault.
     let lineWeights = LineWeightCache()
+    /// Custodian shares on their way to the store: those that arrive together share one durable commit.
+    package let custodianIntake: GroupCommit<CustodianShareDelivery, CustodianStoreOutcome>
 
     package init(path: String, store: any VaultStore, vaultKey: SecureBytes?, auditKey: AuditKey?, logger: Logger) {
         self.path = path
@@ -24,6 +26,7 @@ public final class Vault: Sendable {
         self.vaultKey = vaultKey
         self.vaultAuditKey = auditKey
         self.logger = logger
+        self.custodianIntake = GroupCommit { deliveries in try await store.storeCustodianShares(deliveries) }
     }
 
     /// Where a vault's key file is by default: `VAULT.key`.

@@ -1,0 +1,78 @@
+/// Group commit: writes that arrive together share one durable transaction.
+///
+/// A write that finds no commit running starts one at once, with only itself; writes that arrive while a commit
+/// runs wait for it and then go together in the next (up to `maximumBatch`), so under load each fsync serves
+/// many writes and a lone write waits for nothing but its own commit (and, with `maximumWait`, at most that
+/// long for company). Each caller is answered only after the transaction holding its write has committed, so
+/// the intake's 2xx still means "on disk".
+///
+/// A batch the store fails as a whole (the database, not a refusal) is tried again one write at a time, so that
+/// one write the database cannot take fails alone and the others still land.
+package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
+    package typealias Commit = @Sendable ([Item]) async throws -> [Result<Outcome, VaultError>]
+
+    private let commit: Commit
+    private let maximumBatch: Int
+    private let maximumWait: Duration
+    private var waiting: [(item: Item, answer: CheckedContinuation<Outcome, any Error>)] = []
+    private var committing = false
+    /// Batches committed and writes they held, for the bench and the tests.
+    package private(set) var batches = 0
+    package private(set) var items = 0
+    /// Writes waiting for a commit (not those in the one running).
+    package var pending: Int { waiting.count }
+
+    /// - Parameters:
+    ///   - maximumBatch: at most this many writes in one transaction.
+    ///   - maximumWait: how long a commit that could take more waits for them before it starts (zero: it never
+    ///     waits, and batches form only from writes that arrive while another commit runs).
+    ///   - commit: stores the writes in one transaction, answering each in order.
+    package init(maximumBatch: Int = 128, maximumWait: Duration = .zero, commit: @escaping Commit) {
+        precondition(maximumBatch > 0)
+        self.maximumBatch = maximumBatch
+        self.maximumWait = maximumWait
+        self.commit = commit
+    }
+
+    /// Stores `item` in the next commit and returns once that commit is durable; throws the item's refusal or the
+    /// database's error.
+    package func submit(_ item: Item) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { answer in
+            waiting.append((item, answer))
+            if !committing {
+                committing = true
+                Task { await drain() }
+            }
+        }
+    }
+
+    /// Commits what waits, batch after batch, until nothing does. Writes submitted while a batch commits (the
+    /// actor is free while it awaits the store) join the next one.
+    private func drain() async {
+        while !waiting.isEmpty {
+            if maximumWait > .zero, waiting.count < maximumBatch {
+                try? await Task.sleep(for: maximumWait)
+            }
+            let batch = Array(waiting.prefix(maximumBatch))
+            waiting.removeFirst(batch.count)
+            let outcomes = await outcomes(of: batch.map(\.item))
+            batches += 1
+            items += batch.count
+            for (waiter, outcome) in zip(batch, outcomes) { waiter.answer.resume(with: outcome) }
+        }
+        committing = false
+    }
+
+    private func outcomes(of items: [Item]) async -> [Result<Outcome, any Error>] {
+        do {
+            let outcomes = try await commit(items)
+            precondition(outcomes.count == items.count, "a commit answers every write it is given")
+            return outcomes.map { $0.mapError { $0 } }
+        } catch {
+            guard items.count > 1 else { return [.failure(error)] }
+            var alone: [Result<Outcome, any Error>] = []
+            for item in items { alone += await outcomes(of: [item]) }
+            return alone
+        }
+    }
+}
