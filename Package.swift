@@ -86,6 +86,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Hummingbird's bare NIO client: the load generator, one keep-alive connection per delivery in
+                // flight, so the figure is the intake's and not a heavy client's.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // `sharevault demo`: a walk over the library's calls on a scratch vault. Outside the product modules.
@@ -158,6 +163,8 @@ let package = Package(
             dependencies: [
                 "ShareVaultServer", "ShareVault", "ShareVaultPostgres", "ShareMath", "SharevaultTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]

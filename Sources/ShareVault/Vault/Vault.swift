@@ -20,13 +20,26 @@ public final class Vault: Sendable {
     /// Custodian shares on their way to the store: those that arrive together share one durable commit.
     package let custodianIntake: GroupCommit<CustodianShareDelivery, CustodianStoreOutcome>
 
-    package init(path: String, store: any VaultStore, vaultKey: SecureBytes?, auditKey: AuditKey?, logger: Logger) {
+    package init(
+        path: String, store: any VaultStore, vaultKey: SecureBytes?, auditKey: AuditKey?, logger: Logger,
+        maximumIntakeBatch: Int = 128
+    ) {
         self.path = path
         self.store = store
         self.vaultKey = vaultKey
         self.vaultAuditKey = auditKey
         self.logger = logger
-        self.custodianIntake = GroupCommit { deliveries in try await store.storeCustodianShares(deliveries) }
+        self.custodianIntake = GroupCommit(maximumBatch: maximumIntakeBatch) { deliveries in
+            try await store.storeCustodianShares(deliveries)
+        }
+    }
+
+    /// The same vault (store, key, logger) with custodian deliveries grouped at most `maximum` to a commit; 1 gives
+    /// a commit per delivery, as before group commit, for the bench's comparison.
+    package func withIntakeBatches(ofAtMost maximum: Int) -> Vault {
+        Vault(
+            path: path, store: store, vaultKey: vaultKey, auditKey: vaultAuditKey, logger: logger,
+            maximumIntakeBatch: maximum)
     }
 
     /// Where a vault's key file is by default: `VAULT.key`.

@@ -86,22 +86,25 @@ extension SharevaultCommand {
                 }
             }
             var intake: IntakeBenchmark?
+            var intakeUngrouped: IntakeBenchmark?
             if deliveries > 0 {
                 let directory = FileManager.default.temporaryDirectory
                     .appendingPathComponent("sharevault-intake-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: directory) }
-                let vault = try await Vault.create(at: directory + "/intake.db")
-                intake = try await IntakeBenchmark.run(vault: vault, deliveries: deliveries, concurrency: concurrency)
-                if let intake, !output.json {
-                    let latency = intake.latencyMilliseconds
+                // The same load on two fresh vaults: with group commit, then with a commit per delivery.
+                let grouped = try await Vault.create(at: directory + "/grouped.db")
+                intake = try await IntakeBenchmark.run(
+                    vault: grouped, deliveries: deliveries, concurrency: concurrency)
+                let alone = try await Vault.create(at: directory + "/alone.db").withIntakeBatches(ofAtMost: 1)
+                intakeUngrouped = try await IntakeBenchmark.run(
+                    vault: alone, deliveries: deliveries, concurrency: concurrency)
+                if let intake, let intakeUngrouped, !output.json {
                     print(
-                        "intake over loopback HTTP (\(intake.deliveries) webhooks, \(intake.concurrency) in flight, durable commits):"
-                    )
-                    print(
-                        "  \(format(intake.deliveriesPerSecond)) deliveries/s; latency ms p50 \(String(format: "%.1f", latency["p50"] ?? 0)), "
-                            + "p90 \(String(format: "%.1f", latency["p90"] ?? 0)), p99 \(String(format: "%.1f", latency["p99"] ?? 0)), "
-                            + "max \(String(format: "%.1f", latency["max"] ?? 0)); \(intake.failures) failed")
+                        "intake over loopback HTTP (\(intake.deliveries) webhooks, \(intake.concurrency) in flight, durable commits; "
+                            + "goal 3000/s, p99 under 50 ms):")
+                    printIntake("group commit", intake)
+                    printIntake("a commit per delivery", intakeUngrouped)
                 }
             }
             var postgresReport: PostgresBenchmark.Report?
@@ -120,8 +123,20 @@ extension SharevaultCommand {
             }
             if output.json {
                 try Terminal.printJSON(
-                    BenchReport(figures: figures, listing: listing, intake: intake, postgres: postgresReport))
+                    BenchReport(
+                        figures: figures, listing: listing, intake: intake, intakeOneCommitEach: intakeUngrouped,
+                        postgres: postgresReport))
             }
+        }
+
+        private func printIntake(_ label: String, _ intake: IntakeBenchmark) {
+            let latency = intake.latencyMilliseconds
+            let perCommit = intake.deliveriesPerCommit.map { " (\(String(format: "%.1f", $0)) per commit)" } ?? ""
+            print(
+                "  \(label): \(format(intake.deliveriesPerSecond)) deliveries/s\(perCommit); latency ms "
+                    + "p50 \(String(format: "%.1f", latency["p50"] ?? 0)), p90 \(String(format: "%.1f", latency["p90"] ?? 0)), "
+                    + "p99 \(String(format: "%.1f", latency["p99"] ?? 0)), max \(String(format: "%.1f", latency["max"] ?? 0)); "
+                    + "\(intake.failures) failed")
         }
 
         private func printPostgres(_ report: PostgresBenchmark.Report) {
@@ -169,14 +184,16 @@ extension SharevaultCommand {
         let figures: [Figure]
         let listing: ListingFigure?
         let intake: IntakeBenchmark?
+        let intakeOneCommitEach: IntakeBenchmark?
         let postgres: PostgresBenchmark.Report?
 
         init(
             figures: [BenchmarkFigure], listing: ListingFigure?, intake: IntakeBenchmark?,
-            postgres: PostgresBenchmark.Report?
+            intakeOneCommitEach: IntakeBenchmark?, postgres: PostgresBenchmark.Report?
         ) {
             self.listing = listing
             self.intake = intake
+            self.intakeOneCommitEach = intakeOneCommitEach
             self.postgres = postgres
             self.figures = figures.map {
                 Figure(
