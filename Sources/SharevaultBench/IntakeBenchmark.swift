@@ -16,6 +16,9 @@ public struct IntakeBenchmark: Sendable, Encodable {
     public let deliveriesPerSecond: Double
     public let latencyMilliseconds: [String: Double]
     public let failures: Int
+    /// CPU time the whole process (the intake and the load generator) spent per delivery, in milliseconds: times
+    /// the rate, how many cores the run kept busy.
+    public let cpuMillisecondsPerDelivery: Double
     /// Deliveries per durable commit, on average (nil when the intake ran in another process).
     public var deliveriesPerCommit: Double?
 
@@ -57,6 +60,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
         let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Webhook-Secret")!: secret]
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuAtStart = ProcessCPUTime.seconds()
         // One connection per delivery in flight, each sending its share of the bodies in turn (slot k sends
         // bodies k, k + concurrency, ...) to the intake the body's number names.
         let slots = min(concurrency, bodies.count)
@@ -86,6 +90,7 @@ public struct IntakeBenchmark: Sendable, Encodable {
             return await group.reduce(into: []) { $0 += $1 }
         }
         let elapsed = clock.now - start
+        let cpuSeconds = ProcessCPUTime.seconds() - cpuAtStart
         let seconds = elapsed / .seconds(1)
         let latencies = results.map(\.0).sorted()
         func percentile(_ fraction: Double) -> Double {
@@ -97,6 +102,17 @@ public struct IntakeBenchmark: Sendable, Encodable {
             latencyMilliseconds: [
                 "p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": latencies.last ?? 0,
             ],
-            failures: results.filter { !$0.1 }.count)
+            failures: results.filter { !$0.1 }.count,
+            cpuMillisecondsPerDelivery: cpuSeconds * 1000 / Double(max(1, deliveries)))
+    }
+}
+
+/// The CPU time (user and system) this process has used so far, every thread summed.
+enum ProcessCPUTime {
+    static func seconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

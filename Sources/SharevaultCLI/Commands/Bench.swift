@@ -136,7 +136,9 @@ extension SharevaultCommand {
                 "  \(label): \(format(intake.deliveriesPerSecond)) deliveries/s\(perCommit); latency ms "
                     + "p50 \(String(format: "%.1f", latency["p50"] ?? 0)), p90 \(String(format: "%.1f", latency["p90"] ?? 0)), "
                     + "p99 \(String(format: "%.1f", latency["p99"] ?? 0)), max \(String(format: "%.1f", latency["max"] ?? 0)); "
-                    + "\(intake.failures) failed")
+                    + "\(intake.failures) failed; \(String(format: "%.2f", intake.cpuMillisecondsPerDelivery)) ms of CPU per delivery "
+                    + "(intake and load generator, \(String(format: "%.1f", intake.cpuMillisecondsPerDelivery * intake.deliveriesPerSecond / 1000)) cores busy)"
+            )
         }
 
         private func printPostgres(_ report: PostgresBenchmark.Report) {
