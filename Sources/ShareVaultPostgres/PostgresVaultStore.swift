@@ -186,6 +186,18 @@ package final class PostgresVaultStore: VaultStore {
         }
     }
 
+    package func livePairsByStatus() async throws -> [String: Int] {
+        try await read { connection in
+            var counts: [String: Int] = [:]
+            for row in try await connection.all(
+                "SELECT status, COUNT(*) FROM backupPair WHERE isLive GROUP BY status", logger)
+            {
+                counts[try row.text(0)] = try row.int(1)
+            }
+            return counts
+        }
+    }
+
     // MARK: The audit chain
 
     /// Appends one event inside the caller's transaction (which holds the write lock, so no other append can

@@ -12,6 +12,12 @@ struct WebhookAnswer: ResponseEncodable {
     let backupMethod: BackupMethod
 }
 
+/// `GET /healthz` and `GET /readyz`: `{"status": "alive" | "ready" | "not ready", "reason": ...}`.
+struct HealthAnswer: ResponseEncodable {
+    let status: String
+    let reason: String?
+}
+
 /// `POST {root}/backup/fetch`: `{"backupShares": [...]}`, the client's live custodian shares byte for byte as
 /// received. The shares are secrets: the answer is laid out in guarded memory and copied only into NIO's buffer.
 struct FetchAnswer: ResponseGenerator {

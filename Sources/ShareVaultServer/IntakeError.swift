@@ -13,12 +13,19 @@ struct IntakeError: HTTPResponseError {
     let field: String?
     /// Headers the answer carries besides its content type (`Retry-After`, `Connection: close`).
     var headers: HTTPFields = [:]
+    /// The refusal's short name for metrics (`malformed-json`, `out-of-range`, `public-key-mismatch`...): one of
+    /// a few, never a value.
+    let reason: String
 
-    init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, headers: HTTPFields = [:]) {
+    init(
+        _ status: HTTPResponse.Status, _ message: String, field: String? = nil, headers: HTTPFields = [:],
+        reason: String
+    ) {
         self.status = status
         self.message = message
         self.field = field
         self.headers = headers
+        self.reason = reason
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -29,17 +36,18 @@ struct IntakeError: HTTPResponseError {
         return response
     }
 
-    static let unauthorized = IntakeError(.unauthorized, "missing or wrong credentials")
+    static let unauthorized = IntakeError(.unauthorized, "missing or wrong credentials", reason: "unauthorized")
 
     /// The vault's work is at its limit: try again shortly.
-    static let busy = IntakeError(.serviceUnavailable, "the intake is busy; try again", headers: [.retryAfter: "1"])
+    static let busy = IntakeError(
+        .serviceUnavailable, "the intake is busy; try again", headers: [.retryAfter: "1"], reason: "busy")
 
     /// The body did not arrive in time; the connection is closed.
     static let bodyTimeout = IntakeError(
-        .requestTimeout, "the body did not arrive in time", headers: [.connection: "close"])
+        .requestTimeout, "the body did not arrive in time", headers: [.connection: "close"], reason: "body-timeout")
 
     static func tooLarge(_ limit: Int) -> IntakeError {
-        IntakeError(.contentTooLarge, "body larger than \(limit) bytes")
+        IntakeError(.contentTooLarge, "body larger than \(limit) bytes", reason: "too-large")
     }
 
     /// The answer for an error the library threw.
@@ -49,31 +57,49 @@ struct IntakeError: HTTPResponseError {
             self = error
         case let error as DocumentError:
             switch error {
-            case .malformedJSON, .empty:
-                self.init(.badRequest, error.description)
-            case .missingField(let field), .ambiguousField(let field), .wrongType(let field, _):
-                self.init(.badRequest, error.description, field: field)
+            case .malformedJSON:
+                self.init(.badRequest, error.description, reason: "malformed-json")
+            case .empty:
+                self.init(.badRequest, error.description, reason: "empty")
+            case .missingField(let field):
+                self.init(.badRequest, error.description, field: field, reason: "missing-field")
+            case .ambiguousField(let field):
+                self.init(.badRequest, error.description, field: field, reason: "ambiguous-field")
+            case .wrongType(let field, _):
+                self.init(.badRequest, error.description, field: field, reason: "wrong-type")
             case .tooLarge:
-                self.init(.contentTooLarge, error.description)
-            case .wrongFormat, .unsupportedVersion:
-                self.init(.unprocessableContent, error.description, field: "share")
+                self.init(.contentTooLarge, error.description, reason: "too-large")
+            case .wrongFormat:
+                self.init(.unprocessableContent, error.description, field: "share", reason: "wrong-format")
+            case .unsupportedVersion:
+                self.init(.unprocessableContent, error.description, field: "share", reason: "unsupported-version")
             case .unknownCurve:
-                self.init(.unprocessableContent, error.description, field: "curve")
-            case .invalidField(let field, _), .outOfRange(let field, _):
-                self.init(.unprocessableContent, error.description, field: field)
+                self.init(.unprocessableContent, error.description, field: "curve", reason: "unknown-curve")
+            case .invalidField(let field, _):
+                self.init(.unprocessableContent, error.description, field: field, reason: "invalid-field")
+            case .outOfRange(let field, _):
+                self.init(.unprocessableContent, error.description, field: field, reason: "out-of-range")
             }
         case let error as VaultError:
             switch error {
-            case .invalidClientId: self.init(.badRequest, error.description, field: "clientId")
-            case .invalidMethod, .ambiguousMethod: self.init(.badRequest, error.description, field: "backupMethod")
-            case .walletExists, .publicKeyMismatch: self.init(.unprocessableContent, error.description, field: "share")
-            case .notPasswordEncrypted: self.init(.unprocessableContent, error.description, field: "cipherText")
-            case .unknownClient, .noBackupPair, .noClientBackup: self.init(.notFound, error.description)
+            case .invalidClientId:
+                self.init(.badRequest, error.description, field: "clientId", reason: "invalid-client-id")
+            case .invalidMethod, .ambiguousMethod:
+                self.init(.badRequest, error.description, field: "backupMethod", reason: "invalid-method")
+            case .walletExists, .publicKeyMismatch:
+                self.init(.unprocessableContent, error.description, field: "share", reason: "public-key-mismatch")
+            case .notPasswordEncrypted:
+                self.init(
+                    .unprocessableContent, error.description, field: "cipherText", reason: "not-password-encrypted")
+            case .unknownClient, .noBackupPair, .noClientBackup:
+                self.init(.notFound, error.description, reason: "not-found")
             default:
-                self.init(error.isEnvironmentFault ? .serviceUnavailable : .badRequest, error.description)
+                self.init(
+                    error.isEnvironmentFault ? .serviceUnavailable : .badRequest, error.description,
+                    reason: error.isEnvironmentFault ? "store-unavailable" : "refused")
             }
         default:
-            self.init(.internalServerError, "internal error")
+            self.init(.internalServerError, "internal error", reason: "internal")
         }
     }
 }

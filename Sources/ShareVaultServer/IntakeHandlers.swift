@@ -10,6 +10,9 @@ import ShareVault
 /// the vault and returns a typed answer.
 struct IntakeHandlers: Sendable {
     let vault: Vault
+    let metrics: IntakeMetrics
+    /// How long `/readyz` waits for the store before it answers 503.
+    let readinessTimeout: Duration
 
     // MARK: The custodian webhook
 
@@ -17,6 +20,7 @@ struct IntakeHandlers: Sendable {
     func webhookBackup(_ request: Request, context: IntakeContext) async throws -> WebhookAnswer {
         let body = try await Self.body(request)
         let report = try await vault.ingestCustodian(body)
+        metrics.ingested(report.outcome)
         return WebhookAnswer(status: report.outcome, clientId: report.clientId, backupMethod: report.method)
     }
 
@@ -27,6 +31,29 @@ struct IntakeHandlers: Sendable {
             throw DocumentError.missingField("clientId")
         }
         return FetchAnswer(backupShares: try await vault.custodianShares(clientId: clientId))
+    }
+
+    // MARK: Health
+
+    /// `GET /healthz`: the process answers.
+    func alive(_ request: Request, context: IntakeContext) async throws -> HealthAnswer {
+        HealthAnswer(status: "alive", reason: nil)
+    }
+
+    /// `GET /readyz`: 200 when the vault key is loaded and the store answers a read within the timeout; 503 with
+    /// the reason otherwise (a load balancer then sends the webhooks elsewhere).
+    func ready(_ request: Request, context: IntakeContext) async throws -> Response {
+        let answer: HealthAnswer
+        let status: HTTPResponse.Status
+        switch await vault.readiness(within: readinessTimeout) {
+        case .ready:
+            (answer, status) = (HealthAnswer(status: "ready", reason: nil), .ok)
+        case .notReady(let reason):
+            (answer, status) = (HealthAnswer(status: "not ready", reason: reason), .serviceUnavailable)
+        }
+        var response = try context.responseEncoder.encode(answer, from: request, context: context)
+        response.status = status
+        return response
     }
 
     // MARK: The app's routes

@@ -22,9 +22,13 @@ struct IntakeContext: RequestContext {
     }
 }
 
-/// One log line per request: method, route template (never a body or a secret), status and duration.
+/// One log line per request: method, route template (never a body or a secret), status and duration; and the
+/// same in the metrics, with a webhook's refusal counted by its reason.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let metrics: IntakeMetrics
+    /// The custodian webhook's route template, whose refusals are the ingest's.
+    let webhookRoute: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -33,13 +37,15 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = clock.now
         var status = 500
         defer {
-            let milliseconds = (clock.now - start) / .milliseconds(1)
+            // The router names the route once it has matched it, inside `next`.
+            let (elapsed, route) = (clock.now - start, context.endpointPath ?? "unmatched")
             logger.info(
                 "request",
                 metadata: [
-                    "method": "\(request.method)", "route": "\(context.endpointPath ?? "unmatched")",
-                    "status": "\(status)", "ms": "\(String(format: "%.1f", milliseconds))",
+                    "method": "\(request.method)", "route": "\(route)", "status": "\(status)",
+                    "ms": "\(String(format: "%.1f", elapsed / .milliseconds(1)))",
                 ])
+            metrics.requestFinished(route: route, method: request.method.rawValue, status: status, duration: elapsed)
         }
         do {
             let response = try await next(request, context)
@@ -47,6 +53,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         } catch let error as HTTPResponseError {
             status = error.status.code
+            if context.endpointPath == webhookRoute, request.method == .post {
+                metrics.refused(reason: (error as? IntakeError)?.reason ?? "http-\(status)")
+            }
             throw error
         }
     }

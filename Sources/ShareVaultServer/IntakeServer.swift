@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import ShareMath
 import ShareVault
 
@@ -26,12 +27,19 @@ public struct IntakeConfiguration: Sendable {
     /// At most this many requests do vault work at once (their blocking commits run on NIO's thread pool, as many
     /// at a time as it has threads); a request beyond it is answered 503 at once rather than queued without bound.
     public var maximumBlockingWork: Int
+    /// Where `GET /metrics` is served, apart from the intake (as Prometheus exporters usually are); nil: nowhere.
+    public var metricsAddress: (host: String, port: Int)?
+    /// How long `/readyz` waits for the store before it answers 503.
+    public var readinessTimeout: Duration
 
     public init(
         host: String, port: Int, webhookRoot: String, webhookSecret: SecureBytes, apiToken: SecureBytes,
         maximumBodySize: Int = 64 * 1024, idleTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10),
-        maximumBlockingWork: Int = 64
+        maximumBlockingWork: Int = 64, metricsAddress: (host: String, port: Int)? = nil,
+        readinessTimeout: Duration = .seconds(2)
     ) {
+        self.metricsAddress = metricsAddress
+        self.readinessTimeout = readinessTimeout
         self.idleTimeout = idleTimeout
         self.bodyTimeout = bodyTimeout
         self.maximumBlockingWork = maximumBlockingWork
@@ -68,12 +76,16 @@ public struct IntakeServer: Sendable {
     public let vault: Vault
     public let configuration: IntakeConfiguration
     public let logger: Logger
+    public let metrics = IntakeMetrics()
 
     public init(vault: Vault, configuration: IntakeConfiguration, logger: Logger) {
         self.vault = vault
         self.configuration = configuration
         self.logger = logger
     }
+
+    /// The webhook's route template as the router names it, e.g. `/webhooks/backup`.
+    var webhookRoute: String { (configuration.webhookRoot == "/" ? "" : configuration.webhookRoot) + "/backup" }
 
     /// The application, ready to run; `onRunning` receives the bound port (useful with port 0).
     ///
@@ -82,9 +94,12 @@ public struct IntakeServer: Sendable {
     /// its limit and timeout apply), then takes a place among the requests doing vault work.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: IntakeContext.self)
-        router.middlewares.add(RequestLogMiddleware(logger: logger))
+        router.middlewares.add(RequestLogMiddleware(logger: logger, metrics: metrics, webhookRoute: webhookRoute))
         router.middlewares.add(ErrorAnswerMiddleware())
-        let handlers = IntakeHandlers(vault: vault)
+        let handlers = IntakeHandlers(
+            vault: vault, metrics: metrics, readinessTimeout: configuration.readinessTimeout)
+        router.get("healthz", use: handlers.alive)
+        router.get("readyz", use: handlers.ready)
         let body = BodyMiddleware<IntakeContext>(
             limit: configuration.maximumBodySize, timeout: configuration.bodyTimeout)
         let work = WorkLimitMiddleware<IntakeContext>(limit: configuration.maximumBlockingWork)
@@ -111,8 +126,43 @@ public struct IntakeServer: Sendable {
             logger: logger)
     }
 
-    /// Runs until SIGINT or SIGTERM, then finishes the requests in flight and stops.
-    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await application(onRunning: onRunning).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    /// `GET /metrics` in Prometheus' text format, on its own address; `onRunning` receives the bound port.
+    public func metricsApplication(
+        host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: IntakeContext.self)
+        let (vault, metrics, logger) = (vault, metrics, logger)
+        router.get("metrics") { _, _ -> Response in
+            do {
+                let text = try await metrics.exposition(vault: vault)
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            } catch {
+                logger.warning("metrics: the store did not answer", metadata: ["error": "\(error)"])
+                return Response(status: .serviceUnavailable)
+            }
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sharevault"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+    }
+
+    /// Runs until SIGINT or SIGTERM, then finishes the requests in flight and stops; the metrics listener beside
+    /// it when the configuration names one. `onRunning` receives the intake's bound port, `onMetricsRunning` the
+    /// metrics listener's.
+    public func run(
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        var services: [any Service] = [application(onRunning: onRunning)]
+        if let address = configuration.metricsAddress {
+            services.append(metricsApplication(host: address.host, port: address.port, onRunning: onMetricsRunning))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
     }
 }

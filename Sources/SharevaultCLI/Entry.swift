@@ -10,11 +10,9 @@ enum Entry {
     static func main() async {
         umask(0o077)  // whatever this process creates is private to its owner
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
             let level = ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(
                 Logger.Level.init(rawValue:))
-            handler.logLevel = level ?? .warning
-            return handler
+            return LogFormat.handler(label: label, level: level ?? .warning)
         }
         do {
             var command = try await SharevaultCommand.asyncParseAsRoot()

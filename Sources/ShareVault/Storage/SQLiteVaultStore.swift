@@ -102,4 +102,15 @@ package final class SQLiteVaultStore: VaultStore {
             )
         }
     }
+
+    package func livePairsByStatus() async throws -> [String: Int] {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM backupPair WHERE isLive GROUP BY status")
+            {
+                counts[try row.text(0)] = try row.int(1)
+            }
+            return counts
+        }
+    }
 }

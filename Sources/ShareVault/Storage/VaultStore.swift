@@ -62,6 +62,8 @@ package protocol VaultStore: Sendable {
     func walletsOfUnknownCurve(clientId: String?) async throws -> [Int64]
     /// Counts for summaries: clients, wallets, live pairs.
     func counts() async throws -> (clients: Int, wallets: Int, livePairs: Int)
+    /// Live pairs by their status as stored (for the intake's metrics): one aggregate query, not a walk.
+    func livePairsByStatus() async throws -> [String: Int]
 
     /// Up to `limit` live pairs with ids above `pairId`, in id order (for streaming in bounded memory).
     func livePairs(after pairId: Int64, limit: Int, clientId: String?) async throws -> [StoredPair]

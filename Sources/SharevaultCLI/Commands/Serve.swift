@@ -19,7 +19,12 @@ extension SharevaultCommand {
                 postgres://USER@HOST:PORT/DATABASE --vault-key FILE): writes take turns under one lock, so a \
                 webhook delivered to two of them is stored once and the audit chain never forks. SIGINT or \
                 SIGTERM finishes the requests in flight, then stops. One log line per request on stderr \
-                (route, status, duration; never a body or a secret).
+                (route, status, duration; never a body or a secret), as JSON with --log-format json. GET /healthz \
+                answers while the process runs; GET /readyz answers 200 when the vault key is loaded and the store \
+                answers a read within 2 seconds, 503 otherwise. With --metrics-listen, GET /metrics on that address \
+                gives Prometheus' text format: requests by route, method and status, a latency histogram by route, \
+                ingest outcomes and refusals by reason, live pairs by status, group commits (no client id, no \
+                secret).
                 """
         )
 
@@ -35,11 +40,28 @@ extension SharevaultCommand {
         @Option(help: "A file holding the app's API token (or $SHAREVAULT_API_TOKEN).")
         var apiTokenFile: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Where to serve GET /metrics, as HOST:PORT (off when not given; port 0 picks a free one).",
+                valueName: "host:port"))
+        var metricsListen: String?
+
+        @Option(help: "How log lines are written: text, or one JSON object per line.")
+        var logFormat: LogFormatOption = .text
+
+        enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
+            case text, json
+        }
+
         @OptionGroup var vault: VaultOptions
 
         func validate() throws {
             guard Self.parse(listen: listen) != nil else {
                 throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535 (got \(listen))")
+            }
+            if let metricsListen, Self.parse(listen: metricsListen) == nil {
+                throw ValidationError(
+                    "--metrics-listen must be HOST:PORT with a port from 0 to 65535 (got \(metricsListen))")
             }
             guard IntakeConfiguration.normalizedWebhookRoot(webhookRoot) != nil else {
                 throw ValidationError(
@@ -58,6 +80,7 @@ extension SharevaultCommand {
         }
 
         func run() async throws {
+            LogFormat.current = logFormat == .json ? .json : .text
             guard
                 let webhookSecret = try Secrets.read(file: webhookSecretFile, environment: "SHAREVAULT_WEBHOOK_SECRET")
             else {
@@ -81,11 +104,18 @@ extension SharevaultCommand {
             let server = IntakeServer(
                 vault: opened,
                 configuration: IntakeConfiguration(
-                    host: host, port: port, webhookRoot: webhookRoot, webhookSecret: webhookSecret, apiToken: apiToken),
+                    host: host, port: port, webhookRoot: webhookRoot, webhookSecret: webhookSecret, apiToken: apiToken,
+                    metricsAddress: metricsListen.flatMap(Self.parse(listen:))),
                 logger: logger)
-            try await server.run { boundPort in
-                Terminal.writeError("sharevault: listening on \(host):\(boundPort), webhooks under \(webhookRoot)")
-            }
+            try await server.run(
+                onRunning: { boundPort in
+                    Terminal.writeError(
+                        "sharevault: listening on \(host):\(boundPort), webhooks under \(webhookRoot)")
+                },
+                onMetricsRunning: { boundPort in
+                    let metricsHost = metricsListen.flatMap(Self.parse(listen:))?.host ?? host
+                    Terminal.writeError("sharevault: metrics on \(metricsHost):\(boundPort)/metrics")
+                })
         }
     }
 }
