@@ -16,6 +16,7 @@ public final class IntakeMetrics: Sendable {
     private let commits: CoreMetrics.Counter
     private let committedDeliveries: CoreMetrics.Counter
     private let commitTally = CommitTally()
+    private let storeUp: CoreMetrics.Gauge
 
     static let requests = "sharevault_http_requests_total"
     static let requestDuration = "sharevault_http_request_duration_seconds"
@@ -30,6 +31,7 @@ public final class IntakeMetrics: Sendable {
             .seconds(2.5), .seconds(10),
         ]
         self.factory = factory
+        storeUp = CoreMetrics.Gauge(label: "sharevault_store_up", factory: factory)
         commits = CoreMetrics.Counter(label: "sharevault_intake_commits_total", factory: factory)
         committedDeliveries = CoreMetrics.Counter(
             label: "sharevault_intake_committed_deliveries_total", factory: factory)
@@ -57,13 +59,19 @@ public final class IntakeMetrics: Sendable {
         CoreMetrics.Counter(label: Self.refused, dimensions: [("reason", reason)], factory: factory).increment()
     }
 
-    /// The families in Prometheus' text format, the vault's live pairs by status and the group commits read now.
-    public func exposition(vault: Vault) async throws -> String {
-        let counts = try await vault.store.livePairsByStatus()
-        for status in Set(BackupStatus.allCases.map(\.rawValue)).union(counts.keys) {
-            CoreMetrics.Gauge(label: "sharevault_live_pairs", dimensions: [("status", status)], factory: factory)
-                .record(
-                    counts[status] ?? 0)
+    /// The families in Prometheus' text format, with the vault's live pairs by status and the group commits read
+    /// now. A store that does not answer within `storeTimeout` leaves the live pairs as last read and
+    /// `sharevault_store_up` at 0; the other families are still given.
+    public func exposition(vault: Vault, storeTimeout: Duration = .seconds(2)) async -> String {
+        let store = vault.store
+        if case .success(let counts)? = await answer(within: storeTimeout, { try await store.livePairsByStatus() }) {
+            for status in Set(BackupStatus.allCases.map(\.rawValue)).union(counts.keys) {
+                CoreMetrics.Gauge(label: "sharevault_live_pairs", dimensions: [("status", status)], factory: factory)
+                    .record(counts[status] ?? 0)
+            }
+            storeUp.record(1)
+        } else {
+            storeUp.record(0)
         }
         let (batches, items) = (await vault.custodianIntake.batches, await vault.custodianIntake.items)
         let (newBatches, newItems) = commitTally.advance(to: (batches, items))

@@ -131,17 +131,13 @@ public struct IntakeServer: Sendable {
         host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: IntakeContext.self)
-        let (vault, metrics, logger) = (vault, metrics, logger)
+        let (vault, metrics) = (vault, metrics)
+        let timeout = configuration.readinessTimeout
         router.get("metrics") { _, _ -> Response in
-            do {
-                let text = try await metrics.exposition(vault: vault)
-                return Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-            } catch {
-                logger.warning("metrics: the store did not answer", metadata: ["error": "\(error)"])
-                return Response(status: .serviceUnavailable)
-            }
+            let text = await metrics.exposition(vault: vault, storeTimeout: timeout)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sharevault"),

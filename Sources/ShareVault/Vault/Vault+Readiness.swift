@@ -15,21 +15,32 @@ extension Vault {
     public func readiness(within timeout: Duration) async -> VaultReadiness {
         guard vaultKey != nil else { return .notReady(reason: "the vault key is not loaded") }
         let store = store
-        let answer = OneAnswer<VaultReadiness>()
-        return await withCheckedContinuation { continuation in
-            answer.set(continuation)
-            Task {
-                do {
-                    _ = try await store.metadata("auditCount")
-                    answer.give(.ready)
-                } catch {
-                    answer.give(.notReady(reason: "the store did not answer: \(error)"))
-                }
+        switch await answer(within: timeout, { try await store.metadata("auditCount") }) {
+        case .success?: return .ready
+        case .failure(let error)?: return .notReady(reason: "the store did not answer: \(error)")
+        case nil: return .notReady(reason: "the store did not answer within \(timeout)")
+        }
+    }
+}
+
+/// `body`'s result, or nil when it has not finished within `timeout`. A late `body` is left to finish on its own
+/// and its result dropped: not awaited, since a call on a server that is gone may not end soon.
+package func answer<T: Sendable>(
+    within timeout: Duration, _ body: @escaping @Sendable () async throws -> T
+) async -> Result<T, any Error>? {
+    let first = OneAnswer<Result<T, any Error>?>()
+    return await withCheckedContinuation { continuation in
+        first.set(continuation)
+        Task {
+            do {
+                first.give(.success(try await body()))
+            } catch {
+                first.give(.failure(error))
             }
-            Task {
-                try? await Task.sleep(for: timeout)
-                answer.give(.notReady(reason: "the store did not answer within \(timeout)"))
-            }
+        }
+        Task {
+            try? await Task.sleep(for: timeout)
+            first.give(nil)
         }
     }
 }
