@@ -25,7 +25,7 @@ import Testing
 
         /// A server on `store` (the vault's arguments, such as `--store URL --vault-key FILE`), or on a file vault
         /// in the scratch folder, made if absent.
-        init(scratch: ScratchDirectory? = nil, store: [String]? = nil) throws {
+        init(scratch: ScratchDirectory? = nil, store: [String]? = nil, extra: [String] = []) throws {
             self.scratch = try scratch ?? ScratchDirectory()
             if store == nil, !FileManager.default.fileExists(atPath: vault) {
                 #expect(try Sharevault.run(["init", "--vault", vault]).status == 0)
@@ -37,7 +37,7 @@ import Testing
                 + [
                     "--listen", "127.0.0.1:0", "--webhook-root", "/hooks", "--webhook-secret-file",
                     self.scratch.path("secret"),
-                ]
+                ] + extra
             var environment = ProcessInfo.processInfo.environment
             environment["SHAREVAULT_API_TOKEN"] = ServeCommandTests.token
             process.environment = environment
@@ -55,7 +55,7 @@ import Testing
             while port == 0, Date() < deadline, process.isRunning {
                 usleep(20_000)
                 let text = stderr
-                if let range = text.range(of: "listening on 127.0.0.1:") {
+                if let range = text.range(of: "sharevault: listening on 127.0.0.1:") {
                     port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
                 }
             }
@@ -73,13 +73,15 @@ import Testing
             errors.fileHandleForReading.readabilityHandler = nil
         }
 
-        func deliver(_ body: Data, secret: String = ServeCommandTests.secret) async -> Int {
+        func deliver(
+            _ body: Data, secret: String = ServeCommandTests.secret, session: URLSession = .shared
+        ) async -> Int {
             var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/hooks/backup")!)
             request.httpMethod = "POST"
             request.httpBody = body
             request.setValue(secret, forHTTPHeaderField: "X-Webhook-Secret")
             request.timeoutInterval = 10
-            guard let (_, response) = try? await URLSession.shared.data(for: request) else { return 0 }
+            guard let (_, response) = try? await session.data(for: request) else { return 0 }
             return (response as? HTTPURLResponse)?.statusCode ?? 0
         }
     }
@@ -117,7 +119,11 @@ import Testing
         for listen in ["nonsense", "127.0.0.1:70000", ":80", "127.0.0.1:"] {
             let bad = try Sharevault.run(["serve", "--vault", scratch.path("v.db"), "--listen", listen])
             #expect(bad.status == 2, "\(listen)")
+            let metrics = try Sharevault.run(["serve", "--vault", scratch.path("v.db"), "--metrics-listen", listen])
+            #expect(metrics.status == 2 && metrics.stderr.contains("--metrics-listen"), "\(listen)")
         }
+        let format = try Sharevault.run(["serve", "--vault", scratch.path("v.db"), "--log-format", "xml"])
+        #expect(format.status == 2 && format.stderr.contains("log-format"))
     }
 
     /// A SIGKILL that lands while the server is inside a write transaction, in the middle of a stream of
@@ -151,6 +157,134 @@ import Testing
             accepted.isSubset(of: stored), "answered 200 but lost: \(accepted.subtracting(stored).sorted().prefix(5))")
         #expect(try Sharevault.run(["audit", "--verify", "--vault", server.vault]).status == 0)
         #expect(try Python.query(server.vault, "PRAGMA integrity_check") == "[('ok',)]")
+    }
+
+    /// `--log-format json`: every line a request writes is one JSON object; `--metrics-listen`: the metrics on
+    /// their own address, and not on the intake's.
+    @Test func serveLogsJSONAndServesMetricsOnItsOwnAddress() async throws {
+        let server = try Server(extra: ["--log-format", "json", "--metrics-listen", "127.0.0.1:0"])
+        #expect(await server.deliver(try Self.body("json-log-1")) == 200)
+        #expect(await server.deliver(Data("{}".utf8)) == 400)
+        var metricsPort = 0
+        for _ in 0..<100 where metricsPort == 0 {
+            if let range = server.stderr.range(of: "metrics on 127.0.0.1:") {
+                metricsPort = Int(server.stderr[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        #expect(metricsPort > 0, "\(server.stderr)")
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+        let metrics = String(decoding: data, as: UTF8.self)
+        #expect(metrics.contains(#"sharevault_ingest_total{outcome="stored"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"sharevault_ingest_refused_total{reason="missing-field"} 1"#))
+        #expect(!metrics.contains("json-log-1"))
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        let lines = server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        let objects = lines.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+        }
+        #expect(objects.count == lines.count, "a log line that is not one JSON object of strings")
+        let requests = objects.filter { $0["message"] == "request" }
+        #expect(requests.map { $0["status"] } == ["200", "400"])
+        #expect(requests.allSatisfy { $0["route"] == "/hooks/backup" && $0["level"] == "info" && $0["time"] != nil })
+        #expect(!server.stderr.contains(ServeCommandTests.secret))
+    }
+
+    /// Group commit keeps the intake's promise: over several rounds, a server taking 32 deliveries at once is
+    /// SIGKILLed at a random moment, at the next write transaction after it (so inside a grouped commit), then
+    /// restarted on the same vault. Every delivery answered 200 is stored, none twice, and the chain holds; the
+    /// server's own metrics show that commits did hold several deliveries.
+    @Test func aKillAtRandomPointsOfAGroupedStreamLosesNothingAcknowledged() async throws {
+        let scratch = try ScratchDirectory()
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 32
+        let session = URLSession(configuration: configuration)
+        var acknowledged: Set<String> = []
+        var sent = 0
+        var mostPerCommit = 0.0
+        for round in 0..<4 {
+            let server = try Server(scratch: scratch, extra: ["--metrics-listen", "127.0.0.1:0"])
+            let arm = scratch.path("arm-\(round)")
+            let killer = try WriteLockKiller(vault: server.vault, pid: server.process.processIdentifier, armedBy: arm)
+            // 32 senders deliver new webhooks until the server stops answering (at most 20,000).
+            let numbers = NumberSource(limit: 20_000)
+            async let answered = withTaskGroup(of: (sent: Int, answered: Set<String>).self) { group in
+                for _ in 0..<32 {
+                    group.addTask {
+                        var (sent, answered) = (0, Set<String>())
+                        while let index = numbers.next() {
+                            let id = "round-\(round)-\(index)"
+                            guard let body = try? Self.body(id) else { break }
+                            sent += 1
+                            let status = await server.deliver(body, session: session)
+                            if status == 200 { answered.insert(id) }
+                            if status == 0 { break }
+                        }
+                        return (sent, answered)
+                    }
+                }
+                return await group.reduce(into: (sent: 0, answered: Set<String>())) {
+                    $0.sent += $1.sent
+                    $0.answered.formUnion($1.answered)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
+            mostPerCommit = max(mostPerCommit, try await Self.deliveriesPerCommit(server))
+            try scratch.write("arm-\(round)", "")
+            let killedMidWrite = killer.killedMidWrite()
+            if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+            #expect(killedMidWrite, "round \(round): the kill did not land inside a write transaction")
+            let thisRound = await answered
+            server.process.waitUntilExit()
+            #expect(server.process.terminationReason == .uncaughtSignal)
+            #expect(thisRound.answered.count < thisRound.sent, "round \(round): every delivery was answered")
+            sent += thisRound.sent
+            acknowledged.formUnion(thisRound.answered)
+        }
+        #expect(mostPerCommit > 1, "no commit held more than one delivery: nothing was grouped")
+        let list = try Sharevault.run(["list", "--json", "--vault", scratch.path("v.db")])
+        let pairs = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        let stored = pairs.compactMap { $0["clientId"] as? String }
+        #expect(Set(stored).count == stored.count, "a delivery stored twice")
+        let lost = acknowledged.subtracting(stored)
+        #expect(lost.isEmpty, "answered 200 but lost: \(lost.sorted().prefix(5))")
+        #expect(acknowledged.count < sent)
+        #expect(try Sharevault.run(["audit", "--verify", "--vault", scratch.path("v.db")]).status == 0)
+        #expect(try Python.query(scratch.path("v.db"), "PRAGMA integrity_check") == "[('ok',)]")
+    }
+
+    /// Numbers 0, 1, 2... to the senders of a stream, up to a limit.
+    final class NumberSource: @unchecked Sendable {
+        private let lock = NSLock()
+        private var issued = 0
+        let limit: Int
+
+        init(limit: Int) { self.limit = limit }
+
+        func next() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard issued < limit else { return nil }
+            issued += 1
+            return issued - 1
+        }
+    }
+
+    /// Deliveries per commit so far, from the server's metrics (0 before its first commit).
+    static func deliveriesPerCommit(_ server: Server) async throws -> Double {
+        guard let range = server.stderr.range(of: "metrics on 127.0.0.1:"),
+            let port = Int(server.stderr[range.upperBound...].prefix { $0.isNumber })
+        else { return 0 }
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        var values: [String: Double] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        let commits = values["sharevault_intake_commits_total"] ?? 0
+        return commits == 0 ? 0 : (values["sharevault_intake_committed_deliveries_total"] ?? 0) / commits
     }
 
     @Test func theCLIAndTheServerWorkTheSameVaultAtOnce() async throws {
