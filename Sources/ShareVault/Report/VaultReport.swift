@@ -66,13 +66,15 @@ public struct VaultReport: Sendable, Encodable {
             failures = PairList(limit: listLimit)
         }
 
-        /// Counts one pair's last check, recorded at `at` with `outcome`.
+        /// Counts one pair's last check, recorded at `at` with `outcome` (a check with only one of the two recorded
+        /// counts as never made, in every figure alike).
         mutating func add(_ pair: PairSummary, at: Date?, outcome: CheckOutcome?, now: Date) {
-            daysSince[AgeBucket(since: at, now: now).rawValue, default: 0] += 1
             guard let at, let outcome else {
                 never += 1
+                daysSince[AgeBucket.never.rawValue, default: 0] += 1
                 return
             }
+            daysSince[AgeBucket(since: at, now: now).rawValue, default: 0] += 1
             latest = max(latest ?? at, at)
             oldest = min(oldest ?? at, at)
             switch outcome {
