@@ -105,7 +105,9 @@ enum PostgresVaultSchema {
                 mac BYTEA
             )
             """
-        )
+        ),
+        // Computed once, when a wallet is made; wallets made before it are read with the address computed then.
+        ("v2: wallet addresses", "ALTER TABLE wallet ADD COLUMN address TEXT"),
     ]
 
     /// What a look at a database found.

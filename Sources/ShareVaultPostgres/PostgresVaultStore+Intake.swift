@@ -150,9 +150,9 @@ extension PostgresVaultStore {
                 INSERT INTO client (clientId, createdAt) SELECT \(clientId), \(at) WHERE \(clientRow)::bigint IS NULL
                 RETURNING id
             ), newWallet AS (
-                INSERT INTO wallet (clientRowId, curve, publicKey, createdAt)
+                INSERT INTO wallet (clientRowId, curve, publicKey, createdAt, address)
                 SELECT COALESCE(\(clientRow)::bigint, (SELECT id FROM newClient)), \(curve.rawValue),
-                    \(Data(publicKey)), \(at)
+                    \(Data(publicKey)), \(at), \(try? WalletAddress.address(curve: curve, publicKey: publicKey))
                 WHERE \(walletId)::bigint IS NULL
                 RETURNING id
             ), pair AS (
@@ -330,8 +330,9 @@ extension PostgresVaultStore {
         }
         return try await connection.insert(
             """
-            INSERT INTO wallet (clientRowId, curve, publicKey, createdAt)
-            VALUES (\(clientRow), \(curve.rawValue), \(Data(publicKey)), \(at)) RETURNING id
+            INSERT INTO wallet (clientRowId, curve, publicKey, createdAt, address)
+            VALUES (\(clientRow), \(curve.rawValue), \(Data(publicKey)), \(at),
+                \(try? WalletAddress.address(curve: curve, publicKey: publicKey))) RETURNING id
             """, logger)
     }
 

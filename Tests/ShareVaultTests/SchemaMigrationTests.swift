@@ -173,7 +173,7 @@ import Testing
                     sql: """
                         INSERT INTO vaultMeta SELECT * FROM src.vaultMeta;
                         INSERT INTO client SELECT * FROM src.client;
-                        INSERT INTO wallet SELECT * FROM src.wallet;
+                        INSERT INTO wallet SELECT id, clientRowId, curve, publicKey, createdAt FROM src.wallet;
                         INSERT INTO signingPair SELECT * FROM src.signingPair;
                         INSERT INTO backupPair (id, walletId, method, status, isLive, createdAt, updatedAt, replacedAt, replacedById,
                             lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome)
@@ -216,6 +216,17 @@ import Testing
         var listed: [PairSummary] = []
         try await migrated.forEachPair { listed.append($0) }
         #expect(listed.count == 4)
+        // The migration filled in every wallet's address, as a wallet made today has it.
+        let stored = try DatabaseQueue(path: oldPath).read { db in
+            try Row.fetchAll(db, sql: "SELECT curve, publicKey, address FROM wallet")
+        }
+        #expect(stored.count == 4)
+        for row in stored {
+            let curve = try #require(CurveID(rawValue: row["curve"]))
+            let address: String? = row["address"]
+            #expect(address == (try WalletAddress.address(curve: curve, publicKey: Array(row["publicKey"] as Data))))
+        }
+        #expect(Set(listed.map(\.address)) == Set(stored.compactMap { $0["address"] as String? }))
         for clientId in Set(listed.map(\.clientId)) {
             let detail = try await #require(try migrated.inspect(clientId: clientId))
             #expect(

@@ -65,13 +65,6 @@ public enum WalletAddress {
     }
 }
 
-extension PairSummary {
-    /// The wallet's address (Ethereum's for secp256k1, Solana's for ed25519); empty if the stored key is not one.
-    public var address: String {
-        (try? WalletAddress.address(curve: curve, publicKey: Hex.decode(publicKey))) ?? ""
-    }
-}
-
 extension ClientDetail.Wallet {
     /// The wallet's address (Ethereum's for secp256k1, Solana's for ed25519); empty if the stored key is not one.
     public var address: String {

@@ -235,7 +235,9 @@ extension SQLiteVaultStore {
             }
             return row["id"]
         }
-        var row = WalletRow(clientRowId: clientRow, curve: curve, publicKey: Data(publicKey), createdAt: date)
+        var row = WalletRow(
+            clientRowId: clientRow, curve: curve, publicKey: Data(publicKey), createdAt: date,
+            address: try? WalletAddress.address(curve: curve, publicKey: publicKey))
         try row.insert(db)
         return db.lastInsertedRowID
     }

@@ -37,7 +37,7 @@ package struct VaultTable: Sendable {
             name: "wallet", key: "id",
             columns: [
                 ("id", .integer), ("clientRowId", .integer), ("curve", .text), ("publicKey", .bytes),
-                ("createdAt", .text),
+                ("createdAt", .text), ("address", .text),
             ], deferred: [], assignsIds: true),
         VaultTable(
             name: "signingPair", key: "id",

@@ -108,6 +108,8 @@ public struct PairSummary: Sendable, Encodable {
     public var clientId: String
     public var curve: CurveID
     public var publicKey: String
+    /// The wallet's address (Ethereum's for secp256k1, Solana's for ed25519); empty if the key is not one.
+    public var address: String
     /// The method, without a curve (the pair's curve is `curve`).
     public var method: BackupMethod
     public var status: BackupStatus

@@ -41,13 +41,13 @@ enum StoredPairColumn: Int, CaseIterable {
 /// A pair summary's columns, in select order: rows are read by position, named here once.
 enum SummaryColumn: Int, CaseIterable {
     case id, walletId, clientId, curve, publicKey, method, status, isLive, createdAt, updatedAt, replacedAt,
-        lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation
+        lastVerifiedAt, lastVerifiedOutcome, lastDrilledAt, lastDrilledOutcome, generation, address
 
     var expression: String {
         switch self {
         case .walletId: return "w.id"
         case .clientId: return "c.clientId"
-        case .curve, .publicKey: return "w.\(self)"
+        case .curve, .publicKey, .address: return "w.\(self)"
         case .generation:
             return
                 "(SELECT MAX(generation) FROM signingPair sp WHERE sp.walletId = w.id AND sp.status = 'active') AS generation"
@@ -139,11 +139,15 @@ package enum StoredRows {
         func column(_ column: SummaryColumn) -> Int { column.rawValue }
         let field = StoredField(row: row, table: "backupPair", id: try row.int64(column(.id)))
         let status = try field.decode("status", at: column(.status), BackupStatus.init(rawValue:))
+        let curve = try StoredField(row: row, table: "wallet", id: try row.int64(column(.walletId))).decode(
+            "curve", at: column(.curve), CurveID.init(rawValue:))
+        let publicKey = try row.bytes(column(.publicKey))
         return PairSummary(
-            pairId: field.id, clientId: try row.text(column(.clientId)),
-            curve: try StoredField(row: row, table: "wallet", id: try row.int64(column(.walletId))).decode(
-                "curve", at: column(.curve), CurveID.init(rawValue:)),
-            publicKey: Hex.encode(try row.bytes(column(.publicKey))),
+            pairId: field.id, clientId: try row.text(column(.clientId)), curve: curve,
+            publicKey: Hex.encode(publicKey),
+            // Stored when the wallet was made; computed for a wallet an older release made (on PostgreSQL).
+            address: try row.textOrNil(column(.address))
+                ?? (try? WalletAddress.address(curve: curve, publicKey: publicKey)) ?? "",
             method: BackupMethod(name: try row.text(column(.method)), curve: nil), status: status,
             completed: status.isCompleted, live: try row.bool(column(.isLive)),
             createdAt: try field.decode("createdAt", at: column(.createdAt), VaultClock.parse),

@@ -45,6 +45,8 @@ struct WalletRow: VaultRowWithId {
     var curve: CurveID
     var publicKey: Data
     var createdAt: Date
+    /// Its address (Ethereum's or Solana's), computed once when the wallet is made.
+    var address: String?
 }
 
 /// `signingPair`: a wallet's signing generations, public material only.

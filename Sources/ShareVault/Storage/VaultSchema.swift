@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import ShareMath
 
 /// The vault's schema, as named migrations. A shipped migration is never edited: add a new one.
 enum VaultSchema {
@@ -127,6 +129,19 @@ enum VaultSchema {
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent") ?? 0 > 0 else { return }
             guard let auditKey else { throw VaultError.vaultNeedsKeyToUpgrade(path: db.description) }
             try AuditLog.upgradeToKeyed(db, key: auditKey, at: at)
+        }
+        migrator.registerMigration("v4: wallet addresses") { db in
+            // Computed once, when a wallet is made, so that listing reads them instead of hashing every key.
+            try db.execute(sql: "ALTER TABLE wallet ADD COLUMN address TEXT")
+            let fill = try db.makeStatement(sql: "UPDATE wallet SET address = ? WHERE id = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT id, curve, publicKey FROM wallet") {
+                guard let curve = CurveID(rawValue: row["curve"]) else { continue }
+                let publicKey: Data = row["publicKey"]
+                guard let address = try? WalletAddress.address(curve: curve, publicKey: Array(publicKey)) else {
+                    continue
+                }
+                try fill.execute(arguments: [address, row["id"] as Int64])
+            }
         }
         return migrator
     }

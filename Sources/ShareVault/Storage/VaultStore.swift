@@ -200,26 +200,128 @@ extension SigningPairRecord {
 
 /// Timestamps as the vault stores them and reports show them: ISO 8601, UTC, milliseconds
 /// (`2026-11-30T07:10:52.123Z`). Operations and public types carry `Date`; this is the text at the edges.
+///
+/// Every row a listing reads holds up to five of them, so years 1600 to 9999 are written and read with integer
+/// arithmetic on the Gregorian calendar (Foundation's formatter costs microseconds a call); anything else goes
+/// through Foundation (which, before October 1582, counts Julian dates). Both give the same text for the same millisecond (the tests compare them over random dates).
 package enum VaultClock {
     /// The one layout, for writing and for reading.
     private static let style = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash)
         .time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)
 
-    /// The date to the nearest millisecond. Foundation's formatter truncates, and a time read back from its text
-    /// may lie a hair below the millisecond it names (12.040 read as 12.03999...): the text is formatted from the
-    /// rounded millisecond plus a fifth of one, so that reading and writing again gives the same text.
+    private static let millisecondsPerDay: Int64 = 86_400_000
+    /// The milliseconds of 1600-01-01 and of 10000-01-01, from 1970: the years the integer path handles.
+    private static let fastRange: Range<Int64> = -11_676_096_000_000..<253_402_300_800_000
+
+    /// The date to the nearest millisecond.
     package static func format(_ date: Date) -> String {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        return Date(timeIntervalSince1970: (milliseconds + 0.2) / 1000).formatted(style)
+        guard milliseconds.isFinite, fastRange.contains(Int64(exactly: milliseconds) ?? .min) else {
+            return foundationFormat(milliseconds)
+        }
+        return format(milliseconds: Int64(milliseconds))
+    }
+
+    /// Foundation's formatter truncates, and a time read back from its text may lie a hair below the millisecond
+    /// it names (12.040 read as 12.03999...): the text is formatted from the rounded millisecond plus a fifth of
+    /// one, so that reading and writing again gives the same text.
+    static func foundationFormat(_ milliseconds: Double) -> String {
+        Date(timeIntervalSince1970: (milliseconds + 0.2) / 1000).formatted(style)
     }
 
     /// Reads text `format` wrote, and only that: Foundation's reader also takes other offsets and even trailing
     /// text (`+01:00x`), so what it reads must format back to the same text.
     package static func parse(_ text: String) -> Date? {
+        if let milliseconds = fastParse(text) { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
         guard
             let date = try? Date(text, strategy: style),
             format(date) == text
         else { return nil }
         return date
+    }
+
+    private static func format(milliseconds: Int64) -> String {
+        let days = milliseconds >= 0 ? milliseconds / millisecondsPerDay : (milliseconds + 1) / millisecondsPerDay - 1
+        let ofDay = milliseconds - days * millisecondsPerDay
+        let (year, month, day) = civil(fromDays: days)
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int64, at offset: Int, digits: Int) {
+            var value = value
+            for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(month, at: 5, digits: 2)
+        put(day, at: 8, digits: 2)
+        put(ofDay / 3_600_000, at: 11, digits: 2)
+        put(ofDay / 60_000 % 60, at: 14, digits: 2)
+        put(ofDay / 1000 % 60, at: 17, digits: 2)
+        put(ofDay % 1000, at: 20, digits: 3)
+        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] {
+            bytes[offset] = UInt8(ascii: Unicode.Scalar(separator)!)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The milliseconds from 1970 of text in exactly the vault's layout with a year from 1600 and a real date and
+    /// time; nil for anything else (which the slow path then judges).
+    private static func fastParse(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { bytes -> Int64? in
+            guard bytes.count == 24 else { return nil }
+            for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")]
+            where bytes[offset] != UInt8(ascii: Unicode.Scalar(separator)!) {
+                return nil
+            }
+            func number(_ offset: Int, _ digits: Int) -> Int64? {
+                var value: Int64 = 0
+                for index in offset..<offset + digits {
+                    let digit = bytes[index] &- UInt8(ascii: "0")
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int64(digit)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+                let millisecond = number(20, 3), year >= 1600, (1...12).contains(month),
+                (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 60
+            else { return nil }
+            return days(year: year, month: month, day: day) * millisecondsPerDay + hour * 3_600_000 + minute * 60_000
+                + second * 1000 + millisecond
+        }
+    }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
+    private static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let year = month <= 2 ? year - 1 : year
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The date `days` after 1970-01-01 (`civil_from_days`).
+    private static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

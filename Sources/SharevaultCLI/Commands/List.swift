@@ -26,8 +26,6 @@ extension SharevaultCommand {
             let opened = try await vault.open(needsKey: false, readOnly: true)
             let completed = status.map { $0 == .completed }
             let now = Date()
-            let encoder = Terminal.jsonEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var count = 0
             var incomplete = 0
             var out = BufferedOutput()
@@ -37,13 +35,10 @@ extension SharevaultCommand {
                 out.write(PairTable.header + "\n")
             }
             try await opened.forEachPair(completed: completed) { pair in
-                let address = pair.address
                 if output.json {
-                    let line = String(
-                        decoding: try encoder.encode(ListedPair(pair: pair, address: address)), as: UTF8.self)
-                    out.write((count == 0 ? "\n" : ",\n") + line)
+                    out.write((count == 0 ? "\n" : ",\n") + pair.jsonObject)
                 } else {
-                    out.write(PairTable.format(pair, address: address, now: now) + "\n")
+                    out.write(PairTable.format(pair, address: pair.address, now: now) + "\n")
                 }
                 count += 1
                 if !pair.completed { incomplete += 1 }
@@ -54,20 +49,6 @@ extension SharevaultCommand {
                 out.write("\(count) live pair(s), \(count - incomplete) completed, \(incomplete) incomplete\n")
             }
             out.flush()
-        }
-    }
-
-    /// One line of `list --json`.
-    struct ListedPair: Encodable {
-        let pair: PairSummary
-        let address: String
-
-        enum CodingKeys: String, CodingKey { case address }
-
-        func encode(to encoder: any Encoder) throws {
-            try pair.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(address, forKey: .address)
         }
     }
 
