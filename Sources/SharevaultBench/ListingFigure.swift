@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ShareVault
 
 /// `list --json` over the bench's vault, run as a child process: wall time and the child's peak memory.
@@ -6,6 +7,11 @@ public struct ListingFigure: Sendable, Encodable {
     public let pairs: Int
     public let seconds: Double
     public let peakMemoryKiB: Int
+    /// The floor: the listing's query alone, every row stepped and every column fetched raw (no decoding, no
+    /// output), in rows per second.
+    public var floorRowsPerSecond: Double = 0
+
+    public var pairsPerSecond: Double { Double(pairs) / seconds }
 
     /// Runs `sharevault list --json` as a child with stdout discarded; the child reports its own peak memory
     /// (`SHAREVAULT_REPORT_PEAK_MEMORY`, which any `sharevault` command honours).
@@ -31,9 +37,29 @@ public struct ListingFigure: Sendable, Encodable {
         else {
             throw VaultError.vaultUnreadable(path: vaultPath, reason: "list --json failed during the bench")
         }
-        return ListingFigure(
-            pairs: pairs, seconds: elapsed / .seconds(1),
-            peakMemoryKiB: kib)
+        var figure = ListingFigure(pairs: pairs, seconds: elapsed / .seconds(1), peakMemoryKiB: kib)
+        figure.floorRowsPerSecond = try floor(vaultPath: vaultPath)
+        return figure
+    }
+
+    /// Steps the listing's query over the vault with SQLite alone.
+    static func floor(vaultPath: String) throws -> Double {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: vaultPath, configuration: configuration)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let rows = try queue.read { db in
+            var rows = 0
+            let cursor = try Row.fetchCursor(
+                db, sql: StoredRows.summarySelect + " WHERE p.isLive ORDER BY c.clientId, w.curve, p.method")
+            while let row = try cursor.next() {
+                for index in 0..<row.count { _ = row[index] as DatabaseValue }
+                rows += 1
+            }
+            return rows
+        }
+        return Double(rows) / (clock.now - start).inSeconds
     }
 
 }
