@@ -116,6 +116,7 @@ let package = Package(
                 "ShareMath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Fuzz targets for every parser of outside input (`.ci/fuzz` builds them for libFuzzer); built plainly,

@@ -25,6 +25,20 @@ import Testing
         return encoder
     }
 
+    /// A listed pair with its stale reasons, as the encoder would write it.
+    struct StaleListed: Encodable {
+        let pair: PairSummary
+        let staleReasons: [StaleReason]
+
+        enum CodingKeys: String, CodingKey { case staleReasons }
+
+        func encode(to encoder: any Encoder) throws {
+            try pair.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(staleReasons, forKey: .staleReasons)
+        }
+    }
+
     @Test func theHandWrittenLineIsTheEncodersBytes() async throws {
         let picks = Gen.int(in: 0...1000).array(of: 0...12)
         let milliseconds = Gen.int(in: 0...7_258_118_400_000)
@@ -46,6 +60,10 @@ import Testing
                 lastDrilledOutcome: maybe(7, CheckOutcome.passed))
             let encoded = String(decoding: try Self.encoder().encode(summary), as: UTF8.self)
             #expect(summary.jsonObject == encoded)
+            let reasons = StaleReason.allCases.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+            let staleEncoded = String(
+                decoding: try Self.encoder().encode(StaleListed(pair: summary, staleReasons: reasons)), as: UTF8.self)
+            #expect(summary.jsonObject(staleReasons: reasons) == staleEncoded)
         }
     }
 }

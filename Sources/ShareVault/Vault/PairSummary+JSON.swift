@@ -5,7 +5,10 @@ extension PairSummary {
     /// they are and times as `VaultClock` text (absent fields left out): `list --json`'s line. Written by hand
     /// because a listing writes one per pair, and the encoder's generic machinery costs more than reading the row
     /// (the tests hold the two to the same bytes over random pairs).
-    public var jsonObject: String {
+    public var jsonObject: String { jsonObject(staleReasons: nil) }
+
+    /// `jsonObject` with `staleReasons` among its fields (`list --stale`).
+    public func jsonObject(staleReasons: [StaleReason]?) -> String {
         var out = JSONObjectWriter()
         out.field("address", string: address)
         out.field("clientId", string: clientId)
@@ -22,6 +25,7 @@ extension PairSummary {
         out.field("pairId", literal: String(pairId))
         out.field("publicKey", string: publicKey)
         if let replacedAt { out.field("replacedAt", string: VaultClock.format(replacedAt)) }
+        if let staleReasons { out.field("staleReasons", strings: staleReasons.map(\.rawValue)) }
         out.field("status", string: status.rawValue)
         out.field("updatedAt", string: VaultClock.format(updatedAt))
         return out.finish()
@@ -36,6 +40,16 @@ struct JSONObjectWriter {
     mutating func field(_ key: String, string value: String) {
         name(key)
         quoted(value)
+    }
+
+    mutating func field(_ key: String, strings values: [String]) {
+        name(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            quoted(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// A number or `true`/`false`, as given.

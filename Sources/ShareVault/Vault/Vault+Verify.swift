@@ -31,6 +31,8 @@ public struct VerifySummary: Sendable, Encodable {
     public var auditChainProblem: String?
     /// What the vault's own records contradict (a deleted live pair, an old pair made live again, ...).
     public var bookkeepingProblems: [BookkeepingProblem] = []
+    /// The pairs in the run's scope that are stale, when the run was asked (`verify --max-age`).
+    public var staleness: StalenessSummary?
 
     public static let failureListLimit = 1000
 

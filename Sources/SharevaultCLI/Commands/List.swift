@@ -9,7 +9,14 @@ extension SharevaultCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "List clients, wallets and live backup pairs: statuses, ages, generation, last verified and drilled.",
-            discussion: "Streams: the vault is never loaded into memory whole. Public material only."
+            discussion: """
+                Streams: the vault is never loaded into memory whole. Public material only. With --stale DAYS, only \
+                the pairs a nightly job should flag: not verified or not drilled with success within DAYS days (or \
+                never), and pairs whose client half has not arrived a day after they were made \
+                (STORED_CUSTODIAN_BACKUP_SHARE); each with its reasons (never-verified, verification-too-old, \
+                last-verification-failed, never-drilled, drill-too-old, last-drill-failed, client-half-missing), \
+                and exit 1 when any is listed.
+                """
         )
 
         enum StatusFilter: String, ExpressibleByArgument, CaseIterable {
@@ -19,6 +26,18 @@ extension SharevaultCommand {
         @Option(help: "Only completed or only incomplete pairs.")
         var status: StatusFilter?
 
+        @Option(
+            help: ArgumentHelp(
+                "Only pairs not verified or not drilled within DAYS days, or still waiting for their client half a day on; exit 1 when any.",
+                valueName: "days"))
+        var stale: Double?
+
+        func validate() throws {
+            if let stale, !(stale.isFinite && stale >= 0 && stale <= 36_500) {
+                throw ValidationError("--stale must be a number of days from 0 to 36500")
+            }
+        }
+
         @OptionGroup var vault: VaultOptions
         @OptionGroup var output: OutputOptions
 
@@ -26,6 +45,7 @@ extension SharevaultCommand {
             let opened = try await vault.open(needsKey: false, readOnly: true)
             let completed = status.map { $0 == .completed }
             let now = Date()
+            let policy = stale.map { StalenessPolicy(days: $0, now: now) }
             var count = 0
             var incomplete = 0
             var out = BufferedOutput()
@@ -35,20 +55,27 @@ extension SharevaultCommand {
                 out.write(PairTable.header + "\n")
             }
             try await opened.forEachPair(completed: completed) { pair in
+                let reasons = policy?.reasons(pair)
+                if let reasons, reasons.isEmpty { return }
                 if output.json {
-                    out.write((count == 0 ? "\n" : ",\n") + pair.jsonObject)
+                    out.write((count == 0 ? "\n" : ",\n") + pair.jsonObject(staleReasons: reasons))
                 } else {
-                    out.write(PairTable.format(pair, address: pair.address, now: now) + "\n")
+                    let why = reasons.map { "  " + $0.map(\.rawValue).joined(separator: ",") } ?? ""
+                    out.write(PairTable.format(pair, address: pair.address, now: now) + why + "\n")
                 }
                 count += 1
                 if !pair.completed { incomplete += 1 }
             }
             if output.json {
                 out.write("\n]\n")
+            } else if let stale {
+                out.write(
+                    "\(count) stale pair(s) (not verified or not drilled within \(stale) days, or no client half)\n")
             } else {
                 out.write("\(count) live pair(s), \(count - incomplete) completed, \(incomplete) incomplete\n")
             }
             out.flush()
+            if policy != nil, count > 0 { throw CommandFailure(status: .problemFound, message: "") }
         }
     }
 

@@ -17,7 +17,12 @@ extension SharevaultCommand {
                 --key-store DIR, --password-file F, or --client-decrypt-command 'PROGRAM ARG...'): the client half \
                 is opened too and the two halves must give the wallet's key. Runs on every core and streams, \
                 records each pair's last verified, reports per pair what each level found (--json), and exits 1 \
-                when anything failed.
+                when anything failed. --max-age DAYS also flags, after the run, the pairs in its scope not verified \
+                or not drilled within DAYS days and those still waiting for their client half a day after they were \
+                made (exit 1 when any): a nightly `verify --custodian --max-age 7` alerts on backups nobody has \
+                checked. --prometheus FILE writes the run's figures (pairs checked, passed and failed, failures and \
+                stale pairs by reason, the audit chain, duration, finish time) in Prometheus' text format for \
+                node_exporter's textfile collector, replacing FILE in one rename (mode 0644: counts only).
                 """
         )
 
@@ -39,6 +44,18 @@ extension SharevaultCommand {
         @Flag(help: "Open both halves (needs the vault key and a client key source).")
         var deep = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Also flag pairs not verified or not drilled within DAYS days, or waiting a day for their client half; exit 1 when any.",
+                valueName: "days"))
+        var maxAge: Double?
+
+        @Option(
+            help: ArgumentHelp(
+                "Write the run's figures to FILE in Prometheus' text format (node_exporter's textfile collector).",
+                valueName: "file"))
+        var prometheus: String?
+
         @OptionGroup var keys: KeyStoreOptions
         @OptionGroup var vault: VaultOptions
         @OptionGroup var output: OutputOptions
@@ -47,6 +64,9 @@ extension SharevaultCommand {
             if all && clientId != nil { throw ValidationError("give --client-id or --all, not both") }
             if shard != nil, clientId != nil {
                 throw ValidationError("--shard splits every pair; not with --client-id")
+            }
+            if let maxAge, !(maxAge.isFinite && maxAge >= 0 && maxAge <= 36_500) {
+                throw ValidationError("--max-age must be a number of days from 0 to 36500")
             }
             if deep && !keys.given {
                 throw ValidationError(
@@ -57,10 +77,22 @@ extension SharevaultCommand {
         func run() async throws {
             let level: VerificationLevel = deep ? .deep : custodian ? .custodian : .public
             let shard = try self.shard.map { try VerificationShard(parsing: $0) }
+            if let prometheus { try VerifyTextfile.checkFolder(of: prometheus) }
             let opened = try await vault.open(needsKey: level > .public)
-            let summary = try await opened.verify(
+            let clock = ContinuousClock()
+            let started = clock.now
+            var summary = try await opened.verify(
                 clientId: clientId, level: level, keyStores: deep ? try keys.stores() : nil, shard: shard,
                 progress: ProgressLine("verify").handler)
+            if let maxAge {
+                summary.staleness = try await opened.staleness(
+                    StalenessPolicy(days: maxAge), clientId: clientId, shard: shard)
+            }
+            if let prometheus {
+                try VerifyTextfile.write(
+                    VerifyTextfile.text(summary, seconds: (clock.now - started) / .seconds(1), finishedAt: Date()),
+                    to: prometheus)
+            }
             if output.json {
                 try Terminal.printJSON(summary)
             } else {
@@ -86,8 +118,22 @@ extension SharevaultCommand {
                     print(
                         "BOOKKEEPING \(problem.clientId) \(problem.curve)\(method)\(pair): \(problem.problem.rawValue)")
                 }
+                if let staleness = summary.staleness {
+                    for pair in staleness.pairs.prefix(50) {
+                        print(
+                            "STALE \(pair.clientId) \(pair.curve) \(pair.method) (pair \(pair.pairId)): "
+                                + pair.reasons.map(\.rawValue).joined(separator: ", "))
+                    }
+                    if staleness.stale > 50 { print("... and \(staleness.stale - 50) more stale pairs") }
+                    print("\(staleness.stale) stale pair(s) at a maximum age of \(staleness.maximumAgeDays) days")
+                    for (reason, count) in staleness.staleByReason.sorted(by: { $0.key < $1.key }) {
+                        print("  \(reason.rawValue): \(count)")
+                    }
+                }
             }
-            if !summary.allPassed { throw CommandFailure(status: .problemFound, message: "") }
+            if !summary.allPassed || (summary.staleness?.stale ?? 0) > 0 {
+                throw CommandFailure(status: .problemFound, message: "")
+            }
         }
     }
 }
