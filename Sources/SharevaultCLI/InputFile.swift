@@ -32,3 +32,75 @@ enum InputFile {
         return data
     }
 }
+
+/// Reads a file or standard input (`-`) a line at a time, in bounded memory: JSON Lines, one document a line.
+/// A line over `limit` bytes is given as `.tooLong` (and skipped to its end) rather than read whole.
+struct LineReader {
+    enum Line {
+        case text(number: Int, Data)
+        case tooLong(number: Int)
+    }
+
+    private let handle: FileHandle
+    private let closes: Bool
+    private let limit: Int
+    private var buffer = Data()
+    private var atEnd = false
+    private var number = 0
+    /// Inside a line already reported too long, its rest still to be dropped.
+    private var skipping = false
+
+    init(_ path: String, limit: Int) throws {
+        self.limit = limit
+        if path == "-" {
+            (handle, closes) = (.standardInput, false)
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw InputFileError(path: path, reason: "no such file")
+            }
+            guard !isDirectory.boolValue else { throw InputFileError(path: path, reason: "is a directory") }
+            guard let opened = FileHandle(forReadingAtPath: path) else {
+                throw InputFileError(path: path, reason: "cannot open for reading")
+            }
+            (handle, closes) = (opened, true)
+        }
+    }
+
+    /// The next non-blank line, or nil at the end.
+    mutating func next() throws -> Line? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer.removeSubrange(buffer.startIndex...newline)
+                if skipping {
+                    skipping = false
+                    continue
+                }
+                number += 1
+                if line.allSatisfy({ [0x20, 0x09, 0x0D].contains($0) }) { continue }
+                if line.count > limit { return .tooLong(number: number) }
+                return .text(number: number, Data(line))
+            }
+            if buffer.count > limit, !skipping {
+                number += 1
+                buffer.removeAll()
+                skipping = true
+                return .tooLong(number: number)
+            }
+            if skipping { buffer.removeAll() }
+            if atEnd {
+                guard !buffer.isEmpty, !skipping else { return nil }
+                buffer.append(UInt8(ascii: "\n"))
+                continue
+            }
+            let chunk = try handle.read(upToCount: 1 << 16) ?? Data()
+            if chunk.isEmpty {
+                atEnd = true
+                if closes { try? handle.close() }
+            } else {
+                buffer.append(chunk)
+            }
+        }
+    }
+}

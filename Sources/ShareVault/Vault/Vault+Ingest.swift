@@ -48,6 +48,40 @@ extension Vault {
         return report
     }
 
+    /// Takes many webhook bodies (a stream's lines) as `ingestCustodian` takes one, in one durable commit: each is
+    /// read, checked and sealed on every core, then all are stored in their order in one transaction, so that a
+    /// later share for the same wallet and method replaces an earlier one, as delivered one by one. Each body's
+    /// report or refusal, in order; a batch the database fails is stored one body at a time.
+    public func ingestCustodian(batch bodies: [Data]) async -> [Result<CustodianIngestReport, any Error>] {
+        let prepared =
+            (try? await bodies.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) {
+                body -> Result<PreparedCustodianShare, any Error> in
+                Result { try self.prepareCustodian(body) }
+            }) ?? []
+        let ready = prepared.compactMap { try? $0.get() }
+        var stored: [Result<CustodianStoreOutcome, any Error>]
+        do {
+            stored = try await store.storeCustodianShares(ready.map(\.delivery)).map { $0.mapError { $0 } }
+        } catch {
+            stored = []
+            for share in ready {
+                do {
+                    stored += try await store.storeCustodianShares([share.delivery]).map { $0.mapError { $0 } }
+                } catch {
+                    stored.append(.failure(error))
+                }
+            }
+        }
+        var outcomes = stored.makeIterator()
+        return prepared.map { preparation in
+            preparation.flatMap { share in
+                (outcomes.next() ?? .failure(VaultError.vaultUnreadable(path: path, reason: "no answer"))).map {
+                    share.report($0)
+                }
+            }
+        }
+    }
+
     /// A webhook body read, checked and sealed, ready for the store: everything `ingestCustodian` does before it
     /// writes, which needs no lock and so runs for many deliveries at once.
     package struct PreparedCustodianShare: Sendable {
