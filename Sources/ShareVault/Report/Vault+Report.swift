@@ -24,7 +24,6 @@ extension Vault {
         for status in BackupStatus.allCases { report.pairsByStatus[status.rawValue] = 0 }
         for curve in CurveID.allCases { report.pairsByCurve[curve.rawValue] = 0 }
         var inventory: [VaultReport.InventoryRow.Key: Int] = [:]
-        let awaitingSince = now.addingTimeInterval(-Double(VaultReport.awaitingClientHalfDays) * 86_400)
         try await store.forEachLivePair(completed: nil) { pair in
             report.livePairs += 1
             if pair.completed { report.completedPairs += 1 }
@@ -36,7 +35,7 @@ extension Vault {
             inventory[key, default: 0] += 1
             report.verification.add(pair, at: pair.lastVerifiedAt, outcome: pair.lastVerifiedOutcome, now: now)
             report.drill.add(pair, at: pair.lastDrilledAt, outcome: pair.lastDrilledOutcome, now: now)
-            if pair.status == .storedCustodianBackupShare, pair.createdAt < awaitingSince {
+            if StalenessPolicy.awaitsClientHalf(pair, now: now) {
                 report.awaitingClientHalf.add(.init(pair))
             }
         }

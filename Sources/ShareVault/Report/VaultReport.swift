@@ -27,7 +27,7 @@ public struct VaultReport: Sendable, Encodable {
     /// Live pairs still waiting for their client half (status `STORED_CUSTODIAN_BACKUP_SHARE`) more than
     /// `awaitingClientHalfDays` after their custodian half arrived.
     public var awaitingClientHalf: PairList
-    public static let awaitingClientHalfDays = 1
+    public static let awaitingClientHalfDays = Int(StalenessPolicy.clientHalfGrace / 86_400)
     /// Wallets' active signing generations, by curve and generation.
     public var signingGenerations: [SigningGenerationRow] = []
     public var auditChain: AuditChainFigures

@@ -52,10 +52,14 @@ public struct StalenessPolicy: Sendable {
         } else {
             reasons.append(.neverDrilled)
         }
-        if pair.status == .storedCustodianBackupShare, pair.createdAt < now.addingTimeInterval(-Self.clientHalfGrace) {
-            reasons.append(.clientHalfMissing)
-        }
+        if Self.awaitsClientHalf(pair, now: now) { reasons.append(.clientHalfMissing) }
         return reasons
+    }
+
+    /// Still `STORED_CUSTODIAN_BACKUP_SHARE` `clientHalfGrace` after it was made: the client half never came (the
+    /// report's figure too).
+    public static func awaitsClientHalf(_ pair: PairSummary, now: Date) -> Bool {
+        pair.status == .storedCustodianBackupShare && pair.createdAt < now.addingTimeInterval(-clientHalfGrace)
     }
 }
 
