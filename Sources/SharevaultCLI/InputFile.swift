@@ -10,26 +10,28 @@ struct InputFileError: Error, CustomStringConvertible {
 /// Reads input documents from files or standard input (`-`), refusing anything over a size limit.
 enum InputFile {
     static func read(_ path: String, limit: Int) throws -> Data {
-        let handle: FileHandle
-        if path == "-" {
-            handle = .standardInput
-        } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw InputFileError(path: path, reason: "no such file")
-            }
-            guard !isDirectory.boolValue else { throw InputFileError(path: path, reason: "is a directory") }
-            guard let opened = FileHandle(forReadingAtPath: path) else {
-                throw InputFileError(path: path, reason: "cannot open for reading")
-            }
-            handle = opened
-        }
+        let handle = try open(path)
         defer { if path != "-" { try? handle.close() } }
         let data = try handle.read(upToCount: limit + 1) ?? Data()
         guard data.count <= limit else {
             throw InputFileError(path: path, reason: "larger than the \(limit)-byte limit")
         }
         return data
+    }
+
+    /// The file at `path` opened for reading, or standard input for `-`; a missing file, a directory or one that
+    /// cannot be opened is refused naming it.
+    static func open(_ path: String) throws -> FileHandle {
+        if path == "-" { return .standardInput }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputFileError(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw InputFileError(path: path, reason: "is a directory") }
+        guard let opened = FileHandle(forReadingAtPath: path) else {
+            throw InputFileError(path: path, reason: "cannot open for reading")
+        }
+        return opened
     }
 }
 
@@ -52,19 +54,8 @@ struct LineReader {
 
     init(_ path: String, limit: Int) throws {
         self.limit = limit
-        if path == "-" {
-            (handle, closes) = (.standardInput, false)
-        } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw InputFileError(path: path, reason: "no such file")
-            }
-            guard !isDirectory.boolValue else { throw InputFileError(path: path, reason: "is a directory") }
-            guard let opened = FileHandle(forReadingAtPath: path) else {
-                throw InputFileError(path: path, reason: "cannot open for reading")
-            }
-            (handle, closes) = (opened, true)
-        }
+        handle = try InputFile.open(path)
+        closes = path != "-"
     }
 
     /// The next non-blank line, or nil at the end.
