@@ -87,8 +87,11 @@ private final class CommitTally: Sendable {
 
     func advance(to now: (batches: Int, items: Int)) -> (batches: Int, items: Int) {
         seen.withLock { seen in
-            defer { seen = now }
-            return (max(0, now.batches - seen.batches), max(0, now.items - seen.items))
+            // Two scrapes at once may read the totals in one order and get here in the other: the tally only
+            // moves forward, so nothing is added twice.
+            let added = (max(0, now.batches - seen.batches), max(0, now.items - seen.items))
+            seen = (max(seen.batches, now.batches), max(seen.items, now.items))
+            return added
         }
     }
 }

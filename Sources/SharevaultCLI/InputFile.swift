@@ -62,7 +62,8 @@ struct LineReader {
     mutating func next() throws -> Line? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[buffer.startIndex..<newline]
+                var line = buffer[buffer.startIndex..<newline]
+                if line.last == 0x0D { line = line.dropLast() }  // CRLF
                 buffer.removeSubrange(buffer.startIndex...newline)
                 if skipping {
                     skipping = false

@@ -33,7 +33,7 @@ enum VerifyTextfile {
         if let staleness = summary.staleness {
             gauge("sharevault_verify_max_age_days", "The age --max-age allowed, in days.", [], staleness.maximumAgeDays)
             gauge(
-                "sharevault_verify_stale_pairs_total", "Stale pairs in the last verify run.", [],
+                "sharevault_verify_stale_pairs_flagged", "Stale pairs in the last verify run (each once).", [],
                 Double(staleness.stale))
             for reason in StaleReason.allCases {
                 gauge(
@@ -54,8 +54,12 @@ enum VerifyTextfile {
         let temporary = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         guard
             FileManager.default.createFile(
-                atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644])
+                atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]),
+            let written = FileHandle(forUpdatingAtPath: temporary)
         else { throw VaultError.fileUnwritable(path: path, reason: "cannot write \(temporary)") }
+        // On disk before it takes the name, so a crash never leaves an empty file in its place.
+        try? written.synchronize()
+        try? written.close()
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

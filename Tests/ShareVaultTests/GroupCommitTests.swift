@@ -126,4 +126,41 @@ import Testing
         #expect(Set(batches[1]) == Set(items))
         #expect(batches.dropFirst(2).map { $0.count } == [1, 1, 1, 1])
     }
+
+    @Test func aBatchTheStoreCouldNotTakeFailsWholeAtOnce() async throws {
+        let (ledger, gate) = (Ledger(), Gate())
+        let locked = VaultError.vaultLocked(path: "v.db")
+        let group = GroupCommit<Int, Int> { batch in
+            if await ledger.record(batch) == 1 { await gate.pass() }
+            if batch.count > 1 { throw locked }
+            return batch.map { .success($0 * 10) }
+        }
+        let items = [1, 2, 3]
+        let tasks = await Self.submitWhileHeld(group, ledger: ledger, first: 0, items: items)
+        await gate.open()
+        #expect(try await tasks[0].value == 0)
+        for task in tasks.dropFirst() {
+            await #expect(throws: VaultError.vaultLocked(path: "v.db")) { try await task.value }
+        }
+        // Not tried again one at a time: each would wait out the lock in turn.
+        #expect(await ledger.batches.count == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aLateAnswerIsCancelledNotAwaited() async throws {
+        let cancelled = Gate()
+        let result = await answer(within: .milliseconds(50)) { () async throws -> Int in
+            do {
+                try await Task.sleep(for: .seconds(30))
+            } catch {
+                await cancelled.open()
+                throw error
+            }
+            return 1
+        }
+        #expect(result == nil)
+        // The slow call was told to stop.
+        await cancelled.pass()
+        let quick = await answer(within: .seconds(10)) { 7 }
+        #expect(try quick?.get() == 7)
+    }
 }

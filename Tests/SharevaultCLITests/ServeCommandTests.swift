@@ -181,7 +181,8 @@ import Testing
         #expect(!metrics.contains("json-log-1"))
         kill(server.process.processIdentifier, SIGTERM)
         server.process.waitUntilExit()
-        let lines = server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        // Every line is a JSON object but the two the command prints for the operator's terminal.
+        let lines = server.stderr.split(separator: "\n").filter { !$0.hasPrefix("sharevault: ") }
         let objects = lines.compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
         }

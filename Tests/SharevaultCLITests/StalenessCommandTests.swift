@@ -122,7 +122,7 @@ import Testing
         #expect(samples["sharevault_verify_pairs{\(labels),result=\"failed\"}"] == 1)
         #expect(samples["sharevault_verify_failed_pairs{\(labels),reason=\"incomplete\"}"] == 1, "\(text)")
         #expect(samples["sharevault_verify_stale_pairs{\(labels),reason=\"never-drilled\"}"] == 5)
-        #expect(samples["sharevault_verify_stale_pairs_total{\(labels)}"] == 5)
+        #expect(samples["sharevault_verify_stale_pairs_flagged{\(labels)}"] == 5)
         #expect(samples["sharevault_verify_audit_chain_intact{\(labels)}"] == 1)
         let finished = try #require(samples["sharevault_verify_last_run_timestamp_seconds{\(labels)}"])
         #expect(abs(finished - Date().timeIntervalSince1970) < 120)

@@ -264,6 +264,8 @@ public struct BookkeepingProblem: Sendable, Encodable, Equatable {
         case olderPairLive = "older-pair-live"
         /// The active signing generation's two public shares do not interpolate to the wallet's key.
         case signingGenerationDoesNotInterpolate = "signing-generation-does-not-interpolate"
+        /// The address stored with the wallet is not its key's: listings and the report would show it.
+        case storedAddressWrong = "stored-address-wrong"
     }
 
     public var clientId: String
@@ -287,6 +289,8 @@ package struct ActiveSigningGeneration: Sendable {
     package var devicePublicShare: [UInt8]
     package var custodianIdentifier: [UInt8]
     package var custodianPublicShare: [UInt8]
+    /// The wallet's address as stored when it was made (nil for a wallet an older release made on PostgreSQL).
+    package var storedAddress: String?
 }
 
 /// One pair's check outcome, as recorded.

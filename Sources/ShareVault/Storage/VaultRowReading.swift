@@ -217,7 +217,7 @@ package enum StoredRows {
     /// An active signing generation's columns with its wallet's, for the public level's interpolation check.
     package static let activeSigningColumns = """
         s.id, c.clientId, w.curve, w.publicKey, s.generation, s.deviceIdentifier, s.devicePublicShare,
-        s.custodianIdentifier, s.custodianPublicShare
+        s.custodianIdentifier, s.custodianPublicShare, w.address
         """
 
     package static func activeSigningGeneration(_ row: some StoredRow) throws -> ActiveSigningGeneration {
@@ -226,7 +226,7 @@ package enum StoredRows {
             rowId: try row.int64(0), clientId: try row.text(1), curve: CurveID(rawValue: try row.text(2)),
             publicKey: try row.bytes(3), generation: try row.int(4), deviceIdentifier: try row.bytes(5),
             devicePublicShare: try row.bytes(6), custodianIdentifier: try row.bytes(7),
-            custodianPublicShare: try row.bytes(8))
+            custodianPublicShare: try row.bytes(8), storedAddress: try row.textOrNil(9))
     }
 
     /// A bookkeeping query's row: client, curve, method and pair, the last three as far as the finding has them.

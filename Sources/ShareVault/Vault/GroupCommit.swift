@@ -7,7 +7,8 @@
 /// the intake's 2xx still means "on disk".
 ///
 /// A batch the store fails as a whole (the database, not a refusal) is tried again one write at a time, so that
-/// one write the database cannot take fails alone and the others still land.
+/// one write the database cannot take fails alone and the others still land; one the environment failed (the
+/// store unavailable or locked) is answered with that failure at once.
 package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
     package typealias Commit = @Sendable ([Item]) async throws -> [Result<Outcome, VaultError>]
 
@@ -69,7 +70,11 @@ package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
             precondition(outcomes.count == items.count, "a commit answers every write it is given")
             return outcomes.map { $0.mapError { $0 } }
         } catch {
-            guard items.count > 1 else { return [.failure(error)] }
+            // A store that is unavailable or locked fails each alone as it failed them all: answer them all now
+            // rather than make each wait its turn to fail again.
+            guard items.count > 1, !((error as? VaultError)?.isEnvironmentFault ?? false) else {
+                return items.map { _ in .failure(error) }
+            }
             var alone: [Result<Outcome, any Error>] = []
             for item in items { alone += await outcomes(of: [item]) }
             return alone

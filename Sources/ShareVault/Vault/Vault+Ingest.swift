@@ -62,6 +62,8 @@ extension Vault {
         var stored: [Result<CustodianStoreOutcome, any Error>]
         do {
             stored = try await store.storeCustodianShares(ready.map(\.delivery)).map { $0.mapError { $0 } }
+        } catch let error as VaultError where error.isEnvironmentFault {
+            stored = ready.map { _ in .failure(error) }
         } catch {
             stored = []
             for share in ready {

@@ -23,25 +23,28 @@ extension Vault {
     }
 }
 
-/// `body`'s result, or nil when it has not finished within `timeout`. A late `body` is left to finish on its own
-/// and its result dropped: not awaited, since a call on a server that is gone may not end soon.
+/// `body`'s result, or nil when it has not finished within `timeout`. The loser of the race is cancelled: a late
+/// `body` (a PostgreSQL pool waiting for a connection to a server that is gone ends its wait when cancelled) is not
+/// awaited, only told to stop, so probes do not pile up behind an unreachable store.
 package func answer<T: Sendable>(
     within timeout: Duration, _ body: @escaping @Sendable () async throws -> T
 ) async -> Result<T, any Error>? {
     let first = OneAnswer<Result<T, any Error>?>()
     return await withCheckedContinuation { continuation in
         first.set(continuation)
-        Task {
+        let work = Task {
             do {
                 first.give(.success(try await body()))
             } catch {
                 first.give(.failure(error))
             }
         }
-        Task {
+        let timer = Task {
             try? await Task.sleep(for: timeout)
             first.give(nil)
+            work.cancel()
         }
+        first.onAnswer { timer.cancel() }
     }
 }
 
@@ -53,10 +56,32 @@ private final class OneAnswer<Value: Sendable>: Sendable {
         self.continuation.withLock { $0 = continuation }
     }
 
+    private let answered = Mutex<(done: Bool, then: [@Sendable () -> Void])>((false, []))
+
     func give(_ value: Value) {
-        continuation.withLock { continuation in
-            continuation?.resume(returning: value)
+        let given = continuation.withLock { continuation -> Bool in
+            guard let waiting = continuation else { return false }
+            waiting.resume(returning: value)
             continuation = nil
+            return true
         }
+        guard given else { return }
+        for action in answered.withLock({ state -> [@Sendable () -> Void] in
+            state.done = true
+            defer { state.then = [] }
+            return state.then
+        }) {
+            action()
+        }
+    }
+
+    /// Runs `action` once an answer has been given (at once if one has).
+    func onAnswer(_ action: @escaping @Sendable () -> Void) {
+        let now = answered.withLock { state -> Bool in
+            if state.done { return true }
+            state.then.append(action)
+            return false
+        }
+        if now { action() }
     }
 }

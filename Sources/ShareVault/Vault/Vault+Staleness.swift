@@ -40,15 +40,16 @@ public struct StalenessPolicy: Sendable {
     public func reasons(_ pair: PairSummary) -> [StaleReason] {
         var reasons: [StaleReason] = []
         let oldest = now.addingTimeInterval(-days * 86_400)
-        if let verified = pair.lastVerifiedAt {
+        // A check with only its time or only its outcome recorded counts as none, as in the report.
+        if let verified = pair.lastVerifiedAt, let outcome = pair.lastVerifiedOutcome {
             if verified < oldest { reasons.append(.verificationTooOld) }
-            if pair.lastVerifiedOutcome != .passed { reasons.append(.verificationFailed) }
+            if outcome != .passed { reasons.append(.verificationFailed) }
         } else {
             reasons.append(.neverVerified)
         }
-        if let drilled = pair.lastDrilledAt {
+        if let drilled = pair.lastDrilledAt, let outcome = pair.lastDrilledOutcome {
             if drilled < oldest { reasons.append(.drillTooOld) }
-            if pair.lastDrilledOutcome != .passed { reasons.append(.drillFailed) }
+            if outcome != .passed { reasons.append(.drillFailed) }
         } else {
             reasons.append(.neverDrilled)
         }

@@ -119,19 +119,26 @@ extension Vault {
         {
             after = last.rowId
             let mine = shard.map { shard in batch.filter { shard.contains($0.rowId) } } ?? batch
-            problems += try await mine.concurrentMap(parallelism: parallelism) { generation -> BookkeepingProblem? in
+            problems += try await mine.concurrentMap(parallelism: parallelism) { generation -> [BookkeepingProblem] in
                 let holds: Bool
                 switch generation.curve {
                 case .secp256k1?: holds = self.interpolates(generation, on: Secp256k1.self)
                 case .ed25519?: holds = self.interpolates(generation, on: Ed25519.self)
-                case nil: return nil  // an unknown curve is the bookkeeping check's to report
+                case nil: return []  // an unknown curve is the bookkeeping check's to report
                 }
-                return holds
-                    ? nil
-                    : BookkeepingProblem(
+                var found: [BookkeepingProblem.Kind] = holds ? [] : [.signingGenerationDoesNotInterpolate]
+                // The address listings show is stored once; it must still be the key's.
+                if let curve = generation.curve, let stored = generation.storedAddress,
+                    stored != (try? WalletAddress.address(curve: curve, publicKey: generation.publicKey))
+                {
+                    found.append(.storedAddressWrong)
+                }
+                return found.map {
+                    BookkeepingProblem(
                         clientId: generation.clientId, curve: generation.curve?.rawValue ?? "", method: nil,
-                        pairId: nil, problem: .signingGenerationDoesNotInterpolate)
-            }.compactMap { $0 }
+                        pairId: nil, problem: $0)
+                }
+            }.flatMap { $0 }
         }
         return problems.sorted { ($0.clientId, $0.curve) < ($1.clientId, $1.curve) }
     }
