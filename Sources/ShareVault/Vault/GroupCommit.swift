@@ -1,10 +1,11 @@
 /// Group commit: writes that arrive together share one durable transaction.
 ///
-/// A write that finds no commit running starts one at once, with only itself; writes that arrive while a commit
-/// runs wait for it and then go together in the next (up to `maximumBatch`), so under load each fsync serves
-/// many writes and a lone write waits for nothing but its own commit (and, with `maximumWait`, at most that
-/// long for company). Each caller is answered only after the transaction holding its write has committed, so
-/// the intake's 2xx still means "on disk".
+/// A write that finds no commit running commits at once, alone, in its caller's own task; writes that arrive
+/// while a commit runs wait for it and then go together in the next (up to `maximumBatch`), committed by a task
+/// that drains them. So under load each fsync serves many writes, and a lone write waits for nothing but its own
+/// commit. Each caller is answered only after the transaction holding its write has committed, so the intake's
+/// 2xx still means "on disk". A lone write leaves no task behind: when its caller is answered, nothing else holds
+/// the store (a command that exits then closes its database, and SQLite folds its log back into the file).
 ///
 /// A batch the store fails as a whole (the database, not a refusal) is tried again one write at a time, so that
 /// one write the database cannot take fails alone and the others still land; one the environment failed (the
@@ -14,10 +15,9 @@ package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
 
     private let commit: Commit
     private let maximumBatch: Int
-    private let maximumWait: Duration
     private var waiting: [(item: Item, answer: CheckedContinuation<Outcome, any Error>)] = []
     private var committing = false
-    /// Batches committed and writes they held, for the bench and the tests.
+    /// Batches committed and writes they held, for the bench, the metrics and the tests.
     package private(set) var batches = 0
     package private(set) var items = 0
     /// Writes waiting for a commit (not those in the one running).
@@ -25,25 +25,34 @@ package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
 
     /// - Parameters:
     ///   - maximumBatch: at most this many writes in one transaction.
-    ///   - maximumWait: how long a commit that could take more waits for them before it starts (zero: it never
-    ///     waits, and batches form only from writes that arrive while another commit runs).
     ///   - commit: stores the writes in one transaction, answering each in order.
-    package init(maximumBatch: Int = 128, maximumWait: Duration = .zero, commit: @escaping Commit) {
+    package init(maximumBatch: Int = 128, commit: @escaping Commit) {
         precondition(maximumBatch > 0)
         self.maximumBatch = maximumBatch
-        self.maximumWait = maximumWait
         self.commit = commit
     }
 
-    /// Stores `item` in the next commit and returns once that commit is durable; throws the item's refusal or the
+    /// Stores `item` and returns once the commit holding it is durable; throws the item's refusal or the
     /// database's error.
     package func submit(_ item: Item) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { answer in
-            waiting.append((item, answer))
-            if !committing {
-                committing = true
-                Task { await drain() }
-            }
+        guard !committing else {
+            return try await withCheckedThrowingContinuation { answer in waiting.append((item, answer)) }
+        }
+        committing = true
+        let outcome = await outcomes(of: [item])[0]
+        batches += 1
+        items += 1
+        handOff()
+        return try outcome.get()
+    }
+
+    /// After a commit: the writes that arrived meanwhile go to a task that drains them; none, and the next write
+    /// commits at once.
+    private func handOff() {
+        if waiting.isEmpty {
+            committing = false
+        } else {
+            Task { await drain() }
         }
     }
 
@@ -51,9 +60,6 @@ package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
     /// actor is free while it awaits the store) join the next one.
     private func drain() async {
         while !waiting.isEmpty {
-            if maximumWait > .zero, waiting.count < maximumBatch {
-                try? await Task.sleep(for: maximumWait)
-            }
             let batch = Array(waiting.prefix(maximumBatch))
             waiting.removeFirst(batch.count)
             let outcomes = await outcomes(of: batch.map(\.item))
