@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ShareMath
+import ShareVault
 import Synchronization
 
 /// The intake's request context: Hummingbird's basic one, its JSON written with sorted keys and slashes as they
@@ -109,9 +110,9 @@ struct CredentialMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Reads the whole body before the handler runs, the one place the body limit is applied: past `limit` bytes 413,
 /// not in within `timeout` 408 (and the connection closed). The handler finds the body buffered.
 ///
-/// The collection and the timer race, and the first to finish answers. The timeout does not wait for the
-/// collection to notice its cancellation: a body stream that is waiting for bytes may only end when the
-/// connection does, and a task group would wait for it that long.
+/// The collection and the timer race (`answer(within:)`), and the first to finish answers. The timeout does not
+/// wait for the collection to notice its cancellation: a body stream that is waiting for bytes may only end when
+/// the connection does, and a task group would wait for it that long.
 struct BodyMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
     let timeout: Duration
@@ -122,28 +123,7 @@ struct BodyMiddleware<Context: RequestContext>: RouterMiddleware {
         var request = request
         let body = request.body
         let (limit, timeout) = (limit, timeout)
-        let race = FirstToFinish()
-        let outcome: Result<ByteBuffer, any Error>? = await withCheckedContinuation { continuation in
-            let collecting = Task {
-                let result: Result<ByteBuffer, any Error>
-                do {
-                    result = .success(try await body.collect(upTo: limit))
-                } catch {
-                    result = .failure(error)
-                }
-                if race.claim() {
-                    race.cancelTimer()
-                    continuation.resume(returning: result)
-                }
-            }
-            race.startTimer {
-                try? await Task.sleep(for: timeout)
-                if race.claim() {
-                    collecting.cancel()
-                    continuation.resume(returning: nil)
-                }
-            }
-        }
+        let outcome = await answer(within: timeout) { try await body.collect(upTo: limit) }
         guard let outcome else { throw IntakeError.bodyTimeout }
         do {
             request.body = RequestBody(buffer: try outcome.get())
@@ -183,32 +163,6 @@ final class RunningCount: Sendable {
     }
 
     func leave() { count.withLock { $0 -= 1 } }
-}
-
-/// A body's collection racing its timer: the first to finish answers, and a collection that finishes first stops
-/// the timer.
-private final class FirstToFinish: Sendable {
-    private let finished = Mutex(false)
-    private let timer = Mutex<Task<Void, Never>?>(nil)
-
-    /// True for the first caller only.
-    func claim() -> Bool {
-        finished.withLock { finished in
-            defer { finished = true }
-            return !finished
-        }
-    }
-
-    /// Starts the timer; one started after the collection has already finished is cancelled at once.
-    func startTimer(_ body: @escaping @Sendable () async -> Void) {
-        let task = Task(operation: body)
-        timer.withLock { $0 = task }
-        if finished.withLock({ $0 }) { task.cancel() }
-    }
-
-    func cancelTimer() {
-        timer.withLock { $0?.cancel() }
-    }
 }
 
 extension HTTPField.Name {

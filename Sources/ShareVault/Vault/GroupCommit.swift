@@ -71,6 +71,13 @@ package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
     }
 
     private func outcomes(of items: [Item]) async -> [Result<Outcome, any Error>] {
+        await Self.outcomes(of: items, committing: commit)
+    }
+
+    /// `commit`'s answer for each of `items`, in order, the batch failing as the type says: a batch the store
+    /// fails as a whole is tried again one write at a time, unless the environment failed it. Also `ingest
+    /// --lines`'s, whose batches are the stream's, not the arrivals'.
+    package static func outcomes(of items: [Item], committing commit: Commit) async -> [Result<Outcome, any Error>] {
         do {
             let outcomes = try await commit(items)
             precondition(outcomes.count == items.count, "a commit answers every write it is given")
@@ -82,7 +89,7 @@ package actor GroupCommit<Item: Sendable, Outcome: Sendable> {
                 return items.map { _ in .failure(error) }
             }
             var alone: [Result<Outcome, any Error>] = []
-            for item in items { alone += await outcomes(of: [item]) }
+            for item in items { alone += await outcomes(of: [item], committing: commit) }
             return alone
         }
     }

@@ -59,22 +59,10 @@ extension Vault {
                 Result { try self.prepareCustodian(body) }
             }) ?? []
         let ready = prepared.compactMap { try? $0.get() }
-        var stored: [Result<CustodianStoreOutcome, any Error>]
-        do {
-            stored = try await store.storeCustodianShares(ready.map(\.delivery)).map { $0.mapError { $0 } }
-        } catch let error as VaultError where error.isEnvironmentFault {
-            stored = ready.map { _ in .failure(error) }
-        } catch {
-            stored = []
-            for share in ready {
-                do {
-                    stored += try await store.storeCustodianShares([share.delivery]).map { $0.mapError { $0 } }
-                } catch {
-                    stored.append(.failure(error))
-                }
-            }
-        }
-        var outcomes = stored.makeIterator()
+        let store = store
+        var outcomes = await GroupCommit.outcomes(of: ready.map(\.delivery)) { deliveries in
+            try await store.storeCustodianShares(deliveries)
+        }.makeIterator()
         return prepared.map { preparation in
             preparation.flatMap { share in
                 (outcomes.next() ?? .failure(VaultError.vaultUnreadable(path: path, reason: "no answer"))).map {

@@ -23,15 +23,15 @@ extension Vault {
     }
 }
 
-/// `body`'s result, or nil when it has not finished within `timeout`. The loser of the race is cancelled: a late
-/// `body` (a PostgreSQL pool waiting for a connection to a server that is gone ends its wait when cancelled) is not
-/// awaited, only told to stop, so probes do not pile up behind an unreachable store.
+/// `body`'s result, or nil when it has not finished within `timeout`; the intake's readiness probe, its metrics'
+/// store read and its body timeout. The loser of the race is cancelled but not awaited: a late `body` (a PostgreSQL
+/// pool waiting for a connection to a server that is gone, a body stream waiting for bytes that may only end with
+/// the connection) is told to stop, and the answer does not wait for it to notice.
 package func answer<T: Sendable>(
     within timeout: Duration, _ body: @escaping @Sendable () async throws -> T
 ) async -> Result<T, any Error>? {
-    let first = OneAnswer<Result<T, any Error>?>()
-    return await withCheckedContinuation { continuation in
-        first.set(continuation)
+    await withCheckedContinuation { continuation in
+        let first = FirstAnswer<Result<T, any Error>?>(continuation)
         let work = Task {
             do {
                 first.give(.success(try await body()))
@@ -39,49 +39,42 @@ package func answer<T: Sendable>(
                 first.give(.failure(error))
             }
         }
-        let timer = Task {
+        first.startTimer {
             try? await Task.sleep(for: timeout)
-            first.give(nil)
-            work.cancel()
+            if first.give(nil) { work.cancel() }
         }
-        first.onAnswer { timer.cancel() }
     }
 }
 
-/// A continuation resumed by whichever of several racers answers first; the others' answers are dropped.
-private final class OneAnswer<Value: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Value, Never>?>(nil)
+/// A continuation resumed by the first of two racers to answer (the other's answer is dropped), and the timer
+/// that is one of them, cancelled when the other answers first.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let state: Mutex<(waiting: CheckedContinuation<Value, Never>?, timer: Task<Void, Never>?)>
 
-    func set(_ continuation: CheckedContinuation<Value, Never>) {
-        self.continuation.withLock { $0 = continuation }
+    init(_ continuation: CheckedContinuation<Value, Never>) {
+        state = Mutex((continuation, nil))
     }
 
-    private let answered = Mutex<(done: Bool, then: [@Sendable () -> Void])>((false, []))
-
-    func give(_ value: Value) {
-        let given = continuation.withLock { continuation -> Bool in
-            guard let waiting = continuation else { return false }
-            waiting.resume(returning: value)
-            continuation = nil
-            return true
+    /// Answers `value` unless an answer has been given; true for the first. The timer goes with the answer.
+    @discardableResult
+    func give(_ value: Value) -> Bool {
+        let (waiting, timer) = state.withLock { state in
+            defer { state = (nil, nil) }
+            return state
         }
-        guard given else { return }
-        for action in answered.withLock({ state -> [@Sendable () -> Void] in
-            state.done = true
-            defer { state.then = [] }
-            return state.then
-        }) {
-            action()
-        }
+        guard let waiting else { return false }
+        waiting.resume(returning: value)
+        timer?.cancel()
+        return true
     }
 
-    /// Runs `action` once an answer has been given (at once if one has).
-    func onAnswer(_ action: @escaping @Sendable () -> Void) {
-        let now = answered.withLock { state -> Bool in
-            if state.done { return true }
-            state.then.append(action)
-            return false
+    /// Starts the timer; one started after the answer has been given is cancelled at once.
+    func startTimer(_ body: @escaping @Sendable () async -> Void) {
+        let timer = Task(operation: body)
+        let answered = state.withLock { state in
+            if state.waiting != nil { state.timer = timer }
+            return state.waiting == nil
         }
-        if now { action() }
+        if answered { timer.cancel() }
     }
 }

@@ -29,9 +29,7 @@ public final class Vault: Sendable {
         self.vaultKey = vaultKey
         self.vaultAuditKey = auditKey
         self.logger = logger
-        self.custodianIntake = GroupCommit(maximumBatch: maximumIntakeBatch) { deliveries in
-            try await store.storeCustodianShares(deliveries)
-        }
+        self.custodianIntake = GroupCommit(maximumBatch: maximumIntakeBatch, commit: store.storeCustodianShares)
     }
 
     /// The same vault (store, key, logger) with custodian deliveries grouped at most `maximum` to a commit; 1 gives
