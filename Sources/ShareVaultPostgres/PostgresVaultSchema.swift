@@ -108,6 +108,14 @@ enum PostgresVaultSchema {
         ),
         // Computed once, when a wallet is made; wallets made before it are read with the address computed then.
         ("v2: wallet addresses", "ALTER TABLE wallet ADD COLUMN address TEXT"),
+        // The key version each custodian share is sealed under (NULL: before versions, version 1).
+        (
+            "v3: vault key versions",
+            """
+            ALTER TABLE custodianShare ADD COLUMN keyVersion BIGINT;
+            CREATE INDEX custodianShare_keyVersion ON custodianShare(keyVersion, pairId)
+            """
+        ),
     ]
 
     /// What a look at a database found.
@@ -118,8 +126,8 @@ enum PostgresVaultSchema {
         var isCurrent: Bool
         /// A migration this release does not know was applied: a newer sharevault's vault.
         var newer: Bool
-        /// The vault key's check value.
-        var keyCheck: String?
+        /// The vault's key state.
+        var keyMeta: VaultKeyMeta
     }
 
     /// Looks at the database without writing.
@@ -133,17 +141,16 @@ enum PostgresVaultSchema {
                 """, logger
             ).map { try $0.text(0) }
             guard tables.contains("vaultmeta"), tables.contains("vaultmigration") else {
-                return Existing(holdsVault: false, isCurrent: false, newer: false, keyCheck: nil)
+                return Existing(holdsVault: false, isCurrent: false, newer: false, keyMeta: VaultKeyMeta())
             }
             let applied = Set(
                 try await connection.all("SELECT name FROM vaultMigration", logger).map { try $0.text(0) })
             let known = Set(migrations.map(\.name))
             let format = try await connection.first(
                 "SELECT value FROM vaultMeta WHERE name = 'formatVersion'", logger)
-            let keyCheck = try await connection.first("SELECT value FROM vaultMeta WHERE name = 'keyCheck'", logger)
             return Existing(
                 holdsVault: format != nil, isCurrent: known.isSubset(of: applied), newer: !applied.isSubset(of: known),
-                keyCheck: try keyCheck?.textOrNil(0))
+                keyMeta: try await PostgresVaultStore.keyMeta(connection, logger))
         }
     }
 

@@ -19,6 +19,7 @@ extension PostgresVaultStore {
             let clients = try await make(batch)
             try await write { connection in
                 try await self.refuseExistingWallets(connection, batch, curves: curves)
+                try refuseRetiredSeals(clients, current: try await Self.keyMeta(connection, self.logger).keyVersion)
                 for client in clients { try await self.insertClient(connection, client, at: date, audit: audit) }
             }
         }
@@ -79,8 +80,14 @@ extension PostgresVaultStore {
         -> [Result<CustodianStoreOutcome, VaultError>]
     {
         try await write { connection in
+            // Read once for the batch: the write lock keeps a rekey from beginning or ending until it commits.
+            let sealingVersion = try await Self.keyMeta(connection, self.logger).sealingVersion
             var outcomes: [Result<CustodianStoreOutcome, VaultError>] = []
             for delivery in deliveries {
+                if let version = delivery.record.keyVersion, version != sealingVersion {
+                    outcomes.append(.failure(.sealedUnderOtherKeyVersion(sealed: version, vault: sealingVersion)))
+                    continue
+                }
                 do {
                     outcomes.append(.success(try await self.storeCustodianShare(connection, delivery)))
                 } catch let refusal as VaultError {
@@ -100,10 +107,10 @@ extension PostgresVaultStore {
     private func storeCustodianShare(_ connection: PostgresConnection, _ delivery: CustodianShareDelivery)
         async throws -> CustodianStoreOutcome
     {
-        let (clientId, curve, publicKey, method, record, legacyDigest) = (
-            delivery.clientId, delivery.curve, delivery.publicKey, delivery.method, delivery.record,
-            delivery.legacyDigest
+        let (clientId, curve, publicKey, method, record) = (
+            delivery.clientId, delivery.curve, delivery.publicKey, delivery.method, delivery.record
         )
+        let digests = ([record.shareDigest] + delivery.otherDigests).map { ByteBuffer(bytes: $0) }
         let at = VaultClock.format(delivery.at)
         // A share the vault already holds for this wallet and method, live or in history, compared by content:
         // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
@@ -113,12 +120,13 @@ extension PostgresVaultStore {
                 SELECT
                     (SELECT p.id FROM backupPair p JOIN custodianShare s ON s.pairId = p.id
                      WHERE p.walletId = w.id AND p.method = \(method.name)
-                        AND s.shareDigest IN (\(Data(record.shareDigest)), \(Data(legacyDigest)))
+                        AND s.shareDigest = ANY(\(digests))
                      ORDER BY p.isLive DESC, p.id DESC LIMIT 1),
                     c.id, w.id, w.publicKey,
                     (SELECT p.id FROM backupPair p WHERE p.walletId = w.id AND p.method = \(method.name) AND p.isLive),
                     (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent),
-                    nextval(pg_get_serial_sequence('backuppair', 'id'))
+                    nextval(pg_get_serial_sequence('backuppair', 'id')),
+                    (SELECT value FROM vaultMeta WHERE name = 'keyVersion')
                 FROM (SELECT 1) AS one
                 LEFT JOIN client c ON c.clientId = \(clientId)
                 LEFT JOIN wallet w ON w.clientRowId = c.id AND w.curve = \(curve.rawValue)
@@ -135,7 +143,8 @@ extension PostgresVaultStore {
         let pairId = try state.int64(7)
         let entry = delivery.audit(pairId, replaced)
         let event = try AuditLog.next(
-            after: try state.textOrNil(5), lastId: try state.int64OrNil(6), key: self.auditKey,
+            after: try state.textOrNil(5), lastId: try state.int64OrNil(6),
+            key: try currentAuditKey(version: try state.textOrNil(8)),
             storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
         if let replaced {
             try await connection.query(
@@ -162,11 +171,12 @@ extension PostgresVaultStore {
                 RETURNING id
             ), share AS (
                 INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
-                    partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
+                    partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt,
+                    keyVersion)
                 SELECT id, \(record.layout.rawValue), \(record.threshold), \(Data(record.identifier)),
                     \(Data(record.publicShare)), \(record.partnerIdentifier.map { Data($0) }),
                     \(record.partnerPublicShare.map { Data($0) }), \(record.backupSharePairId), \(commitments),
-                    \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at)
+                    \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at), \(record.keyVersion)
                 FROM pair
             ), retired AS (
                 UPDATE backupPair SET replacedById = (SELECT id FROM pair) WHERE id = \(replaced)::bigint
@@ -362,11 +372,11 @@ extension PostgresVaultStore {
         try await connection.query(
             """
             INSERT INTO custodianShare (pairId, layout, threshold, identifier, publicShare, partnerIdentifier,
-                partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt)
+                partnerPublicShare, backupSharePairId, commitments, sealedShare, shareDigest, receivedAt, keyVersion)
             VALUES (\(pairId), \(record.layout.rawValue), \(record.threshold), \(Data(record.identifier)),
                 \(Data(record.publicShare)), \(record.partnerIdentifier.map { Data($0) }),
                 \(record.partnerPublicShare.map { Data($0) }), \(record.backupSharePairId), \(commitments),
-                \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at))
+                \(Data(record.sealedShare)), \(Data(record.shareDigest)), \(at), \(record.keyVersion))
             """, logger: logger)
         return (pairId, previous)
     }

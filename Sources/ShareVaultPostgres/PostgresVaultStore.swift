@@ -19,8 +19,9 @@ package final class PostgresVaultStore: VaultStore {
     let client: PostgresClient
     /// Runs the client's connection pool until `close()`.
     private let runner: Task<Void, Never>
-    /// Seals the audit events this store appends; nil when the vault was opened without its key.
-    let auditKey: AuditKey?
+    /// Seals the audit events this store appends (with the current key version's audit key); nil when the vault
+    /// was opened without its key.
+    package let keyring: VaultKeyring?
     /// Where the vault is, as errors name it (never the password).
     let location: String
     let logger: Logger
@@ -28,10 +29,10 @@ package final class PostgresVaultStore: VaultStore {
     /// The advisory lock every write takes first (a constant of this program: "sharevlt").
     static let writeLock: Int64 = 0x7368_6172_6576_6c74
 
-    private init(client: PostgresClient, runner: Task<Void, Never>, auditKey: AuditKey?, location: String) {
+    private init(client: PostgresClient, runner: Task<Void, Never>, keyring: VaultKeyring?, location: String) {
         self.client = client
         self.runner = runner
-        self.auditKey = auditKey
+        self.keyring = keyring
         self.location = location
         self.logger = Logger(label: "sharevault.postgres")
     }
@@ -39,9 +40,10 @@ package final class PostgresVaultStore: VaultStore {
     /// Connects to the database at `url`: with `create`, makes the vault's tables there (refusing a database that
     /// already holds a vault); otherwise opens the vault there, migrating it to this release's schema unless
     /// `readOnly`, and refusing a database that holds no vault, a newer vault, or a vault of another key.
-    /// `unlock` gives the audit key, or nil to open without it.
+    /// `unlock` is handed the vault's key state and gives the keyring, or nil to open without it.
     package static func open(
-        _ url: PostgresURL, create: Bool, readOnly: Bool = false, unlock: () throws -> AuditKey? = { nil }
+        _ url: PostgresURL, create: Bool, readOnly: Bool = false,
+        unlock: (VaultKeyMeta) throws -> VaultKeyring? = { _ in nil }
     ) async throws -> PostgresVaultStore {
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
@@ -68,20 +70,17 @@ package final class PostgresVaultStore: VaultStore {
         let runner = Task { await client.run() }
         do {
             let existing = try await PostgresVaultSchema.inspect(client, location: location)
-            let auditKey: AuditKey?
+            let keyring: VaultKeyring?
             if create {
                 guard !existing.holdsVault else { throw VaultError.vaultExists(path: location) }
-                auditKey = try unlock()
+                keyring = try unlock(VaultKeyMeta())
             } else {
                 guard existing.holdsVault else { throw VaultError.vaultMissing(path: location) }
                 if existing.newer { throw VaultError.newerFormat(path: location) }
                 if readOnly, !existing.isCurrent { throw VaultError.vaultNeedsUpgrade(path: location) }
-                auditKey = try unlock()
-                if let auditKey, existing.keyCheck != auditKey.vaultKeyCheck {
-                    throw VaultError.keyDoesNotMatchVault(path: auditKey.keyFile)
-                }
+                keyring = try unlock(existing.keyMeta)
             }
-            let store = PostgresVaultStore(client: client, runner: runner, auditKey: auditKey, location: location)
+            let store = PostgresVaultStore(client: client, runner: runner, keyring: keyring, location: location)
             if !readOnly { try await store.migrate() }
             return store
         } catch {
@@ -161,15 +160,16 @@ package final class PostgresVaultStore: VaultStore {
         }
     }
 
-    package func setUp(at date: Date, event: AuditEntry) async throws {
+    package func setUp(at date: Date, event: AuditEntry, metadata extra: [String: String?]) async throws {
         let at = VaultClock.format(date)
-        guard let auditKey else { preconditionFailure("a vault is set up with its key") }
+        guard let keyring else { preconditionFailure("a vault is set up with its key") }
         try await write { connection in
             try await connection.query(
                 """
-                INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', \(auditKey.vaultKeyCheck)), ('createdAt', \(at)),
-                    ('formatVersion', '1')
+                INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', \(keyring.currentCheckValue)),
+                    ('createdAt', \(at)), ('formatVersion', '1')
                 """, logger: logger)
+            try await Self.setMetadata(connection, extra, self.logger)
             try await self.appendAudit(connection, event, at: at)
         }
     }
@@ -204,9 +204,13 @@ package final class PostgresVaultStore: VaultStore {
     /// read the same head).
     func appendAudit(_ connection: PostgresConnection, _ entry: AuditEntry, at: String) async throws {
         let chain = try await connection.first(
-            "SELECT (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent)", logger)
+            """
+            SELECT (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent),
+                (SELECT value FROM vaultMeta WHERE name = 'keyVersion')
+            """, logger)
         let event = try AuditLog.next(
-            after: try chain?.textOrNil(0), lastId: try chain?.int64OrNil(1), key: auditKey,
+            after: try chain?.textOrNil(0), lastId: try chain?.int64OrNil(1),
+            key: try currentAuditKey(version: try chain?.textOrNil(2)),
             storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
         try await connection.query(
             """
@@ -237,7 +241,7 @@ package final class PostgresVaultStore: VaultStore {
 
     package func verifyAuditLog(expecting head: AuditHead?) async throws -> AuditVerification {
         try await read { connection in
-            var walk = AuditChainWalk(key: self.auditKey, expected: head, requireSealed: true)
+            var walk = AuditChainWalk(keys: self.keyring?.auditKeys, expected: head, requireSealed: true)
             let rows = try await connection.query(
                 "SELECT \(unescaped: StoredRows.auditEventColumns) FROM auditEvent ORDER BY id", logger: logger)
             for try await row in rows {

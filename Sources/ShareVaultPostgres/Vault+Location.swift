@@ -16,10 +16,24 @@ extension Vault {
             return try await create(at: path, keyPath: keyPath, passphrase: passphrase, logger: logger)
         case .postgres(let url):
             guard let keyPath else { throw VaultError.vaultKeyNotNamed(store: url.description) }
+            return try await create(store: location, newKey: .file(at: keyPath, passphrase: passphrase), logger: logger)
+        }
+    }
+
+    /// Makes a new vault at `store` with the key `newKey` makes (a key file, or officers' share files).
+    public static func create(
+        store location: StoreLocation, newKey: NewVaultKey, logger: Logger = Logger(label: "sharevault")
+    ) async throws -> Vault {
+        switch location {
+        case .sqlite(let path):
+            return try await create(at: path, newKey: newKey, logger: logger)
+        case .postgres(let url):
             // A database is the operator's: what a failed set-up left in it is theirs to drop.
             return try await create(
-                at: url.description, keyPath: keyPath, passphrase: passphrase, logger: logger,
-                makeStore: { auditKey in try await PostgresVaultStore.open(url, create: true, unlock: { auditKey }) },
+                at: url.description, newKey: newKey, logger: logger,
+                makeStore: { keyring in
+                    try await PostgresVaultStore.open(url, create: true, unlock: { _ in keyring })
+                },
                 discard: {})
         }
     }
@@ -28,24 +42,34 @@ extension Vault {
     /// when the key is needed).
     public static func open(
         store location: StoreLocation, keyPath: String? = nil, needsKey: Bool, readOnly: Bool = false,
-        passphrase: () throws -> SecureBytes? = { nil }, logger: Logger = Logger(label: "sharevault")
+        passphrase: @escaping () throws -> SecureBytes? = { nil }, logger: Logger = Logger(label: "sharevault")
+    ) async throws -> Vault {
+        var source: VaultKeySource?
+        if needsKey {
+            switch location {
+            case .sqlite(let path):
+                source = .file(at: keyPath ?? defaultKeyPath(forVault: path), passphrase: passphrase)
+            case .postgres(let url):
+                guard let keyPath else { throw VaultError.vaultKeyNotNamed(store: url.description) }
+                source = .file(at: keyPath, passphrase: passphrase)
+            }
+        }
+        return try await open(store: location, key: source, readOnly: readOnly, logger: logger)
+    }
+
+    /// Opens the vault at `store` with the key `key` gives (nil: without the key).
+    public static func open(
+        store location: StoreLocation, key: VaultKeySource?, readOnly: Bool = false,
+        logger: Logger = Logger(label: "sharevault")
     ) async throws -> Vault {
         switch location {
         case .sqlite(let path):
-            return try open(
-                at: path, keyPath: keyPath, needsKey: needsKey, readOnly: readOnly, passphrase: passphrase,
-                logger: logger)
+            return try open(at: path, key: key, readOnly: readOnly, logger: logger)
         case .postgres(let url):
-            if needsKey, keyPath == nil { throw VaultError.vaultKeyNotNamed(store: url.description) }
-            var key: SecureBytes?
-            let store = try await PostgresVaultStore.open(url, create: false, readOnly: readOnly) {
-                guard needsKey, let keyPath else { return nil }
-                let loaded = try VaultKeyFile.load(at: keyPath, passphrase: passphrase)
-                key = loaded
-                return AuditKey(vaultKey: loaded, keyFile: keyPath)
+            let store = try await PostgresVaultStore.open(url, create: false, readOnly: readOnly) { meta in
+                try key?.unlock(meta)
             }
-            return Vault(
-                path: url.description, store: store, vaultKey: key, auditKey: store.auditKey, logger: logger)
+            return Vault(path: url.description, store: store, keyring: store.keyring, logger: logger)
         }
     }
 }

@@ -138,8 +138,19 @@ import Testing
         let pairs = try await current.store.livePairs(after: 0, limit: 100, clientId: nil)
         #expect(pairs.count == 4)
         var firstRelease: [Int64: String] = [:]
+        var firstReleaseSeals: [Int64: Data] = [:]
+        let vaultKey = try #require(current.keyring?.key(version: 1))
         for pair in pairs {
             let onCurve = method.on(pair.identity.curve)
+            // The custodian half as the first release sealed it: no key version in its associated data.
+            let custodianText = try current.keys.openCustodianShare(
+                pair.custodian.sealedShare, version: pair.custodian.keyVersion, clientId: pair.identity.clientId,
+                method: onCurve)
+            firstReleaseSeals[pair.identity.pairId] = Data(
+                XChaCha20Poly1305.seal(
+                    custodianText, key: vaultKey,
+                    associatedData: VaultKeyring.custodianAssociatedData(
+                        version: nil, clientId: pair.identity.clientId, method: onCurve)))
             let today = try ClientBackupCiphertext(text: try #require(pair.cipherText))
             let wrapperKey = try keyStore.key(clientId: pair.identity.clientId, method: method, source: today.keySource)
             let wrapper = try today.open(key: wrapperKey, clientId: pair.identity.clientId, method: onCurve)
@@ -166,6 +177,7 @@ import Testing
         let old = try DatabaseQueue(path: oldPath)
         try VaultSchema.migrator.migrate(old, upTo: Self.v1)
         let firstReleaseTexts = firstRelease
+        let firstReleaseCustodianSeals = firstReleaseSeals
         try await old.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [directory + "/current.db"])
             try db.inTransaction {
@@ -185,6 +197,10 @@ import Testing
                                 shareDigest, receivedAt FROM src.custodianShare;
                         INSERT INTO auditEvent SELECT id, at, kind, clientId, detail, previousHash, hash FROM src.auditEvent;
                         """)
+                for (pairId, sealed) in firstReleaseCustodianSeals {
+                    try db.execute(
+                        sql: "UPDATE custodianShare SET sealedShare = ? WHERE pairId = ?", arguments: [sealed, pairId])
+                }
                 for (pairId, text) in firstReleaseTexts {
                     try db.execute(
                         sql:

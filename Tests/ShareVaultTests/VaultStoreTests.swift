@@ -140,7 +140,17 @@ import Testing
         _ = try await vault.ingestCustodian(body)
         let share = try #require(
             (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["share"] as? String)
-        let legacy = Vault.legacyDigest(shareText: SecureBytes(copying: Array(share.utf8)), key: vault.key)
+        let legacy = Vault.legacyDigest(
+            shareText: SecureBytes(copying: Array(share.utf8)), key: try #require(vault.keyring?.key(version: 1)))
+        // The row as the first release wrote it: its bytes' digest, sealed before key versions.
+        let sealedByFirstRelease = XChaCha20Poly1305.seal(
+            SecureBytes(copying: Array(share.utf8)), key: try #require(vault.keyring?.key(version: 1)),
+            associatedData: VaultKeyring.custodianAssociatedData(
+                version: nil, clientId: "old", method: try BackupMethod(parsing: "GDRIVE-SECP256K1")))
+        try await TestStores.tamper(
+            vault,
+            "UPDATE custodianShare SET keyVersion = NULL, sealedShare = \(TestStores.bytesLiteral(sealedByFirstRelease, for: vault))"
+        )
         try await TestStores.tamper(
             vault, "UPDATE custodianShare SET shareDigest = \(TestStores.bytesLiteral(legacy, for: vault))")
         await #expect(try vault.ingestCustodian(body).outcome == .duplicate)
@@ -225,12 +235,26 @@ import Testing
             .custodian.sealedShare
         let original = try JSONSerialization.jsonObject(with: body) as! [String: String]
         let method = try BackupMethod(parsing: "GDRIVE-SECP256K1")
+        let key = try #require(vault.keyring?.key(version: 1))
         let opened = try XChaCha20Poly1305.open(
-            sealed, key: vault.key, associatedData: Vault.custodianAssociatedData(clientId: "c1", method: method))
+            sealed, key: key,
+            associatedData: VaultKeyring.custodianAssociatedData(version: 1, clientId: "c1", method: method))
         #expect(opened == SecureBytes(copying: Array(original["share"]!.utf8)))
+        // The seal binds the client and the key version.
         #expect(throws: SealingError.authenticationFailed) {
             _ = try XChaCha20Poly1305.open(
-                sealed, key: vault.key, associatedData: Vault.custodianAssociatedData(clientId: "c2", method: method))
+                sealed, key: key,
+                associatedData: VaultKeyring.custodianAssociatedData(version: 1, clientId: "c2", method: method))
+        }
+        #expect(throws: SealingError.authenticationFailed) {
+            _ = try XChaCha20Poly1305.open(
+                sealed, key: key,
+                associatedData: VaultKeyring.custodianAssociatedData(version: 2, clientId: "c1", method: method))
+        }
+        #expect(throws: SealingError.authenticationFailed) {
+            _ = try XChaCha20Poly1305.open(
+                sealed, key: key,
+                associatedData: VaultKeyring.custodianAssociatedData(version: nil, clientId: "c1", method: method))
         }
     }
 }
@@ -291,10 +315,10 @@ import Testing
     /// A vault on an in-memory database: the store is handed its writer, as any GRDB database type is.
     static func inMemoryVault() async throws -> Vault {
         let key = SecureBytes.random(count: 32)
-        let auditKey = AuditKey(vaultKey: key, keyFile: "(memory)")
-        let store = try SQLiteVaultStore.inMemory(auditKey: auditKey)
-        try await store.setUp(at: Date(), event: .initialized)
-        return Vault(path: ":memory:", store: store, vaultKey: key, auditKey: auditKey, logger: Logger(label: "test"))
+        let keyring = VaultKeyring(newVaultKey: key, label: "(memory)")
+        let store = try SQLiteVaultStore.inMemory(keyring: keyring)
+        try await store.setUp(at: Date(), event: .initialized([:]), metadata: [:])
+        return Vault(path: ":memory:", store: store, keyring: keyring, logger: Logger(label: "test"))
     }
 
     @Test(arguments: StoreEngine.allCases, edits) func anUnreadableValueIsAnErrorNamingItsRow(

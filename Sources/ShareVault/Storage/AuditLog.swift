@@ -20,6 +20,15 @@ public enum AuditKind: String, Sendable, Codable, CaseIterable {
     case eject
     /// An older vault's chain was sealed with the vault key.
     case auditKeyed = "audit-keyed"
+    /// A rekey began: shares are sealed under the new key version from then on.
+    case rekeyStarted = "rekey-started"
+    /// A rekey ended: every share is sealed under the new version, the old key is retired, and this event is the
+    /// first sealed with the new version's audit key.
+    case rekeyFinished = "rekey-finished"
+    /// Officers' key shares were each checked against the quorum's commitments (and, with a quorum, unlocked).
+    case keySharesVerified = "key-shares-verified"
+    /// The officers' shares were re-shared: new shares of the same key, the old ones no longer accepted.
+    case keyReshared = "key-reshared"
 }
 
 public struct AuditEvent: Sendable, Equatable {
@@ -165,9 +174,9 @@ package enum AuditLog {
     /// event with the head's hash (not rolled back, cut short or rewritten), and the head's MAC must be this key's.
     /// (`requireSealed` false is for the upgrade of a chain from before keyed chains.)
     static func verify(
-        _ db: Database, key: AuditKey?, expected: AuditHead? = nil, requireSealed: Bool = true
+        _ db: Database, keys: [Int: AuditKey]?, expected: AuditHead? = nil, requireSealed: Bool = true
     ) throws -> AuditVerification {
-        var walk = AuditChainWalk(key: key, expected: expected, requireSealed: requireSealed)
+        var walk = AuditChainWalk(keys: keys, expected: expected, requireSealed: requireSealed)
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(StoredRows.auditEventColumns) FROM auditEvent ORDER BY id")
         while let row = try cursor.next() {
             if let broken = walk.add(try StoredRows.auditEvent(row)) { return broken }
@@ -184,11 +193,20 @@ package enum AuditLog {
     /// records how many there were and whether their links held; a break is never laundered, and `verify` reports
     /// the prefix as unauthenticated.
     static func upgradeToKeyed(_ db: Database, key: AuditKey, at: String) throws {
-        let prior = try verify(db, key: nil, requireSealed: false)
+        let prior = try verify(db, keys: nil, requireSealed: false)
         var detail = ["eventsBefore": String(prior.events)]
         detail["priorChain"] =
             prior.firstBadEvent.map { "broken at event \($0.id): \($0.reason)" } ?? "links hold (unauthenticated)"
         try append(db, key: key, AuditEntry(kind: .auditKeyed, clientId: nil, detail: detail), at: at)
+    }
+
+    /// The audit key events are sealed with now: the vault's current key version's (read in the caller's
+    /// transaction, so an append after a rekey ended uses the new version's); nil without a keyring.
+    static func currentKey(_ db: Database, _ keyring: VaultKeyring?) throws -> AuditKey? {
+        guard let keyring else { return nil }
+        let version = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'keyVersion'"))
+        return try keyring.auditKey(version: version.flatMap { Int($0) } ?? 1)
     }
 
     /// Public detail as a compact JSON object with sorted keys.
@@ -201,7 +219,8 @@ package enum AuditLog {
 
 /// The audit chain's checks, event by event, whichever store reads the events (see `AuditLog.verify`).
 package struct AuditChainWalk {
-    let key: AuditKey?
+    /// The audit keys by key version; nil when the vault was opened without its key.
+    let keys: [Int: AuditKey]?
     let expected: AuditHead?
     let requireSealed: Bool
     private var previous = AuditLog.genesis
@@ -210,16 +229,19 @@ package struct AuditChainWalk {
     private var keyed = false
     private var unsealedTail = 0
     private var unauthenticatedPrefix = 0
+    /// The key version whose audit key seals the events walked so far: 1 from the start, the new version from a
+    /// `rekey-finished` event on.
+    private var version = 1
 
-    package init(key: AuditKey?, expected: AuditHead?, requireSealed: Bool) {
-        self.key = key
+    package init(keys: [Int: AuditKey]?, expected: AuditHead?, requireSealed: Bool) {
+        self.keys = keys
         self.expected = expected
         self.requireSealed = requireSealed
     }
 
     private func result(_ bad: (Int64, String)?) -> AuditVerification {
         AuditVerification(
-            events: count, firstBadEvent: bad, macsChecked: key != nil, unsealedTail: unsealedTail,
+            events: count, firstBadEvent: bad, macsChecked: keys != nil, unsealedTail: unsealedTail,
             unauthenticatedPrefix: unauthenticatedPrefix, headHash: previous)
     }
 
@@ -241,9 +263,21 @@ package struct AuditChainWalk {
         if recomputed != event.hash {
             return result((event.id, "its content was changed"))
         }
+        if event.knownKind == .rekeyFinished {
+            // The event that retires a key version is the first sealed with the next one's audit key.
+            guard let next = Self.keyVersion(of: event), next == version + 1 else {
+                return result((event.id, "a rekey-finished event that does not name the next key version"))
+            }
+            version = next
+        }
         if let mac = event.mac {
-            if let key, !AuditKey.matches(mac, key.linkMAC(hash: event.hash)) {
-                return result((event.id, "its MAC does not match: written or edited without the vault key"))
+            if let keys {
+                guard let key = keys[version] else {
+                    return result((event.id, "sealed with key version \(version), whose audit key this vault lacks"))
+                }
+                if !AuditKey.matches(mac, key.linkMAC(hash: event.hash)) {
+                    return result((event.id, "its MAC does not match: written or edited without the vault key"))
+                }
             }
             // A chain is keyed from its init event (a vault made keyed) or from one audit-keyed event (a vault
             // upgraded); a first MAC anywhere else follows events whose MACs were stripped.
@@ -283,6 +317,14 @@ package struct AuditChainWalk {
         }
         expectedId += 1
         return nil
+    }
+
+    /// The key version a `rekey-finished` event names.
+    static func keyVersion(of event: AuditEvent) -> Int? {
+        guard let detail = try? JSONDecoder().decode([String: String].self, from: Data(event.detail.utf8)) else {
+            return nil
+        }
+        return detail["keyVersion"].flatMap { Int($0) }
     }
 
     /// The verdict on a chain whose every event was taken without a bad one: the chain is not empty, it is sealed,

@@ -8,18 +8,19 @@ extension SQLiteVaultStore {
     /// Opens (or, with `create`, makes: mode 0600, never over an existing file) the vault at `path`.
     ///
     /// An existing file is first looked at read-only: one that is not a vault (another program's database, an
-    /// empty file) or a vault of a newer format is refused with nothing written, and so is an `auditKey` whose
-    /// vault key is not this vault's. With `readOnly` the vault is opened read-only and never migrated, so a vault
-    /// an older release wrote must first be opened by a command that writes (with the vault key, to seal its
-    /// audit chain). `unlock` gives the audit key, or nil to open without it; it is asked only once the file is
-    /// known to be a vault. With the key, the events this store appends are sealed.
+    /// empty file) or a vault of a newer format is refused with nothing written. With `readOnly` the vault is
+    /// opened read-only and never migrated, so a vault an older release wrote must first be opened by a command
+    /// that writes (with the vault key, to seal its audit chain). `unlock` is handed the vault's recorded key
+    /// state and gives the keyring (which refuses a key that is not this vault's), or nil to open without it; it
+    /// is asked only once the file is known to be a vault. With the key, the events this store appends are sealed.
     package convenience init(
-        path: String, create: Bool, readOnly: Bool = false, unlock: () throws -> AuditKey? = { nil }
+        path: String, create: Bool, readOnly: Bool = false,
+        unlock: (VaultKeyMeta) throws -> VaultKeyring? = { _ in nil }
     ) throws {
         let manager = FileManager.default
-        let auditKey: AuditKey?
+        let keyring: VaultKeyring?
         if create {
-            auditKey = try unlock()
+            keyring = try unlock(VaultKeyMeta())
             guard !manager.fileExists(atPath: path) else { throw VaultError.vaultExists(path: path) }
             try [UInt8]().withUnsafeBytes { empty in
                 try PrivateFile.create(at: path, contents: empty, alreadyExists: .vaultExists(path: path))
@@ -28,17 +29,15 @@ extension SQLiteVaultStore {
             guard manager.fileExists(atPath: path) else { throw VaultError.vaultMissing(path: path) }
             let existing = try Self.inspectExisting(path: path)
             if readOnly, !existing.isCurrent { throw VaultError.vaultNeedsUpgrade(path: path) }
-            auditKey = try unlock()
-            if let auditKey, existing.keyCheck != auditKey.vaultKeyCheck {
-                throw VaultError.keyDoesNotMatchVault(path: auditKey.keyFile)
-            }
+            keyring = try unlock(existing.keyMeta)
             if readOnly {
-                self.init(writer: try Self.readOnlyQueue(path: path), auditKey: auditKey)
+                self.init(writer: try Self.readOnlyQueue(path: path), keyring: keyring)
                 return
             }
-            if existing.needsKeyToUpgrade, auditKey == nil { throw VaultError.vaultNeedsKeyToUpgrade(path: path) }
+            if existing.needsKeyToUpgrade, keyring == nil { throw VaultError.vaultNeedsKeyToUpgrade(path: path) }
         }
-        self.init(writer: try Self.migratedPool(path: path, auditKey: auditKey), auditKey: auditKey)
+        self.init(
+            writer: try Self.migratedPool(path: path, auditKey: try keyring?.auditKey(version: 1)), keyring: keyring)
     }
 
     /// A read-only connection: never migrated, never written.
@@ -80,8 +79,8 @@ extension SQLiteVaultStore {
         var isCurrent: Bool
         /// The audit chain is yet to be keyed and has events to seal.
         var needsKeyToUpgrade: Bool
-        /// The vault key's check value.
-        var keyCheck: String?
+        /// The vault's key state.
+        var keyMeta: VaultKeyMeta
     }
 
     /// Looks at an existing file read-only: throws when it is not a vault or is a vault of a newer format.
@@ -102,7 +101,7 @@ extension SQLiteVaultStore {
                     isCurrent: try migrator.hasCompletedMigrations(db),
                     needsKeyToUpgrade: try !keyed && db.tableExists("auditEvent")
                         && (Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent") ?? 0) > 0,
-                    keyCheck: try String.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE name = 'keyCheck'"))
+                    keyMeta: try SQLiteVaultStore.keyMeta(db))
             }
         } catch let error as DatabaseError {
             // SQLITE_NOTADB and friends: not a database at all.

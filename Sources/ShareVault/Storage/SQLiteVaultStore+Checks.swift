@@ -91,7 +91,7 @@ extension SQLiteVaultStore {
                     outcome: outcome, detail: drill.problem?.rawValue ?? "")
                 try row.insert(db)
                 try update.execute(arguments: [VaultClock.format(drill.startedAt), outcome, drill.pairId])
-                try AuditLog.append(db, key: self.auditKey, audit(drill), at: at)
+                try AuditLog.append(db, key: try AuditLog.currentKey(db, self.keyring), audit(drill), at: at)
             }
         }
     }
@@ -117,13 +117,13 @@ extension SQLiteVaultStore {
             row.status = .active
             row.createdAt = date
             try row.insert(db)
-            try AuditLog.append(db, key: self.auditKey, audit(generation), at: at)
+            try AuditLog.append(db, key: try AuditLog.currentKey(db, self.keyring), audit(generation), at: at)
             return generation
         }
     }
 
     package func appendAudit(_ event: AuditEntry, at date: Date) async throws {
         let at = VaultClock.format(date)
-        try await write { db in try AuditLog.append(db, key: self.auditKey, event, at: at) }
+        try await write { db in try AuditLog.append(db, key: try AuditLog.currentKey(db, self.keyring), event, at: at) }
     }
 }

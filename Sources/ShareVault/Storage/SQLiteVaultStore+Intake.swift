@@ -18,6 +18,7 @@ extension SQLiteVaultStore {
             let clients = try await make(batch)
             try await write { db in
                 try Self.refuseExistingWallets(db, batch, curves: curves)
+                try refuseRetiredSeals(clients, current: try Self.keyMeta(db).keyVersion)
                 for client in clients { try self.insertClient(db, client, at: date, audit: audit) }
             }
         }
@@ -60,7 +61,7 @@ extension SQLiteVaultStore {
                 let created = CreatedPair(
                     clientId: client.clientId, curve: wallet.curve, publicKey: wallet.publicKey,
                     method: backup.method, status: backup.status, pairId: pairId, replaced: replaced)
-                try AuditLog.append(db, key: auditKey, audit(created), at: at)
+                try AuditLog.append(db, key: try AuditLog.currentKey(db, keyring), audit(created), at: at)
             }
         }
     }
@@ -69,7 +70,12 @@ extension SQLiteVaultStore {
         -> [Result<CustodianStoreOutcome, VaultError>]
     {
         try await write { db in
-            try deliveries.map { delivery in
+            // Read once for the batch: the write lock keeps a rekey from beginning or ending until it commits.
+            let sealingVersion = try Self.keyMeta(db).sealingVersion
+            return try deliveries.map { delivery in
+                if let version = delivery.record.keyVersion, version != sealingVersion {
+                    return .failure(.sealedUnderOtherKeyVersion(sealed: version, vault: sealingVersion))
+                }
                 // Each in a savepoint of its own: a refusal rolls back what it had begun (a new client's row)
                 // and leaves the others' writes in the transaction.
                 var outcome: Result<CustodianStoreOutcome, VaultError>!
@@ -93,16 +99,19 @@ extension SQLiteVaultStore {
         let (clientId, curve, method, record) = (delivery.clientId, delivery.curve, delivery.method, delivery.record)
         // A share the vault already holds for this wallet and method, live or in history, compared by content:
         // a repeated or re-serialised delivery, or an older one replayed, stores nothing and changes nothing.
+        let digests = Array(repeating: "?", count: 1 + delivery.otherDigests.count).joined(separator: ", ")
         if let existing = try Int64.fetchOne(
             db.cachedStatement(
                 sql: """
                     SELECT p.id FROM backupPair p
                     JOIN wallet w ON w.id = p.walletId JOIN client c ON c.id = w.clientRowId
                     JOIN custodianShare s ON s.pairId = p.id
-                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest IN (?, ?)
+                    WHERE c.clientId = ? AND w.curve = ? AND p.method = ? AND s.shareDigest IN (\(digests))
                     ORDER BY p.isLive DESC, p.id DESC LIMIT 1
                     """),
-            arguments: [clientId, curve.rawValue, method.name, Data(record.shareDigest), Data(delivery.legacyDigest)])
+            arguments: StatementArguments(
+                [clientId, curve.rawValue, method.name] as [any DatabaseValueConvertible]
+                    + ([record.shareDigest] + delivery.otherDigests).map { Data($0) as any DatabaseValueConvertible }))
         {
             return .duplicate(pairId: existing)
         }
@@ -112,7 +121,9 @@ extension SQLiteVaultStore {
         let (pairId, replaced) = try insertPair(
             db, walletId: walletId, method: method, record: record, status: .storedCustodianBackupShare,
             clientCiphertextId: nil, at: delivery.at)
-        try AuditLog.append(db, key: auditKey, delivery.audit(pairId, replaced), at: VaultClock.format(delivery.at))
+        try AuditLog.append(
+            db, key: try AuditLog.currentKey(db, keyring), delivery.audit(pairId, replaced),
+            at: VaultClock.format(delivery.at))
         return .stored(pairId: pairId, replaced: replaced)
     }
 
@@ -152,7 +163,7 @@ extension SQLiteVaultStore {
             let stored = StoredCiphertext(
                 pairs: pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }, ciphertextId: ciphertextId,
                 replacedCiphertextIds: current.sorted())
-            try AuditLog.append(db, key: self.auditKey, audit(stored), at: at)
+            try AuditLog.append(db, key: try AuditLog.currentKey(db, self.keyring), audit(stored), at: at)
             return try self.pairIdentities(db, pairIds: pairs.map(\.id))
         }
     }
@@ -178,7 +189,8 @@ extension SQLiteVaultStore {
                 try complete.execute(arguments: [BackupStatus.storedClientBackupShare.rawValue, at, pair.id])
             }
             try AuditLog.append(
-                db, key: self.auditKey, audit(pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }), at: at)
+                db, key: try AuditLog.currentKey(db, self.keyring),
+                audit(pairs.map { PairOnCurve(id: $0.id, curve: $0.curve) }), at: at)
             return try self.pairIdentities(db, pairIds: pairs.map(\.id))
         }
     }

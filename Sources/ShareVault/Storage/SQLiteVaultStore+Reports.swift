@@ -123,7 +123,7 @@ extension SQLiteVaultStore {
     }
 
     package func verifyAuditLog(expecting head: AuditHead?) async throws -> AuditVerification {
-        let auditKey = self.auditKey
-        return try await read { db in try AuditLog.verify(db, key: auditKey, expected: head) }
+        let keys = keyring?.auditKeys
+        return try await read { db in try AuditLog.verify(db, keys: keys, expected: head) }
     }
 }

@@ -4,26 +4,28 @@ import ShareMath
 
 /// The vault on SQLite through GRDB. It is handed its database: a pool on a vault file (`init(path:...)`, in
 /// SQLiteVaultFile.swift: WAL, foreign keys, durable commits, a busy timeout so the CLI and the server can share
-/// the file), a read-only queue, or an in-memory queue in tests (`inMemory(auditKey:)`). Every call is one
+/// the file), a read-only queue, or an in-memory queue in tests (`inMemory(keyring:)`). Every call is one
 /// transaction: GRDB's `write` (an immediate transaction, the write lock taken at its start) or `read`.
 package final class SQLiteVaultStore: VaultStore {
     let writer: any DatabaseWriter
-    /// Seals the audit events this store appends; nil when the vault was opened without its key.
-    let auditKey: AuditKey?
+    /// Seals the audit events this store appends (with the current key version's audit key); nil when the vault
+    /// was opened without its key.
+    package let keyring: VaultKeyring?
 
     /// A store on `writer`, whose schema is already migrated (or, read-only, current).
-    package init(writer: any DatabaseWriter, auditKey: AuditKey?) {
+    package init(writer: any DatabaseWriter, keyring: VaultKeyring?) {
         self.writer = writer
-        self.auditKey = auditKey
+        self.keyring = keyring
     }
 
     /// A store on a fresh in-memory database with the current schema: for tests.
-    package static func inMemory(auditKey: AuditKey?) throws -> SQLiteVaultStore {
+    package static func inMemory(keyring: VaultKeyring?) throws -> SQLiteVaultStore {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         let queue = try DatabaseQueue(configuration: configuration)
-        try VaultSchema.migrator(auditKey: auditKey, at: VaultClock.format(Date())).migrate(queue)
-        return SQLiteVaultStore(writer: queue, auditKey: auditKey)
+        try VaultSchema.migrator(auditKey: try keyring?.auditKey(version: 1), at: VaultClock.format(Date())).migrate(
+            queue)
+        return SQLiteVaultStore(writer: queue, keyring: keyring)
     }
 
     /// A database error as the vault reports it: locked, or unreadable with SQLite's reason.
@@ -80,16 +82,17 @@ package final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    package func setUp(at date: Date, event: AuditEntry) async throws {
+    package func setUp(at date: Date, event: AuditEntry, metadata extra: [String: String?]) async throws {
         let at = VaultClock.format(date)
-        guard let auditKey else { preconditionFailure("a vault is set up with its key") }
+        guard let keyring else { preconditionFailure("a vault is set up with its key") }
         return try await write { db in
             try db.cachedStatement(
                 sql:
                     "INSERT INTO vaultMeta (name, value) VALUES ('keyCheck', ?), ('createdAt', ?), ('formatVersion', '1')"
             ).execute(
-                arguments: [auditKey.vaultKeyCheck, at])
-            try AuditLog.append(db, key: auditKey, event, at: at)
+                arguments: [keyring.currentCheckValue, at])
+            try Self.setMetadata(db, extra)
+            try AuditLog.append(db, key: try AuditLog.currentKey(db, keyring), event, at: at)
         }
     }
 

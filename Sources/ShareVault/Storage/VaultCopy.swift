@@ -66,7 +66,7 @@ package struct VaultTable: Sendable {
                 ("pairId", .integer), ("layout", .text), ("threshold", .integer), ("identifier", .bytes),
                 ("publicShare", .bytes), ("partnerIdentifier", .bytes), ("commitments", .bytes),
                 ("sealedShare", .bytes), ("shareDigest", .bytes), ("receivedAt", .text),
-                ("partnerPublicShare", .bytes), ("backupSharePairId", .text),
+                ("partnerPublicShare", .bytes), ("backupSharePairId", .text), ("keyVersion", .integer),
             ], deferred: [], assignsIds: false),
         VaultTable(
             name: "drill", key: "id",

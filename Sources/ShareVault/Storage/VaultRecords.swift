@@ -28,6 +28,9 @@ package struct CustodianShareRecord: Sendable {
     /// Keyed BLAKE2b of the share's content (curve, identifier, scalar, key): finds a share the vault already
     /// holds, however it was serialised, without opening anything.
     package var shareDigest: [UInt8]
+    /// The vault key version `sealedShare` and `shareDigest` were made under; nil for a share stored before key
+    /// versions (version 1, sealed with the first format's associated data).
+    package var keyVersion: Int?
 }
 
 /// Whether a signing generation is the wallet's current one.

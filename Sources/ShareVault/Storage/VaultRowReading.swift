@@ -25,7 +25,7 @@ enum IdentityColumn: Int, CaseIterable {
 /// A stored pair's columns, in select order after the identity's.
 enum StoredPairColumn: Int, CaseIterable {
     case publicKey, layout, threshold, identifier, custodianPublicShare, partnerIdentifier, partnerPublicShare,
-        backupSharePairId, commitments, sealedShare, shareDigest, cipherText, clientCiphertextId
+        backupSharePairId, commitments, sealedShare, shareDigest, cipherText, clientCiphertextId, keyVersion
 
     var expression: String {
         switch self {
@@ -100,6 +100,26 @@ package enum StoredRows {
         )
     }
 
+    /// A rekey's view of a custodian share: `pairId, clientId, curve, method, keyVersion, sealedShare`, in that
+    /// order (`sealedCustodianShareSelect`).
+    package static func sealedCustodianShare(_ row: some StoredRow) throws -> SealedCustodianShare {
+        let pairId = try row.int64(0)
+        return SealedCustodianShare(
+            pairId: pairId, clientId: try row.text(1),
+            curve: try StoredField(row: row, table: "custodianShare", id: pairId).decode(
+                "curve", at: 2, CurveID.init(rawValue:)),
+            method: BackupMethod(name: try row.text(3), curve: nil), keyVersion: try row.intOrNil(4),
+            sealedShare: try row.bytes(5))
+    }
+
+    /// The shares sealed below a version (the first parameter; a share sealed before versions is below every
+    /// version a rekey moves to) with pair ids above the second, in id order, the third their limit.
+    package static let sealedCustodianShareSelect = """
+        SELECT s.pairId, c.clientId, w.curve, p.method, s.keyVersion, s.sealedShare
+        FROM custodianShare s JOIN backupPair p ON p.id = s.pairId JOIN wallet w ON w.id = p.walletId
+        JOIN client c ON c.id = w.clientRowId
+        """
+
     /// The curves this build reads, as an SQL list.
     package static let knownCurves = "(" + CurveID.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
@@ -125,7 +145,8 @@ package enum StoredRows {
                 partnerPublicShare: try row.bytesOrNil(column(.partnerPublicShare)),
                 backupSharePairId: try row.textOrNil(column(.backupSharePairId)),
                 commitments: commitments, sealedShare: try row.bytes(column(.sealedShare)),
-                shareDigest: try row.bytes(column(.shareDigest))),
+                shareDigest: try row.bytes(column(.shareDigest)),
+                keyVersion: try row.int64OrNil(column(.keyVersion)).map { Int($0) }),
             cipherText: try row.textOrNil(column(.cipherText)),
             clientCiphertextId: try row.int64OrNil(column(.clientCiphertextId)))
     }

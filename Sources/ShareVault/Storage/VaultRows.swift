@@ -121,6 +121,7 @@ struct CustodianShareRow: VaultRow {
     var sealedShare: Data
     var shareDigest: Data
     var receivedAt: Date
+    var keyVersion: Int?
 
     init(pairId: Int64, record: CustodianShareRecord, receivedAt: Date) {
         self.pairId = pairId
@@ -135,6 +136,7 @@ struct CustodianShareRow: VaultRow {
         sealedShare = Data(record.sealedShare)
         shareDigest = Data(record.shareDigest)
         self.receivedAt = receivedAt
+        keyVersion = record.keyVersion
     }
 }
 

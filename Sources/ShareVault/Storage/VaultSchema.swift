@@ -143,6 +143,15 @@ enum VaultSchema {
                 try fill.execute(arguments: [address, row["id"] as Int64])
             }
         }
+        migrator.registerMigration("v5: vault key versions") { db in
+            // The key version each custodian share is sealed under; NULL for those sealed before versions
+            // (version 1, under the first format's associated data). A rekey walks the rows below its version.
+            try db.execute(
+                sql: """
+                    ALTER TABLE custodianShare ADD COLUMN keyVersion INTEGER;
+                    CREATE INDEX custodianShare_keyVersion ON custodianShare(keyVersion, pairId);
+                    """)
+        }
         return migrator
     }
 

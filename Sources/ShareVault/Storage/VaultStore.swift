@@ -8,9 +8,28 @@ import ShareMath
 /// `SQLiteVaultStore` implements it on GRDB.
 package protocol VaultStore: Sendable {
     func metadata(_ name: String) async throws -> String?
-    /// Records the vault key's check value (the store's audit key carries it) and the first audit event of a new
-    /// vault, sealed.
-    func setUp(at: Date, event: AuditEntry) async throws
+    /// Records the vault key's check value (the store's keyring holds the key), the key's other public rows
+    /// (`metadata`: an officers' quorum record) and the first audit event of a new vault, sealed.
+    func setUp(at: Date, event: AuditEntry, metadata: [String: String?]) async throws
+    /// The vault's key state: its `VaultKeyMeta.names` rows.
+    func keyMeta() async throws -> VaultKeyMeta
+    /// Changes the vault's key state in one transaction: when the state is still `expected` (another process's
+    /// change in between is refused with `keyStateChanged`), and, with `requireSealedAtLeast`, when no custodian
+    /// share (live or in history) is sealed under an older version, sets the given rows (nil removes one) and
+    /// appends `event`, sealed with the audit key of the version the change leaves current.
+    func changeKeyState(
+        _ values: [String: String?], expected: VaultKeyMeta, requireSealedAtLeast version: Int?, event: AuditEntry,
+        at: Date
+    ) async throws
+    /// Up to `limit` custodian shares, live or in history, sealed under a key version below `version` (or before
+    /// versions), with pair ids above `pairId`, in id order: a rekey's next batch.
+    func custodianSharesSealed(below version: Int, after pairId: Int64, limit: Int) async throws
+        -> [SealedCustodianShare]
+    /// Replaces seals in one transaction, each only if its row is still as it was read (sealed under the same
+    /// version); returns how many were replaced.
+    func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int
+    /// How many custodian shares, live or in history, are sealed under a key version below `version`.
+    func countCustodianSharesSealed(below version: Int) async throws -> Int
     /// Inserts clients made by `create` (wallets, pairs, ciphertexts, an audit event per pair), a transaction per
     /// batch of `batchSize` clients, so that other writers are not held off for the whole run. Every clash with
     /// an existing wallet is refused before anything is made or written (so a refused create never replaces a key
@@ -23,9 +42,10 @@ package protocol VaultStore: Sendable {
     /// Stores custodian shares in one transaction, so that deliveries arriving together share one durable commit
     /// (group commit). Each is stored in order as if alone: as the live pair for its client and method, keeping
     /// any replaced pair in history, or refused when its public key contradicts the client's wallet on that curve.
-    /// A share is a duplicate when its content digest, or `legacyDigest` (the first release's digest of the
-    /// share's bytes, which rows it wrote still carry), matches a pair of the wallet and method: then nothing is
-    /// written, no audit event either.
+    /// A share is a duplicate when its content digest, or one of `otherDigests`, matches a pair of the wallet
+    /// and method: then nothing is written, no audit event either. A delivery sealed under another key version
+    /// than the vault's sealing version (a rekey began or ended since it was sealed) is refused with
+    /// `keyringStale`, to be sealed again.
     ///
     /// Returns each delivery's outcome in order. A refused delivery has written nothing and the others still land;
     /// an error thrown instead (the database failing) means that none of them did.
@@ -101,6 +121,57 @@ package func refuseWalletClashes(
     }
 }
 
+/// A custodian share as a rekey reads it: where it is, what its seal binds, and the seal.
+package struct SealedCustodianShare: Sendable {
+    package let pairId: Int64
+    package let clientId: String
+    package let curve: CurveID
+    /// The method without its curve.
+    package let method: BackupMethod
+    package let keyVersion: Int?
+    package let sealedShare: [UInt8]
+
+    package init(
+        pairId: Int64, clientId: String, curve: CurveID, method: BackupMethod, keyVersion: Int?, sealedShare: [UInt8]
+    ) {
+        self.pairId = pairId
+        self.clientId = clientId
+        self.curve = curve
+        self.method = method
+        self.keyVersion = keyVersion
+        self.sealedShare = sealedShare
+    }
+}
+
+/// A custodian share sealed anew: the row, the version it was read under, and its new seal and digest.
+package struct CustodianReseal: Sendable {
+    package let pairId: Int64
+    package let previousVersion: Int?
+    package let keyVersion: Int
+    package let sealedShare: [UInt8]
+    package let shareDigest: [UInt8]
+
+    package init(pairId: Int64, previousVersion: Int?, keyVersion: Int, sealedShare: [UInt8], shareDigest: [UInt8]) {
+        self.pairId = pairId
+        self.previousVersion = previousVersion
+        self.keyVersion = keyVersion
+        self.sealedShare = sealedShare
+        self.shareDigest = shareDigest
+    }
+}
+
+/// Refuses a `create` batch sealed under a key version older than the vault's current one (a rekey ended while
+/// it was made): its rows would be sealed under a retired key.
+package func refuseRetiredSeals(_ clients: [NewClient], current: Int) throws {
+    for client in clients {
+        for wallet in client.wallets {
+            for backup in wallet.backups where (backup.custodian.keyVersion ?? 1) < current {
+                throw VaultError.sealedUnderOtherKeyVersion(sealed: backup.custodian.keyVersion ?? 1, vault: current)
+            }
+        }
+    }
+}
+
 /// A custodian share to store, as the intake checked and sealed it.
 package struct CustodianShareDelivery: Sendable {
     package let clientId: String
@@ -109,21 +180,24 @@ package struct CustodianShareDelivery: Sendable {
     /// The method without its curve (the curve is `curve`).
     package let method: BackupMethod
     package let record: CustodianShareRecord
-    package let legacyDigest: [UInt8]
+    /// The other digests a copy the vault holds may carry: the content digest under the keyring's other
+    /// versions, and the first release's digest of the share's bytes (which rows it wrote still carry).
+    package let otherDigests: [[UInt8]]
     package let at: Date
     /// The audit event for the pair stored and the one it replaced.
     package let audit: @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
 
     package init(
         clientId: String, curve: CurveID, publicKey: [UInt8], method: BackupMethod, record: CustodianShareRecord,
-        legacyDigest: [UInt8], at: Date, audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
+        otherDigests: [[UInt8]], at: Date,
+        audit: @escaping @Sendable (_ pairId: Int64, _ replaced: Int64?) -> AuditEntry
     ) {
         self.clientId = clientId
         self.curve = curve
         self.publicKey = publicKey
         self.method = method
         self.record = record
-        self.legacyDigest = legacyDigest
+        self.otherDigests = otherDigests
         self.at = at
         self.audit = audit
     }

@@ -4,7 +4,26 @@ import ShareMath
 /// detail (never a secret). The store chains, seals and appends them in the operation's transaction.
 extension AuditEntry {
     /// A new vault's first event.
-    package static let initialized = AuditEntry(kind: .initialized, clientId: nil, detail: ["formatVersion": "1"])
+    package static func initialized(_ detail: [String: String]) -> AuditEntry {
+        AuditEntry(kind: .initialized, clientId: nil, detail: detail.merging(["formatVersion": "1"]) { $1 })
+    }
+
+    /// A rekey began: the new key's version and where it is (a key file's path, or the officers' quorum).
+    static func rekeyStarted(fromVersion: Int, toVersion: Int, newKey: [String: String]) -> AuditEntry {
+        AuditEntry(
+            kind: .rekeyStarted, clientId: nil,
+            detail: newKey.merging(["fromVersion": String(fromVersion), "keyVersion": String(toVersion)]) { $1 })
+    }
+
+    /// A rekey ended: `keyVersion` is current from this event on (which its audit key seals).
+    static func rekeyFinished(fromVersion: Int, toVersion: Int, resealed: Int) -> AuditEntry {
+        AuditEntry(
+            kind: .rekeyFinished, clientId: nil,
+            detail: [
+                "fromVersion": String(fromVersion), "keyVersion": String(toVersion),
+                "resealedByLastRun": String(resealed),
+            ])
+    }
 
     /// A pair `create` made.
     static func created(_ pair: CreatedPair) -> AuditEntry {

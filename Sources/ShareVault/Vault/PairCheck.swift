@@ -176,12 +176,7 @@ extension Vault {
     func openCustodian<C: Curve>(_ pair: StoredPair, on curve: C.Type) throws(PairProblem) -> (
         ShareReading<C>, Point<C>
     ) {
-        let method = pair.identity.method.on(C.id)
-        guard
-            let custodianText = try? XChaCha20Poly1305.open(
-                pair.custodian.sealedShare, key: key,
-                associatedData: Self.custodianAssociatedData(clientId: pair.identity.clientId, method: method))
-        else { throw .custodianShareUnreadable }
+        guard let custodianText = try? openCustodianShare(pair) else { throw .custodianShareUnreadable }
         guard let custodian = try? ShareParser.read(custodianText, as: C.self) else {
             throw .custodianShareMismatch
         }

@@ -38,9 +38,18 @@ extension Vault {
     ///   nothing is written then.
     public func ingestCustodian(_ body: Data, progress: ProgressHandler? = nil) async throws -> CustodianIngestReport {
         progress?(.readingShare, 0, 1)
-        let prepared = try prepareCustodian(body)
+        var prepared = try prepareCustodian(body)
         progress?(.storingShare, 0, 1)
-        let report = prepared.report(try await custodianIntake.submit(prepared.delivery))
+        let outcome: CustodianStoreOutcome
+        do {
+            outcome = try await custodianIntake.submit(prepared.delivery)
+        } catch VaultError.sealedUnderOtherKeyVersion {
+            // A rekey began or ended since the share was sealed: take the vault's key state and seal it again.
+            try await refreshKeys()
+            prepared = try prepareCustodian(body)
+            outcome = try await custodianIntake.submit(prepared.delivery)
+        }
+        let report = prepared.report(outcome)
         progress?(.done, 1, 1)
         logger.info(
             "custodian share ingested",
@@ -53,6 +62,27 @@ extension Vault {
     /// later share for the same wallet and method replaces an earlier one, as delivered one by one. Each body's
     /// report or refusal, in order; a batch the database fails is stored one body at a time.
     public func ingestCustodian(batch bodies: [Data]) async -> [Result<CustodianIngestReport, any Error>] {
+        var results = await ingestCustodianOnce(batch: bodies)
+        // Deliveries sealed under a key version the vault left meanwhile (a rekey began or ended) are sealed again
+        // under the vault's key state as it now is; the others landed as they were.
+        let resealed = results.indices.filter {
+            if case .failure(VaultError.sealedUnderOtherKeyVersion) = results[$0] { return true }
+            return false
+        }
+        guard !resealed.isEmpty else { return results }
+        do {
+            try await refreshKeys()
+        } catch {
+            for index in resealed { results[index] = .failure(error) }
+            return results
+        }
+        for (index, result) in zip(resealed, await ingestCustodianOnce(batch: resealed.map { bodies[$0] })) {
+            results[index] = result
+        }
+        return results
+    }
+
+    private func ingestCustodianOnce(batch bodies: [Data]) async -> [Result<CustodianIngestReport, any Error>] {
         let prepared =
             (try? await bodies.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) {
                 body -> Result<PreparedCustodianShare, any Error> in
@@ -144,7 +174,7 @@ extension Vault {
         let (clientId, publicKey, layout) = (webhook.clientId, parsed.publicKey.encoded, parsed.layout)
         let delivery = CustodianShareDelivery(
             clientId: clientId, curve: C.id, publicKey: publicKey, method: method.withoutCurve, record: record,
-            legacyDigest: Self.legacyDigest(shareText: webhook.share, key: key), at: Date()
+            otherDigests: otherDigests(parsed, shareText: webhook.share), at: Date()
         ) { pairId, replaced in
             AuditEntry.custodianShareStored(
                 clientId: clientId, curve: C.id, method: method.withoutCurve, layout: layout, publicKey: publicKey,
@@ -153,30 +183,44 @@ extension Vault {
         return PreparedCustodianShare(delivery: delivery, layout: layout, backupSharePairId: parsed.backupSharePairId)
     }
 
-    /// The stored form: public material in the clear, the original share string sealed and digested.
+    /// The stored form: public material in the clear, the original share string sealed and digested under the
+    /// keyring's sealing version.
     func custodianRecord<C: Curve>(
         _ parsed: ParsedShare<C>, shareText: SecureBytes, clientId: String, method: BackupMethod
     ) -> CustodianShareRecord {
-        let sealed = XChaCha20Poly1305.seal(
-            shareText, key: key, associatedData: Self.custodianAssociatedData(clientId: clientId, method: method))
-        let digest = Self.contentDigest(parsed, key: key)
+        let (sealed, version) = keys.sealCustodianShare(shareText, clientId: clientId, method: method)
         return CustodianShareRecord(
             layout: parsed.layout, threshold: parsed.threshold, identifier: parsed.share.identifier.encodedPublicly,
             publicShare: parsed.publicShare.encoded, partnerIdentifier: parsed.partnerIdentifier?.encodedPublicly,
             partnerPublicShare: parsed.partnerPublicShare?.encoded, backupSharePairId: parsed.backupSharePairId,
-            commitments: parsed.commitments?.points.map(\.encoded), sealedShare: sealed, shareDigest: digest)
+            commitments: parsed.commitments?.points.map(\.encoded), sealedShare: sealed,
+            shareDigest: Self.contentDigest(parsed, key: keys.key(version: version)!), keyVersion: version)
+    }
+
+    /// The digests a copy of this share already in the vault may carry besides the sealing version's: its
+    /// content digest under the keyring's other versions (a rekey runs), and the first release's digest of the
+    /// share's bytes under each.
+    func otherDigests<C: Curve>(_ parsed: ParsedShare<C>, shareText: SecureBytes) -> [[UInt8]] {
+        let digestKeys = keys.digestKeys
+        return digestKeys.dropFirst().map { Self.contentDigest(parsed, key: $0) }
+            + digestKeys.map { Self.legacyDigest(shareText: shareText, key: $0) }
     }
 
     /// A share's content, keyed with the vault key: its curve, identifier, scalar and public key. A re-serialised
     /// copy (other whitespace, key order, case or encoding of the same numbers) has the same digest, so a share
     /// the vault already holds, live or in history, is found without opening anything.
     static func contentDigest<C: Curve>(_ parsed: ParsedShare<C>, key: SecureBytes) -> [UInt8] {
+        contentDigest(parsed.share, publicKey: parsed.publicKey, key: key)
+    }
+
+    /// The content digest of a share and the key it is of (see `contentDigest(_:key:)`).
+    static func contentDigest<C: Curve>(_ share: Share<C>, publicKey: Point<C>, key: SecureBytes) -> [UInt8] {
         var hasher = Blake2b(key: key)
         hasher.update(Array("sharevault share content v1".utf8))
         hasher.update(Array(C.id.rawValue.utf8))
-        hasher.update(parsed.share.identifier.encodedPublicly)
-        parsed.share.value.withEncoding { hasher.update(UnsafeRawBufferPointer($0)) }
-        hasher.update(parsed.publicKey.encoded)
+        hasher.update(share.identifier.encodedPublicly)
+        share.value.withEncoding { hasher.update(UnsafeRawBufferPointer($0)) }
+        hasher.update(publicKey.encoded)
         return hasher.finalize()
     }
 
@@ -188,9 +232,11 @@ extension Vault {
         return hasher.finalize()
     }
 
-    /// Binds a sealed custodian share to its client and method (the method with its curve).
-    static func custodianAssociatedData(clientId: String, method: BackupMethod) -> [UInt8] {
-        Array("sharevault custodian share v1\u{0}\(clientId)\u{0}\(method)".utf8)
+    /// Opens a stored custodian share with the key version that sealed it.
+    func openCustodianShare(_ pair: StoredPair) throws(SealingError) -> SecureBytes {
+        try keys.openCustodianShare(
+            pair.custodian.sealedShare, version: pair.custodian.keyVersion, clientId: pair.identity.clientId,
+            method: pair.identity.method.on(pair.identity.curve))
     }
 
     /// Takes the client's encrypted backup (the `cipherText` as uploaded, or `{"cipherText": ...}`) for a method:

@@ -10,12 +10,7 @@ extension Vault {
         if pairs.isEmpty, try await store.clientDetail(clientId: clientId) == nil {
             throw VaultError.unknownClient(clientId)
         }
-        return try pairs.map { pair in
-            let method = pair.identity.method.on(pair.identity.curve)
-            return try XChaCha20Poly1305.open(
-                pair.custodian.sealedShare, key: key,
-                associatedData: Self.custodianAssociatedData(clientId: pair.identity.clientId, method: method))
-        }
+        return try pairs.map { pair in try openCustodianShare(pair) }
     }
 
     /// The client's stored ciphertext for a method (on any curve), for the app to recover with (nil when none is

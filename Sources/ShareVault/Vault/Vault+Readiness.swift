@@ -13,7 +13,7 @@ extension Vault {
     /// past the timeout: a PostgreSQL pool whose server is gone may keep retrying its connections, and the probe
     /// answers anyway.
     public func readiness(within timeout: Duration) async -> VaultReadiness {
-        guard vaultKey != nil else { return .notReady(reason: "the vault key is not loaded") }
+        guard keyring != nil else { return .notReady(reason: "the vault key is not loaded") }
         let store = store
         switch await answer(within: timeout, { try await store.metadata("auditCount") }) {
         case .success?: return .ready

@@ -25,7 +25,9 @@ extension Vault {
     /// event unchanged: a vault rolled back to an older copy, cut short or rewritten fails.
     public func verifyAuditLog(expecting head: AuditHead? = nil) async throws -> AuditVerification {
         if let head {
-            guard AuditKey.matches(head.mac, auditKey.headMAC(events: head.events, hash: head.hash)) else {
+            // A head exported before a rekey carries the MAC of an older version's audit key.
+            let macs = keys.auditKeys.values.map { $0.headMAC(events: head.events, hash: head.hash) }
+            guard macs.contains(where: { AuditKey.matches(head.mac, $0) }) else {
                 throw VaultError.auditHeadNotFromThisVault
             }
         }
@@ -37,6 +39,7 @@ extension Vault {
     public func exportAuditHead() async throws -> (head: AuditHead?, verification: AuditVerification) {
         let verification = try await store.verifyAuditLog(expecting: nil)
         guard verification.isIntact else { return (nil, verification) }
+        let auditKey = try keys.auditKey(version: keys.currentVersion)
         return (AuditHead(events: Int64(verification.events), hash: verification.headHash, key: auditKey), verification)
     }
 }

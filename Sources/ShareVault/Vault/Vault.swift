@@ -11,9 +11,9 @@ public final class Vault: Sendable {
     public let path: String
     /// Where the vault's rows live; package-wide for the bench and tests, not part of the library's API.
     package let store: any VaultStore
-    let vaultKey: SecureBytes?
-    /// Derived from the vault key: seals audit events and exported heads.
-    let vaultAuditKey: AuditKey?
+    /// The vault keys this process holds (the current version's, and a rekey's new one while it runs); nil when
+    /// the vault was opened without its key.
+    package let keyring: VaultKeyring?
     package let logger: Logger
     /// Weights of the identifier pairs seen so far, shared by every check on this vault.
     let lineWeights = LineWeightCache()
@@ -21,23 +21,19 @@ public final class Vault: Sendable {
     package let custodianIntake: GroupCommit<CustodianShareDelivery, CustodianStoreOutcome>
 
     package init(
-        path: String, store: any VaultStore, vaultKey: SecureBytes?, auditKey: AuditKey?, logger: Logger,
-        maximumIntakeBatch: Int = 128
+        path: String, store: any VaultStore, keyring: VaultKeyring?, logger: Logger, maximumIntakeBatch: Int = 128
     ) {
         self.path = path
         self.store = store
-        self.vaultKey = vaultKey
-        self.vaultAuditKey = auditKey
+        self.keyring = keyring
         self.logger = logger
         self.custodianIntake = GroupCommit(maximumBatch: maximumIntakeBatch, commit: store.storeCustodianShares)
     }
 
-    /// The same vault (store, key, logger) with custodian deliveries grouped at most `maximum` to a commit; 1 gives
-    /// a commit per delivery, as before group commit, for the bench's comparison.
+    /// The same vault (store, keys, logger) with custodian deliveries grouped at most `maximum` to a commit; 1
+    /// gives a commit per delivery, as before group commit, for the bench's comparison.
     package func withIntakeBatches(ofAtMost maximum: Int) -> Vault {
-        Vault(
-            path: path, store: store, vaultKey: vaultKey, auditKey: vaultAuditKey, logger: logger,
-            maximumIntakeBatch: maximum)
+        Vault(path: path, store: store, keyring: keyring, logger: logger, maximumIntakeBatch: maximum)
     }
 
     /// Where a vault's key file is by default: `VAULT.key`.
@@ -48,30 +44,38 @@ public final class Vault: Sendable {
         at path: String, keyPath: String? = nil, passphrase: SecureBytes? = nil,
         logger: Logger = Logger(label: "sharevault")
     ) async throws -> Vault {
+        try await create(
+            at: path, newKey: .file(at: keyPath ?? defaultKeyPath(forVault: path), passphrase: passphrase),
+            logger: logger)
+    }
+
+    /// Makes a new vault file and its key, as `newKey` makes it (a key file, or officers' share files).
+    public static func create(
+        at path: String, newKey: NewVaultKey, logger: Logger = Logger(label: "sharevault")
+    ) async throws -> Vault {
         if FileManager.default.fileExists(atPath: path) { throw VaultError.vaultExists(path: path) }
         return try await create(
-            at: path, keyPath: keyPath ?? defaultKeyPath(forVault: path), passphrase: passphrase, logger: logger,
-            makeStore: { auditKey in try SQLiteVaultStore(path: path, create: true, unlock: { auditKey }) },
+            at: path, newKey: newKey, logger: logger,
+            makeStore: { keyring in try SQLiteVaultStore(path: path, create: true, unlock: { _ in keyring }) },
             discard: { unlink(path) })
     }
 
-    /// Makes a vault key file at `keyPath`, then the store `makeStore` makes with it, and records the vault's
-    /// first audit event. Nothing is left half-made: if the store cannot be made or set up, the key file goes,
-    /// and `discard` removes what the store had made.
+    /// Makes the vault key as `newKey` says, then the store `makeStore` makes with it, and records the vault's
+    /// key state and first audit event. Nothing is left half-made: if the store cannot be made or set up, the
+    /// key's files go, and `discard` removes what the store had made.
     package static func create(
-        at location: String, keyPath: String, passphrase: SecureBytes?, logger: Logger,
-        makeStore: (AuditKey) async throws -> any VaultStore, discard: () -> Void
+        at location: String, newKey: NewVaultKey, logger: Logger,
+        makeStore: (VaultKeyring) async throws -> any VaultStore, discard: () -> Void
     ) async throws -> Vault {
-        if FileManager.default.fileExists(atPath: keyPath) { throw VaultError.keyFileExists(path: keyPath) }
-        let key = try VaultKeyFile.create(at: keyPath, passphrase: passphrase)
+        let made = try newKey.make()
         do {
-            let auditKey = AuditKey(vaultKey: key, keyFile: keyPath)
-            let store = try await makeStore(auditKey)
-            try await store.setUp(at: Date(), event: .initialized)
+            let keyring = VaultKeyring(newVaultKey: made.key, label: made.label)
+            let store = try await makeStore(keyring)
+            try await store.setUp(at: Date(), event: .initialized(made.auditDetail), metadata: made.metadata)
             logger.info("created vault", metadata: ["vault": "\(location)"])
-            return Vault(path: location, store: store, vaultKey: key, auditKey: auditKey, logger: logger)
+            return Vault(path: location, store: store, keyring: keyring, logger: logger)
         } catch {
-            unlink(keyPath)
+            made.remove()
             discard()
             throw error
         }
@@ -83,19 +87,24 @@ public final class Vault: Sendable {
     /// opened for writing.
     public static func open(
         at path: String, keyPath: String? = nil, needsKey: Bool, readOnly: Bool = false,
-        passphrase: () throws -> SecureBytes? = { nil }, logger: Logger = Logger(label: "sharevault")
+        passphrase: @escaping () throws -> SecureBytes? = { nil }, logger: Logger = Logger(label: "sharevault")
     ) throws -> Vault {
-        // The store asks for the key once it knows the file is a vault, and checks that the key is the vault's
-        // before it writes anything with it.
-        var key: SecureBytes?
-        let store = try SQLiteVaultStore(path: path, create: false, readOnly: readOnly) {
-            guard needsKey else { return nil }
-            let keyPath = keyPath ?? defaultKeyPath(forVault: path)
-            let loaded = try VaultKeyFile.load(at: keyPath, passphrase: passphrase)
-            key = loaded
-            return AuditKey(vaultKey: loaded, keyFile: keyPath)
+        try open(
+            at: path,
+            key: needsKey ? .file(at: keyPath ?? defaultKeyPath(forVault: path), passphrase: passphrase) : nil,
+            readOnly: readOnly, logger: logger)
+    }
+
+    /// Opens an existing vault with the key `key` gives (nil: without the key), as `open(at:keyPath:...)` does.
+    public static func open(
+        at path: String, key: VaultKeySource?, readOnly: Bool = false, logger: Logger = Logger(label: "sharevault")
+    ) throws -> Vault {
+        // The store hands over the vault's key state once it knows the file is a vault; the keyring refuses a
+        // key that is not the vault's current one before anything is written with it.
+        let store = try SQLiteVaultStore(path: path, create: false, readOnly: readOnly) { meta in
+            try key?.unlock(meta)
         }
-        return Vault(path: path, store: store, vaultKey: key, auditKey: store.auditKey, logger: logger)
+        return Vault(path: path, store: store, keyring: store.keyring, logger: logger)
     }
 
     /// Writes the write-ahead log back into the vault file, as closing the last connection does: a timed run
@@ -104,16 +113,17 @@ public final class Vault: Sendable {
         try (store as? SQLiteVaultStore)?.checkpoint()
     }
 
-    /// The vault key; a programmer error to ask for it on a vault opened without it.
-    var key: SecureBytes {
-        guard let vaultKey else { preconditionFailure("this operation needs the vault opened with its key") }
-        return vaultKey
+    /// The keyring; a programmer error to ask for it on a vault opened without its key.
+    var keys: VaultKeyring {
+        guard let keyring else { preconditionFailure("this operation needs the vault opened with its key") }
+        return keyring
     }
 
-    /// The audit key; a programmer error to ask for it on a vault opened without its key.
-    var auditKey: AuditKey {
-        guard let vaultAuditKey else { preconditionFailure("this operation needs the vault opened with its key") }
-        return vaultAuditKey
+    /// Takes the vault's key state as it now is: joins a rekey another process began, or moves to the version a
+    /// rekey ended with. Throws `keyringStale` when the vault moved to a key this process cannot reach.
+    package func refreshKeys() async throws {
+        guard let keyring else { return }
+        try keyring.reload(try await store.keyMeta())
     }
 }
 

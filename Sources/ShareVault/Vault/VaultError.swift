@@ -43,6 +43,27 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidShard(String)
     /// A vault on a database server has no file for its key to sit next to: the key file must be named.
     case vaultKeyNotNamed(store: String)
+    /// The key given is the new key of a rekey still running: until it ends the vault opens with its current key.
+    case keyOfRekeyInProgress(path: String)
+    /// The key given was the vault's until a rekey retired it.
+    case keyRetired(path: String, version: Int)
+    /// The vault was rekeyed while this process held an older key, and the new one is out of its reach.
+    case keyringStale(path: String)
+    /// The vault's recorded key state (versions, the rekey's sealed key, the audit key archive) does not hold.
+    case keyStateDamaged(reason: String)
+    /// A rekey is already running, to another key than the one asked for.
+    case rekeyInProgress(version: Int, startedAt: String)
+    /// The vault's key state changed while an operation on it ran (another rekey or reshare).
+    case keyStateChanged
+    /// A rekey cannot end while shares are still sealed under the older key (they arrived meanwhile).
+    case rekeyIncomplete(remaining: Int)
+    /// A delivery was sealed under a key version the vault no longer seals under (a rekey began or ended
+    /// meanwhile): the intake seals it again.
+    case sealedUnderOtherKeyVersion(sealed: Int, vault: Int)
+    /// `rekey` without a new key, and none is in progress to take up.
+    case noRekeyInProgress
+    /// A stored custodian share does not open under the key version that sealed it (damaged or edited).
+    case shareDoesNotOpen(pairId: Int64, version: Int?)
 
     public var description: String {
         switch self {
@@ -52,6 +73,34 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .vaultKeyNotNamed(let store):
             return
                 "\(store): a vault on PostgreSQL has no file beside it for its key: name the key with --vault-key FILE"
+        case .keyOfRekeyInProgress(let path):
+            return "\(path): the new key of a rekey still in progress; until it ends, open the vault with its "
+                + "current key (`sharevault rekey` with the current key finishes it)"
+        case .keyRetired(let path, let version):
+            return "\(path): key version \(version), retired by a rekey; open the vault with its current key"
+        case .keyringStale(let path):
+            return "\(path): the vault was rekeyed while this process held the older key; restart it with the "
+                + "vault's current key"
+        case .keyStateDamaged(let reason):
+            return "the vault's key state is damaged (edited behind the tool's back): \(reason); nothing was written"
+        case .rekeyInProgress(let version, let startedAt):
+            return "a rekey to key version \(version), begun \(startedAt), is still in progress: run `sharevault "
+                + "rekey` with the current key and no new key to finish it first"
+        case .sealedUnderOtherKeyVersion(let sealed, let vault):
+            return
+                "sealed under key version \(sealed) while the vault seals under version \(vault); nothing was written"
+        case .noRekeyInProgress:
+            return "no rekey is in progress: give the new key (--new-vault-key FILE, or --new-key-shares N "
+                + "--new-key-threshold T --officer-dir DIR)"
+        case .shareDoesNotOpen(let pairId, let version):
+            return "pair \(pairId): its custodian share does not open"
+                + (version.map { " under key version \($0)" } ?? " as a share") + " (damaged or edited); "
+                + "the rekey stopped there with every share before it moved; `sharevault verify --custodian` names it"
+        case .keyStateChanged:
+            return "the vault's key state changed while this ran (another rekey or reshare); nothing was changed: "
+                + "run it again"
+        case .rekeyIncomplete(let remaining):
+            return "\(remaining) custodian shares are still sealed under the older key; the rekey goes on"
         case .vaultExists(let path): return "\(path): a vault already exists; not overwriting it"
         case .vaultUnreadable(let path, let reason): return "\(path): cannot open the vault: \(reason)"
         case .vaultLocked(let path): return "\(path): the vault is locked by another process; try again"
@@ -123,7 +172,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             .vaultNeedsKeyToUpgrade,
             .auditHeadDamaged,
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,
-            .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing:
+            .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
+            .keyOfRekeyInProgress, .keyRetired, .keyringStale, .keyStateDamaged, .rekeyInProgress, .keyStateChanged,
+            .sealedUnderOtherKeyVersion, .shareDoesNotOpen:
             return true
         default:
             return false

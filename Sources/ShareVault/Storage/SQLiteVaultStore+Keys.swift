@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import ShareMath
+
+/// The vault key's state and a rekey's batches.
+extension SQLiteVaultStore {
+    /// The key state's rows, read inside the caller's transaction.
+    static func keyMeta(_ db: Database) throws -> VaultKeyMeta {
+        let names = VaultKeyMeta.names.map { "'\($0)'" }.joined(separator: ", ")
+        var values: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, value FROM vaultMeta WHERE name IN (\(names))") {
+            values[try row.text(0)] = try row.text(1)
+        }
+        return VaultKeyMeta(values)
+    }
+
+    /// Sets `vaultMeta` rows (nil removes one) inside the caller's transaction.
+    static func setMetadata(_ db: Database, _ values: [String: String?]) throws {
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            if let value {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO vaultMeta (name, value) VALUES (?, ?)", arguments: [name, value])
+            } else {
+                try db.execute(sql: "DELETE FROM vaultMeta WHERE name = ?", arguments: [name])
+            }
+        }
+    }
+
+    package func keyMeta() async throws -> VaultKeyMeta {
+        try await read { db in try Self.keyMeta(db) }
+    }
+
+    package func changeKeyState(
+        _ values: [String: String?], expected: VaultKeyMeta, requireSealedAtLeast version: Int?, event: AuditEntry,
+        at date: Date
+    ) async throws {
+        let at = VaultClock.format(date)
+        try await write { db in
+            guard try Self.keyMeta(db) == expected else { throw VaultError.keyStateChanged }
+            if let version {
+                let remaining = try Self.countSealed(db, below: version)
+                if remaining > 0 { throw VaultError.rekeyIncomplete(remaining: remaining) }
+            }
+            try Self.setMetadata(db, values)
+            try AuditLog.append(db, key: try AuditLog.currentKey(db, self.keyring), event, at: at)
+        }
+    }
+
+    static func countSealed(_ db: Database, below version: Int) throws -> Int {
+        // A share sealed before versions (NULL) is below every version a rekey moves to (2 and up).
+        try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM custodianShare s WHERE s.keyVersion < ? OR s.keyVersion IS NULL",
+            arguments: [version]) ?? 0
+    }
+
+    package func countCustodianSharesSealed(below version: Int) async throws -> Int {
+        try await read { db in try Self.countSealed(db, below: version) }
+    }
+
+    package func custodianSharesSealed(below version: Int, after pairId: Int64, limit: Int) async throws
+        -> [SealedCustodianShare]
+    {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: StoredRows.sealedCustodianShareSelect
+                    + " WHERE s.pairId > ? AND (s.keyVersion < ? OR s.keyVersion IS NULL) ORDER BY s.pairId LIMIT ?",
+                arguments: [pairId, version, limit]
+            ).map { row in try StoredRows.sealedCustodianShare(row) }
+        }
+    }
+
+    package func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int {
+        try await write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE custodianShare SET sealedShare = ?, shareDigest = ?, keyVersion = ?
+                    WHERE pairId = ? AND keyVersion IS ?
+                    """)
+            var replaced = 0
+            for reseal in reseals {
+                try statement.execute(arguments: [
+                    Data(reseal.sealedShare), Data(reseal.shareDigest), reseal.keyVersion, reseal.pairId,
+                    reseal.previousVersion,
+                ])
+                replaced += db.changesCount
+            }
+            return replaced
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import ShareMath
+
+/// What a rekey did.
+public struct RekeyReport: Sendable, Encodable {
+    /// The key version the vault was at, and the one it is at now.
+    public let fromVersion: Int
+    public let toVersion: Int
+    /// Whether this run took up a rekey an earlier one had begun (and was stopped).
+    public let resumed: Bool
+    /// Custodian shares (live and in history) this run sealed anew.
+    public let resealed: Int
+    /// Wall-clock seconds this run took.
+    public let seconds: Double
+}
+
+extension Vault {
+    /// How many custodian shares a rekey reseals per transaction: big enough that commits are few, small enough
+    /// that the intake, which shares the write lock, waits at most one batch.
+    public static let rekeyBatchSize = 500
+
+    /// Moves every custodian share, live and in history, to a new vault key, then retires the current one.
+    ///
+    /// With `newKey`, begins a rekey: the new key is made (a key file, or officers' share files) and recorded,
+    /// sealed under the current key, with a `rekey-started` event. Every process holding the current key then
+    /// reads both versions and seals new shares under the new one, so the intake keeps running. Without
+    /// `newKey`, takes up the rekey in progress (one that was stopped). Shares are resealed in bounded batches,
+    /// each a transaction that replaces a row only if it is still as it was read, so a rekey stopped at any point
+    /// is resumed where it stood. Once none is left under an older version (checked in the same transaction),
+    /// the new key becomes current, the old one is retired, the audit keys of older versions are archived under
+    /// the new key, and a `rekey-finished` event, the first sealed with the new version's audit key, is written.
+    ///
+    /// `settle` holds the end until that long after the rekey began, so that every running intake (which takes
+    /// the vault's key state every few seconds) holds the new key before the old one is retired.
+    public func rekey(
+        to newKey: NewVaultKey?, batchSize: Int = Vault.rekeyBatchSize, settle: Duration = .zero,
+        progress: ProgressHandler? = nil
+    ) async throws -> RekeyReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await refreshKeys()
+        var meta = try await store.keyMeta()
+        let fromVersion = meta.keyVersion
+        let resumed = meta.rekeyVersion != nil
+        if let pending = meta.rekeyVersion {
+            guard newKey == nil else {
+                throw VaultError.rekeyInProgress(version: pending, startedAt: meta.rekeyStartedAt ?? "?")
+            }
+        } else {
+            guard let newKey else { throw VaultError.noRekeyInProgress }
+            try await beginRekey(to: newKey, meta: meta)
+            try await refreshKeys()
+            meta = try await store.keyMeta()
+        }
+        guard let target = meta.rekeyVersion else { throw VaultError.keyStateChanged }
+        let startedAt = meta.rekeyStartedAt.flatMap(VaultClock.parse) ?? Date()
+        var resealed = 0
+        while true {
+            resealed += try await resealAll(below: target, batchSize: batchSize, done: resealed, progress: progress)
+            let wait = startedAt.addingTimeInterval(settle / .seconds(1)).timeIntervalSinceNow
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+            do {
+                try await finishRekey(to: target, resealed: resealed)
+                break
+            } catch VaultError.rekeyIncomplete {
+                // Shares arrived under the older key meanwhile (an intake that had yet to take the new one):
+                // seal them too, and try again.
+                continue
+            }
+        }
+        try await refreshKeys()
+        progress?(.done, resealed, resealed)
+        logger.info(
+            "rekey finished", metadata: ["fromVersion": "\(fromVersion)", "toVersion": "\(target)"])
+        return RekeyReport(
+            fromVersion: fromVersion, toVersion: target, resumed: resumed, resealed: resealed,
+            seconds: (clock.now - started) / .seconds(1))
+    }
+
+    /// Makes the new key and records it, sealed under the current one, with a `rekey-started` event; the new
+    /// key's files go again if the vault cannot record it.
+    private func beginRekey(to newKey: NewVaultKey, meta: VaultKeyMeta) async throws {
+        let made = try newKey.make()
+        do {
+            let target = meta.keyVersion + 1
+            guard let current = keys.key(version: meta.keyVersion) else {
+                throw VaultError.keyringStale(path: keys.label)
+            }
+            let sealed = XChaCha20Poly1305.seal(
+                made.key, key: current, associatedData: VaultKeyring.pendingAssociatedData(version: target))
+            let at = Date()
+            var values: [String: String?] = [
+                "rekeyVersion": String(target), "rekeyKeyCheck": VaultKeyFile.checkValue(of: made.key),
+                "rekeyKeySealed": Hex.encode(sealed), "rekeyStartedAt": VaultClock.format(at),
+            ]
+            values["rekeyQuorum"] = made.metadata["keyQuorum"] ?? nil
+            try await store.changeKeyState(
+                values, expected: meta, requireSealedAtLeast: nil,
+                event: .rekeyStarted(fromVersion: meta.keyVersion, toVersion: target, newKey: made.auditDetail),
+                at: at)
+        } catch {
+            made.remove()
+            throw error
+        }
+    }
+
+    /// Reseals every share below `target`, batch by batch; returns how many it resealed.
+    private func resealAll(
+        below target: Int, batchSize: Int, done: Int, progress: ProgressHandler?
+    ) async throws -> Int {
+        let total = done + (try await store.countCustodianSharesSealed(below: target))
+        var after: Int64 = 0
+        var resealed = 0
+        while case let batch = try await store.custodianSharesSealed(below: target, after: after, limit: batchSize),
+            let last = batch.last
+        {
+            let reseals = try await batch.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) {
+                share in try self.reseal(share, to: target)
+            }
+            resealed += try await store.resealCustodianShares(reseals)
+            after = last.pairId
+            progress?(.encryptingShare, done + resealed, total)
+        }
+        return resealed
+    }
+
+    /// One share opened under the version that sealed it and sealed under `target`, its digest made anew.
+    private func reseal(_ share: SealedCustodianShare, to target: Int) throws -> CustodianReseal {
+        let method = share.method.on(share.curve)
+        guard
+            let text = try? keys.openCustodianShare(
+                share.sealedShare, version: share.keyVersion, clientId: share.clientId, method: method),
+            let newKey = keys.key(version: target)
+        else { throw VaultError.shareDoesNotOpen(pairId: share.pairId, version: share.keyVersion ?? 1) }
+        let digest: [UInt8]
+        switch share.curve {
+        case .secp256k1:
+            digest = try Self.contentDigest(of: text, on: Secp256k1.self, key: newKey, pairId: share.pairId)
+        case .ed25519: digest = try Self.contentDigest(of: text, on: Ed25519.self, key: newKey, pairId: share.pairId)
+        }
+        let sealed = XChaCha20Poly1305.seal(
+            text, key: newKey,
+            associatedData: VaultKeyring.custodianAssociatedData(
+                version: target, clientId: share.clientId, method: method))
+        return CustodianReseal(
+            pairId: share.pairId, previousVersion: share.keyVersion, keyVersion: target, sealedShare: sealed,
+            shareDigest: digest)
+    }
+
+    private static func contentDigest<C: Curve>(
+        of text: SecureBytes, on curve: C.Type, key: SecureBytes, pairId: Int64
+    ) throws -> [UInt8] {
+        guard let reading = try? ShareParser.read(text, as: C.self),
+            let publicKey = try? Point<C>(decoding: reading.publicKey)
+        else { throw VaultError.shareDoesNotOpen(pairId: pairId, version: nil) }
+        return contentDigest(reading.share, publicKey: publicKey, key: key)
+    }
+
+    /// Makes the rekey's key current, when no share is left under an older version.
+    private func finishRekey(to target: Int, resealed: Int) async throws {
+        let meta = try await store.keyMeta()
+        guard meta.rekeyVersion == target, let newCheck = meta.rekeyKeyCheck, let oldCheck = meta.keyCheck,
+            let newKey = keys.key(version: target)
+        else { throw VaultError.keyStateChanged }
+        let values: [String: String?] = [
+            "keyCheck": newCheck, "keyVersion": String(target), "keyQuorum": meta.rekeyQuorum,
+            "auditKeyArchive": try keys.sealedAuditArchive(through: target, under: newKey),
+            "retiredKeyChecks": meta.retiredKeyChecks(adding: meta.keyVersion, check: oldCheck),
+            "rekeyVersion": nil, "rekeyKeyCheck": nil, "rekeyKeySealed": nil, "rekeyQuorum": nil,
+            "rekeyStartedAt": nil,
+        ]
+        try await store.changeKeyState(
+            values, expected: meta, requireSealedAtLeast: target,
+            event: .rekeyFinished(fromVersion: meta.keyVersion, toVersion: target, resealed: resealed), at: Date())
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import ShareMath
+import ShareVault
+
+/// The vault key's state and a rekey's batches, on PostgreSQL: SQLite's rules (SQLiteVaultStore+Keys.swift), each
+/// write under the write lock.
+extension PostgresVaultStore {
+    /// The key state's rows, read on `connection` (inside the caller's transaction when it has one).
+    static func keyMeta(_ connection: PostgresConnection, _ logger: Logger) async throws -> VaultKeyMeta {
+        var values: [String: String] = [:]
+        for row in try await connection.all(
+            "SELECT name, value FROM vaultMeta WHERE name = ANY(\(VaultKeyMeta.names))", logger)
+        {
+            values[try row.text(0)] = try row.text(1)
+        }
+        return VaultKeyMeta(values)
+    }
+
+    /// Sets `vaultMeta` rows (nil removes one) inside the caller's transaction.
+    static func setMetadata(_ connection: PostgresConnection, _ values: [String: String?], _ logger: Logger)
+        async throws
+    {
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            if let value {
+                try await connection.query(
+                    """
+                    INSERT INTO vaultMeta (name, value) VALUES (\(name), \(value))
+                    ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
+                    """, logger: logger)
+            } else {
+                try await connection.query("DELETE FROM vaultMeta WHERE name = \(name)", logger: logger)
+            }
+        }
+    }
+
+    /// The audit key of the key version recorded as `version` (nil: 1); nil without a keyring.
+    func currentAuditKey(version: String?) throws -> AuditKey? {
+        guard let keyring else { return nil }
+        return try keyring.auditKey(version: version.flatMap { Int($0) } ?? 1)
+    }
+
+    package func keyMeta() async throws -> VaultKeyMeta {
+        try await read { connection in try await Self.keyMeta(connection, self.logger) }
+    }
+
+    package func changeKeyState(
+        _ values: [String: String?], expected: VaultKeyMeta, requireSealedAtLeast version: Int?, event: AuditEntry,
+        at date: Date
+    ) async throws {
+        let at = VaultClock.format(date)
+        try await write { connection in
+            guard try await Self.keyMeta(connection, self.logger) == expected else {
+                throw VaultError.keyStateChanged
+            }
+            if let version {
+                let remaining = try await self.countSealed(connection, below: version)
+                if remaining > 0 { throw VaultError.rekeyIncomplete(remaining: remaining) }
+            }
+            try await Self.setMetadata(connection, values, self.logger)
+            try await self.appendAudit(connection, event, at: at)
+        }
+    }
+
+    private func countSealed(_ connection: PostgresConnection, below version: Int) async throws -> Int {
+        // A share sealed before versions (NULL) is below every version a rekey moves to (2 and up).
+        try await connection.first(
+            "SELECT COUNT(*) FROM custodianShare WHERE keyVersion < \(version) OR keyVersion IS NULL", logger)?
+            .int(0) ?? 0
+    }
+
+    package func countCustodianSharesSealed(below version: Int) async throws -> Int {
+        try await read { connection in try await self.countSealed(connection, below: version) }
+    }
+
+    package func custodianSharesSealed(below version: Int, after pairId: Int64, limit: Int) async throws
+        -> [SealedCustodianShare]
+    {
+        try await read { connection in
+            try await connection.all(
+                """
+                \(unescaped: StoredRows.sealedCustodianShareSelect)
+                WHERE s.pairId > \(pairId) AND (s.keyVersion < \(version) OR s.keyVersion IS NULL)
+                ORDER BY s.pairId LIMIT \(limit)
+                """, self.logger
+            ).map { try StoredRows.sealedCustodianShare($0) }
+        }
+    }
+
+    package func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int {
+        guard !reseals.isEmpty else { return 0 }
+        // One statement for the batch: each row replaced only if still sealed under the version it was read with.
+        let pairIds = reseals.map(\.pairId)
+        let previous = reseals.map { $0.previousVersion.map(Int64.init) ?? -1 }
+        let versions = reseals.map { Int64($0.keyVersion) }
+        let sealed = reseals.map { ByteBuffer(bytes: $0.sealedShare) }
+        let digests = reseals.map { ByteBuffer(bytes: $0.shareDigest) }
+        return try await write { connection in
+            try await connection.first(
+                """
+                WITH input AS (
+                    SELECT * FROM unnest(\(pairIds)::bigint[], \(previous)::bigint[], \(versions)::bigint[],
+                        \(sealed)::bytea[], \(digests)::bytea[]) AS t(pairId, previous, version, sealed, digest)
+                ), changed AS (
+                    UPDATE custodianShare s SET sealedShare = input.sealed, shareDigest = input.digest,
+                        keyVersion = input.version
+                    FROM input WHERE s.pairId = input.pairId AND COALESCE(s.keyVersion, -1) = input.previous
+                    RETURNING 1
+                )
+                SELECT COUNT(*) FROM changed
+                """, self.logger)?.int(0) ?? 0
+        }
+    }
+}
