@@ -151,7 +151,7 @@ public struct IntakeServer: Sendable {
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        var services: [any Service] = [application(onRunning: onRunning)]
+        var services: [any Service] = [application(onRunning: onRunning), KeyStateWatch(vault: vault, logger: logger)]
         if let address = configuration.metricsAddress {
             services.append(metricsApplication(host: address.host, port: address.port, onRunning: onMetricsRunning))
         }

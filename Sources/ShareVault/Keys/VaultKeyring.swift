@@ -68,6 +68,8 @@ package final class VaultKeyring: Sendable {
         var keys: [Int: SecureBytes]
         /// Audit keys by version: every version up to the current (and the pending one).
         var auditKeys: [Int: AuditKey]
+        /// A reload found the vault at a key version this keyring cannot reach.
+        var isStale = false
     }
 
     /// A new vault's keyring: `key` is version 1.
@@ -135,8 +137,10 @@ package final class VaultKeyring: Sendable {
     /// holds no key for the vault's current version (the vault was rekeyed while this process was not looking).
     package func reload(_ meta: VaultKeyMeta) throws {
         try state.withLock { state in
-            guard let key = state.keys[meta.keyVersion] else { throw VaultError.keyringStale(path: label) }
-            guard let check = meta.keyCheck, Self.same(VaultKeyFile.checkValue(of: key), check) else {
+            guard let key = state.keys[meta.keyVersion], let check = meta.keyCheck,
+                Self.same(VaultKeyFile.checkValue(of: key), check)
+            else {
+                state.isStale = true
                 throw VaultError.keyringStale(path: label)
             }
             let audit = state.auditKeys
@@ -145,6 +149,10 @@ package final class VaultKeyring: Sendable {
             state.auditKeys.merge(audit) { new, _ in new }
         }
     }
+
+    /// Whether the vault was found rekeyed to a key this keyring cannot reach (the process needs restarting with
+    /// the new key).
+    package var isStale: Bool { state.withLock { $0.isStale } }
 
     /// The current version.
     package var currentVersion: Int { state.withLock { $0.current } }

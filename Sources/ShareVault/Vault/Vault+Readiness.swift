@@ -13,7 +13,11 @@ extension Vault {
     /// past the timeout: a PostgreSQL pool whose server is gone may keep retrying its connections, and the probe
     /// answers anyway.
     public func readiness(within timeout: Duration) async -> VaultReadiness {
-        guard keyring != nil else { return .notReady(reason: "the vault key is not loaded") }
+        guard let keyring else { return .notReady(reason: "the vault key is not loaded") }
+        if keyring.isStale {
+            return .notReady(
+                reason: "the vault was rekeyed to a key this process does not hold: restart it with the new key")
+        }
         let store = store
         switch await answer(within: timeout, { try await store.metadata("auditCount") }) {
         case .success?: return .ready
