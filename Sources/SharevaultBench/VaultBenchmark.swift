@@ -84,6 +84,10 @@ public enum VaultBenchmark {
         let drillRate = Double(drillCount) / (clock.now - drillStart).inSeconds
         let drillFloor = try floorForDrill()
 
+        // rekey over the whole vault while webhooks arrive through an intake that opened with the old key; then
+        // verify --custodian under the new key must pass every pair.
+        let rekey = try await measureRekey(vault: vault, vaultPath: vaultPath, directory: directory, webhooks: webhooks)
+
         return (
             [
                 BenchmarkFigure(
@@ -112,6 +116,14 @@ public enum VaultBenchmark {
                             + "floor, 2 re-share dealings, a 2-party FROST signature), 2 opens, 1 signature verification (one core)",
                         floorOperationsPerSecond: drillFloor),
                     BenchmarkFigure(
+                        operation:
+                            "rekey (custodian shares, every core; \(rekey.webhooks) webhooks arrived meanwhile at "
+                            + "\(Int(rekey.webhookRate))/s; then live custodian shares opened under the new key: "
+                            + "\(rekey.passed) of \(rekey.checked))",
+                        curve: .secp256k1, operationsPerSecond: rekey.rate,
+                        floor: "per share: 1 XChaCha20-Poly1305 open and 1 seal of its custodian share (one core)",
+                        floorOperationsPerSecond: rekey.floor),
+                    BenchmarkFigure(
                         operation: "create (wallets into a file vault)", curve: .secp256k1,
                         operationsPerSecond: createRate,
                         floor:
@@ -125,6 +137,64 @@ public enum VaultBenchmark {
                         floorOperationsPerSecond: ingestFloor),
                 ], vaultPath
         )
+    }
+
+    /// What the rekey figure found.
+    struct RekeyMeasure {
+        var rate: Double
+        var floor: Double
+        var webhooks: Int
+        var webhookRate: Double
+        var checked: Int
+        var passed: Int
+    }
+
+    /// Rekeys the bench vault (every custodian share, live and in history) while `webhooks` new webhooks arrive
+    /// through a second opening of the vault made with the old key, then verifies every pair under the new key.
+    private static func measureRekey(vault: Vault, vaultPath: String, directory: String, webhooks: Int) async throws
+        -> RekeyMeasure
+    {
+        let bodies = try (0..<webhooks).map { index in try webhookBody(clientId: "bench-rekey-\(index)") }
+        let intake = try Vault.open(at: vaultPath, needsKey: true)
+        let newKey = (directory as NSString).appendingPathComponent("rekeyed.key")
+        try settle(vault, nil)
+        let floor = try floorForRekey()
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let arrivals: Duration = {
+            let arrivalStart = clock.now
+            for body in bodies { _ = try await intake.ingestCustodian(body) }
+            return clock.now - arrivalStart
+        }()
+        let report = try await vault.rekey(to: .file(at: newKey, passphrase: nil))
+        let rekeySeconds = (clock.now - start).inSeconds
+        let arrivalSeconds = try await arrivals.inSeconds
+        // Every live custodian share, the webhooks' included, must open under the new key.
+        let rekeyed = try Vault.open(at: vaultPath, keyPath: newKey, needsKey: true)
+        var (checked, opened): (Int, Int) = (0, 0)
+        var after: Int64 = 0
+        while case let pairs = try await rekeyed.store.livePairs(after: after, limit: 5_000, clientId: nil),
+            let last = pairs.last
+        {
+            checked += pairs.count
+            opened += pairs.filter { (try? rekeyed.openCustodianShare($0)) != nil }.count
+            after = last.identity.pairId
+        }
+        return RekeyMeasure(
+            rate: Double(report.resealed) / rekeySeconds, floor: floor, webhooks: webhooks,
+            webhookRate: Double(webhooks) / arrivalSeconds, checked: checked, passed: opened)
+    }
+
+    /// Per share: one open under the old key and one seal under the new, of a custodian share's size.
+    private static func floorForRekey() throws -> Double {
+        let old = SecureBytes.random(count: 32)
+        let new = SecureBytes.random(count: 32)
+        let sealed = XChaCha20Poly1305.seal(SecureBytes.random(count: 500), key: old, associatedData: [1])
+        return floorRate(seconds: 0.3) {
+            if let opened = try? XChaCha20Poly1305.open(sealed, key: old, associatedData: [1]) {
+                _ = XChaCha20Poly1305.seal(opened, key: new, associatedData: [2])
+            }
+        }
     }
 
     private static func deepFloorName(threads: Int) -> String {

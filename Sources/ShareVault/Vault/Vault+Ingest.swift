@@ -233,7 +233,7 @@ extension Vault {
     }
 
     /// Opens a stored custodian share with the key version that sealed it.
-    func openCustodianShare(_ pair: StoredPair) throws(SealingError) -> SecureBytes {
+    package func openCustodianShare(_ pair: StoredPair) throws(SealingError) -> SecureBytes {
         try keys.openCustodianShare(
             pair.custodian.sealedShare, version: pair.custodian.keyVersion, clientId: pair.identity.clientId,
             method: pair.identity.method.on(pair.identity.curve))
