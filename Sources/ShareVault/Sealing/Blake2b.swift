@@ -63,6 +63,15 @@ package struct Blake2b: ~Copyable {
         return out
     }
 
+    /// The 32-byte digest written straight into guarded memory, for a digest that is itself a key.
+    package consuming func finalizeSecret() -> SecureBytes {
+        let state = self.state
+        return SecureBytes.filled(count: 32) { out in
+            let status = crypto_generichash_final(OpaquePointer(state), out.uint8, 32)
+            precondition(status == 0, "crypto_generichash_final failed")
+        }
+    }
+
     /// The digest of public parts, keyed when `key` is given.
     package static func hash(_ parts: [[UInt8]], key: SecureBytes? = nil) -> [UInt8] {
         var hasher = Blake2b(key: key)

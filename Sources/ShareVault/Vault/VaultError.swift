@@ -64,6 +64,33 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case noRekeyInProgress
     /// A stored custodian share does not open under the key version that sealed it (damaged or edited).
     case shareDoesNotOpen(pairId: Int64, version: Int?)
+    /// An officer's key share file is not where it was said to be.
+    case keyShareMissing(path: String)
+    /// An officer's key share file is not in the format (`reason` names the line); it never quotes the file.
+    case keyShareMalformed(path: String, reason: String)
+    /// A well-formed officer key share that the vault's key quorum refuses: another vault's, an older dealing's
+    /// (before a re-share), another officer's, or a corrupted value.
+    case keyShareNotOfQuorum(path: String, reason: String)
+    /// Fewer officer key shares than the quorum's threshold.
+    case keySharesTooFew(needed: Int, given: Int)
+    /// Two of the given files hold the same officer's share (the same identifier).
+    case keyShareDuplicate(path: String, other: String)
+    /// The officer key share is wrapped with a passphrase and none was given.
+    case keySharePassphraseRequired(path: String)
+    /// The passphrase does not open the officer key share.
+    case keyShareWrongPassphrase(path: String)
+    /// The officer key share is sealed to an X25519 key and no secret key was given.
+    case keyShareSecretKeyRequired(path: String)
+    /// The secret key given does not open the officer key share sealed to an X25519 key.
+    case keyShareWrongSecretKey(path: String)
+    /// The vault's stored key quorum record does not parse or does not hold together.
+    case keyQuorumDamaged(reason: String)
+    /// An officer name outside 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
+    case invalidOfficerName(String)
+    /// The same officer name given twice for one quorum.
+    case duplicateOfficerName(String)
+    /// A threshold and officer count outside 2 <= threshold <= officers <= 255.
+    case invalidKeyQuorum(threshold: Int, count: Int)
 
     public var description: String {
         switch self {
@@ -161,7 +188,41 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notPasswordEncrypted:
             return
                 "method PASSWORD needs a password-encrypted client backup; this one was not encrypted under a password"
+        case .keyShareMissing(let path): return "\(path): officer key share file not found"
+        case .keyShareMalformed(let path, let reason):
+            return "\(path): not a sharevault officer key share file: \(reason)"
+        case .keyShareNotOfQuorum(let path, let reason):
+            return "\(path) is not a share of this vault's key quorum: \(reason)"
+        case .keySharesTooFew(let needed, let given):
+            return "\(needed) officer key shares are needed to unlock the vault key, \(given) given: "
+                + "\(needed - given) more needed"
+        case .keyShareDuplicate(let path, let other):
+            return "\(path) holds the same officer's key share as \(other); each officer's share counts once"
+        case .keySharePassphraseRequired(let path):
+            return "\(path): the officer key share is wrapped with a passphrase; give the officer's passphrase"
+        case .keyShareWrongPassphrase(let path): return "\(path): wrong passphrase for this officer key share"
+        case .keyShareSecretKeyRequired(let path):
+            return "\(path): the officer key share is sealed to an X25519 key; give the officer's secret key"
+        case .keyShareWrongSecretKey(let path):
+            return "\(path): cannot open this officer key share with that secret key (it was sealed to another key)"
+        case .keyQuorumDamaged(let reason):
+            return "the vault's key quorum record is damaged (edited behind the tool's back?): \(reason)"
+        case .invalidOfficerName(let name):
+            return "invalid officer name \"\(Self.printable(name))\": 1 to \(OfficerName.maximumLength) characters of "
+                + "A-Z a-z 0-9 . _ -"
+        case .duplicateOfficerName(let name):
+            return "officer name \"\(Self.printable(name))\" is given twice; each officer needs a name of their own"
+        case .invalidKeyQuorum(let threshold, let count):
+            return "a key quorum of \(threshold) of \(count) officers is not possible: "
+                + "need 2 <= threshold <= officers <= \(OfficerName.maximumOfficers)"
         }
+    }
+
+    /// At most 40 characters of `text`, anything but printable ASCII shown as `?` (for names from the input).
+    private static func printable(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
     }
 
     /// Whether the fault lies in the environment (exit 3) rather than in the input (exit 2).
@@ -174,7 +235,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
             .keyOfRekeyInProgress, .keyRetired, .keyringStale, .keyStateDamaged, .rekeyInProgress, .keyStateChanged,
-            .sealedUnderOtherKeyVersion, .shareDoesNotOpen:
+            .sealedUnderOtherKeyVersion, .shareDoesNotOpen,
+            .keyShareMissing, .keyShareMalformed, .keyShareNotOfQuorum, .keySharesTooFew, .keyShareDuplicate,
+            .keySharePassphraseRequired, .keyShareWrongPassphrase, .keyShareSecretKeyRequired,
+            .keyShareWrongSecretKey, .keyQuorumDamaged:
             return true
         default:
             return false
