@@ -302,6 +302,21 @@ import Testing
         }
     }
 
+    @Test func nothingIsWrittenForAnUnusableRecipientOrAShareOfAnotherQuorum() throws {
+        let scratch = try Scratch()
+        let (quorum, shares, _) = try KeyQuorum.deal(threshold: 2, officers: ["a", "b"])
+        let (otherQuorum, _, _) = try KeyQuorum.deal(threshold: 2, officers: ["a", "b"])
+        let path = scratch.path("a.share")
+        #expect(throws: SealingError.unusableRecipientKey) {
+            try OfficerShareFile.write(
+                shares[0], quorum: quorum, wrap: .recipient(publicKey: [UInt8](repeating: 0, count: 32)), to: path)
+        }
+        #expect(throws: VaultError.self) {
+            try OfficerShareFile.write(shares[0], quorum: otherQuorum, wrap: .none, to: path)
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func aWrongPassphraseOrSecretKeyIsNamed() throws {
         let scratch = try Scratch()
         let wrapped = try WrittenShares(.passphrase, in: scratch)

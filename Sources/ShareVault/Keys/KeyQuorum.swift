@@ -16,7 +16,7 @@ package struct OfficerShare: Sendable, CustomStringConvertible {
     /// The share `(identifier, f(identifier))`; the value is secret.
     package let value: Share<Secp256k1>
 
-    /// A share of `secret` at `identifier`; `value` must be nonzero (a decoded scalar always is).
+    /// The share `(identifier, value)` of the dealing `quorumFingerprint` names; `identifier` is 1...255.
     package init(officer: String, identifier: Int, quorumFingerprint: String, label: String, value: Scalar<Secp256k1>) {
         precondition(identifier >= 1 && identifier <= OfficerName.maximumOfficers, "identifier out of range")
         self.officer = officer
