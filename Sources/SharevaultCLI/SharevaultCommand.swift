@@ -15,7 +15,8 @@ struct SharevaultCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Create.self, Ingest.self, Confirm.self, List.self, Inspect.self, Verify.self, Recover.self,
-            Drill.self, Eject.self, Audit.self, Rekey.self, Report.self, Copy.self, Serve.self, Shares.self, Bench.self,
+            Drill.self, Eject.self, Audit.self, Key.self, Rekey.self, Report.self, Copy.self, Serve.self, Shares.self,
+            Bench.self,
             Demo.self,
         ]
     )

@@ -27,6 +27,15 @@ struct VaultOptions: ParsableArguments {
     @Option(help: "A file holding the passphrase that wraps the vault key (or $SHAREVAULT_PASSPHRASE).")
     var passphraseFile: String?
 
+    @Option(
+        name: .customLong("key-share"),
+        help: ArgumentHelp(
+            "An officer's key share file, for a vault whose key is split among officers (repeat for each officer; at least the quorum's threshold).",
+            valueName: "file"))
+    var keyShares: [String] = []
+
+    @OptionGroup var officerSecrets: OfficerSecretOptions
+
     @Option(help: "A file holding the PostgreSQL password (or $PGPASSWORD); never put it in the URL.")
     var storePasswordFile: String?
 
@@ -59,8 +68,22 @@ struct VaultOptions: ParsableArguments {
     func open(needsKey: Bool, readOnly: Bool = false) async throws -> Vault {
         let location = try location()
         return try await Vault.open(
-            store: location, keyPath: keyPath(for: location), needsKey: needsKey, readOnly: readOnly,
-            passphrase: { try passphrase() }, logger: Logger(label: "sharevault"))
+            store: location, key: needsKey ? try keySource(for: location) : nil, readOnly: readOnly,
+            logger: Logger(label: "sharevault"))
+    }
+
+    /// Where the key comes from: the officers' share files when given, else the key file.
+    func keySource(for location: StoreLocation) throws -> VaultKeySource {
+        if !keyShares.isEmpty {
+            if vaultKey != nil || passphraseFile != nil {
+                throw ValidationError(
+                    "--key-share opens a vault split among officers; --vault-key and --passphrase-file a key file: give one"
+                )
+            }
+            return .officerShares(keyShares, reader: try officerSecrets.reader())
+        }
+        guard let keyPath = keyPath(for: location) else { throw VaultError.vaultKeyNotNamed(store: "\(location)") }
+        return .file(at: keyPath, passphrase: { try passphrase() })
     }
 }
 
@@ -127,5 +150,42 @@ final class ProgressLine: Sendable {
         guard due else { return }
         let line = "\r\(label): \(step.rawValue) \(completed)/\(total)\u{1B}[K" + (step == .done ? "\n" : "")
         FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// The secrets that open officers' share files: passphrases and X25519 secret keys, from files, each used by the
+/// share files that need one in the order they are given.
+struct OfficerSecretOptions: ParsableArguments {
+    @Option(
+        name: .customLong("key-share-passphrase-file"),
+        help: ArgumentHelp(
+            "A file holding the passphrase of a passphrase-wrapped officer share (repeat, in the order of those shares).",
+            valueName: "file"))
+    var passphraseFiles: [String] = []
+
+    @Option(
+        name: .customLong("officer-secret-key"),
+        help: ArgumentHelp(
+            "A file holding an officer's X25519 secret key (64 hex digits), for a share sealed to it (repeat, in the order of those shares).",
+            valueName: "file"))
+    var secretKeyFiles: [String] = []
+
+    /// A reader that hands the share files their secrets in order; a share that needs one more than were given
+    /// is refused by name.
+    func reader() throws -> OfficerShareReader {
+        let passphrases = Mutex(passphraseFiles[...])
+        let secretKeys = Mutex(secretKeyFiles[...])
+        return OfficerShareReader(
+            passphrase: { _ in
+                guard let file = passphrases.withLock({ $0.popFirst() }) else { return nil }
+                return try Secrets.read(file: file, environment: "-")
+            },
+            secretKey: { _ in
+                guard let file = secretKeys.withLock({ $0.popFirst() }) else { return nil }
+                guard let text = try Secrets.read(file: file, environment: "-") else { return nil }
+                return try text.withUnsafeBytes { bytes in
+                    try Hex.decodeSecret(ascii: bytes)
+                }
+            })
     }
 }

@@ -208,17 +208,18 @@ package struct KeyQuorum: Sendable, Equatable {
                 path: share.label,
                 reason: "identifier \(share.identifier) is not one of this quorum's 1...\(officers.count)")
         }
-        guard officers[share.identifier - 1] == share.officer else {
-            throw .keyShareNotOfQuorum(
-                path: share.label,
-                reason: "identifier \(share.identifier) belongs to officer \(officers[share.identifier - 1]), "
-                    + "not \(share.officer)")
-        }
+        // The dealing first: a share from before a re-share is named as such, whatever its officer is now.
         guard share.quorumFingerprint == fingerprint else {
             throw .keyShareNotOfQuorum(
                 path: share.label,
                 reason: "it was dealt for key quorum \(share.quorumFingerprint), this vault's is \(fingerprint) "
                     + "(another vault's share, or one from before a re-share)")
+        }
+        guard officers[share.identifier - 1] == share.officer else {
+            throw .keyShareNotOfQuorum(
+                path: share.label,
+                reason: "identifier \(share.identifier) belongs to officer \(officers[share.identifier - 1]), "
+                    + "not \(share.officer)")
         }
         guard feldman.verify(share.value) else {
             throw .keyShareNotOfQuorum(

@@ -109,7 +109,7 @@ package enum AuditLog {
     /// The kinds of event a command may write without the vault key. Once the chain is keyed, an event of any
     /// other kind (`create`, `ingest-custodian`, `recover`, `drill`, `eject`, ..., or a kind this build does not
     /// know) without a MAC was forged, or its MAC stripped.
-    static let kindsWrittenWithoutKey: Set<AuditKind> = [.ingestClient, .confirm, .verify]
+    static let kindsWrittenWithoutKey: Set<AuditKind> = [.ingestClient, .confirm, .verify, .keySharesVerified]
 
     /// Appends one event, chaining it to the last and sealing it when `key` is given, and records the new head in
     /// `vaultMeta`.

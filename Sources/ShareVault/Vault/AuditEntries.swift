@@ -25,6 +25,27 @@ extension AuditEntry {
             ])
     }
 
+    /// Officers' key shares checked: each officer and whether their share passed, and the unlock check.
+    static func keySharesVerified(_ result: KeyShareVerification) -> AuditEntry {
+        var detail = [
+            "quorum": result.quorum, "quorumFingerprint": result.fingerprint,
+            "passed": result.shares.filter(\.passed).map { $0.officer ?? $0.file }.joined(separator: ","),
+            "failed": result.shares.filter { !$0.passed }.map { $0.officer ?? $0.file }.joined(separator: ","),
+        ]
+        if let unlock = result.unlockPassed { detail["unlock"] = unlock ? "passed" : "failed" }
+        return AuditEntry(kind: .keySharesVerified, clientId: nil, detail: detail)
+    }
+
+    /// The officers were given new shares of the same key.
+    static func keyReshared(_ report: KeyReshareReport, officers: [String], from fingerprint: String) -> AuditEntry {
+        AuditEntry(
+            kind: .keyReshared, clientId: nil,
+            detail: [
+                "fromQuorum": report.fromQuorum, "fromFingerprint": fingerprint, "keyQuorum": report.toQuorum,
+                "quorumFingerprint": report.fingerprint, "officers": officers.joined(separator: ","),
+            ])
+    }
+
     /// A pair `create` made.
     static func created(_ pair: CreatedPair) -> AuditEntry {
         var detail = [

@@ -64,6 +64,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case noRekeyInProgress
     /// A stored custodian share does not open under the key version that sealed it (damaged or edited).
     case shareDoesNotOpen(pairId: Int64, version: Int?)
+    /// The vault's key is split among officers: it opens with their shares, not a key file.
+    case keyIsSplit(threshold: Int)
+    /// Officers' shares were given for a vault whose key is a key file.
+    case keyNotSplit
     /// An officer's key share file is not where it was said to be.
     case keyShareMissing(path: String)
     /// An officer's key share file is not in the format (`reason` names the line); it never quotes the file.
@@ -116,6 +120,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sealedUnderOtherKeyVersion(let sealed, let vault):
             return
                 "sealed under key version \(sealed) while the vault seals under version \(vault); nothing was written"
+        case .keyIsSplit(let threshold):
+            return "this vault's key is split among officers: give --key-share FILE for at least \(threshold) of them"
+        case .keyNotSplit:
+            return "this vault's key is a key file, not split among officers: give --vault-key FILE"
         case .noRekeyInProgress:
             return "no rekey is in progress: give the new key (--new-vault-key FILE, or --new-key-shares N "
                 + "--new-key-threshold T --officer-dir DIR)"
@@ -235,7 +243,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
             .keyOfRekeyInProgress, .keyRetired, .keyringStale, .keyStateDamaged, .rekeyInProgress, .keyStateChanged,
-            .sealedUnderOtherKeyVersion, .shareDoesNotOpen,
+            .sealedUnderOtherKeyVersion, .shareDoesNotOpen, .keyIsSplit, .keyNotSplit,
             .keyShareMissing, .keyShareMalformed, .keyShareNotOfQuorum, .keySharesTooFew, .keyShareDuplicate,
             .keySharePassphraseRequired, .keyShareWrongPassphrase, .keyShareSecretKeyRequired,
             .keyShareWrongSecretKey, .keyQuorumDamaged:

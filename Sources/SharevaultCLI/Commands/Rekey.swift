@@ -66,8 +66,27 @@ struct NewKeyOptions: ParsableArguments {
     @Option(help: "A file holding the passphrase that wraps the new vault key.")
     var newPassphraseFile: String?
 
+    @Option(help: "Split the new vault key among this many officers (with --new-key-threshold and --officer-dir).")
+    var newKeyShares: Int?
+
+    @Option(help: "How many officers' shares unlock the new vault key.")
+    var newKeyThreshold: Int?
+
+    @OptionGroup var officers: OfficerDealOptions
+
     /// The new key as the options name it; nil when none is named (a rekey in progress is taken up).
     func makeNewKey() throws -> NewVaultKey? {
+        if newKeyShares != nil || newKeyThreshold != nil || officers.isUsed {
+            guard newVaultKey == nil, newPassphraseFile == nil else {
+                throw ValidationError("give --new-vault-key or --new-key-shares, not both")
+            }
+            guard let newKeyShares, let newKeyThreshold else {
+                throw ValidationError("--new-key-shares N and --new-key-threshold T go together")
+            }
+            let deal = try officers.deal(count: newKeyShares, threshold: newKeyThreshold, flag: "--new-key-shares")
+            return .officers(
+                threshold: newKeyThreshold, officers: deal.officers, directory: deal.directory, wraps: deal.wraps)
+        }
         guard let newVaultKey else {
             if newPassphraseFile != nil { throw ValidationError("--new-passphrase-file needs --new-vault-key") }
             return nil

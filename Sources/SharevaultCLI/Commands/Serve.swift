@@ -55,6 +55,12 @@ extension SharevaultCommand {
 
         @OptionGroup var vault: VaultOptions
 
+        @Flag(
+            help:
+                "Read the officers' key shares from standard input at start (the share files one after another, ended by end of input) instead of --key-share files."
+        )
+        var keySharesFromStdin = false
+
         func validate() throws {
             guard Self.parse(listen: listen) != nil else {
                 throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535 (got \(listen))")
@@ -96,7 +102,23 @@ extension SharevaultCommand {
             guard let (host, port) = Self.parse(listen: listen) else {
                 throw CommandFailure(status: .badInput, message: "error: --listen must be HOST:PORT (got \(listen))")
             }
-            let opened = try await vault.open(needsKey: true)
+            let opened: Vault
+            if keySharesFromStdin {
+                if !vault.keyShares.isEmpty {
+                    throw ValidationError("give --key-share files or --key-shares-from-stdin")
+                }
+                if isatty(STDIN_FILENO) == 1 {
+                    Terminal.writeError(
+                        "paste the officers' key share files, one after another, then end input (Ctrl-D):")
+                }
+                let shares = try OfficerSharesInput.read(
+                    StandardInput.readSecret(limit: OfficerSharesInput.limit), reader: try vault.officerSecrets.reader()
+                )
+                opened = try await Vault.open(
+                    store: try vault.location(), key: .officerShares(shares), logger: Logger(label: "sharevault"))
+            } else {
+                opened = try await vault.open(needsKey: true)
+            }
             var logger = Logger(label: "sharevault.serve")
             logger.logLevel =
                 ProcessInfo.processInfo.environment["SHAREVAULT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import ShareVault
+import ShareVaultPostgres
+
+extension SharevaultCommand {
+    /// `sharevault key`: the officers' ceremonies on a vault whose key is split among them.
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Officers' key shares: prove each one works, or give the officers new shares of the same key.",
+            subcommands: [VerifyShares.self, Reshare.self])
+    }
+}
+
+extension SharevaultCommand.Key {
+    /// `sharevault key verify-shares`: each officer's share checked on its own, and together when a quorum is here.
+    struct VerifyShares: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-shares",
+            abstract: "Prove that officers' key shares work: each on its own, and together when enough are given.",
+            discussion: """
+                Each --key-share file is opened (with its officer's --key-share-passphrase-file or \
+                --officer-secret-key) and its value checked against the quorum's Feldman commitments, which the \
+                vault keeps: a share that passes lies on the polynomial that hides the key, so it will count in \
+                any quorum, and this needs no other officer. When at least the threshold pass, they are also \
+                combined and the key they give is checked against the vault's. Who was checked, and how it went, is \
+                recorded in the audit chain. Officers can run it one at a time; run it with every officer's share \
+                to prove all N work, not just T of them. Exit status 0 when every share given passed (and the \
+                combined key, when checked, is the vault's), 1 when one did not (each is named), 3 for a vault whose \
+                key is not split among officers.
+                """)
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard !vault.keyShares.isEmpty else {
+                throw ValidationError("give --key-share FILE for each share to check")
+            }
+        }
+
+        func run() async throws {
+            let opened = try await vault.open(needsKey: false)
+            let result = try await opened.verifyKeyShares(vault.keyShares, reader: try vault.officerSecrets.reader())
+            if output.json {
+                try Terminal.printJSON(result)
+            } else {
+                print("key quorum \(result.quorum) (\(result.fingerprint)):")
+                for share in result.shares {
+                    let who = share.officer.map { "\($0) (share \(share.identifier ?? 0))" } ?? "?"
+                    print("  \(share.file): \(who): \(share.problem.map { "FAILED: \($0)" } ?? "sound")")
+                }
+                switch result.unlockPassed {
+                case true?: print("together they unlock the vault's key")
+                case false?: print("together they do NOT unlock the vault's key")
+                case nil: print("fewer sound shares than the threshold: the combined key was not checked")
+                }
+            }
+            if !result.allPassed { throw CommandFailure(status: .problemFound, message: "") }
+        }
+    }
+
+    /// `sharevault key reshare`: new shares of the same key for a new set of officers.
+    struct Reshare: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give the officers new shares of the same vault key (replace, add or remove officers).",
+            discussion: """
+                At least the threshold of the current officers give their --key-share files; sharevault re-shares \
+                their shares to --new-key-shares N officers with threshold --new-key-threshold T (the secret is \
+                never formed) and writes the new files in --officer-dir. The vault keeps the new quorum's record, \
+                so the old shares are refused from then on, and records the change in the audit chain. The key \
+                itself does not change: custodian shares are not touched (use `rekey` to change the key). Old share \
+                files are still shares of the same secret: destroy them.
+                """)
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var officers: OfficerDealOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "How many officers get new shares.")
+        var newKeyShares: Int
+
+        @Option(help: "How many of the new shares unlock the key.")
+        var newKeyThreshold: Int
+
+        func run() async throws {
+            let deal = try officers.deal(count: newKeyShares, threshold: newKeyThreshold, flag: "key reshare")
+            guard !vault.keyShares.isEmpty else {
+                throw ValidationError("give the current officers' --key-share files (at least the threshold)")
+            }
+            let shares = try vault.officerSecrets.reader().read(vault.keyShares)
+            let opened = try await Vault.open(
+                store: try vault.location(), key: .officerShares(shares), logger: .init(label: "sharevault"))
+            let report = try await opened.reshareKeys(
+                shares, threshold: newKeyThreshold, officers: deal.officers, directory: deal.directory,
+                wraps: deal.wraps)
+            if output.json {
+                try Terminal.printJSON(report)
+            } else {
+                print("re-shared the vault key: \(report.fromQuorum) -> \(report.toQuorum) (\(report.fingerprint))")
+                for file in report.files { print("  \(file)") }
+                print("the old share files are refused from now on: destroy them")
+            }
+        }
+    }
+}
