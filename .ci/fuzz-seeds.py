@@ -84,6 +84,26 @@ with tempfile.TemporaryDirectory() as scratch:
     run("init", "--vault", "wrapped.db", SHAREVAULT_PASSPHRASE="fuzz seed passphrase")
     add("vault-key-file", pathlib.Path(scratch, "bare.db.key").read_bytes())
     add("vault-key-file", pathlib.Path(scratch, "wrapped.db.key").read_bytes())
+    # Officers' share files: in the clear, passphrase-wrapped, sealed to an X25519 key.
+    for wrap, extra in [("clear", []), ("wrapped", ["passphrase"]), ("sealed", ["recipient"])]:
+        officers = pathlib.Path(scratch, "officers-" + wrap)
+        officers.mkdir()
+        arguments = ["init", "--vault", wrap + "-split.db", "--key-shares", "3", "--key-threshold", "2",
+                     "--officer-dir", str(officers)]
+        for index in range(3):
+            secret = pathlib.Path(scratch, f"{wrap}-{index}")
+            if "passphrase" in extra:
+                secret.write_text(f"officer passphrase {index}\n")
+                secret.chmod(0o600)
+                arguments += ["--officer-passphrase-file", str(secret)]
+            if "recipient" in extra:
+                secret.write_text("".join(f"{(index * 37 + byte) % 251 + 1:02x}" for byte in range(32)) + "\n")
+                arguments += ["--officer-recipient", str(secret)]
+        run(*arguments)
+        files = sorted(officers.iterdir())
+        for file in files:
+            add("officer-share-file", file.read_bytes())
+        add("officer-share-file", b"".join(file.read_bytes() for file in files))
     for curve in ["secp256k1", "ed25519"]:
         documents = run("shares", "split", "--curve", curve, "--threshold", "2", "--count", "3", "--json")
         add("share-documents", documents)

@@ -21,6 +21,9 @@ enum FuzzTarget: String, CaseIterable {
     case appUpload = "app-upload"
     /// A vault key file (bare or passphrase-wrapped; no passphrase is given, so no Argon2id runs).
     case vaultKeyFile = "vault-key-file"
+    /// An officer's key share file (in the clear, passphrase-wrapped or sealed; no passphrase or secret key is
+    /// given, so no Argon2id runs), and officers' files pasted one after another as `serve` reads them.
+    case officerShareFile = "officer-share-file"
     /// Decimal and hex scalars, cross-checked against BigInt and each curve's order.
     case scalars
     /// An exported audit head.
@@ -67,6 +70,15 @@ enum FuzzTarget: String, CaseIterable {
             let contents = SecureBytes(copying: data)
             if let key = try? VaultKeyFile.read(contents: contents, path: "fuzz", passphrase: { nil }) {
                 Self.require(key.count == 32, "a vault key is 32 bytes")
+            }
+        case .officerShareFile:
+            guard !data.isEmpty else { return }
+            let contents = SecureBytes(copying: data)
+            if let share = try? OfficerShareFile.read(
+                contents: contents, path: "fuzz", passphrase: { nil }, secretKey: { nil })
+            {
+                Self.require((1...255).contains(share.identifier), "an officer share's identifier is 1...255")
+                Self.require(OfficerName.isValid(share.officer), "an officer share names a valid officer")
             }
         case .scalars:
             Self.checkScalars(String(decoding: data, as: UTF8.self))

@@ -8,6 +8,23 @@ extension SharevaultCommand {
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Officers' key shares: prove each one works, or give the officers new shares of the same key.",
+            discussion: """
+                The officers' ceremony, step by step. (1) The operator and the officers meet; each officer who \
+                wraps their share brings a passphrase file or an X25519 public key file (64 hex digits). (2) \
+                `sharevault init --key-shares 5 --key-threshold 3 --officer-dir officers/ --officer alice ... \
+                --officer-passphrase-file alice.pass ...` splits a fresh secret 3-of-5 (Shamir, with Feldman \
+                commitments the vault keeps) and writes one file per officer, officers/NAME.share, mode 0600; the \
+                vault key is derived from the secret and no key file is written. (3) Each officer takes their file \
+                away; the operator removes the directory. (4) Each officer proves their share alone with `sharevault \
+                key verify-shares --key-share alice.share --key-share-passphrase-file alice.pass`; run it with every \
+                officer's file to prove all five work, and that together they unlock the vault's key. Each run is \
+                audited. (5) Any three unlock the key where it is needed: `sharevault verify --custodian --all \
+                --key-share alice.share --key-share bob.share --key-share carol.share` (with their passphrase \
+                files), or `sharevault serve --key-shares-from-stdin`. Two exit 3 saying one more is needed; a \
+                corrupted or foreign file is named. (6) An officer leaves or joins: `sharevault key reshare` gives \
+                the new set new shares of the same key, and the old files are refused from then on. (7) To change \
+                the key itself: `sharevault rekey --new-key-shares N --new-key-threshold T --officer-dir DIR`.
+                """,
             subcommands: [VerifyShares.self, Reshare.self])
     }
 }
