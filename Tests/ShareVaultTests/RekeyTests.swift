@@ -434,3 +434,55 @@ import Testing
         #expect(report.resumed && report.toVersion == 2)
     }
 }
+
+extension RekeyTests {
+    /// A rekey whose task is cancelled after a random number of batches (from its progress handler, which runs
+    /// in the rekey's task once a batch has committed) stops at the next batch, and a freshly opened vault takes
+    /// it up; three rekeys in a row on one vault, each cancelled at its own point.
+    @Test(arguments: StoreEngine.allCases) func aCancelledRekeyStopsAndIsTakenUp(engine: StoreEngine) async throws {
+        let fixture = try await Self.fixture(engine, created: 20, webhook: 2)
+        var generator = SystemRandomNumberGenerator()
+        var keyPath = fixture.keyPath
+        var retired: [SecureBytes] = []
+        for round in 1...3 {
+            let vault = try await fixture.open(keyPath: keyPath)
+            let total = try await Self.rows(vault).count
+            let batchSize = Int.random(in: 4...9, using: &generator)
+            let batches = (total + batchSize - 1) / batchSize
+            let k = Int.random(in: 1..<batches - 1, using: &generator)
+            let context = "round \(round): batch size \(batchSize), cancelled after \(k) of \(batches) batches"
+            let newKeyPath = fixture.newKeyPath("round\(round)")
+            let task = Task {
+                try await vault.rekey(
+                    to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize,
+                    progress: { step, done, _ in
+                        if step == .encryptingShare && done >= k * batchSize {
+                            withUnsafeCurrentTask { $0?.cancel() }
+                        }
+                    })
+            }
+            let result = await task.result
+            #expect(throws: CancellationError.self, "\(context)") { try result.get() }
+            // Stopped mid-rekey: the rekey is recorded, k batches moved, the rest not.
+            let meta = try await vault.store.keyMeta()
+            #expect(meta.rekeyVersion == round + 1 && meta.keyVersion == round, "\(context)")
+            let versions = try await Self.rows(vault).map { $0.keyVersion ?? 1 }
+            #expect(versions.filter { $0 == round + 1 }.count == k * batchSize, "\(context)")
+            #expect(versions.filter { $0 < round + 1 }.count == total - k * batchSize, "\(context)")
+
+            let resumer = try await fixture.open(keyPath: keyPath)
+            let report = try await resumer.rekey(to: nil, batchSize: batchSize)
+            #expect(report.resumed && report.toVersion == round + 1, "\(context)")
+            #expect(report.resealed == total - k * batchSize, "\(context)")
+            retired.append(try Self.loadKey(keyPath))
+            keyPath = newKeyPath
+            try await Self.expectAllMoved(
+                resumer, to: round + 1, key: try Self.loadKey(newKeyPath), retired: retired, context)
+            let current = try await fixture.open(keyPath: newKeyPath)
+            try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients, context)
+            let kinds = try await Self.auditKinds(current)
+            #expect(kinds.filter { $0 == "rekey-started" }.count == round, "\(kinds) \(context)")
+            #expect(kinds.filter { $0 == "rekey-finished" }.count == round, "\(kinds) \(context)")
+        }
+    }
+}
