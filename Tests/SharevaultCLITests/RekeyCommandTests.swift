@@ -162,6 +162,11 @@ import Testing
                 String(format: "attempt %d, killed after %.3f s of a %.3f s run: ", attempt, delay, duration)
                 + "\(state)"
             guard process.terminationReason == .uncaughtSignal, state.midRekey else {
+                // Killed before the rekey was recorded, or after it ended: all or nothing moved.
+                let version = try Python.query(vault, "SELECT value FROM vaultMeta WHERE name = 'keyVersion'")
+                let whole = state.moved == Self.pairs && version == "[('2',)]"
+                let untouched = state.moved == 0 && version != "[('2',)]"
+                #expect(whole || untouched, "\(context), keyVersion \(version)")
                 missed.append(context)
                 continue
             }
