@@ -486,3 +486,37 @@ extension RekeyTests {
         }
     }
 }
+
+extension RekeyTests {
+    /// `create` in a process that opened the vault before a rekey began joins the rekey as the intake does: it
+    /// seals under the new version while the rekey runs, and goes on creating after the rekey ended.
+    @Test(arguments: StoreEngine.allCases) func createJoinsARekeyInProgress(engine: StoreEngine) async throws {
+        let fixture = try await Self.fixture(engine, created: 4, webhook: 1)
+        let creator = try await fixture.open()
+        let stores = BackupKeyStores(
+            directory: try DirectoryKeyStore(directory: fixture.scratch.path("keys"), create: false), password: nil)
+        let gdrive = try BackupMethod(parsing: "GDRIVE")
+        let (pairId, original, version) = try await Self.damageRow(
+            inBatch: 1, batchSize: 3, of: fixture.vault, below: 2)
+        let newKeyPath = fixture.newKeyPath()
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: version)) {
+            _ = try await fixture.vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: 3)
+        }
+
+        _ = try await creator.create(
+            clientIds: ["during-0", "during-1"], curves: [.secp256k1], methods: [gdrive], keyStores: stores)
+        let during = try await Self.rows(creator).filter { $0.clientId.hasPrefix("during-") }
+        #expect(during.count == 2 && during.allSatisfy { $0.keyVersion == 2 }, "\(during.map(\.keyVersion))")
+
+        try await TestStores.tamper(
+            fixture.vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: fixture.vault)) "
+                + "WHERE pairId = \(pairId)")
+        _ = try await fixture.open().rekey(to: nil)
+        _ = try await creator.create(clientIds: ["after-0"], curves: [.secp256k1], methods: [gdrive], keyStores: stores)
+        let current = try await fixture.open(keyPath: newKeyPath)
+        try await Self.expectAllMoved(
+            current, to: 2, key: try Self.loadKey(newKeyPath), retired: [try Self.loadKey(fixture.keyPath)])
+        try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients)
+    }
+}
