@@ -74,6 +74,9 @@ extension Vault {
         let batchKeys = Mutex<[(clientId: String, method: BackupMethod)]>([])
         func makeBatch(_ batch: [String]) async throws -> [NewClient] {
             batchKeys.withLock { $0.removeAll() }
+            // Each batch sealed under the vault's key state as it now is: a rekey begun meanwhile is joined (its
+            // new version sealed), one ended moves the keyring on, as the intake does.
+            try await refreshKeys()
             progress?(.generatingShare, created.withLock(\.count), total)
             let clients = try await makeClients(
                 batch, curves: curves, methods: methods, keyStores: keyStores, layout: layout,

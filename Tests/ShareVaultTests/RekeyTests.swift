@@ -1,0 +1,522 @@
+import Foundation
+import ShareMath
+import Testing
+
+@testable import ShareVault
+@testable import ShareVaultPostgres
+
+/// `Vault.rekey` (DESIGN section 8): every custodian share, live and in history, moved to a new vault key in
+/// resumable batches while the intake keeps running; the old key retired, the audit chain readable across the
+/// switch of audit keys.
+@Suite struct RekeyTests {
+    typealias Scratch = VaultStoreTests.Scratch
+
+    /// A vault on `engine` with its location and key, and the paths of its key files.
+    struct Fixture {
+        let scratch: Scratch
+        let location: StoreLocation
+        let keyPath: String
+        let vault: Vault
+        /// The clients fed through the webhook (each with a replaced pair in history).
+        let webhookClients: [String]
+
+        func open(keyPath: String? = nil) async throws -> Vault {
+            try await Vault.open(store: location, keyPath: keyPath ?? self.keyPath, needsKey: true)
+        }
+
+        func newKeyPath(_ name: String = "new") -> String { scratch.path("\(name)-\(UUID().uuidString).key") }
+    }
+
+    static let gdrive = "GDRIVE-SECP256K1"
+
+    /// A webhook body carrying the second share of `dealing`.
+    static func webhook(_ clientId: String, _ dealing: Dealing<Secp256k1>) -> Data {
+        let share = ShareDocument.documents(for: dealing)[1].exportJSON()
+        return WebhookBody.encoded(clientId: clientId, share: share, backupMethod: gdrive).withUnsafeBytes { Data($0) }
+    }
+
+    /// Two dealings of one key: two different custodian shares of one wallet.
+    static func twoDealings() throws -> (Dealing<Secp256k1>, Dealing<Secp256k1>) {
+        let secret = Scalar<Secp256k1>.random()
+        let identifiers = [Secp256k1.element(1), Secp256k1.element(2)]
+        return (
+            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers),
+            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers)
+        )
+    }
+
+    /// A vault with `created` clients made by `create` (both curves), `webhook` clients each delivered two shares
+    /// (the first replaced, in history), and every third custodian row made to look as the first release wrote
+    /// it (no key version, sealed with the first format's associated data).
+    static func fixture(_ engine: StoreEngine, created: Int = 12, webhook: Int = 4) async throws -> Fixture {
+        let scratch = try Scratch()
+        let location = try await TestStores.freshLocation(engine, in: scratch.directory)
+        let keyPath = TestStores.keyPath(location, in: scratch.directory)
+        let vault = try await Vault.create(store: location, keyPath: keyPath)
+        let stores = BackupKeyStores(
+            directory: try DirectoryKeyStore(directory: scratch.path("keys"), create: true), password: nil)
+        _ = try await vault.create(
+            clientIds: (0..<created).map { "made-\($0)" }, curves: [.secp256k1, .ed25519],
+            methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: stores)
+        var clients: [String] = []
+        for index in 0..<webhook {
+            let (first, second) = try twoDealings()
+            let clientId = "hook-\(index)"
+            #expect(try await vault.ingestCustodian(Self.webhook(clientId, first)).outcome == .stored)
+            #expect(try await vault.ingestCustodian(Self.webhook(clientId, second)).outcome == .replaced)
+            clients.append(clientId)
+        }
+        let rows = try await Self.rows(vault)
+        #expect(rows.count == 2 * created + 2 * webhook)
+        var edits: [String] = []
+        for row in rows where row.pairId % 3 == 0 {
+            let method = row.method.on(row.curve)
+            let text = try #require(
+                try? vault.keys.openCustodianShare(
+                    row.sealedShare, version: row.keyVersion, clientId: row.clientId, method: method))
+            let sealed = XChaCha20Poly1305.seal(
+                text, key: try #require(vault.keys.key(version: 1)),
+                associatedData: VaultKeyring.custodianAssociatedData(
+                    version: nil, clientId: row.clientId, method: method))
+            edits.append(
+                "UPDATE custodianShare SET keyVersion = NULL, sealedShare = "
+                    + "\(TestStores.bytesLiteral(sealed, for: vault)) WHERE pairId = \(row.pairId)")
+        }
+        try await TestStores.tamper(vault, edits.joined(separator: "; "))
+        let versions = Set(try await Self.rows(vault).map(\.keyVersion))
+        #expect(versions == [nil, 1], "rows of the first release and of version 1: \(versions)")
+        return Fixture(scratch: scratch, location: location, keyPath: keyPath, vault: vault, webhookClients: clients)
+    }
+
+    /// Every custodian share row, live and in history, as the store reads them.
+    static func rows(_ vault: Vault) async throws -> [SealedCustodianShare] {
+        try await vault.store.custodianSharesSealed(below: Int(Int32.max), after: 0, limit: 1_000_000)
+    }
+
+    /// The audit events' kinds, in order.
+    static func auditKinds(_ vault: Vault) async throws -> [String] {
+        var kinds: [String] = []
+        try await vault.forEachAuditEvent { kinds.append($0.kind) }
+        return kinds
+    }
+
+    /// Every row is at `version` and opens under `key` with that version's associated data; none opens under any
+    /// key of `retired` with any associated data a row was ever sealed with.
+    static func expectAllMoved(
+        _ vault: Vault, to version: Int, key: SecureBytes, retired: [SecureBytes], _ context: String = ""
+    ) async throws {
+        let rows = try await Self.rows(vault)
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let method = row.method.on(row.curve)
+            #expect(row.keyVersion == version, "pair \(row.pairId) at \(row.keyVersion as Any) \(context)")
+            #expect(
+                (try? XChaCha20Poly1305.open(
+                    row.sealedShare, key: key,
+                    associatedData: VaultKeyring.custodianAssociatedData(
+                        version: version, clientId: row.clientId, method: method))) != nil,
+                "pair \(row.pairId) does not open under the new key \(context)")
+            for old in retired {
+                for variant in [nil] + Array(1...version) as [Int?] {
+                    #expect(
+                        (try? XChaCha20Poly1305.open(
+                            row.sealedShare, key: old,
+                            associatedData: VaultKeyring.custodianAssociatedData(
+                                version: variant, clientId: row.clientId, method: method))) == nil,
+                        "pair \(row.pairId) still opens under a retired key \(context)")
+                }
+            }
+        }
+    }
+
+    /// Custodian verification of every live pair: no pair fails a custodian check, and the chain is intact. (The
+    /// webhook clients' pairs have no client half yet: they fail the public level's completeness checks, and the
+    /// custodian level, which still opens their custodian half, must find nothing.)
+    static func expectCustodianVerifies(_ vault: Vault, webhookClients: [String], _ context: String = "") async throws {
+        let summary = try await vault.verify(level: .custodian)
+        let live = try await vault.store.counts().livePairs
+        #expect(summary.checked == live, "\(context)")
+        #expect(summary.auditChainIntact, "\(summary.auditChainProblem ?? "") \(context)")
+        #expect(summary.failed == webhookClients.count, "\(summary.failures) \(context)")
+        for failure in summary.failures {
+            #expect(webhookClients.contains(failure.clientId), "\(failure) \(context)")
+            #expect(failure.levels[.custodian] == [], "\(failure) \(context)")
+            #expect(failure.problems.contains(.incomplete), "\(failure) \(context)")
+            #expect(failure.problems.allSatisfy { $0.level == .public }, "\(failure) \(context)")
+        }
+    }
+
+    static func loadKey(_ path: String) throws -> SecureBytes {
+        try VaultKeyFile.load(at: path, passphrase: { nil })
+    }
+
+    @Test(arguments: StoreEngine.allCases) func aRekeyMovesEveryShareAndRetiresTheOldKey(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await Self.fixture(engine)
+        let vault = fixture.vault
+        let oldKey = try Self.loadKey(fixture.keyPath)
+        let headBefore = try #require(try await vault.exportAuditHead().head)
+        let eventsBefore = try await Self.auditKinds(vault).count
+        let total = try await Self.rows(vault).count
+
+        let newKeyPath = fixture.newKeyPath()
+        let report = try await vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: 7)
+        #expect(report.fromVersion == 1 && report.toVersion == 2 && !report.resumed)
+        #expect(report.resealed == total)
+        let newKey = try Self.loadKey(newKeyPath)
+        try await Self.expectAllMoved(vault, to: 2, key: newKey, retired: [oldKey])
+
+        await #expect(throws: VaultError.keyRetired(path: fixture.keyPath, version: 1)) {
+            _ = try await fixture.open()
+        }
+        let reopened = try await fixture.open(keyPath: newKeyPath)
+        try await Self.expectCustodianVerifies(reopened, webhookClients: fixture.webhookClients)
+        let chain = try await reopened.verifyAuditLog()
+        #expect(chain.isIntact && chain.macsChecked && chain.unsealedTail == 0, "\(chain)")
+        let kinds = try await Self.auditKinds(reopened)
+        #expect(kinds.filter { $0 == "rekey-started" }.count == 1, "\(kinds)")
+        #expect(kinds.filter { $0 == "rekey-finished" }.count == 1, "\(kinds)")
+        #expect(Array(kinds[eventsBefore..<eventsBefore + 2]) == ["rekey-started", "rekey-finished"], "\(kinds)")
+        let fromOldHead = try await reopened.verifyAuditLog(expecting: headBefore)
+        #expect(fromOldHead.isIntact && fromOldHead.macsChecked, "\(fromOldHead)")
+        // The vault that ran the rekey moved with it: it writes under the new version, and the chain holds.
+        let (first, _) = try Self.twoDealings()
+        #expect(try await vault.ingestCustodian(Self.webhook("after-1", first)).outcome == .stored)
+        #expect(try await reopened.verifyAuditLog().isIntact)
+        let headOfVersion2 = try #require(try await reopened.exportAuditHead().head)
+
+        // A second rekey: the audit keys of versions 1 and 2 are archived under version 3's key.
+        let thirdKeyPath = fixture.newKeyPath("third")
+        let second = try await reopened.rekey(to: .file(at: thirdKeyPath, passphrase: nil), batchSize: 5)
+        #expect(second.fromVersion == 2 && second.toVersion == 3 && second.resealed == total + 1)
+        let thirdKey = try Self.loadKey(thirdKeyPath)
+        try await Self.expectAllMoved(reopened, to: 3, key: thirdKey, retired: [oldKey, newKey])
+        await #expect(throws: VaultError.keyRetired(path: newKeyPath, version: 2)) {
+            _ = try await fixture.open(keyPath: newKeyPath)
+        }
+        await #expect(throws: VaultError.keyRetired(path: fixture.keyPath, version: 1)) {
+            _ = try await fixture.open()
+        }
+        let third = try await fixture.open(keyPath: thirdKeyPath)
+        try await Self.expectCustodianVerifies(third, webhookClients: fixture.webhookClients + ["after-1"])
+        let chain3 = try await third.verifyAuditLog()
+        #expect(chain3.isIntact && chain3.macsChecked && chain3.unsealedTail == 0, "\(chain3)")
+        for head in [headBefore, headOfVersion2] {
+            let checked = try await third.verifyAuditLog(expecting: head)
+            #expect(checked.isIntact && checked.macsChecked, "\(checked)")
+        }
+        let kinds3 = try await Self.auditKinds(third)
+        #expect(
+            kinds3.filter { $0 == "rekey-started" }.count == 2 && kinds3.filter { $0 == "rekey-finished" }.count == 2)
+    }
+
+    /// Damages the row the rekey reaches in batch `k` (counting from 0), so that the rekey stops there with the
+    /// `k` batches before it committed; returns the row's pair and its stored seal, to put back.
+    static func damageRow(inBatch k: Int, batchSize: Int, of vault: Vault, below target: Int) async throws -> (
+        pairId: Int64, sealed: [UInt8], version: Int
+    ) {
+        let pending = try await vault.store.custodianSharesSealed(below: target, after: 0, limit: 1_000_000)
+        var generator = SystemRandomNumberGenerator()
+        let index = k * batchSize + Int.random(in: 0..<batchSize, using: &generator)
+        let row = pending[min(index, pending.count - 1)]
+        let garbage = (0..<row.sealedShare.count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try await TestStores.tamper(
+            vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(garbage, for: vault)) "
+                + "WHERE pairId = \(row.pairId)")
+        return (row.pairId, row.sealedShare, row.keyVersion ?? 1)
+    }
+
+    /// A rekey stopped after a random number of batches (by a share that does not open, found in the batch
+    /// after them), then taken up by a freshly opened vault once the share is repaired; three rekeys in a row
+    /// on one vault, each stopped at its own point.
+    @Test(arguments: StoreEngine.allCases) func aRekeyStoppedAtAnyBatchIsTakenUpWhereItStood(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await Self.fixture(engine, created: 20, webhook: 4)
+        var generator = SystemRandomNumberGenerator()
+        var keyPath = fixture.keyPath
+        var retired: [SecureBytes] = []
+        for round in 1...3 {
+            let vault = try await fixture.open(keyPath: keyPath)
+            let total = try await Self.rows(vault).count
+            let batchSize = Int.random(in: 4...9, using: &generator)
+            let batches = (total + batchSize - 1) / batchSize
+            let k = Int.random(in: 1..<batches - 1, using: &generator)
+            let context = "round \(round): batch size \(batchSize), stopped after \(k) of \(batches) batches"
+            let (damagedPair, original, damagedVersion) = try await Self.damageRow(
+                inBatch: k, batchSize: batchSize, of: vault, below: round + 1)
+            let newKeyPath = fixture.newKeyPath("round\(round)")
+            await #expect(
+                throws: VaultError.shareDoesNotOpen(pairId: damagedPair, version: damagedVersion), "\(context)"
+            ) {
+                _ = try await vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize)
+            }
+            // Stopped mid-rekey: the rekey is recorded, k batches moved, the rest not.
+            let meta = try await vault.store.keyMeta()
+            #expect(meta.rekeyVersion == round + 1 && meta.keyVersion == round, "\(context)")
+            let versions = try await Self.rows(vault).map { $0.keyVersion ?? 1 }
+            #expect(versions.filter { $0 == round + 1 }.count == k * batchSize, "\(context)")
+            #expect(versions.filter { $0 < round + 1 }.count == total - k * batchSize, "\(context)")
+            await #expect(throws: VaultError.keyOfRekeyInProgress(path: newKeyPath), "\(context)") {
+                _ = try await fixture.open(keyPath: newKeyPath)
+            }
+
+            try await TestStores.tamper(
+                vault,
+                "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
+                    + "WHERE pairId = \(damagedPair)")
+            let resumer = try await fixture.open(keyPath: keyPath)
+            let report = try await resumer.rekey(to: nil, batchSize: batchSize)
+            #expect(report.resumed && report.fromVersion == round && report.toVersion == round + 1, "\(context)")
+            #expect(report.resealed == total - k * batchSize, "\(context)")
+            retired.append(try Self.loadKey(keyPath))
+            keyPath = newKeyPath
+            let newKey = try Self.loadKey(newKeyPath)
+            try await Self.expectAllMoved(resumer, to: round + 1, key: newKey, retired: retired, context)
+            let current = try await fixture.open(keyPath: newKeyPath)
+            try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients, context)
+            let chain = try await current.verifyAuditLog()
+            #expect(chain.isIntact && chain.macsChecked, "\(chain) \(context)")
+            let kinds = try await Self.auditKinds(current)
+            #expect(kinds.filter { $0 == "rekey-started" }.count == round, "\(kinds) \(context)")
+            #expect(kinds.filter { $0 == "rekey-finished" }.count == round, "\(kinds) \(context)")
+        }
+    }
+
+    /// Deliveries to a vault opened before the rekey began, racing a rekey run by another instance: every one is
+    /// acknowledged and kept, and the rekey moves them too. An instance that slept through the rekey cannot reach
+    /// the new key: its next delivery is refused and it reports itself not ready.
+    @Test(arguments: StoreEngine.allCases) func theIntakeKeepsRunningThroughARekey(engine: StoreEngine) async throws {
+        let fixture = try await Self.fixture(engine, created: 20, webhook: 2)
+        let intake = try await fixture.open()
+        let sleeper = try await fixture.open()
+        let rekeyer = try await fixture.open()
+        let livePairsBefore = try await fixture.vault.store.counts().livePairs
+        var generator = SystemRandomNumberGenerator()
+        let batchSize = Int.random(in: 5...20, using: &generator)
+        let bodies = try (0..<48).map { Self.webhook("race-\($0)", try Self.twoDealings().0) }
+        let newKeyPath = fixture.newKeyPath()
+
+        async let rekeyed = rekeyer.rekey(
+            to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize, settle: .seconds(1))
+        // Four senders, each a delivery every 30 ms: the deliveries span the rekey's start, batches and end.
+        let outcomes = await withTaskGroup(of: [Result<IngestOutcome, any Error>].self) { group in
+            for sender in 0..<4 {
+                group.addTask {
+                    var results: [Result<IngestOutcome, any Error>] = []
+                    for body in bodies[(sender * 12)..<(sender * 12 + 12)] {
+                        do {
+                            results.append(.success(try await intake.ingestCustodian(body).outcome))
+                        } catch {
+                            results.append(.failure(error))
+                        }
+                        try? await Task.sleep(for: .milliseconds(30))
+                    }
+                    return results
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        let report = try await rekeyed
+        let context = "batch size \(batchSize)"
+        #expect(report.toVersion == 2, "\(context)")
+        #expect(outcomes.count == bodies.count)
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let stored): #expect(stored == .stored || stored == .duplicate, "\(context)")
+            case .failure(let error): Issue.record("a delivery failed during the rekey: \(error) (\(context))")
+            }
+        }
+        #expect(try await fixture.vault.store.counts().livePairs == livePairsBefore + bodies.count, "\(context)")
+        for index in 0..<bodies.count {
+            #expect(try await rekeyer.inspect(clientId: "race-\(index)").wallets.count == 1, "\(context)")
+        }
+        let newKey = try Self.loadKey(newKeyPath)
+        try await Self.expectAllMoved(
+            rekeyer, to: 2, key: newKey, retired: [try Self.loadKey(fixture.keyPath)], context)
+        let current = try await fixture.open(keyPath: newKeyPath)
+        try await Self.expectCustodianVerifies(
+            current, webhookClients: fixture.webhookClients + (0..<bodies.count).map { "race-\($0)" }, context)
+        let kinds = try await Self.auditKinds(current)
+        #expect(kinds.filter { $0 == "ingest-custodian" }.count >= bodies.count, "\(context)")
+        #expect(kinds.filter { $0 == "rekey-started" }.count == 1 && kinds.filter { $0 == "rekey-finished" }.count == 1)
+        // The race was run: deliveries landed while the rekey was in progress.
+        let started = try #require(kinds.firstIndex(of: "rekey-started"))
+        let finished = try #require(kinds.firstIndex(of: "rekey-finished"))
+        #expect(kinds[started..<finished].contains("ingest-custodian"), "no delivery during the rekey: \(kinds)")
+
+        // The intake that took part in the rekey holds the new key and goes on.
+        #expect(await intake.readiness(within: .seconds(5)) == .ready)
+        let (later, _) = try Self.twoDealings()
+        #expect(try await intake.ingestCustodian(Self.webhook("later", later)).outcome == .stored)
+        // The one that slept through it holds only the retired key.
+        #expect(await sleeper.readiness(within: .seconds(5)) == .ready, "not yet noticed")
+        let (late, _) = try Self.twoDealings()
+        await #expect(throws: VaultError.keyringStale(path: fixture.keyPath)) {
+            _ = try await sleeper.ingestCustodian(Self.webhook("late", late))
+        }
+        guard case .notReady(let reason) = await sleeper.readiness(within: .seconds(5)) else {
+            Issue.record("a vault holding a retired key reports itself ready")
+            return
+        }
+        #expect(reason.contains("rekeyed"))
+        await #expect(throws: VaultError.unknownClient("late")) { _ = try await current.inspect(clientId: "late") }
+    }
+
+    /// What `rekey` refuses leaves the vault as it was: no key state changed, no audit event, no key file.
+    @Test(arguments: StoreEngine.allCases) func aRefusedRekeyChangesNothing(engine: StoreEngine) async throws {
+        let fixture = try await Self.fixture(engine, created: 6, webhook: 1)
+        let vault = fixture.vault
+        let meta = try await vault.store.keyMeta()
+        let events = try await Self.auditKinds(vault)
+        let rows = try await Self.rows(vault)
+
+        // No rekey to take up.
+        await #expect(throws: VaultError.noRekeyInProgress) { _ = try await vault.rekey(to: nil) }
+        // A new key file that exists is never replaced.
+        let existing = fixture.newKeyPath("existing")
+        try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: existing))
+        await #expect(throws: VaultError.keyFileExists(path: existing)) {
+            _ = try await vault.rekey(to: .file(at: existing, passphrase: nil))
+        }
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "not a key\n")
+        // The current key named as the new one is an existing file too.
+        await #expect(throws: VaultError.keyFileExists(path: fixture.keyPath)) {
+            _ = try await vault.rekey(to: .file(at: fixture.keyPath, passphrase: nil))
+        }
+        #expect(try await vault.store.keyMeta() == meta)
+        #expect(try await Self.auditKinds(vault) == events)
+        #expect(try await Self.rows(vault).map(\.sealedShare) == rows.map(\.sealedShare))
+        _ = try await fixture.open()
+
+        // A rekey in progress (stopped by a share that does not open) is not begun again to another key.
+        let (pairId, original, version) = try await Self.damageRow(inBatch: 1, batchSize: 3, of: vault, below: 2)
+        let pendingPath = fixture.newKeyPath("pending")
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: version)) {
+            _ = try await vault.rekey(to: .file(at: pendingPath, passphrase: nil), batchSize: 3)
+        }
+        let inProgress = try await vault.store.keyMeta()
+        #expect(inProgress.rekeyVersion == 2)
+        let otherPath = fixture.newKeyPath("other")
+        await #expect {
+            _ = try await vault.rekey(to: .file(at: otherPath, passphrase: nil))
+        } throws: { error in
+            guard case .rekeyInProgress(let version, _) = error as? VaultError else { return false }
+            return version == 2
+        }
+        #expect(!FileManager.default.fileExists(atPath: otherPath))
+        #expect(try await vault.store.keyMeta() == inProgress)
+        await #expect(throws: VaultError.keyOfRekeyInProgress(path: pendingPath)) {
+            _ = try await fixture.open(keyPath: pendingPath)
+        }
+
+        // The rekey's new key, sealed in the vault, damaged: no process opens the vault with the current key.
+        let sealed = try #require(inProgress.values["rekeyKeySealed"])
+        var bytes = try Hex.decode(sealed)
+        bytes[bytes.count / 2] ^= 0x01
+        try await TestStores.tamper(
+            vault, "UPDATE vaultMeta SET value = '\(Hex.encode(bytes))' WHERE name = 'rekeyKeySealed'")
+        await #expect {
+            _ = try await fixture.open()
+        } throws: { error in
+            guard case .keyStateDamaged = error as? VaultError else { return false }
+            return true
+        }
+        // Put back, the vault opens and the rekey is taken up.
+        try await TestStores.tamper(vault, "UPDATE vaultMeta SET value = '\(sealed)' WHERE name = 'rekeyKeySealed'")
+        try await TestStores.tamper(
+            vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
+                + "WHERE pairId = \(pairId)")
+        let report = try await fixture.open().rekey(to: nil)
+        #expect(report.resumed && report.toVersion == 2)
+    }
+}
+
+extension RekeyTests {
+    /// A rekey whose task is cancelled after a random number of batches (from its progress handler, which runs
+    /// in the rekey's task once a batch has committed) stops at the next batch, and a freshly opened vault takes
+    /// it up; three rekeys in a row on one vault, each cancelled at its own point.
+    @Test(arguments: StoreEngine.allCases) func aCancelledRekeyStopsAndIsTakenUp(engine: StoreEngine) async throws {
+        let fixture = try await Self.fixture(engine, created: 20, webhook: 2)
+        var generator = SystemRandomNumberGenerator()
+        var keyPath = fixture.keyPath
+        var retired: [SecureBytes] = []
+        for round in 1...3 {
+            let vault = try await fixture.open(keyPath: keyPath)
+            let total = try await Self.rows(vault).count
+            let batchSize = Int.random(in: 4...9, using: &generator)
+            let batches = (total + batchSize - 1) / batchSize
+            let k = Int.random(in: 1..<batches - 1, using: &generator)
+            let context = "round \(round): batch size \(batchSize), cancelled after \(k) of \(batches) batches"
+            let newKeyPath = fixture.newKeyPath("round\(round)")
+            let task = Task {
+                try await vault.rekey(
+                    to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize,
+                    progress: { step, done, _ in
+                        if step == .encryptingShare && done >= k * batchSize {
+                            withUnsafeCurrentTask { $0?.cancel() }
+                        }
+                    })
+            }
+            let result = await task.result
+            #expect(throws: CancellationError.self, "\(context)") { try result.get() }
+            // Stopped mid-rekey: the rekey is recorded, k batches moved, the rest not.
+            let meta = try await vault.store.keyMeta()
+            #expect(meta.rekeyVersion == round + 1 && meta.keyVersion == round, "\(context)")
+            let versions = try await Self.rows(vault).map { $0.keyVersion ?? 1 }
+            #expect(versions.filter { $0 == round + 1 }.count == k * batchSize, "\(context)")
+            #expect(versions.filter { $0 < round + 1 }.count == total - k * batchSize, "\(context)")
+
+            let resumer = try await fixture.open(keyPath: keyPath)
+            let report = try await resumer.rekey(to: nil, batchSize: batchSize)
+            #expect(report.resumed && report.toVersion == round + 1, "\(context)")
+            #expect(report.resealed == total - k * batchSize, "\(context)")
+            retired.append(try Self.loadKey(keyPath))
+            keyPath = newKeyPath
+            try await Self.expectAllMoved(
+                resumer, to: round + 1, key: try Self.loadKey(newKeyPath), retired: retired, context)
+            let current = try await fixture.open(keyPath: newKeyPath)
+            try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients, context)
+            let kinds = try await Self.auditKinds(current)
+            #expect(kinds.filter { $0 == "rekey-started" }.count == round, "\(kinds) \(context)")
+            #expect(kinds.filter { $0 == "rekey-finished" }.count == round, "\(kinds) \(context)")
+        }
+    }
+}
+
+extension RekeyTests {
+    /// `create` in a process that opened the vault before a rekey began joins the rekey as the intake does: it
+    /// seals under the new version while the rekey runs, and goes on creating after the rekey ended.
+    @Test(arguments: StoreEngine.allCases) func createJoinsARekeyInProgress(engine: StoreEngine) async throws {
+        let fixture = try await Self.fixture(engine, created: 4, webhook: 1)
+        let creator = try await fixture.open()
+        let stores = BackupKeyStores(
+            directory: try DirectoryKeyStore(directory: fixture.scratch.path("keys"), create: false), password: nil)
+        let gdrive = try BackupMethod(parsing: "GDRIVE")
+        let (pairId, original, version) = try await Self.damageRow(
+            inBatch: 1, batchSize: 3, of: fixture.vault, below: 2)
+        let newKeyPath = fixture.newKeyPath()
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: version)) {
+            _ = try await fixture.vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: 3)
+        }
+
+        _ = try await creator.create(
+            clientIds: ["during-0", "during-1"], curves: [.secp256k1], methods: [gdrive], keyStores: stores)
+        let during = try await Self.rows(creator).filter { $0.clientId.hasPrefix("during-") }
+        #expect(during.count == 2 && during.allSatisfy { $0.keyVersion == 2 }, "\(during.map(\.keyVersion))")
+
+        try await TestStores.tamper(
+            fixture.vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: fixture.vault)) "
+                + "WHERE pairId = \(pairId)")
+        _ = try await fixture.open().rekey(to: nil)
+        _ = try await creator.create(clientIds: ["after-0"], curves: [.secp256k1], methods: [gdrive], keyStores: stores)
+        let current = try await fixture.open(keyPath: newKeyPath)
+        try await Self.expectAllMoved(
+            current, to: 2, key: try Self.loadKey(newKeyPath), retired: [try Self.loadKey(fixture.keyPath)])
+        try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients)
+    }
+}

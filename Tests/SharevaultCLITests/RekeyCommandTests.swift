@@ -1,0 +1,199 @@
+import Foundation
+import ShareMath
+import ShareVault
+import Testing
+
+/// `sharevault rekey` as an operator runs it: a whole rekey, its refusals and exit statuses, and a rekey
+/// SIGKILLed at random points and taken up by a bare `sharevault rekey`.
+@Suite(.serialized) struct RekeyCommandTests {
+    /// A vault of 3,000 pairs (1,500 clients on both curves), made once and copied for each test that needs one:
+    /// its directory, left in the temporary folder (the tests of this suite share it, and a static outlives them).
+    static let template: Result<String, TestFailure> = {
+        do {
+            let scratch = FileManager.default.temporaryDirectory
+                .appendingPathComponent("sharevault-rekey-template-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let vault = scratch.appendingPathComponent("v.db")
+            let initialized = try Sharevault.run(["init", "--vault", vault.path])
+            guard initialized.status == 0 else { return .failure(TestFailure("init: \(initialized.stderr)")) }
+            let created = try Sharevault.run([
+                "create", "--vault", vault.path, "--client-id", "c", "--count", "1500", "--curve", "all", "--method",
+                "GDRIVE", "--key-store", scratch.appendingPathComponent("keys").path,
+            ])
+            guard created.status == 0 else { return .failure(TestFailure("create: \(created.stderr)")) }
+            return .success(scratch.path)
+        } catch {
+            return .failure(TestFailure("\(error)"))
+        }
+    }()
+
+    static let pairs = 3000
+
+    /// A copy of the template vault and its key in a scratch directory of its own.
+    static func copyOfTemplate(into scratch: ScratchDirectory, name: String = "v") throws -> String {
+        let template = (try Self.template.get() as NSString).appendingPathComponent("v.db")
+        let vault = scratch.path("\(name).db")
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: template + suffix) {
+            try FileManager.default.copyItem(atPath: template + suffix, toPath: vault + suffix)
+        }
+        try FileManager.default.copyItem(atPath: template + ".key", toPath: vault + ".key")
+        return vault
+    }
+
+    /// Every custodian row is at `version`, and none opens under the key file `retired` with any associated data
+    /// a row was ever sealed with.
+    static func expectNothingOpensUnder(retired: String, vault: String, newKey: String, version: Int) async throws {
+        let opened = try Vault.open(at: vault, keyPath: newKey, needsKey: true, readOnly: true)
+        let rows = try await opened.store.custodianSharesSealed(below: Int(Int32.max), after: 0, limit: 1_000_000)
+        #expect(rows.count == pairs)
+        let old = try VaultKeyFile.load(at: retired, passphrase: { nil })
+        let variants: [Int?] = [nil] + Array(1...version)
+        var opening = 0
+        var misplaced = 0
+        for row in rows {
+            if row.keyVersion != version { misplaced += 1 }
+            for variant in variants {
+                let associatedData = VaultKeyring.custodianAssociatedData(
+                    version: variant, clientId: row.clientId, method: row.method.on(row.curve))
+                if (try? XChaCha20Poly1305.open(row.sealedShare, key: old, associatedData: associatedData)) != nil {
+                    opening += 1
+                }
+            }
+        }
+        #expect(misplaced == 0, "\(misplaced) rows not at version \(version)")
+        #expect(opening == 0, "\(opening) rows open under the retired key")
+    }
+
+    @Test func aRekeyRetiresTheOldKeyAndRefusesWhatItCannotDo() async throws {
+        let scratch = try ScratchDirectory()
+        let vault = try Self.copyOfTemplate(into: scratch)
+        let newKey = scratch.path("new.key")
+
+        // Bad usage first: nothing to take up, and a batch size out of range.
+        let bare = try Sharevault.run(["rekey", "--vault", vault, "--settle", "0"])
+        #expect(bare.status == 2, "\(bare.stderr)")
+        #expect(bare.stderr.contains("no rekey is in progress"), "\(bare.stderr)")
+        let zero = try Sharevault.run(["rekey", "--vault", vault, "--new-vault-key", newKey, "--batch-size", "0"])
+        #expect(zero.status == 2, "\(zero.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: newKey))
+        #expect(try Python.query(vault, "SELECT COUNT(*) FROM vaultMeta WHERE name LIKE 'rekey%'") == "[(0,)]")
+
+        let rekeyed = try Sharevault.run(["rekey", "--vault", vault, "--new-vault-key", newKey, "--settle", "0"])
+        #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
+        #expect(rekeyed.stdout.contains("key version 1 -> 2, \(Self.pairs) custodian shares"), "\(rekeyed.stdout)")
+        let verified = try Sharevault.run(["verify", "--custodian", "--all", "--vault", vault, "--vault-key", newKey])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.contains("\(Self.pairs) passed, 0 failed"), "\(verified.stdout)")
+        let withOld = try Sharevault.run(["verify", "--custodian", "--all", "--vault", vault])
+        #expect(withOld.status == 3, "\(withOld.stdout)\(withOld.stderr)")
+        #expect(withOld.stderr.contains("retired"), "\(withOld.stderr)")
+        // Done, there is nothing to take up; the new key file may not be named for a second rekey either.
+        let again = try Sharevault.run(["rekey", "--vault", vault, "--vault-key", newKey, "--settle", "0"])
+        #expect(again.status == 2, "\(again.stderr)")
+        let existing = try Sharevault.run([
+            "rekey", "--vault", vault, "--vault-key", newKey, "--new-vault-key", newKey, "--settle", "0",
+        ])
+        #expect(existing.status == 2, "\(existing.stdout)\(existing.stderr)")
+        #expect(existing.stderr.contains("already exists"), "\(existing.stderr)")
+        #expect(try Python.query(vault, "SELECT COUNT(*) FROM vaultMeta WHERE name LIKE 'rekey%'") == "[(0,)]")
+        try await Self.expectNothingOpensUnder(
+            retired: vault + ".key", vault: vault, newKey: newKey, version: 2)
+        let audit = try Sharevault.run(["audit", "--verify", "--vault", vault, "--vault-key", newKey])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+    }
+
+    /// Where a killed rekey left the vault: the version recorded for a rekey in progress, and the rows at the new
+    /// and at older versions.
+    struct State: CustomStringConvertible {
+        let rekeyVersion: String
+        let moved: Int
+        let notMoved: Int
+        var midRekey: Bool { rekeyVersion == "[('2',)]" }
+        var description: String { "rekeyVersion \(rekeyVersion), \(moved) moved, \(notMoved) not" }
+
+        init(_ vault: String) throws {
+            rekeyVersion = try Python.query(vault, "SELECT value FROM vaultMeta WHERE name = 'rekeyVersion'")
+            moved =
+                Int(
+                    try Python.query(vault, "SELECT COUNT(*) FROM custodianShare WHERE keyVersion = 2")
+                        .trimmingCharacters(in: CharacterSet(charactersIn: "[(,)]"))) ?? -1
+            notMoved =
+                Int(
+                    try Python.query(
+                        vault, "SELECT COUNT(*) FROM custodianShare WHERE keyVersion IS NULL OR keyVersion < 2"
+                    ).trimmingCharacters(in: CharacterSet(charactersIn: "[(,)]"))) ?? -1
+        }
+    }
+
+    @Test func aRekeyKilledAtRandomPointsIsTakenUp() async throws {
+        let scratch = try ScratchDirectory()
+        // How long a whole run takes here, to aim the kills inside it.
+        let timing = try Self.copyOfTemplate(into: scratch, name: "timing")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let whole = try Sharevault.run([
+            "rekey", "--vault", timing, "--new-vault-key", scratch.path("timing-new.key"), "--batch-size", "7",
+            "--settle", "0",
+        ])
+        let duration = (clock.now - started) / .seconds(1)
+        #expect(whole.status == 0, "\(whole.stderr)")
+
+        var generator = SystemRandomNumberGenerator()
+        var landed: [String] = []
+        var cutBetweenBatches = 0
+        var missed: [String] = []
+        for attempt in 0..<15 where landed.count < 3 {
+            let vault = try Self.copyOfTemplate(into: scratch, name: "v\(attempt)")
+            let newKey = scratch.path("v\(attempt)-new.key")
+            let delay = Double.random(in: 0.1...1.0, using: &generator) * duration
+            let process = Process()
+            process.executableURL = Sharevault.binary
+            process.arguments = [
+                "rekey", "--vault", vault, "--new-vault-key", newKey, "--batch-size", "7", "--settle", "0",
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .seconds(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let state = try State(vault)
+            let context =
+                String(format: "attempt %d, killed after %.3f s of a %.3f s run: ", attempt, delay, duration)
+                + "\(state)"
+            guard process.terminationReason == .uncaughtSignal, state.midRekey else {
+                // Killed before the rekey was recorded, or after it ended: all or nothing moved.
+                let version = try Python.query(vault, "SELECT value FROM vaultMeta WHERE name = 'keyVersion'")
+                let whole = state.moved == Self.pairs && version == "[('2',)]"
+                let untouched = state.moved == 0 && version != "[('2',)]"
+                #expect(whole || untouched, "\(context), keyVersion \(version)")
+                missed.append(context)
+                continue
+            }
+            landed.append(context)
+            if state.moved > 0 && state.notMoved > 0 { cutBetweenBatches += 1 }
+            #expect(state.moved + state.notMoved == Self.pairs, "\(context)")
+            #expect(FileManager.default.fileExists(atPath: newKey), "\(context)")
+
+            let resumed = try Sharevault.run(["rekey", "--vault", vault, "--settle", "0"])
+            #expect(resumed.status == 0, "\(resumed.stderr) \(context)")
+            #expect(resumed.stdout.contains("rekey resumed and finished: key version 1 -> 2"), "\(resumed.stdout)")
+            #expect(resumed.stdout.contains(", \(state.notMoved) custodian shares"), "\(resumed.stdout) \(context)")
+            let verified = try Sharevault.run([
+                "verify", "--custodian", "--all", "--vault", vault, "--vault-key", newKey,
+            ])
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr) \(context)")
+            let withOld = try Sharevault.run(["verify", "--custodian", "--all", "--vault", vault])
+            #expect(withOld.status == 3 && withOld.stderr.contains("retired"), "\(withOld.stderr) \(context)")
+            try await Self.expectNothingOpensUnder(retired: vault + ".key", vault: vault, newKey: newKey, version: 2)
+            let events = try Python.query(
+                vault, "SELECT kind, COUNT(*) FROM auditEvent WHERE kind LIKE 'rekey%' GROUP BY kind ORDER BY kind")
+            #expect(events == "[('rekey-finished', 1), ('rekey-started', 1)]", "\(events) \(context)")
+        }
+        #expect(
+            landed.count >= 3,
+            "only \(landed.count) of the kills landed mid-rekey: \(landed) missed: \(missed)")
+        // At least one of them cut the rekey between batches that had moved and batches that had not.
+        #expect(cutBetweenBatches > 0, "\(landed)")
+    }
+}
