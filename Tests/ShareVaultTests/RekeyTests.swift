@@ -19,6 +19,8 @@ import Testing
         let vault: Vault
         /// The clients fed through the webhook (each with a replaced pair in history).
         let webhookClients: [String]
+        /// The webhook bodies delivered, live and replaced, in order.
+        let webhookBodies: [Data]
 
         func open(keyPath: String? = nil) async throws -> Vault {
             try await Vault.open(store: location, keyPath: keyPath ?? self.keyPath, needsKey: true)
@@ -59,9 +61,11 @@ import Testing
             clientIds: (0..<created).map { "made-\($0)" }, curves: [.secp256k1, .ed25519],
             methods: [try BackupMethod(parsing: "GDRIVE")], keyStores: stores)
         var clients: [String] = []
+        var bodies: [Data] = []
         for index in 0..<webhook {
             let (first, second) = try twoDealings()
             let clientId = "hook-\(index)"
+            bodies += [Self.webhook(clientId, first), Self.webhook(clientId, second)]
             #expect(try await vault.ingestCustodian(Self.webhook(clientId, first)).outcome == .stored)
             #expect(try await vault.ingestCustodian(Self.webhook(clientId, second)).outcome == .replaced)
             clients.append(clientId)
@@ -85,7 +89,9 @@ import Testing
         try await TestStores.tamper(vault, edits.joined(separator: "; "))
         let versions = Set(try await Self.rows(vault).map(\.keyVersion))
         #expect(versions == [nil, 1], "rows of the first release and of version 1: \(versions)")
-        return Fixture(scratch: scratch, location: location, keyPath: keyPath, vault: vault, webhookClients: clients)
+        return Fixture(
+            scratch: scratch, location: location, keyPath: keyPath, vault: vault, webhookClients: clients,
+            webhookBodies: bodies)
     }
 
     /// Every custodian share row, live and in history, as the store reads them.
@@ -172,6 +178,11 @@ import Testing
         }
         let reopened = try await fixture.open(keyPath: newKeyPath)
         try await Self.expectCustodianVerifies(reopened, webhookClients: fixture.webhookClients)
+        // The digests were made anew under the new key: every delivery the vault held before, live or replaced
+        // (a first-release row among them), is still known as a duplicate, and nothing rolls back.
+        for body in fixture.webhookBodies {
+            #expect(try await reopened.ingestCustodian(body).outcome == .duplicate)
+        }
         let chain = try await reopened.verifyAuditLog()
         #expect(chain.isIntact && chain.macsChecked && chain.unsealedTail == 0, "\(chain)")
         let kinds = try await Self.auditKinds(reopened)
@@ -518,5 +529,45 @@ extension RekeyTests {
         try await Self.expectAllMoved(
             current, to: 2, key: try Self.loadKey(newKeyPath), retired: [try Self.loadKey(fixture.keyPath)])
         try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients)
+    }
+}
+
+extension RekeyTests {
+    /// A rekey whose new key file went missing while it was stopped re-seals what is left but does not retire
+    /// the old key (nothing else would open the vault); once the file is back, it ends.
+    @Test(arguments: StoreEngine.allCases) func aRekeyWhoseNewKeyFileIsGoneDoesNotEnd(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await Self.fixture(engine, created: 10, webhook: 1)
+        let vault = try await fixture.open()
+        let newKeyPath = fixture.newKeyPath()
+        let task = Task {
+            try await vault.rekey(
+                to: .file(at: newKeyPath, passphrase: nil), batchSize: 3,
+                progress: { step, done, _ in
+                    if step == .encryptingShare && done >= 3 { withUnsafeCurrentTask { $0?.cancel() } }
+                })
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        let moved = try #require(FileManager.default.contents(atPath: newKeyPath))
+        try FileManager.default.removeItem(atPath: newKeyPath)
+
+        let resumer = try await fixture.open()
+        await #expect(throws: VaultError.newKeyFileGone(path: newKeyPath)) {
+            _ = try await resumer.rekey(to: nil)
+        }
+        // Every share moved, yet the old key is still the current one, and opens the vault.
+        let meta = try await resumer.store.keyMeta()
+        #expect(meta.keyVersion == 1 && meta.rekeyVersion == 2)
+        #expect(try await Self.rows(resumer).allSatisfy { $0.keyVersion == 2 })
+        _ = try await fixture.open()
+
+        #expect(
+            FileManager.default.createFile(atPath: newKeyPath, contents: moved, attributes: [.posixPermissions: 0o600]))
+        let report = try await fixture.open().rekey(to: nil)
+        #expect(report.resumed && report.toVersion == 2 && report.resealed == 0)
+        await #expect(throws: VaultError.keyRetired(path: fixture.keyPath, version: 1)) {
+            _ = try await fixture.open()
+        }
     }
 }

@@ -41,7 +41,7 @@ public struct NewVaultKey: Sendable {
             if FileManager.default.fileExists(atPath: path) { throw VaultError.keyFileExists(path: path) }
             let key = try VaultKeyFile.create(at: path, passphrase: passphrase)
             return MadeVaultKey(
-                key: key, label: path, metadata: ["keyQuorum": nil], auditDetail: [:],
+                key: key, label: path, metadata: ["keyQuorum": nil], auditDetail: [:], keyFile: path,
                 remove: { unlink(path) })
         }
     }
@@ -55,13 +55,16 @@ package struct MadeVaultKey: Sendable {
     package let metadata: [String: String?]
     /// Public detail for the audit event that records it.
     package let auditDetail: [String: String]
+    /// The key file made, when the key is one (not officers' shares).
+    package let keyFile: String?
     /// Removes the files made, when what they were made for failed.
     package let remove: @Sendable () -> Void
 
     package init(
         key: SecureBytes, label: String, metadata: [String: String?], auditDetail: [String: String],
-        remove: @escaping @Sendable () -> Void
+        keyFile: String? = nil, remove: @escaping @Sendable () -> Void
     ) {
+        self.keyFile = keyFile
         self.key = key
         self.label = label
         self.metadata = metadata

@@ -13,7 +13,7 @@ package struct VaultKeyMeta: Sendable, Equatable {
     /// The `vaultMeta` names this type reads.
     package static let names = [
         "keyCheck", "keyVersion", "keyQuorum", "rekeyVersion", "rekeyKeyCheck", "rekeyKeySealed", "rekeyQuorum",
-        "rekeyStartedAt", "auditKeyArchive", "retiredKeyChecks",
+        "rekeyStartedAt", "rekeyKeyFile", "auditKeyArchive", "retiredKeyChecks",
     ]
 
     /// The current key's check value.

@@ -100,8 +100,8 @@ package enum StoredRows {
         )
     }
 
-    /// A rekey's view of a custodian share: `pairId, clientId, curve, method, keyVersion, sealedShare`, in that
-    /// order (`sealedCustodianShareSelect`).
+    /// A rekey's view of a custodian share: `pairId, clientId, curve, method, keyVersion, sealedShare, publicKey`,
+    /// in that order (`sealedCustodianShareSelect`).
     package static func sealedCustodianShare(_ row: some StoredRow) throws -> SealedCustodianShare {
         let pairId = try row.int64(0)
         return SealedCustodianShare(
@@ -109,13 +109,13 @@ package enum StoredRows {
             curve: try StoredField(row: row, table: "custodianShare", id: pairId).decode(
                 "curve", at: 2, CurveID.init(rawValue:)),
             method: BackupMethod(name: try row.text(3), curve: nil), keyVersion: try row.intOrNil(4),
-            sealedShare: try row.bytes(5))
+            sealedShare: try row.bytes(5), publicKey: try row.bytes(6))
     }
 
     /// The shares sealed below a version (the first parameter; a share sealed before versions is below every
     /// version a rekey moves to) with pair ids above the second, in id order, the third their limit.
     package static let sealedCustodianShareSelect = """
-        SELECT s.pairId, c.clientId, w.curve, p.method, s.keyVersion, s.sealedShare
+        SELECT s.pairId, c.clientId, w.curve, p.method, s.keyVersion, s.sealedShare, w.publicKey
         FROM custodianShare s JOIN backupPair p ON p.id = s.pairId JOIN wallet w ON w.id = p.walletId
         JOIN client c ON c.id = w.clientRowId
         """

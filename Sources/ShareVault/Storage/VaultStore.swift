@@ -130,10 +130,14 @@ package struct SealedCustodianShare: Sendable {
     package let method: BackupMethod
     package let keyVersion: Int?
     package let sealedShare: [UInt8]
+    /// The wallet's public key as stored (its canonical encoding), which the share's content digest covers.
+    package let publicKey: [UInt8]
 
     package init(
-        pairId: Int64, clientId: String, curve: CurveID, method: BackupMethod, keyVersion: Int?, sealedShare: [UInt8]
+        pairId: Int64, clientId: String, curve: CurveID, method: BackupMethod, keyVersion: Int?, sealedShare: [UInt8],
+        publicKey: [UInt8]
     ) {
+        self.publicKey = publicKey
         self.pairId = pairId
         self.clientId = clientId
         self.curve = curve

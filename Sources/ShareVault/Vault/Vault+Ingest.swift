@@ -210,17 +210,18 @@ extension Vault {
     /// copy (other whitespace, key order, case or encoding of the same numbers) has the same digest, so a share
     /// the vault already holds, live or in history, is found without opening anything.
     static func contentDigest<C: Curve>(_ parsed: ParsedShare<C>, key: SecureBytes) -> [UInt8] {
-        contentDigest(parsed.share, publicKey: parsed.publicKey, key: key)
+        contentDigest(parsed.share, publicKey: parsed.publicKey.encoded, key: key)
     }
 
-    /// The content digest of a share and the key it is of (see `contentDigest(_:key:)`).
-    static func contentDigest<C: Curve>(_ share: Share<C>, publicKey: Point<C>, key: SecureBytes) -> [UInt8] {
+    /// The content digest of a share and the key it is of, in its canonical encoding (see
+    /// `contentDigest(_:key:)`).
+    static func contentDigest<C: Curve>(_ share: Share<C>, publicKey: [UInt8], key: SecureBytes) -> [UInt8] {
         var hasher = Blake2b(key: key)
         hasher.update(Array("sharevault share content v1".utf8))
         hasher.update(Array(C.id.rawValue.utf8))
         hasher.update(share.identifier.encodedPublicly)
         share.value.withEncoding { hasher.update(UnsafeRawBufferPointer($0)) }
-        hasher.update(publicKey.encoded)
+        hasher.update(publicKey)
         return hasher.finalize()
     }
 

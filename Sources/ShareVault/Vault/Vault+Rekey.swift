@@ -94,6 +94,7 @@ extension Vault {
                 "rekeyKeySealed": Hex.encode(sealed), "rekeyStartedAt": VaultClock.format(at),
             ]
             values["rekeyQuorum"] = made.metadata["keyQuorum"] ?? nil
+            values["rekeyKeyFile"] = made.keyFile
             try await store.changeKeyState(
                 values, expected: meta, requireSealedAtLeast: nil,
                 event: .rekeyStarted(fromVersion: meta.keyVersion, toVersion: target, newKey: made.auditDetail),
@@ -135,8 +136,8 @@ extension Vault {
         let digest: [UInt8]
         switch share.curve {
         case .secp256k1:
-            digest = try Self.contentDigest(of: text, on: Secp256k1.self, key: newKey, pairId: share.pairId)
-        case .ed25519: digest = try Self.contentDigest(of: text, on: Ed25519.self, key: newKey, pairId: share.pairId)
+            digest = try Self.contentDigest(of: text, share, on: Secp256k1.self, key: newKey)
+        case .ed25519: digest = try Self.contentDigest(of: text, share, on: Ed25519.self, key: newKey)
         }
         let sealed = XChaCha20Poly1305.seal(
             text, key: newKey,
@@ -147,13 +148,15 @@ extension Vault {
             shareDigest: digest)
     }
 
+    /// The share's content digest under `key`: its scalar and identifier read from the opened text, the key as the
+    /// wallet stores it (the intake refused any share stating another), so no point is decoded.
     private static func contentDigest<C: Curve>(
-        of text: SecureBytes, on curve: C.Type, key: SecureBytes, pairId: Int64
+        of text: SecureBytes, _ share: SealedCustodianShare, on curve: C.Type, key: SecureBytes
     ) throws -> [UInt8] {
-        guard let reading = try? ShareParser.read(text, as: C.self),
-            let publicKey = try? Point<C>(decoding: reading.publicKey)
-        else { throw VaultError.shareDoesNotOpen(pairId: pairId, version: nil) }
-        return contentDigest(reading.share, publicKey: publicKey, key: key)
+        guard let reading = try? ShareParser.read(text, as: C.self) else {
+            throw VaultError.shareDoesNotOpen(pairId: share.pairId, version: nil)
+        }
+        return contentDigest(reading.share, publicKey: share.publicKey, key: key)
     }
 
     /// Makes the rekey's key current, when no share is left under an older version.
@@ -162,12 +165,17 @@ extension Vault {
         guard meta.rekeyVersion == target, let newCheck = meta.rekeyKeyCheck, let oldCheck = meta.keyCheck,
             let newKey = keys.key(version: target)
         else { throw VaultError.keyStateChanged }
+        // The old key is retired only while the new one is still where it was written: a rekey taken up after its
+        // key file was lost would otherwise leave nothing that opens the vault.
+        if let keyFile = meta.values["rekeyKeyFile"], !FileManager.default.fileExists(atPath: keyFile) {
+            throw VaultError.newKeyFileGone(path: keyFile)
+        }
         let values: [String: String?] = [
             "keyCheck": newCheck, "keyVersion": String(target), "keyQuorum": meta.rekeyQuorum,
             "auditKeyArchive": try keys.sealedAuditArchive(through: target, under: newKey),
             "retiredKeyChecks": meta.retiredKeyChecks(adding: meta.keyVersion, check: oldCheck),
             "rekeyVersion": nil, "rekeyKeyCheck": nil, "rekeyKeySealed": nil, "rekeyQuorum": nil,
-            "rekeyStartedAt": nil,
+            "rekeyStartedAt": nil, "rekeyKeyFile": nil,
         ]
         try await store.changeKeyState(
             values, expected: meta, requireSealedAtLeast: target,

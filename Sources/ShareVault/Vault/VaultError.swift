@@ -62,6 +62,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case sealedUnderOtherKeyVersion(sealed: Int, vault: Int)
     /// `rekey` without a new key, and none is in progress to take up.
     case noRekeyInProgress
+    /// A rekey's new key file is gone: the old key is not retired while nothing else would open the vault.
+    case newKeyFileGone(path: String)
     /// A stored custodian share does not open under the key version that sealed it (damaged or edited).
     case shareDoesNotOpen(pairId: Int64, version: Int?)
     /// The vault's key is split among officers: it opens with their shares, not a key file.
@@ -124,6 +126,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             return "this vault's key is split among officers: give --key-share FILE for at least \(threshold) of them"
         case .keyNotSplit:
             return "this vault's key is a key file, not split among officers: give --vault-key FILE"
+        case .newKeyFileGone(let path):
+            return "\(path): the rekey's new key file is gone; the old key stays current until it is back (every "
+                + "share is re-sealed under it, and the rekey ends once it is there again)"
         case .noRekeyInProgress:
             return "no rekey is in progress: give the new key (--new-vault-key FILE, or --new-key-shares N "
                 + "--new-key-threshold T --officer-dir DIR)"
@@ -243,7 +248,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
             .keyOfRekeyInProgress, .keyRetired, .keyringStale, .keyStateDamaged, .rekeyInProgress, .keyStateChanged,
-            .sealedUnderOtherKeyVersion, .shareDoesNotOpen, .keyIsSplit, .keyNotSplit,
+            .sealedUnderOtherKeyVersion, .shareDoesNotOpen, .keyIsSplit, .keyNotSplit, .newKeyFileGone,
             .keyShareMissing, .keyShareMalformed, .keyShareNotOfQuorum, .keySharesTooFew, .keyShareDuplicate,
             .keySharePassphraseRequired, .keyShareWrongPassphrase, .keyShareSecretKeyRequired,
             .keyShareWrongSecretKey, .keyQuorumDamaged:

@@ -18,8 +18,10 @@ extension SharevaultCommand {
                 stopped at any point, `sharevault rekey` with the current key and no new key takes it up where it \
                 stood. It ends (no sooner than --settle seconds after it began, so that every running intake holds \
                 the new key) once no share is left under the old key: the new key is current, the old one retired. \
-                An audit event records the start and the end. Exit status 0 when it ends, 3 for a key that is not \
-                the vault's or a rekey already in progress to another key.
+                An audit event records the start and the end. A rekey to a key file does not end while that file \
+                is gone. Exit status 0 when it ends, 2 for bad usage (no new key named and none in progress, a new \
+                key file that exists), 3 for a key that is not the vault's current one, a rekey already in \
+                progress to another key, or a new key file gone.
                 """
         )
 
