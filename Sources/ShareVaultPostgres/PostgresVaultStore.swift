@@ -253,6 +253,9 @@ package final class PostgresVaultStore: VaultStore {
                 )?.textOrNil(0),
                 recordedCount: try await connection.first(
                     "SELECT value FROM vaultMeta WHERE name = 'auditCount'", logger
+                )?.textOrNil(0),
+                recordedKeyVersion: try await connection.first(
+                    "SELECT value FROM vaultMeta WHERE name = 'keyVersion'", logger
                 )?.textOrNil(0))
         }
     }

@@ -35,8 +35,9 @@ struct OfficerDealOptions: ParsableArguments {
     /// Whether any of these options was given.
     var isUsed: Bool { officerDir != nil || !officers.isEmpty || !passphraseFiles.isEmpty || !recipientFiles.isEmpty }
 
-    /// The quorum `threshold` of `count` these options deal: names, directory and wraps, checked.
-    func deal(count: Int, threshold: Int, flag: String) throws -> (
+    /// The quorum of `count` officers these options deal: names, directory and wraps, checked (the threshold is
+    /// `KeyQuorum.deal`'s to check).
+    func deal(count: Int, flag: String) throws -> (
         officers: [String], directory: String, wraps: [OfficerShareWrap]?
     ) {
         guard let officerDir else { throw ValidationError("\(flag) needs --officer-dir DIR for the officers' files") }
@@ -54,9 +55,9 @@ struct OfficerDealOptions: ParsableArguments {
                     "\(passphraseFiles.count) --officer-passphrase-file for \(count) officers: give one each")
             }
             wraps = try passphraseFiles.map { file in
-                guard let passphrase = try Secrets.read(file: file, environment: "-") else {
-                    throw ValidationError("\(file): empty passphrase file")
-                }
+                let passphrase = try Secrets.read(file: file, environment: "-")
+                let blank = passphrase?.withUnsafeBytes { $0.allSatisfy { $0 == 0x0a || $0 == 0x0d } } ?? true
+                guard let passphrase, !blank else { throw ValidationError("\(file): empty passphrase file") }
                 return .passphrase(passphrase)
             }
         } else if !recipientFiles.isEmpty {

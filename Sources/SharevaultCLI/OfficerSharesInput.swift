@@ -16,9 +16,7 @@ enum OfficerSharesInput {
             var starts: [Int] = []
             var lineStart = 0
             for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
-                var line = lineStart..<index
-                if line.count > 0, bytes[line.upperBound - 1] == UInt8(ascii: "\r") { line = line.dropLast() }
-                if bytes[line].elementsEqual(header) { starts.append(lineStart) }
+                if bytes[lineStart..<index].elementsEqual(header) { starts.append(lineStart) }
                 lineStart = index + 1
             }
             return starts
@@ -29,8 +27,13 @@ enum OfficerSharesInput {
         }
         let ends = Array(starts.dropFirst()) + [input.count]
         return try zip(starts, ends).enumerated().map { index, range in
-            let document = input.withUnsafeBytes {
-                SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[range.0..<range.1]))
+            // Blank lines between pasted files belong to neither: each document ends with its last line's newline.
+            let document = input.withUnsafeBytes { bytes in
+                var end = range.1
+                while end > range.0 + 1, bytes[end - 1] == UInt8(ascii: "\n"), bytes[end - 2] == UInt8(ascii: "\n") {
+                    end -= 1
+                }
+                return SecureBytes(copying: UnsafeRawBufferPointer(rebasing: bytes[range.0..<end]))
             }
             let label = "standard input, share \(index + 1)"
             return try OfficerShareFile.read(

@@ -571,3 +571,53 @@ extension RekeyTests {
         }
     }
 }
+
+extension RekeyTests {
+    /// Someone who kept the retired key and can write to the database cuts the chain back to before the rekey
+    /// ended and continues it with the retired key's audit key: every MAC they make is one the archive holds, so
+    /// only the vault's recorded key version shows it. A head they mint with the retired key for a point after
+    /// the rekey is refused too.
+    @Test(arguments: StoreEngine.allCases) func aRetiredKeyCannotRewriteTheChainAfterTheRekey(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await Self.fixture(engine, created: 4, webhook: 1)
+        let vault = fixture.vault
+        let oldAudit = AuditKey(vaultKey: try Self.loadKey(fixture.keyPath))
+        let newKeyPath = fixture.newKeyPath()
+        _ = try await vault.rekey(to: .file(at: newKeyPath, passphrase: nil))
+        let (first, _) = try Self.twoDealings()
+        _ = try await vault.ingestCustodian(Self.webhook("after-rekey", first))
+        let rekeyed = try await fixture.open(keyPath: newKeyPath)
+        #expect(try await rekeyed.verifyAuditLog().isIntact)
+
+        // A head for the chain as it stands, sealed with the retired key's audit key: refused.
+        let intact = try await rekeyed.verifyAuditLog()
+        let minted = AuditHead(events: Int64(intact.events), hash: intact.headHash, key: oldAudit)
+        let checked = try await rekeyed.verifyAuditLog(expecting: minted)
+        #expect(!checked.isIntact, "a head sealed with a retired audit key vouches for nothing after its rekey")
+
+        // The chain cut back to before rekey-finished and continued under version 1.
+        var events: [AuditEvent] = []
+        try await rekeyed.forEachAuditEvent { events.append($0) }
+        let finished = try #require(events.first { $0.kind == "rekey-finished" })
+        let kept = events.filter { $0.id < finished.id }
+        let forged = try AuditLog.next(
+            after: Hex.encode(try #require(kept.last).hash), lastId: kept.last?.id, key: oldAudit,
+            storedKind: "eject", clientId: "made-0", detail: ["note": "forged"], at: VaultClock.format(Date()))
+        let bytes = { (value: [UInt8]) in TestStores.bytesLiteral(value, for: rekeyed) }
+        try await TestStores.tamper(
+            rekeyed,
+            """
+            DELETE FROM auditEvent WHERE id >= \(finished.id);
+            INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES
+                (\(forged.id), '\(forged.at)', 'eject', 'made-0', '\(forged.detail)', \(bytes(forged.previousHash)),
+                \(bytes(forged.hash)), \(bytes(forged.mac!)));
+            UPDATE vaultMeta SET value = '\(Hex.encode(forged.hash))' WHERE name = 'auditHead';
+            UPDATE vaultMeta SET value = '\(forged.id)' WHERE name = 'auditCount'
+            """)
+        let verdict = try await rekeyed.verifyAuditLog()
+        #expect(!verdict.isIntact)
+        #expect(verdict.firstBadEvent?.reason.contains("ends under key version 1") == true, "\(verdict)")
+        #expect(try await rekeyed.exportAuditHead().head == nil, "no head for a chain that does not hold")
+    }
+}

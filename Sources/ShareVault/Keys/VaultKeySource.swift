@@ -41,7 +41,7 @@ public struct NewVaultKey: Sendable {
             if FileManager.default.fileExists(atPath: path) { throw VaultError.keyFileExists(path: path) }
             let key = try VaultKeyFile.create(at: path, passphrase: passphrase)
             return MadeVaultKey(
-                key: key, label: path, metadata: ["keyQuorum": nil], auditDetail: [:], keyFile: path,
+                key: key, label: path, metadata: ["keyQuorum": nil], auditDetail: [:], files: [absolute(path)],
                 remove: { unlink(path) })
         }
     }
@@ -55,16 +55,16 @@ package struct MadeVaultKey: Sendable {
     package let metadata: [String: String?]
     /// Public detail for the audit event that records it.
     package let auditDetail: [String: String]
-    /// The key file made, when the key is one (not officers' shares).
-    package let keyFile: String?
+    /// The files that hold the new key (its key file, or the officers' share files), as absolute paths.
+    package let files: [String]
     /// Removes the files made, when what they were made for failed.
     package let remove: @Sendable () -> Void
 
     package init(
         key: SecureBytes, label: String, metadata: [String: String?], auditDetail: [String: String],
-        keyFile: String? = nil, remove: @escaping @Sendable () -> Void
+        files: [String], remove: @escaping @Sendable () -> Void
     ) {
-        self.keyFile = keyFile
+        self.files = files
         self.key = key
         self.label = label
         self.metadata = metadata
@@ -139,7 +139,7 @@ extension NewVaultKey {
                     "keyQuorum": "\(threshold)-of-\(officers.count)", "officers": officers.joined(separator: ","),
                     "quorumFingerprint": quorum.fingerprint,
                 ],
-                remove: { for path in paths { unlink(path) } })
+                files: paths.map(absolute), remove: { for path in paths { unlink(path) } })
         }
     }
 }
@@ -173,4 +173,9 @@ package enum OfficerShareFiles {
         }
         return written
     }
+}
+
+/// `path` made absolute against the working directory, so that a resumed rekey run from elsewhere finds it.
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
 }

@@ -13,7 +13,7 @@ package struct VaultKeyMeta: Sendable, Equatable {
     /// The `vaultMeta` names this type reads.
     package static let names = [
         "keyCheck", "keyVersion", "keyQuorum", "rekeyVersion", "rekeyKeyCheck", "rekeyKeySealed", "rekeyQuorum",
-        "rekeyStartedAt", "rekeyKeyFile", "auditKeyArchive", "retiredKeyChecks",
+        "rekeyStartedAt", "rekeyKeyFiles", "auditKeyArchive", "retiredKeyChecks",
     ]
 
     /// The current key's check value.
@@ -137,6 +137,10 @@ package final class VaultKeyring: Sendable {
     /// holds no key for the vault's current version (the vault was rekeyed while this process was not looking).
     package func reload(_ meta: VaultKeyMeta) throws {
         try state.withLock { state in
+            // A state read before one this keyring already took (two reloads crossing as a rekey ends) is older
+            // than what it holds: a rekey never goes back, and its pending key leaves only by becoming current.
+            if meta.keyVersion < state.current { return }
+            if meta.keyVersion == state.current, state.pending != nil, meta.rekeyVersion == nil { return }
             guard let key = state.keys[meta.keyVersion], let check = meta.keyCheck,
                 Self.same(VaultKeyFile.checkValue(of: key), check)
             else {
@@ -177,7 +181,7 @@ package final class VaultKeyring: Sendable {
 
     /// Seals a custodian share under the sealing version; returns the seal and its version.
     package func sealCustodianShare(_ text: SecureBytes, clientId: String, method: BackupMethod) -> (
-        sealed: [UInt8], version: Int
+        sealed: [UInt8], version: Int, key: SecureBytes
     ) {
         let (version, key) = state.withLock { state in
             let version = state.pending ?? state.current
@@ -186,7 +190,7 @@ package final class VaultKeyring: Sendable {
         let sealed = XChaCha20Poly1305.seal(
             text, key: key,
             associatedData: Self.custodianAssociatedData(version: version, clientId: clientId, method: method))
-        return (sealed, version)
+        return (sealed, version, key)
     }
 
     /// Opens a custodian share sealed under `version` (nil: before key versions, version 1's first format).

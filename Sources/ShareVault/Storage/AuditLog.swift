@@ -76,6 +76,8 @@ public struct AuditVerification: Sendable, Equatable {
     public let unauthenticatedPrefix: Int
     /// The hash of the chain through its last event (for an exported head).
     public let headHash: [UInt8]
+    /// The key version whose audit key seals the chain's last events (the one an exported head is sealed with).
+    public let keyVersion: Int
 
     public var isIntact: Bool { firstBadEvent == nil }
 
@@ -83,7 +85,7 @@ public struct AuditVerification: Sendable, Equatable {
         lhs.events == rhs.events && lhs.firstBadEvent?.id == rhs.firstBadEvent?.id
             && lhs.firstBadEvent?.reason == rhs.firstBadEvent?.reason && lhs.macsChecked == rhs.macsChecked
             && lhs.unsealedTail == rhs.unsealedTail && lhs.unauthenticatedPrefix == rhs.unauthenticatedPrefix
-            && lhs.headHash == rhs.headHash
+            && lhs.headHash == rhs.headHash && lhs.keyVersion == rhs.keyVersion
     }
 }
 
@@ -185,7 +187,9 @@ package enum AuditLog {
             recordedHead: try String.fetchOne(
                 db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditHead'")),
             recordedCount: try String.fetchOne(
-                db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'")))
+                db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'auditCount'")),
+            recordedKeyVersion: try String.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'keyVersion'")))
     }
 
     /// Seals an unkeyed chain (a vault from before keyed chains) with an `audit-keyed` event: its MAC covers every
@@ -242,7 +246,7 @@ package struct AuditChainWalk {
     private func result(_ bad: (Int64, String)?) -> AuditVerification {
         AuditVerification(
             events: count, firstBadEvent: bad, macsChecked: keys != nil, unsealedTail: unsealedTail,
-            unauthenticatedPrefix: unauthenticatedPrefix, headHash: previous)
+            unauthenticatedPrefix: unauthenticatedPrefix, headHash: previous, keyVersion: version)
     }
 
     /// Takes the next event in id order; returns the verdict once it finds the first bad event (stop there).
@@ -311,9 +315,24 @@ package struct AuditChainWalk {
             unsealedTail += 1
         }
         previous = event.hash
-        if let expected, event.id == expected.events, event.hash != expected.hash {
-            return result(
-                (event.id, "differs from the exported head: history was rewritten since the head was taken"))
+        if let expected, event.id == expected.events {
+            if event.hash != expected.hash {
+                return result(
+                    (event.id, "differs from the exported head: history was rewritten since the head was taken"))
+            }
+            // The head was sealed with the audit key in force at its event, and no other (a retired key's holder
+            // cannot mint a head for a later point of the chain).
+            if let keys,
+                !(keys[version].map {
+                    AuditKey.matches(expected.mac, $0.headMAC(events: expected.events, hash: expected.hash))
+                } ?? false)
+            {
+                return result(
+                    (
+                        event.id,
+                        "the exported head's MAC is not the audit key of key version \(version), in force at this event"
+                    ))
+            }
         }
         expectedId += 1
         return nil
@@ -329,7 +348,9 @@ package struct AuditChainWalk {
 
     /// The verdict on a chain whose every event was taken without a bad one: the chain is not empty, it is sealed,
     /// and the head the vault records (`auditHead`, `auditCount`) is its last event (nothing deleted at the end).
-    package func finish(recordedHead head: String?, recordedCount: String?) -> AuditVerification {
+    package func finish(recordedHead head: String?, recordedCount: String?, recordedKeyVersion: String?)
+        -> AuditVerification
+    {
         if count == 0 {
             return result((1, "the chain is empty: every vault's chain begins with its init event"))
         }
@@ -342,6 +363,16 @@ package struct AuditChainWalk {
         }
         if recorded != count || recordedHash != previous {
             return result((Int64(count + 1), "events after \(count) were deleted (the head records \(recorded))"))
+        }
+        // The chain must end under the vault's current key version: a chain cut back to before a rekey-finished
+        // event and continued with a retired key's audit key (which its holder has) ends under the old version.
+        let current = recordedKeyVersion.flatMap { Int($0) } ?? 1
+        if version != current {
+            return result(
+                (
+                    Int64(count + 1),
+                    "the chain ends under key version \(version), the vault is at \(current): events from the rekey that made version \(current) current on were cut or rewritten"
+                ))
         }
         if let expected, Int64(count) < expected.events {
             return result(

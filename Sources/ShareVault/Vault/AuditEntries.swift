@@ -27,10 +27,12 @@ extension AuditEntry {
 
     /// Officers' key shares checked: each officer and whether their share passed, and the unlock check.
     static func keySharesVerified(_ result: KeyShareVerification) -> AuditEntry {
+        // Officers by name (one word each); a file that could not be read at all by its place in the command.
+        let names = result.shares.enumerated().map { index, share in share.officer ?? "unreadable-file-\(index + 1)" }
         var detail = [
             "quorum": result.quorum, "quorumFingerprint": result.fingerprint,
-            "passed": result.shares.filter(\.passed).map { $0.officer ?? $0.file }.joined(separator: ","),
-            "failed": result.shares.filter { !$0.passed }.map { $0.officer ?? $0.file }.joined(separator: ","),
+            "passed": zip(result.shares, names).filter { $0.0.passed }.map(\.1).joined(separator: ","),
+            "failed": zip(result.shares, names).filter { !$0.0.passed }.map(\.1).joined(separator: ","),
         ]
         if let unlock = result.unlockPassed { detail["unlock"] = unlock ? "passed" : "failed" }
         return AuditEntry(kind: .keySharesVerified, clientId: nil, detail: detail)

@@ -95,7 +95,10 @@ extension Vault {
             }
         case .all:
             next = { previous in
-                try await store.livePairs(after: previous?.last?.identity.pairId ?? 0, limit: batchSize, clientId: nil)
+                // The vault's key state first: a run that began before a rekey opens the shares it moved.
+                try await self.refreshKeys()
+                return try await store.livePairs(
+                    after: previous?.last?.identity.pairId ?? 0, limit: batchSize, clientId: nil)
             }
         }
         let tally = Mutex(DrillSummary())

@@ -188,13 +188,13 @@ extension Vault {
     func custodianRecord<C: Curve>(
         _ parsed: ParsedShare<C>, shareText: SecureBytes, clientId: String, method: BackupMethod
     ) -> CustodianShareRecord {
-        let (sealed, version) = keys.sealCustodianShare(shareText, clientId: clientId, method: method)
+        let (sealed, version, key) = keys.sealCustodianShare(shareText, clientId: clientId, method: method)
         return CustodianShareRecord(
             layout: parsed.layout, threshold: parsed.threshold, identifier: parsed.share.identifier.encodedPublicly,
             publicShare: parsed.publicShare.encoded, partnerIdentifier: parsed.partnerIdentifier?.encodedPublicly,
             partnerPublicShare: parsed.partnerPublicShare?.encoded, backupSharePairId: parsed.backupSharePairId,
             commitments: parsed.commitments?.points.map(\.encoded), sealedShare: sealed,
-            shareDigest: Self.contentDigest(parsed, key: keys.key(version: version)!), keyVersion: version)
+            shareDigest: Self.contentDigest(parsed, key: key), keyVersion: version)
     }
 
     /// The digests a copy of this share already in the vault may carry besides the sealing version's: its

@@ -94,13 +94,15 @@ extension Vault {
                 "rekeyKeySealed": Hex.encode(sealed), "rekeyStartedAt": VaultClock.format(at),
             ]
             values["rekeyQuorum"] = made.metadata["keyQuorum"] ?? nil
-            values["rekeyKeyFile"] = made.keyFile
+            values["rekeyKeyFiles"] = made.files.joined(separator: "\n")
             try await store.changeKeyState(
                 values, expected: meta, requireSealedAtLeast: nil,
                 event: .rekeyStarted(fromVersion: meta.keyVersion, toVersion: target, newKey: made.auditDetail),
                 at: at)
         } catch {
-            made.remove()
+            // The files go only if the vault did not record the rekey (a commit whose answer was lost did).
+            let recorded = try? await store.keyMeta().rekeyKeyCheck
+            if recorded != VaultKeyFile.checkValue(of: made.key) { made.remove() }
             throw error
         }
     }
@@ -159,23 +161,40 @@ extension Vault {
         return contentDigest(reading.share, publicKey: share.publicKey, key: key)
     }
 
+    /// The old key is retired only while the new one is still where it was written: a rekey taken up after its
+    /// key file, or its officers' files, were lost would otherwise leave nothing that opens the vault. A key file
+    /// must be there (and, when not wrapped, hold the new key); of the officers' files, at least the threshold.
+    private static func requireNewKeyFiles(_ meta: VaultKeyMeta, newCheck: String) throws {
+        let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+        if let stored = meta.rekeyQuorum {
+            let threshold = try KeyQuorum(stored: stored).threshold
+            let present = files.filter { FileManager.default.fileExists(atPath: $0) }
+            guard present.count >= threshold else {
+                throw VaultError.newKeyFileGone(path: files.filter { !present.contains($0) }.joined(separator: ", "))
+            }
+        } else if let file = files.first {
+            guard FileManager.default.fileExists(atPath: file) else { throw VaultError.newKeyFileGone(path: file) }
+            if let key = try? VaultKeyFile.load(at: file, passphrase: { nil }),
+                !VaultKeyring.same(VaultKeyFile.checkValue(of: key), newCheck)
+            {
+                throw VaultError.newKeyFileGone(path: file)
+            }
+        }
+    }
+
     /// Makes the rekey's key current, when no share is left under an older version.
     private func finishRekey(to target: Int, resealed: Int) async throws {
         let meta = try await store.keyMeta()
         guard meta.rekeyVersion == target, let newCheck = meta.rekeyKeyCheck, let oldCheck = meta.keyCheck,
             let newKey = keys.key(version: target)
         else { throw VaultError.keyStateChanged }
-        // The old key is retired only while the new one is still where it was written: a rekey taken up after its
-        // key file was lost would otherwise leave nothing that opens the vault.
-        if let keyFile = meta.values["rekeyKeyFile"], !FileManager.default.fileExists(atPath: keyFile) {
-            throw VaultError.newKeyFileGone(path: keyFile)
-        }
+        try Self.requireNewKeyFiles(meta, newCheck: newCheck)
         let values: [String: String?] = [
             "keyCheck": newCheck, "keyVersion": String(target), "keyQuorum": meta.rekeyQuorum,
             "auditKeyArchive": try keys.sealedAuditArchive(through: target, under: newKey),
             "retiredKeyChecks": meta.retiredKeyChecks(adding: meta.keyVersion, check: oldCheck),
             "rekeyVersion": nil, "rekeyKeyCheck": nil, "rekeyKeySealed": nil, "rekeyQuorum": nil,
-            "rekeyStartedAt": nil, "rekeyKeyFile": nil,
+            "rekeyStartedAt": nil, "rekeyKeyFiles": nil,
         ]
         try await store.changeKeyState(
             values, expected: meta, requireSealedAtLeast: target,

@@ -39,7 +39,8 @@ extension Vault {
     public func exportAuditHead() async throws -> (head: AuditHead?, verification: AuditVerification) {
         let verification = try await store.verifyAuditLog(expecting: nil)
         guard verification.isIntact else { return (nil, verification) }
-        let auditKey = try keys.auditKey(version: keys.currentVersion)
+        // The head is sealed with the audit key of the version the chain ends under, as the vault records it.
+        let auditKey = try keys.auditKey(version: verification.keyVersion)
         return (AuditHead(events: Int64(verification.events), hash: verification.headHash, key: auditKey), verification)
     }
 }

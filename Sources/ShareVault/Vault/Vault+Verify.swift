@@ -69,6 +69,8 @@ extension Vault {
         try await streamPairs(
             parallelism: parallelism,
             next: { previous in
+                // The vault's key state first: a run that began before a rekey opens the shares it moved.
+                try await self.refreshKeys()
                 // A shard's next batch: the following pairs of the shard, reading on past batches with none.
                 var after = previous?.last?.identity.pairId ?? 0
                 while true {

@@ -127,8 +127,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyNotSplit:
             return "this vault's key is a key file, not split among officers: give --vault-key FILE"
         case .newKeyFileGone(let path):
-            return "\(path): the rekey's new key file is gone; the old key stays current until it is back (every "
-                + "share is re-sealed under it, and the rekey ends once it is there again)"
+            return "\(path): the rekey's new key is no longer where it was written (its key file, or enough of its "
+                + "officers' files, gone or replaced); the old key stays current until they are back, then the rekey ends"
         case .noRekeyInProgress:
             return "no rekey is in progress: give the new key (--new-vault-key FILE, or --new-key-shares N "
                 + "--new-key-threshold T --officer-dir DIR)"

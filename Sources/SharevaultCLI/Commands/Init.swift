@@ -54,11 +54,12 @@ extension SharevaultCommand {
             guard let keyShares, let keyThreshold else {
                 throw ValidationError("--key-shares N and --key-threshold T go together")
             }
-            if vault.vaultKey != nil || vault.passphraseFile != nil {
+            if vault.vaultKey != nil || vault.passphraseFile != nil || !vault.keyShares.isEmpty {
                 throw ValidationError(
-                    "a vault split among officers has no key file: drop --vault-key and --passphrase-file")
+                    "a vault split among officers has no key file and takes no shares yet: drop --vault-key, --passphrase-file and --key-share"
+                )
             }
-            let deal = try officers.deal(count: keyShares, threshold: keyThreshold, flag: "--key-shares")
+            let deal = try officers.deal(count: keyShares, flag: "--key-shares")
             let created = try await Vault.create(
                 store: location,
                 newKey: .officers(

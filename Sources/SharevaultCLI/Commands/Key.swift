@@ -54,6 +54,9 @@ extension SharevaultCommand.Key {
             guard !vault.keyShares.isEmpty else {
                 throw ValidationError("give --key-share FILE for each share to check")
             }
+            guard vault.vaultKey == nil, vault.passphraseFile == nil else {
+                throw ValidationError("verify-shares checks officers' shares: drop --vault-key and --passphrase-file")
+            }
         }
 
         func run() async throws {
@@ -86,8 +89,9 @@ extension SharevaultCommand.Key {
                 their shares to --new-key-shares N officers with threshold --new-key-threshold T (the secret is \
                 never formed) and writes the new files in --officer-dir. The vault keeps the new quorum's record, \
                 so the old shares are refused from then on, and records the change in the audit chain. The key \
-                itself does not change: custodian shares are not touched (use `rekey` to change the key). Old share \
-                files are still shares of the same secret: destroy them.
+                itself does not change: custodian shares are not touched. Old share files are still shares of the \
+                same secret (the threshold of them still forms the key away from sharevault): destroy them, and \
+                to remove an officer you no longer trust, rekey instead.
                 """)
 
         @OptionGroup var vault: VaultOptions
@@ -101,7 +105,7 @@ extension SharevaultCommand.Key {
         var newKeyThreshold: Int
 
         func run() async throws {
-            let deal = try officers.deal(count: newKeyShares, threshold: newKeyThreshold, flag: "key reshare")
+            let deal = try officers.deal(count: newKeyShares, flag: "key reshare")
             guard !vault.keyShares.isEmpty else {
                 throw ValidationError("give the current officers' --key-share files (at least the threshold)")
             }

@@ -85,7 +85,7 @@ struct NewKeyOptions: ParsableArguments {
             guard let newKeyShares, let newKeyThreshold else {
                 throw ValidationError("--new-key-shares N and --new-key-threshold T go together")
             }
-            let deal = try officers.deal(count: newKeyShares, threshold: newKeyThreshold, flag: "--new-key-shares")
+            let deal = try officers.deal(count: newKeyShares, flag: "--new-key-shares")
             return .officers(
                 threshold: newKeyThreshold, officers: deal.officers, directory: deal.directory, wraps: deal.wraps)
         }

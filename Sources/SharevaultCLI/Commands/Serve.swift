@@ -104,8 +104,10 @@ extension SharevaultCommand {
             }
             let opened: Vault
             if keySharesFromStdin {
-                if !vault.keyShares.isEmpty {
-                    throw ValidationError("give --key-share files or --key-shares-from-stdin")
+                if !vault.keyShares.isEmpty || vault.vaultKey != nil || vault.passphraseFile != nil {
+                    throw ValidationError(
+                        "--key-shares-from-stdin takes the key from officers' shares: drop --key-share, --vault-key and --passphrase-file"
+                    )
                 }
                 if isatty(STDIN_FILENO) == 1 {
                     Terminal.writeError(
