@@ -60,6 +60,9 @@ package final class VaultKeyring: Sendable {
     /// Where the key came from (a key file's path, or the officers' share files), for errors.
     package let label: String
     private let state: Mutex<State>
+    /// When this keyring last saw that it holds the vault's sealing version: a reload, or a delivery stored (the
+    /// store refuses one sealed under another version).
+    private let lastConfirmed = Mutex(ContinuousClock.now)
 
     private struct State {
         var current: Int
@@ -152,7 +155,14 @@ package final class VaultKeyring: Sendable {
             // Audit keys this process already held stay (the archive holds the same ones).
             state.auditKeys.merge(audit) { new, _ in new }
         }
+        confirmed()
     }
+
+    /// Records that this keyring holds the vault's sealing version now.
+    package func confirmed() { lastConfirmed.withLock { $0 = .now } }
+
+    /// How long since this keyring last saw that it holds the vault's sealing version.
+    package var sinceConfirmed: Duration { .now - lastConfirmed.withLock { $0 } }
 
     /// Whether the vault was found rekeyed to a key this keyring cannot reach (the process needs restarting with
     /// the new key).

@@ -49,6 +49,7 @@ extension Vault {
             prepared = try prepareCustodian(body)
             outcome = try await custodianIntake.submit(prepared.delivery)
         }
+        keys.confirmed()
         let report = prepared.report(outcome)
         progress?(.done, 1, 1)
         logger.info(
@@ -69,6 +70,7 @@ extension Vault {
             if case .failure(VaultError.sealedUnderOtherKeyVersion) = results[$0] { return true }
             return false
         }
+        if results.contains(where: { (try? $0.get()) != nil }) { keys.confirmed() }
         guard !resealed.isEmpty else { return results }
         do {
             try await refreshKeys()

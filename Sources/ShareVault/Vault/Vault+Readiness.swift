@@ -9,18 +9,18 @@ public enum VaultReadiness: Sendable, Equatable {
 }
 
 extension Vault {
-    /// Ready when the vault key is loaded and the store answers a read within `timeout`. The read is not awaited
-    /// past the timeout: a PostgreSQL pool whose server is gone may keep retrying its connections, and the probe
-    /// answers anyway.
+    /// Ready when the vault key is loaded, the store answers a read within `timeout`, and the vault's key is one
+    /// this process holds. The read is the vault's key state, which the probe takes (a rekey begun is joined, one
+    /// ended moves this process to the new key). It is not awaited past the timeout: a PostgreSQL pool whose
+    /// server is gone may keep retrying its connections, and the probe answers anyway.
     public func readiness(within timeout: Duration) async -> VaultReadiness {
         guard let keyring else { return .notReady(reason: "the vault key is not loaded") }
-        if keyring.isStale {
-            return .notReady(
-                reason: "the vault was rekeyed to a key this process does not hold: restart it with the new key")
-        }
-        let store = store
-        switch await answer(within: timeout, { try await store.metadata("auditCount") }) {
+        let stale = VaultReadiness.notReady(
+            reason: "the vault was rekeyed to a key this process does not hold: restart it with the new key")
+        if keyring.isStale { return stale }
+        switch await answer(within: timeout, { try await self.refreshKeys() }) {
         case .success?: return .ready
+        case .failure(VaultError.keyringStale)?: return stale
         case .failure(let error)?: return .notReady(reason: "the store did not answer: \(error)")
         case nil: return .notReady(reason: "the store did not answer within \(timeout)")
         }

@@ -21,7 +21,8 @@ extension SharevaultCommand {
                 SIGTERM finishes the requests in flight, then stops. One log line per request on stderr \
                 (route, status, duration; never a body or a secret), as JSON with --log-format json. GET /healthz \
                 answers while the process runs; GET /readyz answers 200 when the vault key is loaded and the store \
-                answers a read within 2 seconds, 503 otherwise. With --metrics-listen, GET /metrics on that address \
+                answers a read of the vault's key state within 2 seconds (the probe takes it: a rekey begun is \
+                joined), 503 otherwise (also when the vault was rekeyed to a key this process does not hold). With --metrics-listen, GET /metrics on that address \
                 gives Prometheus' text format: requests by route, method and status, a latency histogram by route, \
                 ingest outcomes and refusals by reason, live pairs by status, group commits (no client id, no \
                 secret).
