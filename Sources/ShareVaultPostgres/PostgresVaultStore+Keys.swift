@@ -39,7 +39,7 @@ extension PostgresVaultStore {
     /// The audit key of the key version recorded as `version` (nil: 1); nil without a keyring.
     func currentAuditKey(version: String?) throws -> AuditKey? {
         guard let keyring else { return nil }
-        return try keyring.auditKey(version: version.flatMap { Int($0) } ?? 1)
+        return try keyring.auditKey(version: VaultKeyMeta.version(version))
     }
 
     package func keyMeta() async throws -> VaultKeyMeta {

@@ -55,9 +55,10 @@ struct OfficerDealOptions: ParsableArguments {
                     "\(passphraseFiles.count) --officer-passphrase-file for \(count) officers: give one each")
             }
             wraps = try passphraseFiles.map { file in
-                let passphrase = try Secrets.read(file: file, environment: "-")
-                let blank = passphrase?.withUnsafeBytes { $0.allSatisfy { $0 == 0x0a || $0 == 0x0d } } ?? true
-                guard let passphrase, !blank else { throw ValidationError("\(file): empty passphrase file") }
+                let passphrase = try Secrets.read(file: file)
+                guard !passphrase.withUnsafeBytes({ $0.allSatisfy { $0 == 0x0a || $0 == 0x0d } }) else {
+                    throw ValidationError("\(file): empty passphrase file")
+                }
                 return .passphrase(passphrase)
             }
         } else if !recipientFiles.isEmpty {

@@ -35,10 +35,7 @@ enum OfficerSharesInput {
                 }
                 return SecureBytes(copying: UnsafeRawBufferPointer(rebasing: bytes[range.0..<end]))
             }
-            let label = "standard input, share \(index + 1)"
-            return try OfficerShareFile.read(
-                contents: document, path: label, passphrase: { try reader.passphrase(label) },
-                secretKey: { try reader.secretKey(label) })
+            return try reader.read(contents: document, label: "standard input, share \(index + 1)")
         }
     }
 }

@@ -90,14 +90,16 @@ struct VaultOptions: ParsableArguments {
 /// Secrets come from files or the environment, never from the command line.
 enum Secrets {
     static func read(file: String?, environment name: String) throws -> SecureBytes? {
-        if let file {
-            let bytes = try SecretFile.readBytes(at: file, limit: 4096)
-            return trimmingNewline(bytes)
-        }
+        if let file { return try read(file: file) }
         if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty {
             return SecureBytes(copying: Array(value.utf8))
         }
         return nil
+    }
+
+    /// A secret from its file (mode 0600, at most 4 KiB), without the file's trailing newline.
+    static func read(file: String) throws -> SecureBytes {
+        trimmingNewline(try SecretFile.readBytes(at: file, limit: 4096))
     }
 
     /// A PostgreSQL password, from its file or `$PGPASSWORD`, if any. (PostgresNIO takes it as a `String`, so it
@@ -178,12 +180,11 @@ struct OfficerSecretOptions: ParsableArguments {
         return OfficerShareReader(
             passphrase: { _ in
                 guard let file = passphrases.withLock({ $0.popFirst() }) else { return nil }
-                return try Secrets.read(file: file, environment: "-")
+                return try Secrets.read(file: file)
             },
             secretKey: { _ in
                 guard let file = secretKeys.withLock({ $0.popFirst() }) else { return nil }
-                guard let text = try Secrets.read(file: file, environment: "-") else { return nil }
-                return try text.withUnsafeBytes { bytes in
+                return try Secrets.read(file: file).withUnsafeBytes { bytes in
                     try Hex.decodeSecret(ascii: bytes)
                 }
             })

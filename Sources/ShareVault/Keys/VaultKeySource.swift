@@ -41,7 +41,7 @@ public struct NewVaultKey: Sendable {
             if FileManager.default.fileExists(atPath: path) { throw VaultError.keyFileExists(path: path) }
             let key = try VaultKeyFile.create(at: path, passphrase: passphrase)
             return MadeVaultKey(
-                key: key, label: path, metadata: ["keyQuorum": nil], auditDetail: [:], files: [absolute(path)],
+                key: key, label: path, quorumRecord: nil, auditDetail: [:], files: [absolute(path)],
                 remove: { unlink(path) })
         }
     }
@@ -51,8 +51,8 @@ public struct NewVaultKey: Sendable {
 package struct MadeVaultKey: Sendable {
     package let key: SecureBytes
     package let label: String
-    /// The public `vaultMeta` rows that go with it (an officers' quorum record; nil removes a row).
-    package let metadata: [String: String?]
+    /// The officers' quorum record the vault keeps (public), when the key is split among officers.
+    package let quorumRecord: String?
     /// Public detail for the audit event that records it.
     package let auditDetail: [String: String]
     /// The files that hold the new key (its key file, or the officers' share files), as absolute paths.
@@ -61,13 +61,13 @@ package struct MadeVaultKey: Sendable {
     package let remove: @Sendable () -> Void
 
     package init(
-        key: SecureBytes, label: String, metadata: [String: String?], auditDetail: [String: String],
+        key: SecureBytes, label: String, quorumRecord: String?, auditDetail: [String: String],
         files: [String], remove: @escaping @Sendable () -> Void
     ) {
         self.files = files
         self.key = key
         self.label = label
-        self.metadata = metadata
+        self.quorumRecord = quorumRecord
         self.auditDetail = auditDetail
         self.remove = remove
     }
@@ -89,10 +89,19 @@ public struct OfficerShareReader {
 
     /// Reads each file (its errors name it).
     package func read(_ paths: [String]) throws -> [OfficerShare] {
-        try paths.map { path in
-            try OfficerShareFile.read(
-                at: path, passphrase: { try passphrase(path) }, secretKey: { try secretKey(path) })
-        }
+        try paths.map(read)
+    }
+
+    /// Reads one file (its errors name it).
+    package func read(_ path: String) throws -> OfficerShare {
+        try OfficerShareFile.read(at: path, passphrase: { try passphrase(path) }, secretKey: { try secretKey(path) })
+    }
+
+    /// Reads one share file's contents from elsewhere (pasted on standard input), named `label` in errors.
+    package func read(contents: SecureBytes, label: String) throws -> OfficerShare {
+        try OfficerShareFile.read(
+            contents: contents, path: label, passphrase: { try passphrase(label) },
+            secretKey: { try secretKey(label) })
     }
 }
 
@@ -134,7 +143,7 @@ extension NewVaultKey {
             let paths = try OfficerShareFiles.write(shares, quorum: quorum, directory: directory, wraps: wraps)
             return MadeVaultKey(
                 key: key, label: "the officers' key shares in \(directory)",
-                metadata: ["keyQuorum": quorum.storedText],
+                quorumRecord: quorum.storedText,
                 auditDetail: [
                     "keyQuorum": "\(threshold)-of-\(officers.count)", "officers": officers.joined(separator: ","),
                     "quorumFingerprint": quorum.fingerprint,

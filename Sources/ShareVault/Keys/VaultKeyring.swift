@@ -19,7 +19,10 @@ package struct VaultKeyMeta: Sendable, Equatable {
     /// The current key's check value.
     package var keyCheck: String? { values["keyCheck"] }
     /// The current key version (a vault from before versions is at 1).
-    package var keyVersion: Int { values["keyVersion"].flatMap { Int($0) } ?? 1 }
+    package var keyVersion: Int { Self.version(values["keyVersion"]) }
+
+    /// A key version as `vaultMeta` stores it: its decimal text, absent in a vault from before versions (1).
+    package static func version(_ stored: String?) -> Int { stored.flatMap { Int($0) } ?? 1 }
     /// The officers' quorum record, when the current key is split among officers.
     package var keyQuorum: String? { values["keyQuorum"] }
     /// The version a rekey in progress moves the vault to.
@@ -170,17 +173,13 @@ package final class VaultKeyring: Sendable {
 
     /// The current version.
     package var currentVersion: Int { state.withLock { $0.current } }
-    /// The version a rekey in progress moves to, if one runs.
-    package var pendingVersion: Int? { state.withLock { $0.pending } }
-    /// The version new seals are made under.
-    package var sealingVersion: Int { state.withLock { $0.pending ?? $0.current } }
     /// The current key's check value.
-    package var currentCheckValue: String { VaultKeyFile.checkValue(of: key(version: currentVersion)!) }
+    package var currentCheckValue: String { state.withLock { VaultKeyFile.checkValue(of: $0.keys[$0.current]!) } }
 
     /// The vault key of `version`, when this keyring holds it.
     package func key(version: Int) -> SecureBytes? { state.withLock { $0.keys[version] } }
 
-    /// The audit key of `version` (stored as text in `vaultMeta`; nil is version 1).
+    /// The audit key of `version`; `keyringStale` when this keyring holds none for it.
     package func auditKey(version: Int) throws(VaultError) -> AuditKey {
         guard let key = state.withLock({ $0.auditKeys[version] }) else { throw .keyringStale(path: label) }
         return key

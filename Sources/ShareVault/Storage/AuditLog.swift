@@ -210,7 +210,7 @@ package enum AuditLog {
         guard let keyring else { return nil }
         let version = try String.fetchOne(
             db.cachedStatement(sql: "SELECT value FROM vaultMeta WHERE name = 'keyVersion'"))
-        return try keyring.auditKey(version: version.flatMap { Int($0) } ?? 1)
+        return try keyring.auditKey(version: VaultKeyMeta.version(version))
     }
 
     /// Public detail as a compact JSON object with sorted keys.

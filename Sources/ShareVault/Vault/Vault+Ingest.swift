@@ -201,11 +201,11 @@ extension Vault {
 
     /// The digests a copy of this share already in the vault may carry besides the sealing version's: its
     /// content digest under the keyring's other versions (a rekey runs), and the first release's digest of the
-    /// share's bytes under each.
+    /// share's bytes, which only rows sealed before key versions carry, made with version 1's key (held until the
+    /// first rekey moves those rows, and their digests, to version 2).
     func otherDigests<C: Curve>(_ parsed: ParsedShare<C>, shareText: SecureBytes) -> [[UInt8]] {
-        let digestKeys = keys.digestKeys
-        return digestKeys.dropFirst().map { Self.contentDigest(parsed, key: $0) }
-            + digestKeys.map { Self.legacyDigest(shareText: shareText, key: $0) }
+        keys.digestKeys.dropFirst().map { Self.contentDigest(parsed, key: $0) }
+            + (keys.key(version: 1).map { [Self.legacyDigest(shareText: shareText, key: $0)] } ?? [])
     }
 
     /// A share's content, keyed with the vault key: its curve, identifier, scalar and public key. A re-serialised

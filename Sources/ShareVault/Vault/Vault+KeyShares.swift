@@ -47,13 +47,11 @@ extension Vault {
         var sound: [OfficerShare] = []
         for path in paths {
             do {
-                let share = try OfficerShareFile.read(
-                    at: path, passphrase: { try reader.passphrase(path) }, secretKey: { try reader.secretKey(path) })
+                let share = try reader.read(path)
                 do {
                     try quorum.check(share)
-                    if sound.contains(where: { $0.identifier == share.identifier }) {
-                        throw VaultError.keyShareDuplicate(
-                            path: path, other: sound.first { $0.identifier == share.identifier }!.label)
+                    if let other = sound.first(where: { $0.identifier == share.identifier }) {
+                        throw VaultError.keyShareDuplicate(path: path, other: other.label)
                     }
                     sound.append(share)
                     checks.append(

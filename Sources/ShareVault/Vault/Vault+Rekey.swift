@@ -38,8 +38,9 @@ extension Vault {
     ) async throws -> RekeyReport {
         let clock = ContinuousClock()
         let started = clock.now
-        try await refreshKeys()
-        var meta = try await store.keyMeta()
+        guard var meta = try await refreshKeys() else {
+            preconditionFailure("a rekey needs the vault opened with its key")
+        }
         let fromVersion = meta.keyVersion
         let resumed = meta.rekeyVersion != nil
         if let pending = meta.rekeyVersion {
@@ -49,8 +50,7 @@ extension Vault {
         } else {
             guard let newKey else { throw VaultError.noRekeyInProgress }
             try await beginRekey(to: newKey, meta: meta)
-            try await refreshKeys()
-            meta = try await store.keyMeta()
+            meta = try await refreshKeys() ?? meta
         }
         guard let target = meta.rekeyVersion else { throw VaultError.keyStateChanged }
         let startedAt = meta.rekeyStartedAt.flatMap(VaultClock.parse) ?? Date()
@@ -93,7 +93,7 @@ extension Vault {
                 "rekeyVersion": String(target), "rekeyKeyCheck": VaultKeyFile.checkValue(of: made.key),
                 "rekeyKeySealed": Hex.encode(sealed), "rekeyStartedAt": VaultClock.format(at),
             ]
-            values["rekeyQuorum"] = made.metadata["keyQuorum"] ?? nil
+            values["rekeyQuorum"] = made.quorumRecord
             values["rekeyKeyFiles"] = made.files.joined(separator: "\n")
             try await store.changeKeyState(
                 values, expected: meta, requireSealedAtLeast: nil,
@@ -111,6 +111,8 @@ extension Vault {
     private func resealAll(
         below target: Int, batchSize: Int, done: Int, progress: ProgressHandler?
     ) async throws -> Int {
+        // The new key once for the run, not once a share.
+        guard let newKey = keys.key(version: target) else { throw VaultError.keyringStale(path: keys.label) }
         let total = done + (try await store.countCustodianSharesSealed(below: target))
         var after: Int64 = 0
         var resealed = 0
@@ -118,7 +120,7 @@ extension Vault {
             let last = batch.last
         {
             let reseals = try await batch.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) {
-                share in try self.reseal(share, to: target)
+                share in try self.reseal(share, to: target, under: newKey)
             }
             resealed += try await store.resealCustodianShares(reseals)
             after = last.pairId
@@ -127,13 +129,15 @@ extension Vault {
         return resealed
     }
 
-    /// One share opened under the version that sealed it and sealed under `target`, its digest made anew.
-    private func reseal(_ share: SealedCustodianShare, to target: Int) throws -> CustodianReseal {
+    /// One share opened under the version that sealed it and sealed under `target` (whose key is `newKey`), its
+    /// digest made anew.
+    private func reseal(_ share: SealedCustodianShare, to target: Int, under newKey: SecureBytes) throws
+        -> CustodianReseal
+    {
         let method = share.method.on(share.curve)
         guard
             let text = try? keys.openCustodianShare(
-                share.sealedShare, version: share.keyVersion, clientId: share.clientId, method: method),
-            let newKey = keys.key(version: target)
+                share.sealedShare, version: share.keyVersion, clientId: share.clientId, method: method)
         else { throw VaultError.shareDoesNotOpen(pairId: share.pairId, version: share.keyVersion ?? 1) }
         let digest: [UInt8]
         switch share.curve {

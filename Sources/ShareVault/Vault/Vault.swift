@@ -71,7 +71,8 @@ public final class Vault: Sendable {
         do {
             let keyring = VaultKeyring(newVaultKey: made.key, label: made.label)
             let store = try await makeStore(keyring)
-            try await store.setUp(at: Date(), event: .initialized(made.auditDetail), metadata: made.metadata)
+            try await store.setUp(
+                at: Date(), event: .initialized(made.auditDetail), metadata: ["keyQuorum": made.quorumRecord])
             logger.info("created vault", metadata: ["vault": "\(location)"])
             return Vault(path: location, store: store, keyring: keyring, logger: logger)
         } catch {
@@ -120,10 +121,14 @@ public final class Vault: Sendable {
     }
 
     /// Takes the vault's key state as it now is: joins a rekey another process began, or moves to the version a
-    /// rekey ended with. Throws `keyringStale` when the vault moved to a key this process cannot reach.
-    package func refreshKeys() async throws {
-        guard let keyring else { return }
-        try keyring.reload(try await store.keyMeta())
+    /// rekey ended with. Returns the key state it read (nil for a vault opened without its key, which reads
+    /// none). Throws `keyringStale` when the vault moved to a key this process cannot reach.
+    @discardableResult
+    package func refreshKeys() async throws -> VaultKeyMeta? {
+        guard let keyring else { return nil }
+        let meta = try await store.keyMeta()
+        try keyring.reload(meta)
+        return meta
     }
 }
 
