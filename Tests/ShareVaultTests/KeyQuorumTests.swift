@@ -387,9 +387,14 @@ import Testing
         try Self.rewrite(written.paths[0]) { Self.flipDigit(in: $0, line: valueLine) }
         _ = Self.refusalNaming(written.paths[0], written, good: good)
 
-        let length = try String(contentsOfFile: written.paths[1], encoding: .utf8).count
-        let cut = Int.random(in: 1..<length)
-        try Self.rewrite(written.paths[1]) { String($0.dropLast(cut)) }
+        // A file that lost only its final newline is still whole (and is read: liberal intake), so
+        // the cut takes at least one character of the last line as well.
+        let text = try String(contentsOfFile: written.paths[1], encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        try Self.rewrite(written.paths[1]) { String($0.dropLast()) }
+        #expect(try written.read(written.paths[1]).officer == written.shares[1].officer)
+        let cut = Int.random(in: 2..<text.count)
+        try Self.rewrite(written.paths[1]) { _ in String(text.dropLast(cut)) }
         _ = Self.refusalNaming(written.paths[1], written, good: good)
 
         try Self.rewrite(written.paths[2]) { $0.replacingOccurrences(of: "share v1\n", with: "share v2\n") }
