@@ -19,7 +19,7 @@ extension PostgresVaultStore {
             let clients = try await make(batch)
             try await write { connection in
                 try await self.refuseExistingWallets(connection, batch, curves: curves)
-                try refuseRetiredSeals(clients, current: try await Self.keyMeta(connection, self.logger).keyVersion)
+                try refuseSealsNotAccepted(clients, by: try await Self.keyMeta(connection, self.logger))
                 for client in clients { try await self.insertClient(connection, client, at: date, audit: audit) }
             }
         }

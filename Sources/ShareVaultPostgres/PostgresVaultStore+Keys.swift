@@ -47,7 +47,7 @@ extension PostgresVaultStore {
     }
 
     package func changeKeyState(
-        _ values: [String: String?], expected: VaultKeyMeta, requireSealedAtLeast version: Int?, event: AuditEntry,
+        _ values: [String: String?], expected: VaultKeyMeta, requireAllSealedUnder version: Int?, event: AuditEntry,
         at date: Date
     ) async throws {
         let at = VaultClock.format(date)
@@ -56,7 +56,7 @@ extension PostgresVaultStore {
                 throw VaultError.keyStateChanged
             }
             if let version {
-                let remaining = try await self.countSealed(connection, below: version)
+                let remaining = try await self.countSealed(connection, otherThan: version)
                 if remaining > 0 { throw VaultError.rekeyIncomplete(remaining: remaining) }
             }
             try await Self.setMetadata(connection, values, self.logger)
@@ -64,25 +64,25 @@ extension PostgresVaultStore {
         }
     }
 
-    private func countSealed(_ connection: PostgresConnection, below version: Int) async throws -> Int {
-        // A share sealed before versions (NULL) is below every version a rekey moves to (2 and up).
+    private func countSealed(_ connection: PostgresConnection, otherThan version: Int) async throws -> Int {
+        // A share sealed before versions (NULL) was sealed under version 1.
         try await connection.first(
-            "SELECT COUNT(*) FROM custodianShare WHERE keyVersion < \(version) OR keyVersion IS NULL", logger)?
+            "SELECT COUNT(*) FROM custodianShare WHERE COALESCE(keyVersion, 1) <> \(version)", logger)?
             .int(0) ?? 0
     }
 
-    package func countCustodianSharesSealed(below version: Int) async throws -> Int {
-        try await read { connection in try await self.countSealed(connection, below: version) }
+    package func countCustodianSharesSealed(otherThan version: Int) async throws -> Int {
+        try await read { connection in try await self.countSealed(connection, otherThan: version) }
     }
 
-    package func custodianSharesSealed(below version: Int, after pairId: Int64, limit: Int) async throws
+    package func custodianSharesSealed(otherThan version: Int, after pairId: Int64, limit: Int) async throws
         -> [SealedCustodianShare]
     {
         try await read { connection in
             try await connection.all(
                 """
                 \(unescaped: StoredRows.sealedCustodianShareSelect)
-                WHERE s.pairId > \(pairId) AND (s.keyVersion < \(version) OR s.keyVersion IS NULL)
+                WHERE s.pairId > \(pairId) AND COALESCE(s.keyVersion, 1) <> \(version)
                 ORDER BY s.pairId LIMIT \(limit)
                 """, self.logger
             ).map { try StoredRows.sealedCustodianShare($0) }

@@ -96,7 +96,7 @@ import Testing
 
     /// Every custodian share row, live and in history, as the store reads them.
     static func rows(_ vault: Vault) async throws -> [SealedCustodianShare] {
-        try await vault.store.custodianSharesSealed(below: Int(Int32.max), after: 0, limit: 1_000_000)
+        try await vault.store.custodianSharesSealed(otherThan: Int(Int32.max), after: 0, limit: 1_000_000)
     }
 
     /// The audit events' kinds, in order.
@@ -223,11 +223,13 @@ import Testing
     }
 
     /// Damages the row the rekey reaches in batch `k` (counting from 0), so that the rekey stops there with the
-    /// `k` batches before it committed; returns the row's pair and its stored seal, to put back.
-    static func damageRow(inBatch k: Int, batchSize: Int, of vault: Vault, below target: Int) async throws -> (
-        pairId: Int64, sealed: [UInt8], version: Int
-    ) {
-        let pending = try await vault.store.custodianSharesSealed(below: target, after: 0, limit: 1_000_000)
+    /// `k` batches before it committed (the rows sealed under another version than `target`, in id order); returns the row's pair and its stored seal, to put back.
+    static func damageRow(inBatch k: Int, batchSize: Int, of vault: Vault, sealedOtherThan target: Int) async throws
+        -> (
+            pairId: Int64, sealed: [UInt8], version: Int
+        )
+    {
+        let pending = try await vault.store.custodianSharesSealed(otherThan: target, after: 0, limit: 1_000_000)
         var generator = SystemRandomNumberGenerator()
         let index = k * batchSize + Int.random(in: 0..<batchSize, using: &generator)
         let row = pending[min(index, pending.count - 1)]
@@ -257,7 +259,7 @@ import Testing
             let k = Int.random(in: 1..<batches - 1, using: &generator)
             let context = "round \(round): batch size \(batchSize), stopped after \(k) of \(batches) batches"
             let (damagedPair, original, damagedVersion) = try await Self.damageRow(
-                inBatch: k, batchSize: batchSize, of: vault, below: round + 1)
+                inBatch: k, batchSize: batchSize, of: vault, sealedOtherThan: round + 1)
             let newKeyPath = fixture.newKeyPath("round\(round)")
             await #expect(
                 throws: VaultError.shareDoesNotOpen(pairId: damagedPair, version: damagedVersion), "\(context)"
@@ -408,7 +410,8 @@ import Testing
         _ = try await fixture.open()
 
         // A rekey in progress (stopped by a share that does not open) is not begun again to another key.
-        let (pairId, original, version) = try await Self.damageRow(inBatch: 1, batchSize: 3, of: vault, below: 2)
+        let (pairId, original, version) = try await Self.damageRow(
+            inBatch: 1, batchSize: 3, of: vault, sealedOtherThan: 2)
         let pendingPath = fixture.newKeyPath("pending")
         await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: version)) {
             _ = try await vault.rekey(to: .file(at: pendingPath, passphrase: nil), batchSize: 3)
@@ -513,7 +516,7 @@ extension RekeyTests {
             directory: try DirectoryKeyStore(directory: fixture.scratch.path("keys"), create: false), password: nil)
         let gdrive = try BackupMethod(parsing: "GDRIVE")
         let (pairId, original, version) = try await Self.damageRow(
-            inBatch: 1, batchSize: 3, of: fixture.vault, below: 2)
+            inBatch: 1, batchSize: 3, of: fixture.vault, sealedOtherThan: 2)
         let newKeyPath = fixture.newKeyPath()
         await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: version)) {
             _ = try await fixture.vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: 3)

@@ -44,7 +44,7 @@ import Testing
     /// a row was ever sealed with.
     static func expectNothingOpensUnder(retired: String, vault: String, newKey: String, version: Int) async throws {
         let opened = try Vault.open(at: vault, keyPath: newKey, needsKey: true, readOnly: true)
-        let rows = try await opened.store.custodianSharesSealed(below: Int(Int32.max), after: 0, limit: 1_000_000)
+        let rows = try await opened.store.custodianSharesSealed(otherThan: Int(Int32.max), after: 0, limit: 1_000_000)
         #expect(rows.count == pairs)
         let old = try VaultKeyFile.load(at: retired, passphrase: { nil })
         let variants: [Int?] = [nil] + Array(1...version)
@@ -195,5 +195,66 @@ import Testing
             "only \(landed.count) of the kills landed mid-rekey: \(landed) missed: \(missed)")
         // At least one of them cut the rekey between batches that had moved and batches that had not.
         #expect(cutBetweenBatches > 0, "\(landed)")
+    }
+
+    @Test func aRekeyIsAbortedAndTheVaultStaysAtItsKey() async throws {
+        let scratch = try ScratchDirectory()
+        let vault = try Self.copyOfTemplate(into: scratch)
+        let newKey = scratch.path("abandoned.key")
+        let events = try Python.query(vault, "SELECT COUNT(*) FROM auditEvent")
+
+        // Bad usage: nothing to abort, and a new key named with --abort; the vault is unchanged.
+        let nothing = try Sharevault.run(["rekey", "--abort", "--vault", vault])
+        #expect(nothing.status == 2, "\(nothing.stderr)")
+        #expect(nothing.stderr.contains("no rekey is in progress: there is nothing to abort"), "\(nothing.stderr)")
+        let withKey = try Sharevault.run(["rekey", "--abort", "--vault", vault, "--new-vault-key", newKey])
+        #expect(withKey.status == 2, "\(withKey.stderr)")
+        #expect(withKey.stderr.contains("--abort takes no new key"), "\(withKey.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: newKey))
+        #expect(try Python.query(vault, "SELECT COUNT(*) FROM auditEvent") == events)
+        #expect(try Python.query(vault, "SELECT COUNT(*) FROM vaultMeta WHERE name LIKE 'rekey%'") == "[(0,)]")
+
+        // A rekey that moved every share and was killed while it waited to end.
+        let process = Process()
+        process.executableURL = Sharevault.binary
+        process.arguments = ["rekey", "--vault", vault, "--new-vault-key", newKey, "--settle", "3600"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try State(vault).moved < Self.pairs, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let killed = try State(vault)
+        #expect(killed.midRekey && killed.moved == Self.pairs, "\(killed)")
+
+        let aborted = try Sharevault.run(["rekey", "--abort", "--vault", vault, "--json"])
+        #expect(aborted.status == 0, "\(aborted.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(aborted.stdout.utf8)) as? [String: Any]
+        #expect(report?["keyVersion"] as? Int == 1 && report?["abandonedVersion"] as? Int == 2, "\(aborted.stdout)")
+        #expect(report?["resealed"] as? Int == Self.pairs, "\(aborted.stdout)")
+        #expect(report?["removedFiles"] as? [String] == [newKey], "\(aborted.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: newKey))
+        #expect(try Python.query(vault, "SELECT COUNT(*) FROM vaultMeta WHERE name LIKE 'rekey%'") == "[(0,)]")
+        #expect(try Python.query(vault, "SELECT COUNT(*) FROM custodianShare WHERE keyVersion = 1") == "[(3000,)]")
+        let verified = try Sharevault.run(["verify", "--custodian", "--all", "--vault", vault])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.contains("\(Self.pairs) passed, 0 failed"), "\(verified.stdout)")
+        let audit = try Sharevault.run(["audit", "--verify", "--vault", vault])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        let kinds = try Python.query(
+            vault, "SELECT kind, COUNT(*) FROM auditEvent WHERE kind LIKE 'rekey%' GROUP BY kind ORDER BY kind")
+        #expect(kinds == "[('rekey-abort-started', 1), ('rekey-aborted', 1), ('rekey-started', 1)]", "\(kinds)")
+        let again = try Sharevault.run(["rekey", "--abort", "--vault", vault])
+        #expect(again.status == 2, "\(again.stderr)")
+
+        // The next rekey begins afresh and ends.
+        let next = scratch.path("next.key")
+        let rekeyed = try Sharevault.run(["rekey", "--vault", vault, "--new-vault-key", next, "--settle", "0"])
+        #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
+        #expect(rekeyed.stdout.contains("key version 1 -> 2, \(Self.pairs) custodian shares"), "\(rekeyed.stdout)")
+        try await Self.expectNothingOpensUnder(retired: vault + ".key", vault: vault, newKey: next, version: 2)
     }
 }

@@ -13,7 +13,7 @@ package struct VaultKeyMeta: Sendable, Equatable {
     /// The `vaultMeta` names this type reads.
     package static let names = [
         "keyCheck", "keyVersion", "keyQuorum", "rekeyVersion", "rekeyKeyCheck", "rekeyKeySealed", "rekeyQuorum",
-        "rekeyStartedAt", "rekeyKeyFiles", "auditKeyArchive", "retiredKeyChecks",
+        "rekeyStartedAt", "rekeyKeyFiles", "rekeyAborted", "auditKeyArchive", "retiredKeyChecks", "keyStateSerial",
     ]
 
     /// The current key's check value.
@@ -30,8 +30,27 @@ package struct VaultKeyMeta: Sendable, Equatable {
     package var rekeyKeyCheck: String? { values["rekeyKeyCheck"] }
     package var rekeyQuorum: String? { values["rekeyQuorum"] }
     package var rekeyStartedAt: String? { values["rekeyStartedAt"] }
-    /// The version new seals are made under: the rekey's while one runs, so that its work never grows.
-    package var sealingVersion: Int { rekeyVersion ?? keyVersion }
+    /// Whether the rekey in progress is being aborted: its key stays readable (shares sealed under it are moved
+    /// back), but nothing new is sealed under it.
+    package var rekeyAborted: Bool { rekeyVersion != nil && values["rekeyAborted"] != nil }
+    /// The version new seals are made under: the rekey's while one runs, so that its work never grows; the
+    /// current one while a rekey is aborted.
+    package var sealingVersion: Int { rekeyAborted ? keyVersion : rekeyVersion ?? keyVersion }
+
+    /// Whether a seal made under `version` may be stored now: the current version's, and the rekey's unless it is
+    /// being aborted. (A share sealed under the current version during a rekey is moved by the rekey.)
+    package func acceptsSeal(version: Int) -> Bool {
+        version == keyVersion || (version == rekeyVersion && !rekeyAborted)
+    }
+
+    /// How many times the key state changed: each change sets it one higher (absent in a vault whose key state
+    /// never changed), so a process can tell a state read before the one it holds from a newer one.
+    package var serial: Int { values["keyStateSerial"].flatMap { Int($0) } ?? 0 }
+
+    /// `values` as a change of this state sets them: with the serial one higher.
+    package func changed(by values: [String: String?]) -> [String: String?] {
+        values.merging(["keyStateSerial": String(serial + 1)]) { $1 }
+    }
 
     /// The check values of retired keys, by version.
     package var retiredKeyChecks: [Int: String] {
@@ -70,12 +89,19 @@ package final class VaultKeyring: Sendable {
     private struct State {
         var current: Int
         var pending: Int?
+        /// The pending key is being abandoned (its rekey is aborted): read, never sealed under.
+        var pendingAborted = false
+        /// The key state's serial this state was made from.
+        var serial = 0
         /// Vault keys by version: the current one and a pending one.
         var keys: [Int: SecureBytes]
         /// Audit keys by version: every version up to the current (and the pending one).
         var auditKeys: [Int: AuditKey]
         /// A reload found the vault at a key version this keyring cannot reach.
         var isStale = false
+
+        /// The version new seals are made under.
+        var sealing: Int { pendingAborted ? current : pending ?? current }
     }
 
     /// A new vault's keyring: `key` is version 1.
@@ -107,6 +133,7 @@ package final class VaultKeyring: Sendable {
     private static func state(currentKey key: SecureBytes, meta: VaultKeyMeta, label: String) throws -> State {
         let version = meta.keyVersion
         var state = State(current: version, pending: nil, keys: [version: key], auditKeys: [:])
+        state.serial = meta.serial
         state.auditKeys[version] = AuditKey(vaultKey: key)
         if let archive = meta.values["auditKeyArchive"] {
             guard let sealed = try? Hex.decode(archive),
@@ -132,6 +159,7 @@ package final class VaultKeyring: Sendable {
                 same(VaultKeyFile.checkValue(of: next), expected)
             else { throw VaultError.keyStateDamaged(reason: "the new key of the rekey in progress does not open") }
             state.pending = pending
+            state.pendingAborted = meta.rekeyAborted
             state.keys[pending] = next
             state.auditKeys[pending] = AuditKey(vaultKey: next)
         }
@@ -143,19 +171,19 @@ package final class VaultKeyring: Sendable {
     /// holds no key for the vault's current version (the vault was rekeyed while this process was not looking).
     package func reload(_ meta: VaultKeyMeta) throws {
         try state.withLock { state in
-            // A state read before one this keyring already took (two reloads crossing as a rekey ends) is older
-            // than what it holds: a rekey never goes back, and its pending key leaves only by becoming current.
-            if meta.keyVersion < state.current { return }
-            if meta.keyVersion == state.current, state.pending != nil, meta.rekeyVersion == nil { return }
+            // A state read before one this keyring already took (two reloads crossing as a rekey ends or is
+            // aborted) is older than what it holds: every change raises the serial.
+            if meta.serial < state.serial || meta.keyVersion < state.current { return }
             guard let key = state.keys[meta.keyVersion], let check = meta.keyCheck,
                 Self.same(VaultKeyFile.checkValue(of: key), check)
             else {
                 state.isStale = true
                 throw VaultError.keyringStale(path: label)
             }
-            let audit = state.auditKeys
+            let audit = state.auditKeys.filter { $0.key < meta.keyVersion }
             state = try Self.state(currentKey: key, meta: meta, label: label)
-            // Audit keys this process already held stay (the archive holds the same ones).
+            // Audit keys of older versions this process already held stay (the archive holds the same ones); an
+            // aborted rekey's goes with its key.
             state.auditKeys.merge(audit) { new, _ in new }
         }
         confirmed()
@@ -192,10 +220,7 @@ package final class VaultKeyring: Sendable {
     package func sealCustodianShare(_ text: SecureBytes, clientId: String, method: BackupMethod) -> (
         sealed: [UInt8], version: Int, key: SecureBytes
     ) {
-        let (version, key) = state.withLock { state in
-            let version = state.pending ?? state.current
-            return (version, state.keys[version]!)
-        }
+        let (version, key) = state.withLock { state in (state.sealing, state.keys[state.sealing]!) }
         let sealed = XChaCha20Poly1305.seal(
             text, key: key,
             associatedData: Self.custodianAssociatedData(version: version, clientId: clientId, method: method))
@@ -216,7 +241,7 @@ package final class VaultKeyring: Sendable {
     /// vault holds is found whichever version last sealed its row.
     package var digestKeys: [SecureBytes] {
         state.withLock { state in
-            let first = state.pending ?? state.current
+            let first = state.sealing
             return [state.keys[first]!] + state.keys.filter { $0.key != first }.sorted { $0.key > $1.key }.map(\.value)
         }
     }

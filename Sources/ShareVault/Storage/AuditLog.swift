@@ -25,6 +25,10 @@ public enum AuditKind: String, Sendable, Codable, CaseIterable {
     /// A rekey ended: every share is sealed under the new version, the old key is retired, and this event is the
     /// first sealed with the new version's audit key.
     case rekeyFinished = "rekey-finished"
+    /// An abort of the rekey in progress began: shares are sealed under the current key again.
+    case rekeyAbortStarted = "rekey-abort-started"
+    /// The rekey in progress was aborted: every share is sealed under the current key, and the rekey's key is gone.
+    case rekeyAborted = "rekey-aborted"
     /// Officers' key shares were each checked against the quorum's commitments (and, with a quorum, unlocked).
     case keySharesVerified = "key-shares-verified"
     /// The officers' shares were re-shared: new shares of the same key, the old ones no longer accepted.

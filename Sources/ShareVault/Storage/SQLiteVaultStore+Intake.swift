@@ -18,7 +18,7 @@ extension SQLiteVaultStore {
             let clients = try await make(batch)
             try await write { db in
                 try Self.refuseExistingWallets(db, batch, curves: curves)
-                try refuseRetiredSeals(clients, current: try Self.keyMeta(db).keyVersion)
+                try refuseSealsNotAccepted(clients, by: try Self.keyMeta(db))
                 for client in clients { try self.insertClient(db, client, at: date, audit: audit) }
             }
         }

@@ -31,14 +31,14 @@ extension SQLiteVaultStore {
     }
 
     package func changeKeyState(
-        _ values: [String: String?], expected: VaultKeyMeta, requireSealedAtLeast version: Int?, event: AuditEntry,
+        _ values: [String: String?], expected: VaultKeyMeta, requireAllSealedUnder version: Int?, event: AuditEntry,
         at date: Date
     ) async throws {
         let at = VaultClock.format(date)
         try await write { db in
             guard try Self.keyMeta(db) == expected else { throw VaultError.keyStateChanged }
             if let version {
-                let remaining = try Self.countSealed(db, below: version)
+                let remaining = try Self.countSealed(db, otherThan: version)
                 if remaining > 0 { throw VaultError.rekeyIncomplete(remaining: remaining) }
             }
             try Self.setMetadata(db, values)
@@ -46,25 +46,25 @@ extension SQLiteVaultStore {
         }
     }
 
-    static func countSealed(_ db: Database, below version: Int) throws -> Int {
-        // A share sealed before versions (NULL) is below every version a rekey moves to (2 and up).
+    static func countSealed(_ db: Database, otherThan version: Int) throws -> Int {
+        // A share sealed before versions (NULL) was sealed under version 1.
         try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM custodianShare s WHERE s.keyVersion < ? OR s.keyVersion IS NULL",
+            db, sql: "SELECT COUNT(*) FROM custodianShare s WHERE COALESCE(s.keyVersion, 1) <> ?",
             arguments: [version]) ?? 0
     }
 
-    package func countCustodianSharesSealed(below version: Int) async throws -> Int {
-        try await read { db in try Self.countSealed(db, below: version) }
+    package func countCustodianSharesSealed(otherThan version: Int) async throws -> Int {
+        try await read { db in try Self.countSealed(db, otherThan: version) }
     }
 
-    package func custodianSharesSealed(below version: Int, after pairId: Int64, limit: Int) async throws
+    package func custodianSharesSealed(otherThan version: Int, after pairId: Int64, limit: Int) async throws
         -> [SealedCustodianShare]
     {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: StoredRows.sealedCustodianShareSelect
-                    + " WHERE s.pairId > ? AND (s.keyVersion < ? OR s.keyVersion IS NULL) ORDER BY s.pairId LIMIT ?",
+                    + " WHERE s.pairId > ? AND COALESCE(s.keyVersion, 1) <> ? ORDER BY s.pairId LIMIT ?",
                 arguments: [pairId, version, limit]
             ).map { row in try StoredRows.sealedCustodianShare(row) }
         }

@@ -14,22 +14,23 @@ package protocol VaultStore: Sendable {
     /// The vault's key state: its `VaultKeyMeta.names` rows.
     func keyMeta() async throws -> VaultKeyMeta
     /// Changes the vault's key state in one transaction: when the state is still `expected` (another process's
-    /// change in between is refused with `keyStateChanged`), and, with `requireSealedAtLeast`, when no custodian
-    /// share (live or in history) is sealed under an older version, sets the given rows (nil removes one) and
-    /// appends `event`, sealed with the audit key of the version the change leaves current.
+    /// change in between is refused with `keyStateChanged`), and, with `requireAllSealedUnder`, when every custodian
+    /// share (live or in history) is sealed under that version, sets the given rows (nil removes one) and appends
+    /// `event`, sealed with the audit key of the version the change leaves current.
     func changeKeyState(
-        _ values: [String: String?], expected: VaultKeyMeta, requireSealedAtLeast version: Int?, event: AuditEntry,
+        _ values: [String: String?], expected: VaultKeyMeta, requireAllSealedUnder version: Int?, event: AuditEntry,
         at: Date
     ) async throws
-    /// Up to `limit` custodian shares, live or in history, sealed under a key version below `version` (or before
-    /// versions), with pair ids above `pairId`, in id order: a rekey's next batch.
-    func custodianSharesSealed(below version: Int, after pairId: Int64, limit: Int) async throws
+    /// Up to `limit` custodian shares, live or in history, sealed under a key version other than `version` (a row
+    /// from before versions was sealed under 1), with pair ids above `pairId`, in id order: a rekey's next batch
+    /// (or an aborted rekey's, moving shares back).
+    func custodianSharesSealed(otherThan version: Int, after pairId: Int64, limit: Int) async throws
         -> [SealedCustodianShare]
     /// Replaces seals in one transaction, each only if its row is still as it was read (sealed under the same
     /// version); returns how many were replaced.
     func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int
-    /// How many custodian shares, live or in history, are sealed under a key version below `version`.
-    func countCustodianSharesSealed(below version: Int) async throws -> Int
+    /// How many custodian shares, live or in history, are sealed under a key version other than `version`.
+    func countCustodianSharesSealed(otherThan version: Int) async throws -> Int
     /// Inserts clients made by `create` (wallets, pairs, ciphertexts, an audit event per pair), a transaction per
     /// batch of `batchSize` clients, so that other writers are not held off for the whole run. Every clash with
     /// an existing wallet is refused before anything is made or written (so a refused create never replaces a key
@@ -164,13 +165,14 @@ package struct CustodianReseal: Sendable {
     }
 }
 
-/// Refuses a `create` batch sealed under a key version older than the vault's current one (a rekey ended while
-/// it was made): its rows would be sealed under a retired key.
-package func refuseRetiredSeals(_ clients: [NewClient], current: Int) throws {
+/// Refuses a `create` batch sealed under a key version the vault does not take now (a rekey ended, or was
+/// aborted, while it was made): its rows would be sealed under a retired or abandoned key.
+package func refuseSealsNotAccepted(_ clients: [NewClient], by meta: VaultKeyMeta) throws {
     for client in clients {
         for wallet in client.wallets {
-            for backup in wallet.backups where (backup.custodian.keyVersion ?? 1) < current {
-                throw VaultError.sealedUnderOtherKeyVersion(sealed: backup.custodian.keyVersion ?? 1, vault: current)
+            for backup in wallet.backups where !meta.acceptsSeal(version: backup.custodian.keyVersion ?? 1) {
+                throw VaultError.sealedUnderOtherKeyVersion(
+                    sealed: backup.custodian.keyVersion ?? 1, vault: meta.sealingVersion)
             }
         }
     }

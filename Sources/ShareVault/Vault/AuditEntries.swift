@@ -25,6 +25,23 @@ extension AuditEntry {
             ])
     }
 
+    /// An abort of the rekey to `abandonedVersion` began: shares are sealed under `keyVersion` again.
+    static func rekeyAbortStarted(keyVersion: Int, abandonedVersion: Int) -> AuditEntry {
+        AuditEntry(
+            kind: .rekeyAbortStarted, clientId: nil,
+            detail: ["keyVersion": String(keyVersion), "abandonedVersion": String(abandonedVersion)])
+    }
+
+    /// The rekey to `abandonedVersion` was aborted: every share is sealed under `keyVersion`, the rekey's key gone.
+    static func rekeyAborted(keyVersion: Int, abandonedVersion: Int, resealed: Int) -> AuditEntry {
+        AuditEntry(
+            kind: .rekeyAborted, clientId: nil,
+            detail: [
+                "keyVersion": String(keyVersion), "abandonedVersion": String(abandonedVersion),
+                "resealedByLastRun": String(resealed),
+            ])
+    }
+
     /// Officers' key shares checked: each officer and whether their share passed, and the unlock check.
     static func keySharesVerified(_ result: KeyShareVerification) -> AuditEntry {
         // Officers by name (one word each); a file that could not be read at all by its place in the command.

@@ -96,7 +96,7 @@ extension Vault {
             toQuorum: "\(threshold)-of-\(officers.count)", fingerprint: next.fingerprint, files: paths)
         do {
             try await store.changeKeyState(
-                ["keyQuorum": next.storedText], expected: meta, requireSealedAtLeast: nil,
+                meta.changed(by: ["keyQuorum": next.storedText]), expected: meta, requireAllSealedUnder: nil,
                 event: .keyReshared(report, officers: officers, from: quorum.fingerprint), at: Date())
         } catch {
             for path in paths { unlink(path) }

@@ -14,6 +14,21 @@ public struct RekeyReport: Sendable, Encodable {
     public let seconds: Double
 }
 
+/// What aborting a rekey did.
+public struct RekeyAbortReport: Sendable, Encodable {
+    /// The version the vault stays at, and the one the aborted rekey was moving it to.
+    public let keyVersion: Int
+    public let abandonedVersion: Int
+    /// Whether this run took up an abort an earlier one had begun (and was stopped).
+    public let resumed: Bool
+    /// Custodian shares this run moved back under the vault's key.
+    public let resealed: Int
+    /// The aborted rekey's key files this run removed (nothing is sealed under that key any more).
+    public let removedFiles: [String]
+    /// Wall-clock seconds this run took.
+    public let seconds: Double
+}
+
 extension Vault {
     /// How many custodian shares a rekey reseals per transaction: big enough that commits are few, small enough
     /// that the intake, which shares the write lock, waits at most one batch.
@@ -44,6 +59,7 @@ extension Vault {
         let fromVersion = meta.keyVersion
         let resumed = meta.rekeyVersion != nil
         if let pending = meta.rekeyVersion {
+            if meta.rekeyAborted { throw VaultError.rekeyBeingAborted(version: pending) }
             guard newKey == nil else {
                 throw VaultError.rekeyInProgress(version: pending, startedAt: meta.rekeyStartedAt ?? "?")
             }
@@ -56,7 +72,12 @@ extension Vault {
         let startedAt = meta.rekeyStartedAt.flatMap(VaultClock.parse) ?? Date()
         var resealed = 0
         while true {
-            resealed += try await resealAll(below: target, batchSize: batchSize, done: resealed, progress: progress)
+            resealed += try await resealAll(to: target, batchSize: batchSize, done: resealed, progress: progress) {
+                meta in
+                // Another process aborted this rekey: its abort moves the shares back, so this run stops.
+                if meta.rekeyAborted { throw VaultError.rekeyBeingAborted(version: target) }
+                guard meta.rekeyVersion == target else { throw VaultError.keyStateChanged }
+            }
             let wait = startedAt.addingTimeInterval(settle / .seconds(1)).timeIntervalSinceNow
             if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
             do {
@@ -96,7 +117,7 @@ extension Vault {
             values["rekeyQuorum"] = made.quorumRecord
             values["rekeyKeyFiles"] = made.files.joined(separator: "\n")
             try await store.changeKeyState(
-                values, expected: meta, requireSealedAtLeast: nil,
+                meta.changed(by: values), expected: meta, requireAllSealedUnder: nil,
                 event: .rekeyStarted(fromVersion: meta.keyVersion, toVersion: target, newKey: made.auditDetail),
                 at: at)
         } catch {
@@ -107,18 +128,23 @@ extension Vault {
         }
     }
 
-    /// Reseals every share below `target`, batch by batch; returns how many it resealed.
+    /// Reseals every share sealed under another version than `target`, batch by batch, taking the vault's key state
+    /// before each batch and handing it to `check`, which throws to stop (a rekey another process aborted);
+    /// returns how many it resealed.
     private func resealAll(
-        below target: Int, batchSize: Int, done: Int, progress: ProgressHandler?
+        to target: Int, batchSize: Int, done: Int, progress: ProgressHandler?,
+        check: (VaultKeyMeta) throws -> Void
     ) async throws -> Int {
-        // The new key once for the run, not once a share.
+        // The target key once for the run, not once a share.
         guard let newKey = keys.key(version: target) else { throw VaultError.keyringStale(path: keys.label) }
-        let total = done + (try await store.countCustodianSharesSealed(below: target))
+        let total = done + (try await store.countCustodianSharesSealed(otherThan: target))
         var after: Int64 = 0
         var resealed = 0
-        while case let batch = try await store.custodianSharesSealed(below: target, after: after, limit: batchSize),
-            let last = batch.last
-        {
+        while true {
+            guard let meta = try await refreshKeys() else { throw VaultError.keyStateChanged }
+            try check(meta)
+            let batch = try await store.custodianSharesSealed(otherThan: target, after: after, limit: batchSize)
+            guard let last = batch.last else { break }
             let reseals = try await batch.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) {
                 share in try self.reseal(share, to: target, under: newKey)
             }
@@ -189,6 +215,7 @@ extension Vault {
     /// Makes the rekey's key current, when no share is left under an older version.
     private func finishRekey(to target: Int, resealed: Int) async throws {
         let meta = try await store.keyMeta()
+        if meta.rekeyAborted { throw VaultError.rekeyBeingAborted(version: target) }
         guard meta.rekeyVersion == target, let newCheck = meta.rekeyKeyCheck, let oldCheck = meta.keyCheck,
             let newKey = keys.key(version: target)
         else { throw VaultError.keyStateChanged }
@@ -197,11 +224,74 @@ extension Vault {
             "keyCheck": newCheck, "keyVersion": String(target), "keyQuorum": meta.rekeyQuorum,
             "auditKeyArchive": try keys.sealedAuditArchive(through: target, under: newKey),
             "retiredKeyChecks": meta.retiredKeyChecks(adding: meta.keyVersion, check: oldCheck),
-            "rekeyVersion": nil, "rekeyKeyCheck": nil, "rekeyKeySealed": nil, "rekeyQuorum": nil,
-            "rekeyStartedAt": nil, "rekeyKeyFiles": nil,
-        ]
+        ].merging(Self.rekeyCleared) { $1 }
         try await store.changeKeyState(
-            values, expected: meta, requireSealedAtLeast: target,
+            meta.changed(by: values), expected: meta, requireAllSealedUnder: target,
             event: .rekeyFinished(fromVersion: meta.keyVersion, toVersion: target, resealed: resealed), at: Date())
+    }
+
+    /// The rows of a rekey in progress, removed when it ends or is aborted.
+    private static let rekeyCleared: [String: String?] = [
+        "rekeyVersion": nil, "rekeyKeyCheck": nil, "rekeyKeySealed": nil, "rekeyQuorum": nil, "rekeyStartedAt": nil,
+        "rekeyKeyFiles": nil, "rekeyAborted": nil,
+    ]
+
+    /// Abandons the rekey in progress: the vault stays at its current key, and the rekey's new key goes.
+    ///
+    /// First the rekey is marked aborted (a `rekey-abort-started` event): from then on every process seals under
+    /// the current key again (the store refuses a share sealed under the abandoned one, and the intake seals it
+    /// anew) while still reading the abandoned key. Shares already sealed under it are moved back in batches, each a
+    /// transaction, so an abort stopped at any point is taken up by running it again. Once every share is sealed
+    /// under the current key (checked in the same transaction), the rekey's rows go with a `rekey-aborted` event,
+    /// and so do its key files: nothing is sealed under that key any more. No wait is needed: the store never takes
+    /// a share sealed under the abandoned key once the abort began.
+    ///
+    /// A rekey held up by a share that does not open under the old key can always be aborted: that share was never
+    /// moved, so the abort does not touch it.
+    public func abortRekey(batchSize: Int = Vault.rekeyBatchSize, progress: ProgressHandler? = nil) async throws
+        -> RekeyAbortReport
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        guard var meta = try await refreshKeys() else {
+            preconditionFailure("aborting a rekey needs the vault opened with its key")
+        }
+        guard let abandoned = meta.rekeyVersion else { throw VaultError.noRekeyToAbort }
+        let resumed = meta.rekeyAborted
+        if !resumed {
+            try await store.changeKeyState(
+                meta.changed(by: ["rekeyAborted": "1"]), expected: meta, requireAllSealedUnder: nil,
+                event: .rekeyAbortStarted(keyVersion: meta.keyVersion, abandonedVersion: abandoned), at: Date())
+            meta = try await refreshKeys() ?? meta
+        }
+        let current = meta.keyVersion
+        let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+        var resealed = 0
+        while true {
+            resealed += try await resealAll(to: current, batchSize: batchSize, done: resealed, progress: progress) {
+                meta in
+                guard meta.rekeyVersion == abandoned, meta.rekeyAborted else { throw VaultError.keyStateChanged }
+            }
+            let now = try await store.keyMeta()
+            guard now.rekeyVersion == abandoned, now.rekeyAborted else { throw VaultError.keyStateChanged }
+            do {
+                try await store.changeKeyState(
+                    now.changed(by: Self.rekeyCleared), expected: now, requireAllSealedUnder: current,
+                    event: .rekeyAborted(keyVersion: current, abandonedVersion: abandoned, resealed: resealed),
+                    at: Date())
+                break
+            } catch VaultError.rekeyIncomplete {
+                // A `create` batch sealed under the abandoned key landed just before the abort began: move it too.
+                continue
+            }
+        }
+        try await refreshKeys()
+        let removed = files.filter { unlink($0) == 0 }
+        progress?(.done, resealed, resealed)
+        logger.info(
+            "rekey aborted", metadata: ["keyVersion": "\(current)", "abandonedVersion": "\(abandoned)"])
+        return RekeyAbortReport(
+            keyVersion: current, abandonedVersion: abandoned, resumed: resumed, resealed: resealed,
+            removedFiles: removed, seconds: (clock.now - started) / .seconds(1))
     }
 }

@@ -62,6 +62,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case sealedUnderOtherKeyVersion(sealed: Int, vault: Int)
     /// `rekey` without a new key, and none is in progress to take up.
     case noRekeyInProgress
+    /// `rekey --abort`, and no rekey is in progress.
+    case noRekeyToAbort
+    /// The rekey in progress is being aborted: only `rekey --abort` goes on with it.
+    case rekeyBeingAborted(version: Int)
     /// A rekey's new key file is gone: the old key is not retired while nothing else would open the vault.
     case newKeyFileGone(path: String)
     /// A stored custodian share does not open under the key version that sealed it (damaged or edited).
@@ -129,13 +133,19 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .newKeyFileGone(let path):
             return "\(path): the rekey's new key is no longer where it was written (its key file, or enough of its "
                 + "officers' files, gone or replaced); the old key stays current until they are back, then the rekey ends"
+        case .noRekeyToAbort:
+            return "no rekey is in progress: there is nothing to abort"
+        case .rekeyBeingAborted(let version):
+            return "the rekey to key version \(version) is being aborted: run `sharevault rekey --abort` with the "
+                + "current key to finish the abort, then begin a new rekey"
         case .noRekeyInProgress:
             return "no rekey is in progress: give the new key (--new-vault-key FILE, or --new-key-shares N "
                 + "--new-key-threshold T --officer-dir DIR)"
         case .shareDoesNotOpen(let pairId, let version):
             return "pair \(pairId): its custodian share does not open"
                 + (version.map { " under key version \($0)" } ?? " as a share") + " (damaged or edited); "
-                + "the rekey stopped there with every share before it moved; `sharevault verify --custodian` names it"
+                + "the rekey stopped there with every share before it moved; `sharevault verify --custodian` names it, "
+                + "and `sharevault rekey --abort` abandons the rekey"
         case .keyStateChanged:
             return "the vault's key state changed while this ran (another rekey or reshare); nothing was changed: "
                 + "run it again"
@@ -248,6 +258,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             .keyFileMissing, .keyFileMalformed, .fileUnwritable,
             .passphraseRequired, .wrongPassphrase, .keyDoesNotMatchVault, .keyStoreMissing, .backupKeyMissing,
             .keyOfRekeyInProgress, .keyRetired, .keyringStale, .keyStateDamaged, .rekeyInProgress, .keyStateChanged,
+            .rekeyBeingAborted,
             .sealedUnderOtherKeyVersion, .shareDoesNotOpen, .keyIsSplit, .keyNotSplit, .newKeyFileGone,
             .keyShareMissing, .keyShareMalformed, .keyShareNotOfQuorum, .keySharesTooFew, .keyShareDuplicate,
             .keySharePassphraseRequired, .keyShareWrongPassphrase, .keyShareSecretKeyRequired,

@@ -19,9 +19,18 @@ extension SharevaultCommand {
                 stood. It ends (no sooner than --settle seconds after it began, so that every running intake holds \
                 the new key) once no share is left under the old key: the new key is current, the old one retired. \
                 An audit event records the start and the end. A rekey to a key file does not end while that file \
-                is gone. Exit status 0 when it ends, 2 for bad usage (no new key named and none in progress, a new \
-                key file that exists), 3 for a key that is not the vault's current one, a rekey already in \
-                progress to another key, or a new key file gone.
+                is gone.
+
+                --abort abandons the rekey in progress instead: every process seals under the current key again at \
+                once, shares already sealed under the new key are moved back (in batches; stopped, run it again), \
+                and the new key's files are removed, since nothing is sealed under that key any more. The vault \
+                stays at its current key; audit events record the abort's start and end. A rekey stopped by a \
+                damaged share can always be aborted.
+
+                Exit status 0 when the rekey (or the abort) ends, 2 for bad usage (no new key named and none in \
+                progress, a new key file that exists, --abort with a new key or with no rekey in progress), 3 for a \
+                key that is not the vault's current one, a rekey already in progress to another key or being \
+                aborted, or a new key file gone.
                 """
         )
 
@@ -37,13 +46,30 @@ extension SharevaultCommand {
         @Option(help: "Shares re-sealed per transaction.")
         var batchSize: Int = Vault.rekeyBatchSize
 
+        @Flag(help: "Abandon the rekey in progress: shares go back under the current key, the new key's files go.")
+        var abort = false
+
         func validate() throws {
             guard settle >= 0, settle <= 3600 else { throw ValidationError("--settle must be 0 to 3600 seconds") }
             guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 100000") }
+            if abort, newKey.isUsed { throw ValidationError("--abort takes no new key") }
         }
 
         func run() async throws {
             let opened = try await vault.open(needsKey: true)
+            if abort {
+                let report = try await opened.abortRekey(batchSize: batchSize, progress: ProgressLine("abort").handler)
+                if output.json {
+                    try Terminal.printJSON(report)
+                } else {
+                    print(
+                        "rekey to key version \(report.abandonedVersion) \(report.resumed ? "abort resumed and " : "")"
+                            + "aborted: the vault stays at key version \(report.keyVersion), \(report.resealed) "
+                            + "custodian shares moved back by this run in " + String(format: "%.1f s", report.seconds))
+                    for file in report.removedFiles { print("removed \(file)") }
+                }
+                return
+            }
             let report = try await opened.rekey(
                 to: try newKey.makeNewKey(), batchSize: batchSize, settle: .milliseconds(Int(settle * 1000)),
                 progress: ProgressLine("rekey").handler)
@@ -75,6 +101,12 @@ struct NewKeyOptions: ParsableArguments {
     var newKeyThreshold: Int?
 
     @OptionGroup var officers: OfficerDealOptions
+
+    /// Whether any new-key option was given.
+    var isUsed: Bool {
+        newVaultKey != nil || newPassphraseFile != nil || newKeyShares != nil || newKeyThreshold != nil
+            || officers.isUsed
+    }
 
     /// The new key as the options name it; nil when none is named (a rekey in progress is taken up).
     func makeNewKey() throws -> NewVaultKey? {

@@ -1,0 +1,304 @@
+import Foundation
+import ShareMath
+import Testing
+
+@testable import ShareVault
+
+/// `Vault.abortRekey`: a rekey in progress abandoned, every share back under the current key, the rekey's key
+/// gone; resumable after a stop, with the intake running, and the next rekey free to begin.
+@Suite struct RekeyAbortTests {
+    typealias Fixture = RekeyTests.Fixture
+
+    /// Begins a rekey to a new key file and cancels it once `k` batches of `batchSize` have committed; returns the
+    /// new key's path.
+    static func rekeyStopped(after k: Int, batchSize: Int, _ fixture: Fixture, vault: Vault) async throws -> String {
+        let newKeyPath = fixture.newKeyPath("abandoned")
+        let task = Task {
+            try await vault.rekey(
+                to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize,
+                progress: { step, done, _ in
+                    if step == .encryptingShare && done >= k * batchSize { withUnsafeCurrentTask { $0?.cancel() } }
+                })
+        }
+        await #expect(throws: CancellationError.self) { try await task.result.get() }
+        return newKeyPath
+    }
+
+    /// Every row is at `version` (a row from before versions may stay so, at 1) and opens under `key` through the
+    /// keyring; none opens under `abandoned` with any associated data.
+    static func expectAllUnder(
+        _ vault: Vault, version: Int, abandoned: SecureBytes, _ context: String
+    ) async throws {
+        let rows = try await RekeyTests.rows(vault)
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let method = row.method.on(row.curve)
+            #expect((row.keyVersion ?? 1) == version, "pair \(row.pairId) at \(row.keyVersion as Any) \(context)")
+            #expect(
+                (try? vault.keys.openCustodianShare(
+                    row.sealedShare, version: row.keyVersion, clientId: row.clientId, method: method)) != nil,
+                "pair \(row.pairId) does not open under the current key \(context)")
+            for variant in [nil, 1, 2, 3] as [Int?] {
+                #expect(
+                    (try? XChaCha20Poly1305.open(
+                        row.sealedShare, key: abandoned,
+                        associatedData: VaultKeyring.custodianAssociatedData(
+                            version: variant, clientId: row.clientId, method: method))) == nil,
+                    "pair \(row.pairId) opens under the abandoned key \(context)")
+            }
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases) func anAbortedRekeyLeavesEveryShareUnderTheCurrentKey(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await RekeyTests.fixture(engine, created: 20, webhook: 4)
+        let vault = fixture.vault
+        let total = try await RekeyTests.rows(vault).count
+        let eventsBefore = try await RekeyTests.auditKinds(vault).count
+        var generator = SystemRandomNumberGenerator()
+        let batchSize = Int.random(in: 4...9, using: &generator)
+        let batches = (total + batchSize - 1) / batchSize
+        let k = Int.random(in: 1..<batches - 1, using: &generator)
+        let context = "batch size \(batchSize), stopped after \(k) of \(batches) batches"
+        let abandonedPath = try await Self.rekeyStopped(after: k, batchSize: batchSize, fixture, vault: vault)
+        let abandoned = try RekeyTests.loadKey(abandonedPath)
+        let stopped = try await vault.store.keyMeta()
+        #expect(stopped.rekeyVersion == 2, "\(context)")
+
+        let aborter = try await fixture.open()
+        let report = try await aborter.abortRekey(batchSize: batchSize)
+        #expect(report.keyVersion == 1 && report.abandonedVersion == 2 && !report.resumed, "\(context)")
+        #expect(report.resealed == k * batchSize, "\(context)")
+        #expect(report.removedFiles == [abandonedPath], "\(context)")
+        #expect(!FileManager.default.fileExists(atPath: abandonedPath), "\(context)")
+
+        let meta = try await vault.store.keyMeta()
+        #expect(meta.rekeyVersion == nil && meta.keyVersion == 1 && !meta.rekeyAborted, "\(context)")
+        #expect(meta.values.keys.filter { $0.hasPrefix("rekey") }.isEmpty, "\(meta.values.keys) \(context)")
+        #expect(meta.serial == stopped.serial + 2, "\(context)")
+        try await Self.expectAllUnder(aborter, version: 1, abandoned: abandoned, context)
+        let reopened = try await fixture.open()
+        try await RekeyTests.expectCustodianVerifies(reopened, webhookClients: fixture.webhookClients, context)
+        // The digests were made again under the current key: every delivery held is still a duplicate.
+        for body in fixture.webhookBodies {
+            #expect(try await reopened.ingestCustodian(body).outcome == .duplicate, "\(context)")
+        }
+        let chain = try await reopened.verifyAuditLog()
+        #expect(chain.isIntact && chain.macsChecked && chain.unsealedTail == 0, "\(chain) \(context)")
+        let kinds = try await RekeyTests.auditKinds(reopened)
+        #expect(
+            Array(kinds[eventsBefore..<eventsBefore + 3]) == ["rekey-started", "rekey-abort-started", "rekey-aborted"],
+            "\(kinds) \(context)")
+
+        // The vault that began the abandoned rekey moved back with the abort: it seals under version 1 again.
+        let (first, _) = try RekeyTests.twoDealings()
+        #expect(try await vault.ingestCustodian(RekeyTests.webhook("after-abort", first)).outcome == .stored)
+        let rows = try await RekeyTests.rows(vault)
+        #expect(rows.allSatisfy { ($0.keyVersion ?? 1) == 1 }, "\(context)")
+
+        // A new rekey begins and ends, to version 2 again under another key; the abandoned key opens nothing.
+        let nextPath = fixture.newKeyPath("next")
+        let next = try await reopened.rekey(to: .file(at: nextPath, passphrase: nil), batchSize: batchSize)
+        #expect(next.fromVersion == 1 && next.toVersion == 2 && next.resealed == total + 1 && !next.resumed)
+        try await RekeyTests.expectAllMoved(
+            reopened, to: 2, key: try RekeyTests.loadKey(nextPath),
+            retired: [try RekeyTests.loadKey(fixture.keyPath), abandoned], context)
+        let current = try await fixture.open(keyPath: nextPath)
+        let chain2 = try await current.verifyAuditLog()
+        #expect(chain2.isIntact && chain2.macsChecked && chain2.unsealedTail == 0, "\(chain2) \(context)")
+    }
+
+    /// An abort stopped by a share that does not open under the abandoned key (after a random number of batches
+    /// moved back) is taken up, once the share is repaired, by running it again.
+    @Test(arguments: StoreEngine.allCases) func aStoppedAbortIsTakenUp(engine: StoreEngine) async throws {
+        let fixture = try await RekeyTests.fixture(engine, created: 30, webhook: 2)
+        let vault = fixture.vault
+        var generator = SystemRandomNumberGenerator()
+        let batchSize = Int.random(in: 3...5, using: &generator)
+        // A rekey stopped after 8 batches: 8 batches' worth of shares under the abandoned key.
+        let abandonedPath = try await Self.rekeyStopped(after: 8, batchSize: batchSize, fixture, vault: vault)
+        let abandoned = try RekeyTests.loadKey(abandonedPath)
+        let moved = try await RekeyTests.rows(vault).filter { $0.keyVersion == 2 }.count
+        #expect(moved == 8 * batchSize)
+        let k = Int.random(in: 1...6, using: &generator)
+        let context = "batch size \(batchSize), abort stopped after \(k) of 8 batches"
+        let (pairId, original, version) = try await RekeyTests.damageRow(
+            inBatch: k, batchSize: batchSize, of: vault, sealedOtherThan: 1)
+        #expect(version == 2, "\(context)")
+
+        let aborter = try await fixture.open()
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: 2), "\(context)") {
+            _ = try await aborter.abortRekey(batchSize: batchSize)
+        }
+        let stopped = try await vault.store.keyMeta()
+        #expect(stopped.rekeyAborted && stopped.rekeyVersion == 2, "\(context)")
+        #expect(FileManager.default.fileExists(atPath: abandonedPath), "\(context)")
+        let remaining = try await RekeyTests.rows(vault).filter { $0.keyVersion == 2 }.count
+        #expect(remaining == moved - k * batchSize, "\(context)")
+        // While the abort is unfinished, the rekey is neither taken up nor begun anew.
+        await #expect(throws: VaultError.rekeyBeingAborted(version: 2)) { _ = try await aborter.rekey(to: nil) }
+        let otherPath = fixture.newKeyPath("other")
+        await #expect(throws: VaultError.rekeyBeingAborted(version: 2)) {
+            _ = try await aborter.rekey(to: .file(at: otherPath, passphrase: nil))
+        }
+        #expect(!FileManager.default.fileExists(atPath: otherPath))
+        #expect(try await vault.store.keyMeta() == stopped)
+
+        try await TestStores.tamper(
+            vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
+                + "WHERE pairId = \(pairId)")
+        let report = try await fixture.open().abortRekey(batchSize: batchSize)
+        #expect(report.resumed && report.resealed == remaining, "\(context)")
+        #expect(report.removedFiles == [abandonedPath])
+        try await Self.expectAllUnder(try await fixture.open(), version: 1, abandoned: abandoned, context)
+        let kinds = try await RekeyTests.auditKinds(vault)
+        #expect(kinds.filter { $0 == "rekey-abort-started" }.count == 1, "\(kinds)")
+        #expect(kinds.filter { $0 == "rekey-aborted" }.count == 1, "\(kinds)")
+        #expect(try await vault.verifyAuditLog().isIntact)
+    }
+
+    /// Deliveries to an instance that joined the rekey (it seals under the abandoned key until it takes the abort),
+    /// during an abort that stopped midway and racing the abort's end: every one is acknowledged and ends under
+    /// the current key. An instance that joined the rekey and slept through the whole abort is moved back at its
+    /// next delivery.
+    @Test(arguments: StoreEngine.allCases) func theIntakeKeepsRunningThroughAnAbort(engine: StoreEngine) async throws {
+        let fixture = try await RekeyTests.fixture(engine, created: 20, webhook: 2)
+        let intake = try await fixture.open()
+        let sleeper = try await fixture.open()
+        let livePairsBefore = try await fixture.vault.store.counts().livePairs
+        let abandonedPath = try await Self.rekeyStopped(after: 8, batchSize: 4, fixture, vault: fixture.vault)
+        let abandoned = try RekeyTests.loadKey(abandonedPath)
+        // Both instances join the rekey: they seal under version 2 now.
+        try await intake.refreshKeys()
+        try await sleeper.refreshKeys()
+        let (joined, _) = try RekeyTests.twoDealings()
+        #expect(try await intake.ingestCustodian(RekeyTests.webhook("joined", joined)).outcome == .stored)
+        #expect(try await RekeyTests.rows(intake).contains { $0.clientId == "joined" && $0.keyVersion == 2 })
+
+        // An abort that began and stopped (at a share that does not open) after two batches moved back.
+        let aborter = try await fixture.open()
+        let (pairId, original, _) = try await RekeyTests.damageRow(
+            inBatch: 2, batchSize: 3, of: fixture.vault, sealedOtherThan: 1)
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: 2)) {
+            _ = try await aborter.abortRekey(batchSize: 3)
+        }
+        #expect(try await fixture.vault.store.keyMeta().rekeyAborted)
+        // The intake still seals under version 2: the store refuses that, and the intake seals it under 1.
+        let (midway, _) = try RekeyTests.twoDealings()
+        #expect(try await intake.ingestCustodian(RekeyTests.webhook("midway", midway)).outcome == .stored)
+        #expect(try await RekeyTests.rows(intake).contains { $0.clientId == "midway" && $0.keyVersion == 1 })
+        try await TestStores.tamper(
+            fixture.vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: fixture.vault)) "
+                + "WHERE pairId = \(pairId)")
+
+        // The abort taken up, racing four senders.
+        let bodies = try (0..<32).map { RekeyTests.webhook("race-\($0)", try RekeyTests.twoDealings().0) }
+        async let aborted = aborter.abortRekey(batchSize: 2)
+        let outcomes = await withTaskGroup(of: [Result<IngestOutcome, any Error>].self) { group in
+            for sender in 0..<4 {
+                group.addTask {
+                    var results: [Result<IngestOutcome, any Error>] = []
+                    for body in bodies[(sender * 8)..<(sender * 8 + 8)] {
+                        do {
+                            results.append(.success(try await intake.ingestCustodian(body).outcome))
+                        } catch {
+                            results.append(.failure(error))
+                        }
+                        try? await Task.sleep(for: .milliseconds(10))
+                    }
+                    return results
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        let report = try await aborted
+        #expect(report.abandonedVersion == 2 && report.keyVersion == 1 && report.resumed)
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let stored): #expect(stored == .stored)
+            case .failure(let error): Issue.record("a delivery failed during the abort: \(error)")
+            }
+        }
+        #expect(try await fixture.vault.store.counts().livePairs == livePairsBefore + bodies.count + 2)
+
+        // The sleeper still seals under the abandoned key: the store refuses that seal, and the sleeper takes the
+        // vault's key state (newer than its own, so the abandoned key goes) and seals under version 1.
+        let (late, _) = try RekeyTests.twoDealings()
+        #expect(try await sleeper.ingestCustodian(RekeyTests.webhook("late", late)).outcome == .stored)
+        #expect(await sleeper.readiness(within: .seconds(5)) == .ready)
+        #expect(sleeper.keys.key(version: 2) == nil)
+        try await Self.expectAllUnder(try await fixture.open(), version: 1, abandoned: abandoned, "after the abort")
+        try await RekeyTests.expectCustodianVerifies(
+            try await fixture.open(),
+            webhookClients: fixture.webhookClients + ["joined", "midway", "late"]
+                + (0..<bodies.count).map { "race-\($0)" })
+    }
+
+    /// `abortRekey` with no rekey in progress is refused and changes nothing.
+    @Test(arguments: StoreEngine.allCases) func anAbortWithNothingToAbortChangesNothing(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await RekeyTests.fixture(engine, created: 3, webhook: 1)
+        let meta = try await fixture.vault.store.keyMeta()
+        let events = try await RekeyTests.auditKinds(fixture.vault)
+        await #expect(throws: VaultError.noRekeyToAbort) { _ = try await fixture.vault.abortRekey() }
+        #expect(try await fixture.vault.store.keyMeta() == meta)
+        #expect(try await RekeyTests.auditKinds(fixture.vault) == events)
+        // After a finished rekey there is nothing to abort either.
+        let newKeyPath = fixture.newKeyPath()
+        _ = try await fixture.vault.rekey(to: .file(at: newKeyPath, passphrase: nil))
+        let after = try await fixture.vault.store.keyMeta()
+        await #expect(throws: VaultError.noRekeyToAbort) { _ = try await fixture.vault.abortRekey() }
+        #expect(try await fixture.vault.store.keyMeta() == after)
+        #expect(FileManager.default.fileExists(atPath: newKeyPath))
+    }
+
+    /// A keyring takes a key state only if it is newer than the one it holds (by the state's serial): two reads
+    /// crossing as a rekey begins, is aborted or ends never take it back, and an abort drops the abandoned key.
+    @Test func aKeyringTakesOnlyNewerKeyStates() async throws {
+        let fixture = try await RekeyTests.fixture(.sqlite, created: 4, webhook: 1)
+        let vault = fixture.vault
+        let before = try await vault.store.keyMeta()
+        _ = try await Self.rekeyStopped(after: 1, batchSize: 2, fixture, vault: vault)
+        let rekeying = try await vault.store.keyMeta()
+        let (pairId, original, _) = try await RekeyTests.damageRow(
+            inBatch: 0, batchSize: 2, of: vault, sealedOtherThan: 1)
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: 2)) {
+            _ = try await fixture.open().abortRekey(batchSize: 2)
+        }
+        let aborting = try await vault.store.keyMeta()
+        try await TestStores.tamper(
+            vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
+                + "WHERE pairId = \(pairId)")
+        _ = try await fixture.open().abortRekey(batchSize: 2)
+        let aborted = try await vault.store.keyMeta()
+        #expect([before, rekeying, aborting, aborted].map(\.serial) == [0, 1, 2, 3])
+
+        let keyring = try VaultKeyring(
+            unlocking: try RekeyTests.loadKey(fixture.keyPath), label: fixture.keyPath, meta: before)
+        func sealingVersion() -> Int {
+            keyring.sealCustodianShare(
+                SecureBytes(copying: [1, 2, 3]), clientId: "c", method: BackupMethod(name: "GDRIVE", curve: .secp256k1)
+            ).version
+        }
+        #expect(sealingVersion() == 1)
+        try keyring.reload(rekeying)
+        #expect(sealingVersion() == 2 && keyring.key(version: 2) != nil)
+        try keyring.reload(before)
+        #expect(sealingVersion() == 2 && keyring.key(version: 2) != nil, "a read from before the rekey took it back")
+        try keyring.reload(aborting)
+        #expect(sealingVersion() == 1 && keyring.key(version: 2) != nil, "an aborting rekey's key is still read")
+        try keyring.reload(rekeying)
+        #expect(sealingVersion() == 1, "a read from before the abort took it back")
+        try keyring.reload(aborted)
+        #expect(sealingVersion() == 1 && keyring.key(version: 2) == nil)
+        #expect(throws: VaultError.keyringStale(path: fixture.keyPath)) { try keyring.auditKey(version: 2) }
+        try keyring.reload(aborting)
+        #expect(keyring.key(version: 2) == nil, "a read from before the abort's end brought the abandoned key back")
+        #expect(!keyring.isStale)
+    }
+}
