@@ -36,9 +36,10 @@ extension PostgresVaultStore {
         }
     }
 
-    /// The audit key of the key version recorded as `version` (nil: 1); nil without a keyring.
-    func currentAuditKey(version: String?) throws -> AuditKey? {
-        guard let keyring else { return nil }
+    /// The audit key of the key version recorded as `version` (nil: 1), from `keyring` or else the store's own;
+    /// nil without either.
+    func currentAuditKey(version: String?, keyring: VaultKeyring? = nil) throws -> AuditKey? {
+        guard let keyring = keyring ?? self.keyring else { return nil }
         return try keyring.auditKey(version: VaultKeyMeta.version(version))
     }
 

@@ -202,7 +202,9 @@ package final class PostgresVaultStore: VaultStore {
 
     /// Appends one event inside the caller's transaction (which holds the write lock, so no other append can
     /// read the same head).
-    func appendAudit(_ connection: PostgresConnection, _ entry: AuditEntry, at: String) async throws {
+    func appendAudit(
+        _ connection: PostgresConnection, _ entry: AuditEntry, at: String, sealedWith keyring: VaultKeyring? = nil
+    ) async throws {
         let chain = try await connection.first(
             """
             SELECT (SELECT value FROM vaultMeta WHERE name = 'auditHead'), (SELECT MAX(id) FROM auditEvent),
@@ -210,7 +212,7 @@ package final class PostgresVaultStore: VaultStore {
             """, logger)
         let event = try AuditLog.next(
             after: try chain?.textOrNil(0), lastId: try chain?.int64OrNil(1),
-            key: try currentAuditKey(version: try chain?.textOrNil(2)),
+            key: try currentAuditKey(version: try chain?.textOrNil(2), keyring: keyring),
             storedKind: entry.kind.rawValue, clientId: entry.clientId, detail: entry.detail, at: at)
         try await connection.query(
             """
@@ -226,9 +228,9 @@ package final class PostgresVaultStore: VaultStore {
             """, logger: logger)
     }
 
-    package func appendAudit(_ event: AuditEntry, at date: Date) async throws {
+    package func appendAudit(_ event: AuditEntry, at date: Date, sealedWith keyring: VaultKeyring?) async throws {
         let at = VaultClock.format(date)
-        try await write { connection in try await self.appendAudit(connection, event, at: at) }
+        try await write { connection in try await self.appendAudit(connection, event, at: at, sealedWith: keyring) }
     }
 
     package func forEachAuditEvent(_ body: (AuditEvent) throws -> Void) async throws {

@@ -146,6 +146,10 @@ import Testing
         let all = try quorum.run(["key", "verify-shares"] + quorum.shares([1, 2, 3, 4, 5]))
         #expect(all.status == 0)
         #expect(all.stdout.contains("together they unlock the vault's key"))
+        // Shares checked one by one leave their events unsealed; a quorum that formed the key seals its own.
+        let sealed = try Python.query(
+            quorum.vault, "SELECT mac IS NOT NULL FROM auditEvent WHERE kind = 'key-shares-verified' ORDER BY id")
+        #expect(sealed == "[(0,), (0,), (0,), (0,), (0,), (1,)]", "\(sealed)")
         // The chain holds these events written without the key (a quorum checks the MACs of the others).
         let audited = try quorum.run(["audit", "--verify"] + quorum.shares([2, 4, 5]))
         #expect(audited.status == 0, "\(audited.stdout) \(audited.stderr)")

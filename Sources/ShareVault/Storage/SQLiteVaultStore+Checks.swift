@@ -122,8 +122,10 @@ extension SQLiteVaultStore {
         }
     }
 
-    package func appendAudit(_ event: AuditEntry, at date: Date) async throws {
+    package func appendAudit(_ event: AuditEntry, at date: Date, sealedWith keyring: VaultKeyring?) async throws {
         let at = VaultClock.format(date)
-        try await write { db in try AuditLog.append(db, key: try AuditLog.currentKey(db, self.keyring), event, at: at) }
+        try await write { db in
+            try AuditLog.append(db, key: try AuditLog.currentKey(db, keyring ?? self.keyring), event, at: at)
+        }
     }
 }

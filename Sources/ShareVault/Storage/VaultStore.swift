@@ -105,8 +105,17 @@ package protocol VaultStore: Sendable {
         for pair: StoredPair, record: SigningPairRecord, at: Date,
         audit: @escaping @Sendable (_ generation: Int) -> AuditEntry
     ) async throws -> Int
-    /// Appends an audit event on its own (eject, a verify run's summary).
-    func appendAudit(_ event: AuditEntry, at: Date) async throws
+    /// Appends an audit event on its own (eject, a verify run's summary), sealed with the audit key of `keyring`
+    /// when given (officers who formed the key to check their shares, in a vault opened without it), else with the
+    /// store's own.
+    func appendAudit(_ event: AuditEntry, at: Date, sealedWith keyring: VaultKeyring?) async throws
+}
+
+extension VaultStore {
+    /// Appends an audit event on its own, sealed as the store's own keyring seals (unsealed without one).
+    func appendAudit(_ event: AuditEntry, at date: Date) async throws {
+        try await appendAudit(event, at: date, sealedWith: nil)
+    }
 }
 
 /// Refuses a `create` batch in which a client already has a wallet on one of `curves`, `existing` holding the

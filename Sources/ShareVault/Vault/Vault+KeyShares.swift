@@ -66,14 +66,21 @@ extension Vault {
             }
         }
         var unlockPassed: Bool?
+        // A quorum that formed the vault's key seals its event, so that it cannot be forged at the chain's tail
+        // by write access to the database alone; shares checked one by one leave it unsealed until the next
+        // keyed event covers it.
+        var sealing: VaultKeyring?
         if sound.count >= quorum.threshold, let current = meta.keyCheck {
             let key = try quorum.unlock(sound)
             unlockPassed = VaultKeyring.same(VaultKeyFile.checkValue(of: key), current)
+            if unlockPassed == true {
+                sealing = try VaultKeyring(unlocking: key, label: "the officers' key shares", meta: meta)
+            }
         }
         let result = KeyShareVerification(
             quorum: "\(quorum.threshold)-of-\(quorum.officers.count)", fingerprint: quorum.fingerprint,
             shares: checks, unlockChecked: unlockPassed != nil, unlockPassed: unlockPassed)
-        try await store.appendAudit(.keySharesVerified(result), at: Date())
+        try await store.appendAudit(.keySharesVerified(result), at: Date(), sealedWith: sealing)
         return result
     }
 
