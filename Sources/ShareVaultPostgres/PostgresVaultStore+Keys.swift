@@ -72,6 +72,18 @@ extension PostgresVaultStore {
             .int(0) ?? 0
     }
 
+    package func custodianSharesByKeyVersion() async throws -> [Int: Int] {
+        try await read { connection in
+            var counts: [Int: Int] = [:]
+            for row in try await connection.all(
+                "SELECT COALESCE(keyVersion, 1), COUNT(*) FROM custodianShare GROUP BY 1", self.logger)
+            {
+                counts[try row.int(0)] = try row.int(1)
+            }
+            return counts
+        }
+    }
+
     package func countCustodianSharesSealed(otherThan version: Int) async throws -> Int {
         try await read { connection in try await self.countSealed(connection, otherThan: version) }
     }

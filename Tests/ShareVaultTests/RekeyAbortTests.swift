@@ -3,6 +3,7 @@ import ShareMath
 import Testing
 
 @testable import ShareVault
+@testable import ShareVaultPostgres
 
 /// `Vault.abortRekey`: a rekey in progress abandoned, every share back under the current key, the rekey's key
 /// gone; resumable after a stop, with the intake running, and the next rekey free to begin.
@@ -197,25 +198,10 @@ import Testing
         // The abort taken up, racing four senders.
         let bodies = try (0..<32).map { RekeyTests.webhook("race-\($0)", try RekeyTests.twoDealings().0) }
         async let aborted = aborter.abortRekey(batchSize: 2)
-        let outcomes = await withTaskGroup(of: [Result<IngestOutcome, any Error>].self) { group in
-            for sender in 0..<4 {
-                group.addTask {
-                    var results: [Result<IngestOutcome, any Error>] = []
-                    for body in bodies[(sender * 8)..<(sender * 8 + 8)] {
-                        do {
-                            results.append(.success(try await intake.ingestCustodian(body).outcome))
-                        } catch {
-                            results.append(.failure(error))
-                        }
-                        try? await Task.sleep(for: .milliseconds(10))
-                    }
-                    return results
-                }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
-        }
+        let outcomes = await RekeyTests.deliver(bodies, to: intake, senders: 4, pause: .milliseconds(10))
         let report = try await aborted
         #expect(report.abandonedVersion == 2 && report.keyVersion == 1 && report.resumed)
+        #expect(outcomes.count == bodies.count)
         for outcome in outcomes {
             switch outcome {
             case .success(let stored): #expect(stored == .stored)
@@ -300,5 +286,57 @@ import Testing
         try keyring.reload(aborting)
         #expect(keyring.key(version: 2) == nil, "a read from before the abort's end brought the abandoned key back")
         #expect(!keyring.isStale)
+    }
+
+    /// `keyStatus` follows the key state through a rekey stopped midway, its abort stopped midway, the abort's end
+    /// and a rekey to an officers' quorum, counting the shares under each version, from a vault opened without
+    /// its key.
+    @Test(arguments: StoreEngine.allCases) func theKeyStatusFollowsARekeyAndItsAbort(engine: StoreEngine) async throws {
+        let fixture = try await RekeyTests.fixture(engine, created: 10, webhook: 2)
+        let keyless = try await Vault.open(store: fixture.location, keyPath: nil, needsKey: false)
+        let total = try await RekeyTests.rows(fixture.vault).count
+        typealias Under = VaultKeyStatus.SharesUnder
+
+        let first = try await keyless.keyStatus()
+        #expect(first.keyVersion == 1 && first.key.kind == "file" && first.key.quorum == nil)
+        #expect(first.retiredVersions.isEmpty && first.rekey == nil && first.keyStateChanges == 0)
+        #expect(first.sharesByKeyVersion == [Under(keyVersion: 1, shares: total)])
+
+        let abandonedPath = try await Self.rekeyStopped(after: 2, batchSize: 3, fixture, vault: fixture.vault)
+        let rekeying = try await keyless.keyStatus()
+        #expect(rekeying.rekey?.toVersion == 2 && rekeying.rekey?.aborting == false)
+        #expect(rekeying.rekey?.newKeyFiles == [abandonedPath] && rekeying.rekey?.newKey.kind == "file")
+        #expect(
+            rekeying.sharesByKeyVersion == [Under(keyVersion: 1, shares: total - 6), Under(keyVersion: 2, shares: 6)])
+        #expect(rekeying.sharesNotUnderCurrentVersion == 6 && rekeying.keyStateChanges == 1)
+
+        let (pairId, original, _) = try await RekeyTests.damageRow(
+            inBatch: 1, batchSize: 2, of: fixture.vault, sealedOtherThan: 1)
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: 2)) {
+            _ = try await fixture.open().abortRekey(batchSize: 2)
+        }
+        let aborting = try await keyless.keyStatus()
+        #expect(aborting.rekey?.aborting == true && aborting.keyStateChanges == 2)
+        #expect(
+            aborting.sharesByKeyVersion == [Under(keyVersion: 1, shares: total - 4), Under(keyVersion: 2, shares: 4)])
+
+        try await TestStores.tamper(
+            fixture.vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: fixture.vault)) "
+                + "WHERE pairId = \(pairId)")
+        _ = try await fixture.open().abortRekey()
+        let aborted = try await keyless.keyStatus()
+        #expect(aborted.rekey == nil && aborted.keyVersion == 1 && aborted.keyStateChanges == 3)
+        #expect(aborted.sharesByKeyVersion == [Under(keyVersion: 1, shares: total)])
+
+        let officers = fixture.scratch.path("officers")
+        try FileManager.default.createDirectory(atPath: officers, withIntermediateDirectories: true)
+        _ = try await fixture.open().rekey(
+            to: .officers(threshold: 2, officers: ["alice", "bob", "carol"], directory: officers))
+        let quorum = try await keyless.keyStatus()
+        #expect(quorum.keyVersion == 2 && quorum.retiredVersions == [1] && quorum.rekey == nil)
+        #expect(quorum.key.kind == "officers" && quorum.key.quorum == "2-of-3")
+        #expect(quorum.key.officers == ["alice", "bob", "carol"] && quorum.key.fingerprint?.count == 16)
+        #expect(quorum.sharesByKeyVersion == [Under(keyVersion: 2, shares: total)] && quorum.keyStateChanges == 5)
     }
 }

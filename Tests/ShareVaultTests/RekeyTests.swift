@@ -152,6 +152,31 @@ import Testing
         }
     }
 
+    /// Delivers `bodies` to `intake` from `senders` concurrent senders, each taking an equal run of them in order
+    /// and pausing `pause` after each delivery; every delivery's outcome, or its error.
+    static func deliver(_ bodies: [Data], to intake: Vault, senders: Int, pause: Duration) async
+        -> [Result<IngestOutcome, any Error>]
+    {
+        let run = (bodies.count + senders - 1) / senders
+        return await withTaskGroup(of: [Result<IngestOutcome, any Error>].self) { group in
+            for sender in 0..<senders {
+                group.addTask {
+                    var results: [Result<IngestOutcome, any Error>] = []
+                    for body in bodies[min(sender * run, bodies.count)..<min(sender * run + run, bodies.count)] {
+                        do {
+                            results.append(.success(try await intake.ingestCustodian(body).outcome))
+                        } catch {
+                            results.append(.failure(error))
+                        }
+                        try? await Task.sleep(for: pause)
+                    }
+                    return results
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
     static func loadKey(_ path: String) throws -> SecureBytes {
         try VaultKeyFile.load(at: path, passphrase: { nil })
     }
@@ -315,23 +340,7 @@ import Testing
         async let rekeyed = rekeyer.rekey(
             to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize, settle: .seconds(1))
         // Four senders, each a delivery every 30 ms: the deliveries span the rekey's start, batches and end.
-        let outcomes = await withTaskGroup(of: [Result<IngestOutcome, any Error>].self) { group in
-            for sender in 0..<4 {
-                group.addTask {
-                    var results: [Result<IngestOutcome, any Error>] = []
-                    for body in bodies[(sender * 12)..<(sender * 12 + 12)] {
-                        do {
-                            results.append(.success(try await intake.ingestCustodian(body).outcome))
-                        } catch {
-                            results.append(.failure(error))
-                        }
-                        try? await Task.sleep(for: .milliseconds(30))
-                    }
-                    return results
-                }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
-        }
+        let outcomes = await Self.deliver(bodies, to: intake, senders: 4, pause: .milliseconds(30))
         let report = try await rekeyed
         let context = "batch size \(batchSize)"
         #expect(report.toVersion == 2, "\(context)")

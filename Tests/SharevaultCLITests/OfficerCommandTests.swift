@@ -150,6 +150,13 @@ import Testing
         let sealed = try Python.query(
             quorum.vault, "SELECT mac IS NOT NULL FROM auditEvent WHERE kind = 'key-shares-verified' ORDER BY id")
         #expect(sealed == "[(0,), (0,), (0,), (0,), (0,), (1,)]", "\(sealed)")
+        // `key status` names the quorum, with no share given.
+        let status = try quorum.run(["key", "status"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(
+            status.stdout.contains(
+                "key version 1: an officers' quorum 3-of-5 (officer-1, officer-2, officer-3, officer-4, officer-5)"),
+            "\(status.stdout)")
         // The chain holds these events written without the key (a quorum checks the MACs of the others).
         let audited = try quorum.run(["audit", "--verify"] + quorum.shares([2, 4, 5]))
         #expect(audited.status == 0, "\(audited.stdout) \(audited.stderr)")

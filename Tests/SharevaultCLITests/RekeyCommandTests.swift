@@ -229,6 +229,15 @@ import Testing
         process.waitUntilExit()
         let killed = try State(vault)
         #expect(killed.midRekey && killed.moved == Self.pairs, "\(killed)")
+        // `key status` shows the rekey in progress, without the key.
+        let status = try Sharevault.run(["key", "status", "--vault", vault])
+        #expect(status.status == 0, "\(status.stderr)")
+        for line in [
+            "key version 1: a key file", "custodian shares: 3000 under version 2",
+            "rekey to key version 2 in progress since", "0 shares still to move", "new key file: \(newKey)",
+        ] {
+            #expect(status.stdout.contains(line), "\(line): \(status.stdout)")
+        }
 
         let aborted = try Sharevault.run(["rekey", "--abort", "--vault", vault, "--json"])
         #expect(aborted.status == 0, "\(aborted.stderr)")
@@ -249,6 +258,13 @@ import Testing
         #expect(kinds == "[('rekey-abort-started', 1), ('rekey-aborted', 1), ('rekey-started', 1)]", "\(kinds)")
         let again = try Sharevault.run(["rekey", "--abort", "--vault", vault])
         #expect(again.status == 2, "\(again.stderr)")
+        let after = try Sharevault.run(["key", "status", "--vault", vault, "--json"])
+        #expect(after.status == 0, "\(after.stderr)")
+        let state = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]
+        #expect(state?["keyVersion"] as? Int == 1 && state?["rekey"] == nil, "\(after.stdout)")
+        #expect(state?["keyStateChanges"] as? Int == 3, "\(after.stdout)")
+        let counts = state?["sharesByKeyVersion"] as? [[String: Int]]
+        #expect(counts == [["keyVersion": 1, "shares": Self.pairs]], "\(after.stdout)")
 
         // The next rekey begins afresh and ends.
         let next = scratch.path("next.key")

@@ -53,6 +53,18 @@ extension SQLiteVaultStore {
             arguments: [version]) ?? 0
     }
 
+    package func custodianSharesByKeyVersion() async throws -> [Int: Int] {
+        try await read { db in
+            var counts: [Int: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT COALESCE(keyVersion, 1), COUNT(*) FROM custodianShare GROUP BY 1")
+            {
+                counts[try row.int(0)] = try row.int(1)
+            }
+            return counts
+        }
+    }
+
     package func countCustodianSharesSealed(otherThan version: Int) async throws -> Int {
         try await read { db in try Self.countSealed(db, otherThan: version) }
     }

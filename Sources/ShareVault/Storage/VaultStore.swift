@@ -29,6 +29,8 @@ package protocol VaultStore: Sendable {
     /// Replaces seals in one transaction, each only if its row is still as it was read (sealed under the same
     /// version); returns how many were replaced.
     func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int
+    /// How many custodian shares, live or in history, each key version seals (a row from before versions under 1).
+    func custodianSharesByKeyVersion() async throws -> [Int: Int]
     /// How many custodian shares, live or in history, are sealed under a key version other than `version`.
     func countCustodianSharesSealed(otherThan version: Int) async throws -> Int
     /// Inserts clients made by `create` (wallets, pairs, ciphertexts, an audit event per pair), a transaction per

@@ -25,11 +25,66 @@ extension SharevaultCommand {
                 the new set new shares of the same key, and the old files are refused from then on. (7) To change \
                 the key itself: `sharevault rekey --new-key-shares N --new-key-threshold T --officer-dir DIR`.
                 """,
-            subcommands: [VerifyShares.self, Reshare.self])
+            subcommands: [Status.self, VerifyShares.self, Reshare.self])
     }
 }
 
 extension SharevaultCommand.Key {
+    /// `sharevault key status`: the vault's key state, and where its custodian shares stand.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the vault's key state: its key version and key, retired versions, a rekey in progress.",
+            discussion: """
+                Reads only public rows and needs no key: the current key version and whether its key is a key file \
+                or an officers' quorum (T-of-N, the officers, the quorum's fingerprint), the versions retired by \
+                rekeys, a rekey in progress (to which version, since when, to which key, whether it is being \
+                aborted) and how many custodian shares, live and in history, each key version seals, which shows \
+                how far a rekey or an abort has gone. Exit status 0.
+                """)
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let status = try await vault.open(needsKey: false).keyStatus()
+            if output.json {
+                try Terminal.printJSON(status)
+                return
+            }
+            print("key version \(status.keyVersion): \(Self.describe(status.key))")
+            if !status.retiredVersions.isEmpty {
+                print("retired key versions: \(status.retiredVersions.map(String.init).joined(separator: ", "))")
+            }
+            let shares = status.sharesByKeyVersion.map { "\($0.shares) under version \($0.keyVersion)" }
+            print("custodian shares: \(shares.isEmpty ? "none" : shares.joined(separator: ", "))")
+            guard let rekey = status.rekey else {
+                print("no rekey in progress")
+                return
+            }
+            let left = status.sharesByKeyVersion.filter { $0.keyVersion != rekey.toVersion }.reduce(0) {
+                $0 + $1.shares
+            }
+            if rekey.aborting {
+                print(
+                    "the rekey to key version \(rekey.toVersion) (begun \(rekey.startedAt)) is being aborted: "
+                        + "\(status.sharesNotUnderCurrentVersion) shares still to move back; "
+                        + "`sharevault rekey --abort` finishes it")
+            } else {
+                print(
+                    "rekey to key version \(rekey.toVersion) in progress since \(rekey.startedAt), to "
+                        + "\(Self.describe(rekey.newKey)): \(left) shares still to move; `sharevault rekey` with the "
+                        + "current key takes it up, `sharevault rekey --abort` abandons it")
+            }
+            for file in rekey.newKeyFiles { print("  new key file: \(file)") }
+        }
+
+        static func describe(_ key: VaultKeyDescription) -> String {
+            guard let quorum = key.quorum else { return "a key file" }
+            return "an officers' quorum \(quorum) (\((key.officers ?? []).joined(separator: ", "))), fingerprint "
+                + (key.fingerprint ?? "?")
+        }
+    }
+
     /// `sharevault key verify-shares`: each officer's share checked on its own, and together when a quorum is here.
     struct VerifyShares: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
