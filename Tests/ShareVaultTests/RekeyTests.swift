@@ -590,6 +590,57 @@ extension RekeyTests {
 }
 
 extension RekeyTests {
+    /// A rekey to officers does not end while fewer than the threshold of its files are still shares of the new
+    /// dealing: files removed, emptied or replaced by another dealing's shares do not count, whatever is at the
+    /// path. Put back, the rekey ends.
+    @Test(arguments: StoreEngine.allCases) func aRekeyWhoseOfficerFilesWereReplacedDoesNotEnd(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await Self.fixture(engine, created: 6, webhook: 1)
+        let vault = try await fixture.open()
+        let officers = fixture.scratch.path("officers")
+        let other = fixture.scratch.path("other")
+        for directory in [officers, other] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let names = ["alice", "bob", "carol"]
+        let task = Task {
+            try await vault.rekey(
+                to: .officers(threshold: 2, officers: names, directory: officers), batchSize: 3,
+                progress: { step, done, _ in
+                    if step == .encryptingShare && done >= 3 { withUnsafeCurrentTask { $0?.cancel() } }
+                })
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        let paths = names.map { OfficerShareFiles.path(for: $0, in: officers) }
+        let kept = try paths.map { try #require(FileManager.default.contents(atPath: $0)) }
+        // Another dealing to the same names: its files look right but name another fingerprint.
+        let (quorum, shares, _) = try KeyQuorum.deal(threshold: 2, officers: names)
+        _ = try OfficerShareFiles.write(shares, quorum: quorum, directory: other, wraps: nil)
+
+        func replace(_ index: Int, with contents: Data?) throws {
+            try? FileManager.default.removeItem(atPath: paths[index])
+            if let contents {
+                #expect(
+                    FileManager.default.createFile(
+                        atPath: paths[index], contents: contents, attributes: [.posixPermissions: 0o600]))
+            }
+        }
+        let foreign = try #require(FileManager.default.contents(atPath: OfficerShareFiles.path(for: "bob", in: other)))
+        for (bob, carol) in [(foreign, Data()), (nil, foreign), (Data("garbage\n".utf8), nil)] as [(Data?, Data?)] {
+            try replace(1, with: bob)
+            try replace(2, with: carol)
+            await #expect(throws: VaultError.newKeyFileGone(path: "\(paths[1]), \(paths[2])")) {
+                _ = try await fixture.open().rekey(to: nil)
+            }
+            #expect(try await vault.store.keyMeta().rekeyVersion == 2)
+        }
+        // Two of the new dealing's files are enough.
+        try replace(1, with: kept[1])
+        let report = try await fixture.open().rekey(to: nil)
+        #expect(report.resumed && report.toVersion == 2)
+    }
+
     /// Someone who kept the retired key and can write to the database cuts the chain back to before the rekey
     /// ended and continues it with the retired key's audit key: every MAC they make is one the archive holds, so
     /// only the vault's recorded key version shows it. A head they mint with the retired key for a point after

@@ -117,9 +117,30 @@ package enum OfficerShareFile {
     /// - Throws: `VaultError.keyShareMissing`, `.keyShareMalformed` (naming the line), `.keySharePassphraseRequired`,
     ///   `.keyShareWrongPassphrase`, `.keyShareSecretKeyRequired`, `.keyShareWrongSecretKey`; `SecretFileError` for
     ///   a file others may read or that cannot be read. Every error names `path`; none quotes the file.
+    /// A share file's public lines: whose share it is, and of which dealing.
+    package struct Header: Sendable, Equatable {
+        package let officer: String
+        package let identifier: Int
+        package let threshold: Int
+        package let count: Int
+        /// The fingerprint of the dealing it belongs to (`KeyQuorum.fingerprint`).
+        package let fingerprint: String
+    }
+
+    /// Reads only a share file's public lines (no passphrase or secret key needed): enough to tell a file of a
+    /// given dealing from one that was replaced, emptied or is another's.
+    package static func header(at path: String) throws -> Header {
+        try parseHeader(Lines(contents: try contents(at: path), path: path))
+    }
+
     package static func read(
         at path: String, passphrase: () throws -> SecureBytes?, secretKey: () throws -> SecureBytes?
     ) throws -> OfficerShare {
+        try read(contents: try contents(at: path), path: path, passphrase: passphrase, secretKey: secretKey)
+    }
+
+    /// The file's bytes, read into guarded memory within the size limit.
+    private static func contents(at path: String) throws -> SecureBytes {
         let contents: SecureBytes
         switch Result(catching: { () throws(SecretFileError) in
             try SecretFile.readBytes(at: path, limit: sizeLimit)
@@ -131,15 +152,12 @@ package enum OfficerShareFile {
         case .failure(.invalidContents(_, let reason)): throw VaultError.keyShareMalformed(path: path, reason: reason)
         case .failure(let error): throw error
         }
-        return try read(contents: contents, path: path, passphrase: passphrase, secretKey: secretKey)
+        return contents
     }
 
-    /// Reads a share file's contents (`path` only names it and labels the share).
-    package static func read(
-        contents: SecureBytes, path: String, passphrase: () throws -> SecureBytes?,
-        secretKey: () throws -> SecureBytes?
-    ) throws -> OfficerShare {
-        let file = Lines(contents: contents, path: path)
+    /// The five public lines, checked: the header, the officer's name, the identifier within the count, the
+    /// threshold and the dealing's fingerprint.
+    private static func parseHeader(_ file: Lines) throws(VaultError) -> Header {
         guard file.count >= 1, file.isExactly(0, header) else {
             throw file.malformed(0, "missing the \"\(header)\" header")
         }
@@ -164,8 +182,21 @@ package enum OfficerShareFile {
         else {
             throw file.malformed(4, "expected \"quorum FINGERPRINT\", 16 lowercase hex digits")
         }
-        let publicLines = publicText(
+        return Header(
             officer: officerField, identifier: identifier, threshold: threshold, count: count, fingerprint: fingerprint)
+    }
+
+    /// Reads a share file's contents (`path` only names it and labels the share).
+    package static func read(
+        contents: SecureBytes, path: String, passphrase: () throws -> SecureBytes?,
+        secretKey: () throws -> SecureBytes?
+    ) throws -> OfficerShare {
+        let file = Lines(contents: contents, path: path)
+        let header = try parseHeader(file)
+        let (officerField, identifier, fingerprint) = (header.officer, header.identifier, header.fingerprint)
+        let publicLines = publicText(
+            officer: officerField, identifier: identifier, threshold: header.threshold, count: header.count,
+            fingerprint: fingerprint)
         let value: Scalar<Secp256k1>
         if file.starts(5, with: "share") {
             guard file.count <= 6 else { throw file.malformed(6, "unexpected line after the share") }

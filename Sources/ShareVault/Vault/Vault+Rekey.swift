@@ -193,14 +193,21 @@ extension Vault {
 
     /// The old key is retired only while the new one is still where it was written: a rekey taken up after its
     /// key file, or its officers' files, were lost would otherwise leave nothing that opens the vault. A key file
-    /// must be there (and, when not wrapped, hold the new key); of the officers' files, at least the threshold.
+    /// must be there (and, when not wrapped, hold the new key); of the officers' files, at least the threshold
+    /// must still be shares of the new dealing (their public lines, which need no passphrase, name its
+    /// fingerprint), each a different officer's.
     private static func requireNewKeyFiles(_ meta: VaultKeyMeta, newCheck: String) throws {
         let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
         if let stored = meta.rekeyQuorum {
-            let threshold = try KeyQuorum(stored: stored).threshold
-            let present = files.filter { FileManager.default.fileExists(atPath: $0) }
-            guard present.count >= threshold else {
-                throw VaultError.newKeyFileGone(path: files.filter { !present.contains($0) }.joined(separator: ", "))
+            let quorum = try KeyQuorum(stored: stored)
+            var sound: [String: Int] = [:]
+            for path in files {
+                if let header = try? OfficerShareFile.header(at: path), header.fingerprint == quorum.fingerprint {
+                    sound[path] = header.identifier
+                }
+            }
+            guard Set(sound.values).count >= quorum.threshold else {
+                throw VaultError.newKeyFileGone(path: files.filter { sound[$0] == nil }.joined(separator: ", "))
             }
         } else if let file = files.first {
             guard FileManager.default.fileExists(atPath: file) else { throw VaultError.newKeyFileGone(path: file) }
