@@ -66,9 +66,13 @@ extension PostgresVaultStore {
     }
 
     private func countSealed(_ connection: PostgresConnection, otherThan version: Int) async throws -> Int {
-        // A share sealed before versions (NULL) was sealed under version 1.
+        // A share sealed before versions (NULL) was sealed under version 1. Ranges and a NULL test, which the index
+        // on (keyVersion, pairId) serves.
         try await connection.first(
-            "SELECT COUNT(*) FROM custodianShare WHERE COALESCE(keyVersion, 1) <> \(version)", logger)?
+            """
+            SELECT COUNT(*) FROM custodianShare
+            WHERE keyVersion < \(version) OR keyVersion > \(version) OR (keyVersion IS NULL AND \(version) <> 1)
+            """, logger)?
             .int(0) ?? 0
     }
 
@@ -95,14 +99,16 @@ extension PostgresVaultStore {
             try await connection.all(
                 """
                 \(unescaped: StoredRows.sealedCustodianShareSelect)
-                WHERE s.pairId > \(pairId) AND COALESCE(s.keyVersion, 1) <> \(version)
+                WHERE s.pairId > \(pairId)
+                    AND (s.keyVersion < \(version) OR s.keyVersion > \(version)
+                        OR (s.keyVersion IS NULL AND \(version) <> 1))
                 ORDER BY s.pairId LIMIT \(limit)
                 """, self.logger
             ).map { try StoredRows.sealedCustodianShare($0) }
         }
     }
 
-    package func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int {
+    package func resealCustodianShares(_ reseals: [CustodianReseal], keyStateSerial: Int) async throws -> Int {
         guard !reseals.isEmpty else { return 0 }
         // One statement for the batch: each row replaced only if still sealed under the version it was read with.
         let pairIds = reseals.map(\.pairId)
@@ -111,7 +117,10 @@ extension PostgresVaultStore {
         let sealed = reseals.map { ByteBuffer(bytes: $0.sealedShare) }
         let digests = reseals.map { ByteBuffer(bytes: $0.shareDigest) }
         return try await write { connection in
-            try await connection.first(
+            guard try await Self.keyMeta(connection, self.logger).serial == keyStateSerial else {
+                throw VaultError.keyStateChanged
+            }
+            return try await connection.first(
                 """
                 WITH input AS (
                     SELECT * FROM unnest(\(pairIds)::bigint[], \(previous)::bigint[], \(versions)::bigint[],

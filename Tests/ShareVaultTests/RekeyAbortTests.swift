@@ -98,12 +98,14 @@ import Testing
         let rows = try await RekeyTests.rows(vault)
         #expect(rows.allSatisfy { ($0.keyVersion ?? 1) == 1 }, "\(context)")
 
-        // A new rekey begins and ends, to version 2 again under another key; the abandoned key opens nothing.
+        // A new rekey begins and ends, past the abandoned version 2 (never used again); the abandoned key opens
+        // nothing.
+        #expect(meta.abandonedVersions == [2] && meta.nextVersion == 3)
         let nextPath = fixture.newKeyPath("next")
         let next = try await reopened.rekey(to: .file(at: nextPath, passphrase: nil), batchSize: batchSize)
-        #expect(next.fromVersion == 1 && next.toVersion == 2 && next.resealed == total + 1 && !next.resumed)
+        #expect(next.fromVersion == 1 && next.toVersion == 3 && next.resealed == total + 1 && !next.resumed)
         try await RekeyTests.expectAllMoved(
-            reopened, to: 2, key: try RekeyTests.loadKey(nextPath),
+            reopened, to: 3, key: try RekeyTests.loadKey(nextPath),
             retired: [try RekeyTests.loadKey(fixture.keyPath), abandoned], context)
         let current = try await fixture.open(keyPath: nextPath)
         let chain2 = try await current.verifyAuditLog()
@@ -134,7 +136,8 @@ import Testing
         }
         let stopped = try await vault.store.keyMeta()
         #expect(stopped.rekeyAborted && stopped.rekeyVersion == 2, "\(context)")
-        #expect(FileManager.default.fileExists(atPath: abandonedPath), "\(context)")
+        // The new key's file went as the abort began: the vault holds that key while shares are left under it.
+        #expect(!FileManager.default.fileExists(atPath: abandonedPath), "\(context)")
         let remaining = try await RekeyTests.rows(vault).filter { $0.keyVersion == 2 }.count
         #expect(remaining == moved - k * batchSize, "\(context)")
         // While the abort is unfinished, the rekey is neither taken up nor begun anew.
@@ -152,7 +155,7 @@ import Testing
                 + "WHERE pairId = \(pairId)")
         let report = try await fixture.open().abortRekey(batchSize: batchSize)
         #expect(report.resumed && report.resealed == remaining, "\(context)")
-        #expect(report.removedFiles == [abandonedPath])
+        #expect(report.removedFiles == [] && report.keptFiles == [])
         try await Self.expectAllUnder(try await fixture.open(), version: 1, abandoned: abandoned, context)
         let kinds = try await RekeyTests.auditKinds(vault)
         #expect(kinds.filter { $0 == "rekey-abort-started" }.count == 1, "\(kinds)")
@@ -334,9 +337,139 @@ import Testing
         _ = try await fixture.open().rekey(
             to: .officers(threshold: 2, officers: ["alice", "bob", "carol"], directory: officers))
         let quorum = try await keyless.keyStatus()
-        #expect(quorum.keyVersion == 2 && quorum.retiredVersions == [1] && quorum.rekey == nil)
+        #expect(quorum.keyVersion == 3 && quorum.retiredVersions == [1] && quorum.rekey == nil)
+        #expect(quorum.abandonedVersions == [2] && aborted.abandonedVersions == [2] && first.abandonedVersions == [])
         #expect(quorum.key.kind == "officers" && quorum.key.quorum == "2-of-3")
         #expect(quorum.key.officers == ["alice", "bob", "carol"] && quorum.key.fingerprint?.count == 16)
-        #expect(quorum.sharesByKeyVersion == [Under(keyVersion: 2, shares: total)] && quorum.keyStateChanges == 5)
+        #expect(quorum.sharesByKeyVersion == [Under(keyVersion: 3, shares: total)] && quorum.keyStateChanges == 5)
+    }
+
+    /// A process that joined a rekey and slept through its abort and the start of the next rekey still seals under
+    /// the abandoned key: the next rekey moved past that version, so the store refuses the seal, and the process
+    /// takes the key state and seals under the next rekey's key. Nothing lands under a key nobody holds.
+    @Test(arguments: StoreEngine.allCases) func aProcessHoldingTheAbandonedKeyNeverWritesUnderTheNextRekey(
+        engine: StoreEngine
+    ) async throws {
+        let fixture = try await RekeyTests.fixture(engine, created: 10, webhook: 1)
+        let intake = try await fixture.open()
+        let abandonedPath = try await Self.rekeyStopped(after: 2, batchSize: 3, fixture, vault: fixture.vault)
+        let abandoned = try RekeyTests.loadKey(abandonedPath)
+        try await intake.refreshKeys()
+        _ = try await fixture.open().abortRekey()
+        // The next rekey, begun and stopped after a batch, by yet another process.
+        let nextPath = fixture.newKeyPath("next")
+        let starter = try await fixture.open()
+        let task = Task {
+            try await starter.rekey(
+                to: .file(at: nextPath, passphrase: nil), batchSize: 3,
+                progress: { step, done, _ in
+                    if step == .encryptingShare && done >= 3 { withUnsafeCurrentTask { $0?.cancel() } }
+                })
+        }
+        await #expect(throws: CancellationError.self) { try await task.result.get() }
+        #expect(try await fixture.vault.store.keyMeta().rekeyVersion == 3)
+        // The sleeper still seals under version 2, the abandoned key.
+        #expect(intake.keys.key(version: 2) != nil)
+        let (late, _) = try RekeyTests.twoDealings()
+        #expect(try await intake.ingestCustodian(RekeyTests.webhook("late", late)).outcome == .stored)
+        let row = try #require(try await RekeyTests.rows(fixture.vault).first { $0.clientId == "late" })
+        #expect(row.keyVersion == 3)
+        #expect(intake.keys.key(version: 2) == nil)
+
+        let report = try await fixture.open().rekey(to: nil)
+        #expect(report.toVersion == 3)
+        try await RekeyTests.expectAllMoved(
+            try await fixture.open(keyPath: nextPath), to: 3, key: try RekeyTests.loadKey(nextPath),
+            retired: [try RekeyTests.loadKey(fixture.keyPath), abandoned])
+        let chain = try await fixture.open(keyPath: nextPath).verifyAuditLog()
+        #expect(chain.isIntact && chain.macsChecked && chain.unsealedTail == 0, "\(chain)")
+    }
+
+    /// The store takes a rekey's batch only under the key state it was made for: a batch made before an abort
+    /// began (or before an abort ended and the next rekey began) is refused whole, and changes nothing.
+    @Test(arguments: StoreEngine.allCases) func aBatchMadeForAnotherKeyStateIsRefused(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await RekeyTests.fixture(engine, created: 6, webhook: 1)
+        let vault = fixture.vault
+        _ = try await Self.rekeyStopped(after: 1, batchSize: 2, fixture, vault: vault)
+        let rekeying = try await vault.store.keyMeta()
+        let rows = try await vault.store.custodianSharesSealed(otherThan: 2, after: 0, limit: 3)
+        let batch = rows.map {
+            CustodianReseal(
+                pairId: $0.pairId, previousVersion: $0.keyVersion, keyVersion: 2, sealedShare: $0.sealedShare,
+                shareDigest: Array(repeating: 7, count: 32))
+        }
+        let before = try await RekeyTests.rows(vault)
+        await #expect(throws: VaultError.keyStateChanged) {
+            _ = try await vault.store.resealCustodianShares(batch, keyStateSerial: rekeying.serial - 1)
+        }
+        // The abort begins (and stops, at a damaged share): the rekey's batch, made before, is refused.
+        let (pairId, original, _) = try await RekeyTests.damageRow(
+            inBatch: 0, batchSize: 2, of: vault, sealedOtherThan: 1)
+        await #expect(throws: VaultError.shareDoesNotOpen(pairId: pairId, version: 2)) {
+            _ = try await fixture.open().abortRekey(batchSize: 2)
+        }
+        let damaged = try await RekeyTests.rows(vault)
+        await #expect(throws: VaultError.keyStateChanged) {
+            _ = try await vault.store.resealCustodianShares(batch, keyStateSerial: rekeying.serial)
+        }
+        #expect(try await RekeyTests.rows(vault).map(\.sealedShare) == damaged.map(\.sealedShare))
+        #expect(
+            damaged.filter { $0.pairId != pairId }.map(\.sealedShare)
+                == before.filter { $0.pairId != pairId }.map(\.sealedShare))
+        try await TestStores.tamper(
+            vault,
+            "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
+                + "WHERE pairId = \(pairId)")
+        // The rekey is not taken up while its abort is unfinished.
+        await #expect(throws: VaultError.rekeyBeingAborted(version: 2)) { _ = try await vault.rekey(to: nil) }
+    }
+
+    /// The abort removes only files shown to hold the abandoned key: a wrapped key file (unreadable without its
+    /// passphrase) and a key file replaced since by another key are kept and reported.
+    @Test func theAbortRemovesOnlyFilesShownToBeTheAbandonedKeys() async throws {
+        let fixture = try await RekeyTests.fixture(.sqlite, created: 4, webhook: 1)
+        let wrappedPath = fixture.newKeyPath("wrapped")
+        let vault = fixture.vault
+        let task = Task {
+            try await vault.rekey(
+                to: .file(at: wrappedPath, passphrase: "a passphrase".secure), batchSize: 2,
+                progress: { step, done, _ in
+                    if step == .encryptingShare && done >= 2 { withUnsafeCurrentTask { $0?.cancel() } }
+                })
+        }
+        await #expect(throws: CancellationError.self) { try await task.result.get() }
+        let wrapped = try await fixture.open().abortRekey()
+        #expect(wrapped.removedFiles == [] && wrapped.keptFiles == [wrappedPath])
+        #expect(FileManager.default.fileExists(atPath: wrappedPath))
+
+        let clearPath = try await Self.rekeyStopped(after: 1, batchSize: 2, fixture, vault: try await fixture.open())
+        try FileManager.default.removeItem(atPath: clearPath)
+        let other = try VaultKeyFile.create(at: clearPath, passphrase: nil)
+        let replaced = try await fixture.open().abortRekey()
+        #expect(replaced.removedFiles == [] && replaced.keptFiles == [clearPath])
+        #expect(try RekeyTests.loadKey(clearPath) == other)
+        #expect(try await fixture.vault.store.keyMeta().abandonedVersions == [2, 3])
+    }
+
+    /// A share-verification event that claims a quorum unlocked the key, written without the key (as anyone with
+    /// write access to the database could), is refused by the chain's check; one that claims no unlock is not.
+    @Test(arguments: StoreEngine.allCases) func anUnsealedClaimOfAQuorumUnlockIsRefused(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await RekeyTests.fixture(engine, created: 2, webhook: 1)
+        let keyless = try await Vault.open(store: fixture.location, keyPath: nil, needsKey: false)
+        let detail = ["quorum": "3-of-5", "quorumFingerprint": "0011223344556677", "passed": "a,b,c", "failed": ""]
+        try await keyless.store.appendAudit(
+            AuditEntry(kind: .keySharesVerified, clientId: nil, detail: detail), at: Date())
+        let honest = try await fixture.vault.verifyAuditLog()
+        #expect(honest.isIntact && honest.unsealedTail == 1, "\(honest)")
+        try await keyless.store.appendAudit(
+            AuditEntry(kind: .keySharesVerified, clientId: nil, detail: detail.merging(["unlock": "passed"]) { $1 }),
+            at: Date())
+        let forged = try await fixture.vault.verifyAuditLog()
+        #expect(!forged.isIntact)
+        #expect(forged.firstBadEvent?.reason.contains("claims a quorum unlocked the key") == true, "\(forged)")
     }
 }

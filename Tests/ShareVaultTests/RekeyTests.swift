@@ -627,7 +627,14 @@ extension RekeyTests {
             }
         }
         let foreign = try #require(FileManager.default.contents(atPath: OfficerShareFiles.path(for: "bob", in: other)))
-        for (bob, carol) in [(foreign, Data()), (nil, foreign), (Data("garbage\n".utf8), nil)] as [(Data?, Data?)] {
+        // A file cut after its public lines still names the dealing, but holds no share.
+        let headerOnly = Data(
+            (String(decoding: kept[1], as: UTF8.self).split(separator: "\n").prefix(5).joined(separator: "\n") + "\n")
+                .utf8)
+        let cases: [(Data?, Data?)] = [
+            (foreign, Data()), (nil, foreign), (Data("garbage\n".utf8), nil), (headerOnly, headerOnly),
+        ]
+        for (bob, carol) in cases {
             try replace(1, with: bob)
             try replace(2, with: carol)
             await #expect(throws: VaultError.newKeyFileGone(path: "\(paths[1]), \(paths[2])")) {

@@ -266,11 +266,14 @@ import Testing
         let counts = state?["sharesByKeyVersion"] as? [[String: Int]]
         #expect(counts == [["keyVersion": 1, "shares": Self.pairs]], "\(after.stdout)")
 
-        // The next rekey begins afresh and ends.
+        // The next rekey begins afresh and ends, past the abandoned version.
         let next = scratch.path("next.key")
         let rekeyed = try Sharevault.run(["rekey", "--vault", vault, "--new-vault-key", next, "--settle", "0"])
         #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
-        #expect(rekeyed.stdout.contains("key version 1 -> 2, \(Self.pairs) custodian shares"), "\(rekeyed.stdout)")
-        try await Self.expectNothingOpensUnder(retired: vault + ".key", vault: vault, newKey: next, version: 2)
+        #expect(rekeyed.stdout.contains("key version 1 -> 3, \(Self.pairs) custodian shares"), "\(rekeyed.stdout)")
+        try await Self.expectNothingOpensUnder(retired: vault + ".key", vault: vault, newKey: next, version: 3)
+        let shown = try Sharevault.run(["key", "status", "--vault", vault])
+        #expect(
+            shown.stdout.contains("abandoned key versions (aborted rekeys, never used again): 2"), "\(shown.stdout)")
     }
 }

@@ -14,6 +14,7 @@ package struct VaultKeyMeta: Sendable, Equatable {
     package static let names = [
         "keyCheck", "keyVersion", "keyQuorum", "rekeyVersion", "rekeyKeyCheck", "rekeyKeySealed", "rekeyQuorum",
         "rekeyStartedAt", "rekeyKeyFiles", "rekeyAborted", "auditKeyArchive", "retiredKeyChecks", "keyStateSerial",
+        "abandonedKeyVersions",
     ]
 
     /// The current key's check value.
@@ -51,6 +52,20 @@ package struct VaultKeyMeta: Sendable, Equatable {
     package func changed(by values: [String: String?]) -> [String: String?] {
         values.merging(["keyStateSerial": String(serial + 1)]) { $1 }
     }
+
+    /// The versions of aborted rekeys: never used again, so that a version names one key for good (a process, a
+    /// row or a batch sealed under an abandoned key can never pass for the next rekey's).
+    package var abandonedVersions: Set<Int> {
+        Set((values["abandonedKeyVersions"] ?? "").split(separator: ",").compactMap { Int($0) })
+    }
+
+    /// `abandonedKeyVersions` with one more.
+    package func abandonedVersions(adding version: Int) -> String {
+        abandonedVersions.union([version]).sorted().map(String.init).joined(separator: ",")
+    }
+
+    /// The version the next rekey moves to: past the current one and every abandoned one.
+    package var nextVersion: Int { max(keyVersion, abandonedVersions.max() ?? 0) + 1 }
 
     /// The check values of retired keys, by version.
     package var retiredKeyChecks: [Int: String] {
@@ -141,7 +156,7 @@ package final class VaultKeyring: Sendable {
                     sealed, key: key, associatedData: archiveAssociatedData(version: version)),
                 opened.count == 32 * (version - 1)
             else { throw VaultError.keyStateDamaged(reason: "the archive of retired audit keys does not open") }
-            for older in 1..<version {
+            for older in 1..<version where !meta.abandonedVersions.contains(older) {
                 let auditKey = opened.withUnsafeBytes {
                     SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[(older - 1) * 32..<older * 32]))
                 }
@@ -151,7 +166,7 @@ package final class VaultKeyring: Sendable {
             throw VaultError.keyStateDamaged(reason: "the archive of retired audit keys is missing")
         }
         if let pending = meta.rekeyVersion {
-            guard pending == version + 1, let text = meta.values["rekeyKeySealed"],
+            guard pending == meta.nextVersion, let text = meta.values["rekeyKeySealed"],
                 let sealed = try? Hex.decode(text),
                 let next = try? XChaCha20Poly1305.open(
                     sealed, key: key, associatedData: pendingAssociatedData(version: pending)),
@@ -263,9 +278,14 @@ package final class VaultKeyring: Sendable {
         Array("sharevault audit key archive v1\u{0}\(version)".utf8)
     }
 
-    /// The archive of every audit key before `version`, sealed under `key` (that version's vault key).
-    package func sealedAuditArchive(through version: Int, under key: SecureBytes) throws -> String {
-        let keys = try (1..<version).map { try auditKey(version: $0) }
+    /// The archive of every audit key before `version`, sealed under `key` (that version's vault key). An abandoned
+    /// version's place holds random bytes: no event was ever sealed with its audit key, and none can be.
+    package func sealedAuditArchive(through version: Int, under key: SecureBytes, abandoned: Set<Int>) throws
+        -> String
+    {
+        let keys = try (1..<version).map {
+            abandoned.contains($0) ? AuditKey(derivedKey: SecureBytes.random(count: 32)) : try auditKey(version: $0)
+        }
         let plaintext = SecureBytes.filled(count: 32 * keys.count) { out in
             for (index, auditKey) in keys.enumerated() {
                 auditKey.withSecret { secret in

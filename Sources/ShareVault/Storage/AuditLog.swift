@@ -240,6 +240,8 @@ package struct AuditChainWalk {
     /// The key version whose audit key seals the events walked so far: 1 from the start, the new version from a
     /// `rekey-finished` event on.
     private var version = 1
+    /// The versions of rekeys aborted so far (named by `rekey-aborted` events): a rekey-finished event skips them.
+    private var abandonedVersions: Set<Int> = []
 
     package init(keys: [Int: AuditKey]?, expected: AuditHead?, requireSealed: Bool) {
         self.keys = keys
@@ -271,9 +273,17 @@ package struct AuditChainWalk {
         if recomputed != event.hash {
             return result((event.id, "its content was changed"))
         }
+        if event.knownKind == .rekeyAborted,
+            let abandoned = Self.detail(of: event)["abandonedVersion"].flatMap({ Int($0) })
+        {
+            abandonedVersions.insert(abandoned)
+        }
         if event.knownKind == .rekeyFinished {
-            // The event that retires a key version is the first sealed with the next one's audit key.
-            guard let next = Self.keyVersion(of: event), next == version + 1 else {
+            // The event that retires a key version is the first sealed with the next one's audit key (the next
+            // version past those of aborted rekeys, which are never used).
+            guard let next = Self.keyVersion(of: event), next > version,
+                (version + 1..<next).allSatisfy(abandonedVersions.contains)
+            else {
                 return result((event.id, "a rekey-finished event that does not name the next key version"))
             }
             version = next
@@ -316,6 +326,16 @@ package struct AuditChainWalk {
                         "a \(event.kind.prefix(40)) event without a MAC: only a command holding the vault key writes one"
                     ))
             }
+            // A quorum that formed the vault's key seals its verification; one that claims it, unsealed, was
+            // written without the key.
+            if keyed, event.knownKind == .keySharesVerified, Self.detail(of: event)["unlock"] == "passed" {
+                return result(
+                    (
+                        event.id,
+                        "a key-shares-verified event that claims a quorum unlocked the key, without a MAC: the "
+                            + "officers who formed the key seal it"
+                    ))
+            }
             unsealedTail += 1
         }
         previous = event.hash
@@ -344,10 +364,12 @@ package struct AuditChainWalk {
 
     /// The key version a `rekey-finished` event names.
     static func keyVersion(of event: AuditEvent) -> Int? {
-        guard let detail = try? JSONDecoder().decode([String: String].self, from: Data(event.detail.utf8)) else {
-            return nil
-        }
-        return detail["keyVersion"].flatMap { Int($0) }
+        detail(of: event)["keyVersion"].flatMap { Int($0) }
+    }
+
+    /// An event's detail as the flat object of strings every event writes (empty when it is not one).
+    static func detail(of event: AuditEvent) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(event.detail.utf8))) ?? [:]
     }
 
     /// The verdict on a chain whose every event was taken without a bad one: the chain is not empty, it is sealed,

@@ -46,11 +46,14 @@ extension SQLiteVaultStore {
         }
     }
 
+    /// Rows sealed under a version other than the argument, given three times (a row from before versions, NULL,
+    /// was sealed under 1): ranges and a NULL test, which the index on `(keyVersion, pairId)` serves.
+    static let sealedOtherThan = "s.keyVersion < ? OR s.keyVersion > ? OR (s.keyVersion IS NULL AND ? <> 1)"
+
     static func countSealed(_ db: Database, otherThan version: Int) throws -> Int {
-        // A share sealed before versions (NULL) was sealed under version 1.
         try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM custodianShare s WHERE COALESCE(s.keyVersion, 1) <> ?",
-            arguments: [version]) ?? 0
+            db, sql: "SELECT COUNT(*) FROM custodianShare s WHERE \(Self.sealedOtherThan)",
+            arguments: [version, version, version]) ?? 0
     }
 
     package func custodianSharesByKeyVersion() async throws -> [Int: Int] {
@@ -76,14 +79,15 @@ extension SQLiteVaultStore {
             try Row.fetchAll(
                 db,
                 sql: StoredRows.sealedCustodianShareSelect
-                    + " WHERE s.pairId > ? AND COALESCE(s.keyVersion, 1) <> ? ORDER BY s.pairId LIMIT ?",
-                arguments: [pairId, version, limit]
+                    + " WHERE s.pairId > ? AND (\(Self.sealedOtherThan)) ORDER BY s.pairId LIMIT ?",
+                arguments: [pairId, version, version, version, limit]
             ).map { row in try StoredRows.sealedCustodianShare(row) }
         }
     }
 
-    package func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int {
+    package func resealCustodianShares(_ reseals: [CustodianReseal], keyStateSerial: Int) async throws -> Int {
         try await write { db in
+            guard try Self.keyMeta(db).serial == keyStateSerial else { throw VaultError.keyStateChanged }
             let statement = try db.cachedStatement(
                 sql: """
                     UPDATE custodianShare SET sealedShare = ?, shareDigest = ?, keyVersion = ?

@@ -27,8 +27,10 @@ package protocol VaultStore: Sendable {
     func custodianSharesSealed(otherThan version: Int, after pairId: Int64, limit: Int) async throws
         -> [SealedCustodianShare]
     /// Replaces seals in one transaction, each only if its row is still as it was read (sealed under the same
-    /// version); returns how many were replaced.
-    func resealCustodianShares(_ reseals: [CustodianReseal]) async throws -> Int
+    /// version), and all only if the key state is still the one the batch was made for (its serial is
+    /// `keyStateSerial`; else `keyStateChanged`: a rekey aborted, or an abort overtaken, meanwhile); returns how
+    /// many were replaced.
+    func resealCustodianShares(_ reseals: [CustodianReseal], keyStateSerial: Int) async throws -> Int
     /// How many custodian shares, live or in history, each key version seals (a row from before versions under 1).
     func custodianSharesByKeyVersion() async throws -> [Int: Int]
     /// How many custodian shares, live or in history, are sealed under a key version other than `version`.

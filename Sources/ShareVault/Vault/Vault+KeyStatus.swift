@@ -48,6 +48,8 @@ public struct VaultKeyStatus: Sendable, Encodable, Equatable {
     public let key: VaultKeyDescription
     /// Versions retired by rekeys (opening the vault with their keys is refused by name).
     public let retiredVersions: [Int]
+    /// Versions of aborted rekeys: never used again.
+    public let abandonedVersions: [Int]
     /// The rekey in progress, if one is.
     public let rekey: RekeyStatus?
     /// Custodian shares by the version that sealed them, in version order (a row from before key versions is
@@ -77,7 +79,8 @@ extension Vault {
         }
         return VaultKeyStatus(
             keyVersion: meta.keyVersion, key: try VaultKeyDescription(quorumRecord: meta.keyQuorum),
-            retiredVersions: meta.retiredKeyChecks.keys.sorted(), rekey: rekey,
+            retiredVersions: meta.retiredKeyChecks.keys.sorted(), abandonedVersions: meta.abandonedVersions.sorted(),
+            rekey: rekey,
             sharesByKeyVersion: counts.keys.sorted().map { .init(keyVersion: $0, shares: counts[$0]!) },
             keyStateChanges: meta.serial)
     }

@@ -23,8 +23,10 @@ public struct RekeyAbortReport: Sendable, Encodable {
     public let resumed: Bool
     /// Custodian shares this run moved back under the vault's key.
     public let resealed: Int
-    /// The aborted rekey's key files this run removed (nothing is sealed under that key any more).
+    /// The aborted rekey's key files this run removed (the vault holds that key while shares are left under it).
     public let removedFiles: [String]
+    /// Files at the aborted rekey's key file paths not shown to be its key's (wrapped, replaced or unreadable): kept.
+    public let keptFiles: [String]
     /// Wall-clock seconds this run took.
     public let seconds: Double
 }
@@ -103,7 +105,7 @@ extension Vault {
     private func beginRekey(to newKey: NewVaultKey, meta: VaultKeyMeta) async throws {
         let made = try newKey.make()
         do {
-            let target = meta.keyVersion + 1
+            let target = meta.nextVersion
             guard let current = keys.key(version: meta.keyVersion) else {
                 throw VaultError.keyringStale(path: keys.label)
             }
@@ -148,7 +150,14 @@ extension Vault {
             let reseals = try await batch.concurrentMap(parallelism: ProcessInfo.processInfo.activeProcessorCount) {
                 share in try self.reseal(share, to: target, under: newKey)
             }
-            resealed += try await store.resealCustodianShares(reseals)
+            do {
+                // The batch lands only under the key state it was checked against: a rekey aborted (or an abort
+                // overtaken) meanwhile by another process refuses it.
+                resealed += try await store.resealCustodianShares(reseals, keyStateSerial: meta.serial)
+            } catch VaultError.keyStateChanged {
+                if let now = try await refreshKeys() { try check(now) }
+                throw VaultError.keyStateChanged
+            }
             after = last.pairId
             progress?(.encryptingShare, done + resealed, total)
         }
@@ -201,10 +210,8 @@ extension Vault {
         if let stored = meta.rekeyQuorum {
             let quorum = try KeyQuorum(stored: stored)
             var sound: [String: Int] = [:]
-            for path in files {
-                if let header = try? OfficerShareFile.header(at: path), header.fingerprint == quorum.fingerprint {
-                    sound[path] = header.identifier
-                }
+            for path in files where Self.isWholeShareFile(path, of: quorum) {
+                sound[path] = try? OfficerShareFile.header(at: path).identifier
             }
             guard Set(sound.values).count >= quorum.threshold else {
                 throw VaultError.newKeyFileGone(path: files.filter { sound[$0] == nil }.joined(separator: ", "))
@@ -219,6 +226,21 @@ extension Vault {
         }
     }
 
+    /// Whether the file at `path` is a whole share file of `quorum`'s dealing, as far as can be told without its
+    /// officer: its public lines name the dealing, and the rest reads up to the secret that unwraps it (a share in
+    /// the clear is read and checked against the commitments).
+    private static func isWholeShareFile(_ path: String, of quorum: KeyQuorum) -> Bool {
+        guard (try? OfficerShareFile.header(at: path).fingerprint) == quorum.fingerprint else { return false }
+        do {
+            try quorum.check(try OfficerShareFile.read(at: path, passphrase: { nil }, secretKey: { nil }))
+            return true
+        } catch VaultError.keySharePassphraseRequired, VaultError.keyShareSecretKeyRequired {
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// Makes the rekey's key current, when no share is left under an older version.
     private func finishRekey(to target: Int, resealed: Int) async throws {
         let meta = try await store.keyMeta()
@@ -229,7 +251,8 @@ extension Vault {
         try Self.requireNewKeyFiles(meta, newCheck: newCheck)
         let values: [String: String?] = [
             "keyCheck": newCheck, "keyVersion": String(target), "keyQuorum": meta.rekeyQuorum,
-            "auditKeyArchive": try keys.sealedAuditArchive(through: target, under: newKey),
+            "auditKeyArchive": try keys.sealedAuditArchive(
+                through: target, under: newKey, abandoned: meta.abandonedVersions),
             "retiredKeyChecks": meta.retiredKeyChecks(adding: meta.keyVersion, check: oldCheck),
         ].merging(Self.rekeyCleared) { $1 }
         try await store.changeKeyState(
@@ -250,8 +273,16 @@ extension Vault {
     /// anew) while still reading the abandoned key. Shares already sealed under it are moved back in batches, each a
     /// transaction, so an abort stopped at any point is taken up by running it again. Once every share is sealed
     /// under the current key (checked in the same transaction), the rekey's rows go with a `rekey-aborted` event,
-    /// and so do its key files: nothing is sealed under that key any more. No wait is needed: the store never takes
-    /// a share sealed under the abandoned key once the abort began.
+    /// and its version is never used again (the next rekey moves past it), so that a process, a `create` batch or a
+    /// rekey batch still working with the abandoned key can never pass for the next rekey's. No wait is needed: the
+    /// store never takes a share sealed under the abandoned key once the abort began, and refuses a rekey batch
+    /// made for another key state.
+    ///
+    /// The new key's files go as soon as the abort began (and again when it is taken up): the vault holds the
+    /// abandoned key, sealed under the current one, for as long as shares are left under it. Only files shown to be
+    /// the abandoned key's are removed (a key file in the clear whose key is it; officers' files naming its
+    /// dealing); anything else at those paths (a wrapped key file, which cannot be read without its passphrase, or
+    /// a file replaced since) is kept and reported.
     ///
     /// A rekey held up by a share that does not open under the old key can always be aborted: that share was never
     /// moved, so the abort does not touch it.
@@ -272,7 +303,7 @@ extension Vault {
             meta = try await refreshKeys() ?? meta
         }
         let current = meta.keyVersion
-        let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+        let (removed, kept) = Self.removeAbandonedKeyFiles(meta)
         var resealed = 0
         while true {
             resealed += try await resealAll(to: current, batchSize: batchSize, done: resealed, progress: progress) {
@@ -281,9 +312,11 @@ extension Vault {
             }
             let now = try await store.keyMeta()
             guard now.rekeyVersion == abandoned, now.rekeyAborted else { throw VaultError.keyStateChanged }
+            var values = Self.rekeyCleared
+            values["abandonedKeyVersions"] = now.abandonedVersions(adding: abandoned)
             do {
                 try await store.changeKeyState(
-                    now.changed(by: Self.rekeyCleared), expected: now, requireAllSealedUnder: current,
+                    now.changed(by: values), expected: now, requireAllSealedUnder: current,
                     event: .rekeyAborted(keyVersion: current, abandonedVersion: abandoned, resealed: resealed),
                     at: Date())
                 break
@@ -293,12 +326,33 @@ extension Vault {
             }
         }
         try await refreshKeys()
-        let removed = files.filter { unlink($0) == 0 }
         progress?(.done, resealed, resealed)
         logger.info(
             "rekey aborted", metadata: ["keyVersion": "\(current)", "abandonedVersion": "\(abandoned)"])
         return RekeyAbortReport(
             keyVersion: current, abandonedVersion: abandoned, resumed: resumed, resealed: resealed,
-            removedFiles: removed, seconds: (clock.now - started) / .seconds(1))
+            removedFiles: removed, keptFiles: kept, seconds: (clock.now - started) / .seconds(1))
+    }
+
+    /// Removes the aborted rekey's key files shown to be its key's; returns those removed and those kept.
+    private static func removeAbandonedKeyFiles(_ meta: VaultKeyMeta) -> (removed: [String], kept: [String]) {
+        let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+        var removed: [String] = []
+        var kept: [String] = []
+        let fingerprint = meta.rekeyQuorum.flatMap { try? KeyQuorum(stored: $0).fingerprint }
+        for path in files where FileManager.default.fileExists(atPath: path) {
+            let isAbandonedKey: Bool
+            if let fingerprint {
+                isAbandonedKey = (try? OfficerShareFile.header(at: path).fingerprint) == fingerprint
+            } else if let key = try? VaultKeyFile.load(at: path, passphrase: { nil }), let check = meta.rekeyKeyCheck {
+                isAbandonedKey = VaultKeyring.same(VaultKeyFile.checkValue(of: key), check)
+            } else {
+                // Wrapped (its key cannot be read without the passphrase), replaced or unreadable: a file not shown
+                // to hold the abandoned key is never removed.
+                isAbandonedKey = false
+            }
+            if isAbandonedKey, unlink(path) == 0 { removed.append(path) } else { kept.append(path) }
+        }
+        return (removed, kept)
     }
 }

@@ -144,8 +144,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .shareDoesNotOpen(let pairId, let version):
             return "pair \(pairId): its custodian share does not open"
                 + (version.map { " under key version \($0)" } ?? " as a share") + " (damaged or edited); "
-                + "the rekey stopped there with every share before it moved; `sharevault verify --custodian` names it, "
-                + "and `sharevault rekey --abort` abandons the rekey"
+                + "the run stopped there with every share before it moved; `sharevault verify --custodian` names it; "
+                + "`sharevault rekey --abort` abandons a rekey it stops (an abort it stops needs the row restored)"
         case .keyStateChanged:
             return "the vault's key state changed while this ran (another rekey or reshare); nothing was changed: "
                 + "run it again"

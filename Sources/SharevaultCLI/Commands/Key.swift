@@ -55,6 +55,11 @@ extension SharevaultCommand.Key {
             if !status.retiredVersions.isEmpty {
                 print("retired key versions: \(status.retiredVersions.map(String.init).joined(separator: ", "))")
             }
+            if !status.abandonedVersions.isEmpty {
+                print(
+                    "abandoned key versions (aborted rekeys, never used again): "
+                        + status.abandonedVersions.map(String.init).joined(separator: ", "))
+            }
             let shares = status.sharesByKeyVersion.map { "\($0.shares) under version \($0.keyVersion)" }
             print("custodian shares: \(shares.isEmpty ? "none" : shares.joined(separator: ", "))")
             guard let rekey = status.rekey else {

@@ -23,9 +23,10 @@ extension SharevaultCommand {
 
                 --abort abandons the rekey in progress instead: every process seals under the current key again at \
                 once, shares already sealed under the new key are moved back (in batches; stopped, run it again), \
-                and the new key's files are removed, since nothing is sealed under that key any more. The vault \
-                stays at its current key; audit events record the abort's start and end. A rekey stopped by a \
-                damaged share can always be aborted.
+                and the new key's files are removed when they are shown to hold it (a wrapped key file is kept, and \
+                named). The vault stays at its current key and the abandoned version is never used again (the next \
+                rekey moves past it); audit events record the abort's start and end. A rekey stopped by a damaged \
+                share can always be aborted.
 
                 Exit status 0 when the rekey (or the abort) ends, 2 for bad usage (no new key named and none in \
                 progress, a new key file that exists, --abort with a new key or with no rekey in progress), 3 for a \
@@ -67,6 +68,11 @@ extension SharevaultCommand {
                             + "aborted: the vault stays at key version \(report.keyVersion), \(report.resealed) "
                             + "custodian shares moved back by this run in " + String(format: "%.1f s", report.seconds))
                     for file in report.removedFiles { print("removed \(file)") }
+                    for file in report.keptFiles {
+                        print(
+                            "kept \(file): wrapped, replaced or unreadable, so not shown to be the abandoned key's; "
+                                + "destroy it yourself if it is")
+                    }
                 }
                 return
             }
