@@ -339,8 +339,19 @@ import Testing
 
         async let rekeyed = rekeyer.rekey(
             to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize, settle: .seconds(1))
-        // Four senders, each a delivery every 30 ms: the deliveries span the rekey's start, batches and end.
-        let outcomes = await Self.deliver(bodies, to: intake, senders: 4, pause: .milliseconds(30))
+        // Four senders, each a delivery every 30 ms: the deliveries span the rekey's start, batches and end. The
+        // fourth starts once the rekey has begun, so that deliveries land during it whatever the timing (the
+        // settle holds it open for a second).
+        let vault = fixture.vault
+        async let during = { () async -> [Result<IngestOutcome, any Error>] in
+            let deadline = ContinuousClock.now + .seconds(30)
+            while (try? await vault.store.keyMeta().rekeyVersion) == nil, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return await Self.deliver(Array(bodies[36...]), to: intake, senders: 1, pause: .milliseconds(30))
+        }()
+        let outcomes =
+            await Self.deliver(Array(bodies[..<36]), to: intake, senders: 3, pause: .milliseconds(30)) + during
         let report = try await rekeyed
         let context = "batch size \(batchSize)"
         #expect(report.toVersion == 2, "\(context)")

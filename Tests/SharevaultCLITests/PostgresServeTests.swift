@@ -124,9 +124,9 @@ import Testing
         let probe = try await WriteLockProbe(url: url, victim: victim.process.processIdentifier)
         let rollbacksBefore = try await probe.rollbacks()
 
-        // Every other delivery to the victim; the probe kills it the moment it holds the write lock, once a
-        // first few hundred have been answered.
-        async let killed = probe.killWhileHoldingTheLock(after: .milliseconds(300))
+        // Every other delivery to the victim; the probe kills it inside a write transaction, once a first
+        // hundred pairs are stored.
+        async let killed = probe.killWhileHoldingTheLock(afterStored: 100)
         let statuses = await Self.deliver(
             bodies.enumerated().map { index, body in (index % 2 == 0 ? victim : survivor, body) })
         let killedMidWrite = try await killed
@@ -180,27 +180,47 @@ final class WriteLockProbe: Sendable {
         }
     }
 
-    /// Polls until the victim's backend holds the advisory lock, then SIGKILLs the victim; true when it did.
-    func killWhileHoldingTheLock(after delay: Duration, timeout: Duration = .seconds(60)) async throws -> Bool {
-        try await Task.sleep(for: delay)
+    /// Once `stored` pairs are in the vault (both servers have been answering), polls until the victim's backend
+    /// holds the advisory lock inside a transaction it can no longer finish, then SIGKILLs the victim; true when
+    /// it did.
+    func killWhileHoldingTheLock(afterStored stored: Int, timeout: Duration = .seconds(60)) async throws -> Bool {
         let name = "sharevault \(victim)"
         return try await Database.run(url) { connection in
             let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline,
+                try await connection.query("SELECT COUNT(*) FROM backupPair", logger: Database.logger)
+                    .collect().first?.decode(Int64.self) ?? 0 < stored
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             while ContinuousClock.now < deadline {
-                let holding =
-                    try await connection.query(
-                        """
-                        SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = \(name)
-                        """, logger: Database.logger
-                    ).collect().first?.decode(Int64.self) ?? 0
-                if holding > 0 {
+                guard try await self.holdingTheLock(connection, name) else { continue }
+                // Frozen, the victim can send nothing more: if its transaction still holds the lock a moment
+                // later (a COMMIT already on its way has landed by then), the kill cuts it open. Else it
+                // committed meanwhile: let it go on and look again.
+                kill(victim, SIGSTOP)
+                try await Task.sleep(for: .milliseconds(50))
+                if try await self.holdingTheLock(connection, name) {
                     kill(victim, SIGKILL)
                     return true
                 }
+                kill(victim, SIGCONT)
             }
             return false
         }
+    }
+
+    /// Whether a backend of the process named `name` holds the vault's write lock (an advisory lock, held for a
+    /// transaction).
+    private func holdingTheLock(_ connection: PostgresConnection, _ name: String) async throws -> Bool {
+        let holding =
+            try await connection.query(
+                """
+                SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = \(name)
+                """, logger: Database.logger
+            ).collect().first?.decode(Int64.self) ?? 0
+        return holding > 0
     }
 
     /// Waits until the server has noticed the victim is gone (its backends have exited and their statistics

@@ -73,6 +73,9 @@ import Testing
             errors.fileHandleForReading.readabilityHandler = nil
         }
 
+        /// Delivers `body`; the status, or 0 when no answer came. The shared session opens 6 connections per host
+        /// (which keeps the tests within the server's work limit), and a request's timeout runs while it waits for
+        /// one of them: the timeout is long enough for a hundred queued requests on a loaded machine.
         func deliver(
             _ body: Data, secret: String = ServeCommandTests.secret, session: URLSession = .shared
         ) async -> Int {
@@ -80,7 +83,7 @@ import Testing
             request.httpMethod = "POST"
             request.httpBody = body
             request.setValue(secret, forHTTPHeaderField: "X-Webhook-Secret")
-            request.timeoutInterval = 10
+            request.timeoutInterval = 60
             guard let (_, response) = try? await session.data(for: request) else { return 0 }
             return (response as? HTTPURLResponse)?.statusCode ?? 0
         }
