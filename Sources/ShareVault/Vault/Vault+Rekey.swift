@@ -72,25 +72,18 @@ extension Vault {
         }
         guard let target = meta.rekeyVersion else { throw VaultError.keyStateChanged }
         let startedAt = meta.rekeyStartedAt.flatMap(VaultClock.parse) ?? Date()
-        var resealed = 0
-        while true {
-            resealed += try await resealAll(to: target, batchSize: batchSize, done: resealed, progress: progress) {
-                meta in
+        let resealed = try await resealAndEnd(
+            to: target, batchSize: batchSize, progress: progress,
+            check: { meta in
                 // Another process aborted this rekey: its abort moves the shares back, so this run stops.
                 if meta.rekeyAborted { throw VaultError.rekeyBeingAborted(version: target) }
                 guard meta.rekeyVersion == target else { throw VaultError.keyStateChanged }
-            }
-            let wait = startedAt.addingTimeInterval(settle / .seconds(1)).timeIntervalSinceNow
-            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
-            do {
-                try await finishRekey(to: target, resealed: resealed)
-                break
-            } catch VaultError.rekeyIncomplete {
-                // Shares arrived under the older key meanwhile (an intake that had yet to take the new one):
-                // seal them too, and try again.
-                continue
-            }
-        }
+            },
+            end: { resealed in
+                let wait = startedAt.addingTimeInterval(settle / .seconds(1)).timeIntervalSinceNow
+                if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+                try await self.finishRekey(to: target, resealed: resealed)
+            })
         try await refreshKeys()
         progress?(.done, resealed, resealed)
         logger.info(
@@ -127,6 +120,26 @@ extension Vault {
             let recorded = try? await store.keyMeta().rekeyKeyCheck
             if recorded != VaultKeyFile.checkValue(of: made.key) { made.remove() }
             throw error
+        }
+    }
+
+    /// Reseals every share to `target` (`resealAll`), then runs `end`, which throws `rekeyIncomplete` when shares
+    /// were written under another version meanwhile (an intake or a `create` batch that had yet to take the key
+    /// state): those are resealed too, and `end` runs again. Returns how many this run resealed.
+    private func resealAndEnd(
+        to target: Int, batchSize: Int, progress: ProgressHandler?, check: (VaultKeyMeta) throws -> Void,
+        end: (_ resealed: Int) async throws -> Void
+    ) async throws -> Int {
+        var resealed = 0
+        while true {
+            resealed += try await resealAll(
+                to: target, batchSize: batchSize, done: resealed, progress: progress, check: check)
+            do {
+                try await end(resealed)
+                return resealed
+            } catch VaultError.rekeyIncomplete {
+                continue
+            }
         }
     }
 
@@ -304,27 +317,21 @@ extension Vault {
         }
         let current = meta.keyVersion
         let (removed, kept) = Self.removeAbandonedKeyFiles(meta)
-        var resealed = 0
-        while true {
-            resealed += try await resealAll(to: current, batchSize: batchSize, done: resealed, progress: progress) {
-                meta in
+        let resealed = try await resealAndEnd(
+            to: current, batchSize: batchSize, progress: progress,
+            check: { meta in
                 guard meta.rekeyVersion == abandoned, meta.rekeyAborted else { throw VaultError.keyStateChanged }
-            }
-            let now = try await store.keyMeta()
-            guard now.rekeyVersion == abandoned, now.rekeyAborted else { throw VaultError.keyStateChanged }
-            var values = Self.rekeyCleared
-            values["abandonedKeyVersions"] = now.abandonedVersions(adding: abandoned)
-            do {
-                try await store.changeKeyState(
+            },
+            end: { resealed in
+                let now = try await self.store.keyMeta()
+                guard now.rekeyVersion == abandoned, now.rekeyAborted else { throw VaultError.keyStateChanged }
+                var values = Self.rekeyCleared
+                values["abandonedKeyVersions"] = now.abandonedVersions(adding: abandoned)
+                try await self.store.changeKeyState(
                     now.changed(by: values), expected: now, requireAllSealedUnder: current,
                     event: .rekeyAborted(keyVersion: current, abandonedVersion: abandoned, resealed: resealed),
                     at: Date())
-                break
-            } catch VaultError.rekeyIncomplete {
-                // A `create` batch sealed under the abandoned key landed just before the abort began: move it too.
-                continue
-            }
-        }
+            })
         try await refreshKeys()
         progress?(.done, resealed, resealed)
         logger.info(
