@@ -344,6 +344,26 @@ import Testing
         }
     }
 
+    /// A wrapped or sealed share whose ciphertext lost a byte is malformed (named as such before any passphrase or
+    /// secret key is asked for), not a wrong passphrase.
+    @Test(arguments: [WrapKind.passphrase, .recipient])
+    func aShortCiphertextIsMalformed(kind: WrapKind) throws {
+        let scratch = try Scratch()
+        let written = try WrittenShares(kind, in: scratch)
+        let path = written.paths[0]
+        try Self.rewrite(path) { text in
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines[6] = String(lines[6].dropLast(2))
+            return lines.joined(separator: "\n")
+        }
+        #expect {
+            _ = try OfficerShareFile.read(at: path, passphrase: { nil }, secretKey: { nil })
+        } throws: { error in
+            guard case .keyShareMalformed(let named, let reason) = error as? VaultError else { return false }
+            return named == path && reason.contains("line 7")
+        }
+    }
+
     /// Rewrites the file at `path` (keeping mode 0600) with `edit` applied to its text.
     static func rewrite(_ path: String, _ edit: (String) -> String) throws {
         let text = try String(contentsOfFile: path, encoding: .utf8)

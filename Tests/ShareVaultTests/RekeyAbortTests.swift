@@ -470,6 +470,27 @@ import Testing
             at: Date())
         let forged = try await fixture.vault.verifyAuditLog()
         #expect(!forged.isIntact)
-        #expect(forged.firstBadEvent?.reason.contains("claims a quorum unlocked the key") == true, "\(forged)")
+        #expect(forged.firstBadEvent?.reason.contains("that a quorum unlocked the key") == true, "\(forged)")
+
+        // The claim in a detail that is not a flat object of strings (which no writer makes) is refused too.
+        let other = try await RekeyTests.fixture(engine, created: 2, webhook: 1)
+        var events: [AuditEvent] = []
+        try await other.vault.forEachAuditEvent { events.append($0) }
+        let last = try #require(events.last)
+        let (id, at, nested) = (last.id + 1, VaultClock.format(Date()), #"{"n":1,"unlock":"passed"}"#)
+        let hash = AuditEvent.link(
+            previous: last.hash, id: id, at: at, kind: "key-shares-verified", clientId: nil, detail: nested)
+        let bytes = { (value: [UInt8]) in TestStores.bytesLiteral(value, for: other.vault) }
+        try await TestStores.tamper(
+            other.vault,
+            """
+            INSERT INTO auditEvent (id, at, kind, clientId, detail, previousHash, hash, mac) VALUES
+                (\(id), '\(at)', 'key-shares-verified', NULL, '\(nested)', \(bytes(last.hash)), \(bytes(hash)), NULL);
+            UPDATE vaultMeta SET value = '\(Hex.encode(hash))' WHERE name = 'auditHead';
+            UPDATE vaultMeta SET value = '\(id)' WHERE name = 'auditCount'
+            """)
+        let nestedClaim = try await other.vault.verifyAuditLog()
+        #expect(nestedClaim.firstBadEvent?.id == id, "\(nestedClaim)")
+        #expect(nestedClaim.firstBadEvent?.reason.contains("that a quorum unlocked the key") == true)
     }
 }

@@ -589,6 +589,23 @@ extension RekeyTests {
         #expect(meta.keyVersion == 1 && meta.rekeyVersion == 2)
         #expect(try await Self.rows(resumer).allSatisfy { $0.keyVersion == 2 })
         _ = try await fixture.open()
+        // A file at the path that is not the new key (emptied, cut, garbage, another key) does not do either.
+        let other = fixture.newKeyPath("other")
+        _ = try VaultKeyFile.create(at: other, passphrase: nil)
+        let impostors = [
+            Data(), moved.prefix(moved.count / 2), Data("garbage\n".utf8),
+            try #require(FileManager.default.contents(atPath: other)),
+        ]
+        for impostor in impostors {
+            #expect(
+                FileManager.default.createFile(
+                    atPath: newKeyPath, contents: impostor, attributes: [.posixPermissions: 0o600]))
+            await #expect(throws: VaultError.newKeyFileGone(path: newKeyPath)) {
+                _ = try await fixture.open().rekey(to: nil)
+            }
+            try FileManager.default.removeItem(atPath: newKeyPath)
+        }
+        #expect(try await resumer.store.keyMeta().keyVersion == 1)
 
         #expect(
             FileManager.default.createFile(atPath: newKeyPath, contents: moved, attributes: [.posixPermissions: 0o600]))

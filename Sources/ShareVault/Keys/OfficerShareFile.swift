@@ -211,8 +211,10 @@ package enum OfficerShareFile {
             }
             let kdf = Argon2id(salt: salt, operationsLimit: ops, memoryLimit: mem)
             guard kdf.isWithinLimits else { throw file.malformed(5, "Argon2id cost out of range") }
-            guard let wrappedField = file.field(6, "wrapped"), let wrapped = try? Hex.decode(wrappedField) else {
-                throw file.malformed(6, "expected \"wrapped HEX\"")
+            guard let wrappedField = file.field(6, "wrapped"), let wrapped = try? Hex.decode(wrappedField),
+                wrapped.count == XChaCha20Poly1305.nonceLength + 32 + XChaCha20Poly1305.tagLength
+            else {
+                throw file.malformed(6, "expected \"wrapped HEX\", a wrapped 32-byte share")
             }
             guard let secret = try passphrase() else { throw VaultError.keySharePassphraseRequired(path: path) }
             let wrappingKey = try kdf.deriveKey(from: secret)
@@ -228,8 +230,10 @@ package enum OfficerShareFile {
             guard let recipient = try? Hex.decode(recipientField), recipient.count == SealedBox.publicKeyLength else {
                 throw file.malformed(5, "expected \"recipient PUBLICKEY\", 64 hex digits")
             }
-            guard let sealedField = file.field(6, "sealed"), let sealed = try? Hex.decode(sealedField) else {
-                throw file.malformed(6, "expected \"sealed HEX\"")
+            guard let sealedField = file.field(6, "sealed"), let sealed = try? Hex.decode(sealedField),
+                sealed.count == 64 + SealedBox.overhead
+            else {
+                throw file.malformed(6, "expected \"sealed HEX\", a sealed 64-byte share")
             }
             guard let key = try secretKey() else { throw VaultError.keyShareSecretKeyRequired(path: path) }
             guard key.count == 32, let opened = try? SealedBox.open(sealed, publicKey: recipient, secretKey: key)

@@ -4,6 +4,8 @@ import ShareMath
 /// libsodium sealed boxes: anonymous encryption to a recipient's X25519 public key (recover --seal-to).
 package enum SealedBox {
     package static let publicKeyLength = 32
+    /// How many bytes a sealed box adds to its plaintext (an ephemeral public key and a tag).
+    package static var overhead: Int { crypto_box_sealbytes() }
 
     /// Seals `plaintext` to `recipient`. libsodium refuses a recipient key of small order (the shared secret
     /// would be all zero); that refusal is an error here, never an output of zeros.

@@ -328,12 +328,14 @@ package struct AuditChainWalk {
             }
             // A quorum that formed the vault's key seals its verification; one that claims it, unsealed, was
             // written without the key.
-            if keyed, event.knownKind == .keySharesVerified, Self.detail(of: event)["unlock"] == "passed" {
+            if keyed, event.knownKind == .keySharesVerified,
+                Self.flatDetail(of: event).map({ $0["unlock"] == nil || $0["unlock"] == "failed" }) != true
+            {
                 return result(
                     (
                         event.id,
-                        "a key-shares-verified event that claims a quorum unlocked the key, without a MAC: the "
-                            + "officers who formed the key seal it"
+                        "a key-shares-verified event without a MAC whose detail claims, or does not rule out, that a "
+                            + "quorum unlocked the key: the officers who formed the key seal it"
                     ))
             }
             unsealedTail += 1
@@ -368,8 +370,11 @@ package struct AuditChainWalk {
     }
 
     /// An event's detail as the flat object of strings every event writes (empty when it is not one).
-    static func detail(of event: AuditEvent) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(event.detail.utf8))) ?? [:]
+    static func detail(of event: AuditEvent) -> [String: String] { flatDetail(of: event) ?? [:] }
+
+    /// An event's detail as a flat object of strings; nil when it is not one.
+    static func flatDetail(of event: AuditEvent) -> [String: String]? {
+        try? JSONDecoder().decode([String: String].self, from: Data(event.detail.utf8))
     }
 
     /// The verdict on a chain whose every event was taken without a bad one: the chain is not empty, it is sealed,

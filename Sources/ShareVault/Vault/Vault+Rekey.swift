@@ -230,10 +230,16 @@ extension Vault {
                 throw VaultError.newKeyFileGone(path: files.filter { sound[$0] == nil }.joined(separator: ", "))
             }
         } else if let file = files.first {
-            guard FileManager.default.fileExists(atPath: file) else { throw VaultError.newKeyFileGone(path: file) }
-            if let key = try? VaultKeyFile.load(at: file, passphrase: { nil }),
-                !VaultKeyring.same(VaultKeyFile.checkValue(of: key), newCheck)
-            {
+            // The file must hold the new key in the clear, or be a whole wrapped key file (which asks for its
+            // passphrase only once it parsed); an emptied, cut, unreadable or replaced file does not do.
+            do {
+                let key = try VaultKeyFile.load(at: file, passphrase: { nil })
+                guard VaultKeyring.same(VaultKeyFile.checkValue(of: key), newCheck) else {
+                    throw VaultError.newKeyFileGone(path: file)
+                }
+            } catch VaultError.passphraseRequired {
+                return
+            } catch {
                 throw VaultError.newKeyFileGone(path: file)
             }
         }
@@ -308,12 +314,18 @@ extension Vault {
             preconditionFailure("aborting a rekey needs the vault opened with its key")
         }
         guard let abandoned = meta.rekeyVersion else { throw VaultError.noRekeyToAbort }
+        let abandonedCheck = meta.rekeyKeyCheck
         let resumed = meta.rekeyAborted
         if !resumed {
             try await store.changeKeyState(
                 meta.changed(by: ["rekeyAborted": "1"]), expected: meta, requireAllSealedUnder: nil,
                 event: .rekeyAbortStarted(keyVersion: meta.keyVersion, abandonedVersion: abandoned), at: Date())
             meta = try await refreshKeys() ?? meta
+            // Still this abort's rekey (another process could have ended the abort and begun a rekey meanwhile,
+            // whose files must not go).
+            guard meta.rekeyVersion == abandoned, meta.rekeyAborted, meta.rekeyKeyCheck == abandonedCheck else {
+                throw VaultError.keyStateChanged
+            }
         }
         let current = meta.keyVersion
         let (removed, kept) = Self.removeAbandonedKeyFiles(meta)
