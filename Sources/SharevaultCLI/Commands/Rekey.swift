@@ -19,7 +19,8 @@ extension SharevaultCommand {
                 stood. It ends (no sooner than --settle seconds after it began, so that every running intake holds \
                 the new key) once no share is left under the old key: the new key is current, the old one retired. \
                 An audit event records the start and the end. A rekey to a key file does not end while that file \
-                is gone.
+                is gone or no longer holds the new key, and a rekey to officers not while fewer than the threshold \
+                of their files are whole share files of the new dealing.
 
                 --abort abandons the rekey in progress instead: every process seals under the current key again at \
                 once, shares already sealed under the new key are moved back (in batches; stopped, run it again), \
