@@ -238,6 +238,12 @@ import Testing
         ] {
             #expect(status.stdout.contains(line), "\(line): \(status.stdout)")
         }
+        // And so does the report.
+        let reported = try Sharevault.run(["report", "--vault", vault])
+        #expect(
+            reported.stdout.contains(
+                "vault key: version 1, a key file; rekey to version 2 in progress, 3000 share(s) not under the current "
+                    + "version"), "\(reported.stdout)")
 
         let aborted = try Sharevault.run(["rekey", "--abort", "--vault", vault, "--json"])
         #expect(aborted.status == 0, "\(aborted.stderr)")

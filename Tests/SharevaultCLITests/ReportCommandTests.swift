@@ -77,6 +77,15 @@ import Testing
         #expect(chain["eventsByKind"] as? [String: Int] == expected.eventsByKind)
         #expect(chain["headHash"] as? String == expected.head)
 
+        // The key state is what `key status` of the same vault says.
+        let status = try vault.run(["key", "status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let keyState = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? NSDictionary)
+        #expect(report["keyState"] as? NSDictionary == keyState, "\(report["keyState"] ?? "none")")
+        #expect(keyState["keyVersion"] as? Int == 1 && keyState["rekey"] == nil)
+        let shares = try #require(keyState["sharesByKeyVersion"] as? [[String: Int]])
+        #expect(shares.count == 1 && shares[0]["keyVersion"] == 1 && shares[0]["shares"]! >= expected.pairs)
+
         let runs = try #require(report["recordedRuns"] as? [String: Any])
         #expect(runs["verifyRuns"] as? Int == expected.verifyRunIds.count)
         #expect(
@@ -100,6 +109,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("live pair(s)"), "\(result.stdout)")
         #expect(result.stdout.contains("audit chain: holds"), "\(result.stdout)")
+        #expect(result.stdout.contains("vault key: version 1, a key file\n"), "\(result.stdout)")
         #expect(!result.stdout.contains("wrote"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: vault.path)) == before)
         #expect(try vault.expected(now: Date()).events.count == events)
@@ -240,6 +250,14 @@ import Testing
             #expect(value("signing", ["data-curve": parts[0], "data-generation": parts[1]]) == count, "\(key)")
         }
         #expect(value("audit", ["data-key": "events"]) == expected.events.count)
+        let keyStatus = try vault.run(["key", "status", "--json"])
+        let keyState = try #require(
+            try JSONSerialization.jsonObject(with: Data(keyStatus.stdout.utf8)) as? [String: Any])
+        #expect(value("key", ["data-key": "version"]) == keyState["keyVersion"] as? Int)
+        #expect(figures.first { $0.attributes["data-key"] == "rekey" }?.text == "none")
+        for row in try #require(keyState["sharesByKeyVersion"] as? [[String: Int]]) {
+            #expect(value("key-shares", ["data-key": String(row["keyVersion"]!)]) == row["shares"])
+        }
         #expect(figures.first { $0.attributes["data-key"] == "head" }?.text == expected.head)
         #expect(figures.first { $0.attributes["data-key"] == "state" }?.text == "holds")
         #expect(Browser.listed("verify-failures", in: dom) == expected.verifyFailures)

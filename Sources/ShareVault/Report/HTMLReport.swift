@@ -39,6 +39,7 @@ public enum HTMLReport {
         page += outcomes(report)
         page += recordedRuns(report)
         page += signing(report)
+        page += vaultKey(report)
         page += auditChain(report)
         page += """
             <footer>Made by <code>sharevault report</code> from the vault opened read-only, without its key. \
@@ -352,6 +353,49 @@ public enum HTMLReport {
                 """
         }
         out += more(report.signingGenerations.count, shown: tableRows, columns: 3, what: "rows")
+        return out + "</tbody></table></section>\n"
+    }
+
+    private static func vaultKey(_ report: VaultReport) -> String {
+        guard let key = report.keyState else { return "" }
+        let kind =
+            key.key.quorum.map { quorum in
+                "officers' quorum <span data-figure=\"key\" data-key=\"quorum\">\(escape(quorum))</span> ("
+                    + escape((key.key.officers ?? []).joined(separator: ", ")) + "), fingerprint <code>"
+                    + escape(key.key.fingerprint ?? "?") + "</code>"
+            } ?? "a key file"
+        let versions = { (list: [Int]) in list.isEmpty ? "none" : list.map(String.init).joined(separator: ", ") }
+        let rekey =
+            key.rekey.map { rekey in
+                (rekey.aborting
+                    ? "<span class=\"warn\">being aborted</span>: the rekey to version \(rekey.toVersion)"
+                    : "<span class=\"warn\">in progress</span> to version \(rekey.toVersion)")
+                    + ", begun \(escape(rekey.startedAt)); \(grouped(key.sharesNotUnderCurrentVersion)) shares not "
+                    + "under the current version"
+            } ?? "none"
+        var out = """
+            <section id="vault-key"><h2>Vault key</h2>
+            <table id="key-state"><tbody>
+            <tr><th>key version</th><td data-figure="key" data-key="version">\(key.keyVersion)</td></tr>
+            <tr><th>key</th><td>\(kind)</td></tr>
+            <tr><th>retired versions</th><td data-figure="key" data-key="retired">\(versions(key.retiredVersions))\
+            </td></tr>
+            <tr><th>abandoned versions</th><td data-figure="key" data-key="abandoned">\
+            \(versions(key.abandonedVersions))</td></tr>
+            <tr><th>rekey</th><td data-figure="key" data-key="rekey">\(rekey)</td></tr>
+            </tbody></table>
+            <table id="shares-by-key-version"><caption>Custodian shares (live and in history) by the key version \
+            that sealed them</caption><thead><tr><th class="n">key version</th><th class="n">shares</th></tr>\
+            </thead><tbody>
+
+            """
+        if key.sharesByKeyVersion.isEmpty {
+            out += "<tr><td colspan=\"2\" class=\"none\">no custodian shares</td></tr>\n"
+        }
+        for row in key.sharesByKeyVersion {
+            out +=
+                "<tr><td class=\"n\">\(row.keyVersion)</td>\(cell("key-shares", key: String(row.keyVersion), row.shares))</tr>\n"
+        }
         return out + "</tbody></table></section>\n"
     }
 

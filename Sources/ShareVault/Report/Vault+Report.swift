@@ -63,6 +63,7 @@ extension Vault {
             runs.add(event)
         }
         report.recordedRuns = runs.finish()
+        report.keyState = try await keyStatus()
         return report
     }
 }

@@ -31,6 +31,10 @@ public struct VaultReport: Sendable, Encodable {
     /// Wallets' active signing generations, by curve and generation.
     public var signingGenerations: [SigningGenerationRow] = []
     public var auditChain: AuditChainFigures
+    /// The vault key's state (as `sharevault key status` reports it): version, key file or officers' quorum, retired
+    /// and abandoned versions, a rekey in progress, custodian shares by key version. Nil only while the report is
+    /// being built.
+    public var keyState: VaultKeyStatus?
     /// The verification runs and drills the audit chain records.
     public var recordedRuns: RecordedRuns
     /// How many pairs each list keeps, and how many runs and drills the chain's lists keep.

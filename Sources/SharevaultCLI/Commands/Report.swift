@@ -11,7 +11,9 @@ extension SharevaultCommand {
                 The page holds the inventory of live pairs by curve, method and status; the pairs never verified \
                 or drilled and the days since; the pairs whose client half is missing a day after their custodian \
                 half; the last verification and drill outcomes with failures by reason; the verification runs and \
-                drills the audit chain records; the signing generations; and the audit chain's state and head. \
+                drills the audit chain records; the signing generations; the vault key's state (version, key file \
+                or officers' quorum, a rekey in progress, shares by key version); and the audit chain's state and \
+                head. \
                 Charts are inline SVG; the page has no script and loads nothing (a Content-Security-Policy forbids \
                 it), so it opens offline and can be attached to an audit. Public material only: the vault is \
                 opened read-only without its key, and the audit chain's structure is walked, not its MACs (audit \
@@ -88,6 +90,15 @@ extension SharevaultCommand {
                   audit chain: \(chainState)
 
                 """
+            if let key = report.keyState {
+                text += "  vault key: version \(key.keyVersion), \(SharevaultCommand.Key.Status.describe(key.key))"
+                if let rekey = key.rekey {
+                    text +=
+                        "; rekey to version \(rekey.toVersion) \(rekey.aborting ? "being aborted" : "in progress"), "
+                        + "\(key.sharesNotUnderCurrentVersion) share(s) not under the current version"
+                }
+                text += "\n"
+            }
             if let html { text += "wrote \(html)\n" }
             return text
         }
