@@ -31,6 +31,10 @@ package struct VaultKeyMeta: Sendable, Equatable {
     package var rekeyKeyCheck: String? { values["rekeyKeyCheck"] }
     package var rekeyQuorum: String? { values["rekeyQuorum"] }
     package var rekeyStartedAt: String? { values["rekeyStartedAt"] }
+    /// The files that hold the rekey's new key (its key file, or its officers' files), as absolute paths.
+    package var rekeyKeyFiles: [String] {
+        (values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+    }
     /// Whether the rekey in progress is being aborted: its key stays readable (shares sealed under it are moved
     /// back), but nothing new is sealed under it.
     package var rekeyAborted: Bool { rekeyVersion != nil && values["rekeyAborted"] != nil }

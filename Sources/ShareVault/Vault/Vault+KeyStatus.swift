@@ -75,7 +75,7 @@ extension Vault {
             rekey = RekeyStatus(
                 toVersion: version, startedAt: meta.rekeyStartedAt ?? "?", aborting: meta.rekeyAborted,
                 newKey: try VaultKeyDescription(quorumRecord: meta.rekeyQuorum),
-                newKeyFiles: (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init))
+                newKeyFiles: meta.rekeyKeyFiles)
         }
         return VaultKeyStatus(
             keyVersion: meta.keyVersion, key: try VaultKeyDescription(quorumRecord: meta.keyQuorum),

@@ -219,12 +219,12 @@ extension Vault {
     /// must still be shares of the new dealing (their public lines, which need no passphrase, name its
     /// fingerprint), each a different officer's.
     private static func requireNewKeyFiles(_ meta: VaultKeyMeta, newCheck: String) throws {
-        let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+        let files = meta.rekeyKeyFiles
         if let stored = meta.rekeyQuorum {
             let quorum = try KeyQuorum(stored: stored)
             var sound: [String: Int] = [:]
-            for path in files where Self.isWholeShareFile(path, of: quorum) {
-                sound[path] = try? OfficerShareFile.header(at: path).identifier
+            for path in files {
+                sound[path] = Self.wholeShareFileIdentifier(path, of: quorum)
             }
             guard Set(sound.values).count >= quorum.threshold else {
                 throw VaultError.newKeyFileGone(path: files.filter { sound[$0] == nil }.joined(separator: ", "))
@@ -245,18 +245,20 @@ extension Vault {
         }
     }
 
-    /// Whether the file at `path` is a whole share file of `quorum`'s dealing, as far as can be told without its
-    /// officer: its public lines name the dealing, and the rest reads up to the secret that unwraps it (a share in
-    /// the clear is read and checked against the commitments).
-    private static func isWholeShareFile(_ path: String, of quorum: KeyQuorum) -> Bool {
-        guard (try? OfficerShareFile.header(at: path).fingerprint) == quorum.fingerprint else { return false }
+    /// The officer's identifier when the file at `path` is a whole share file of `quorum`'s dealing, as far as can
+    /// be told without its officer: its public lines name the dealing, and the rest reads up to the secret that
+    /// unwraps it (a share in the clear is read and checked against the commitments); nil when it is not.
+    private static func wholeShareFileIdentifier(_ path: String, of quorum: KeyQuorum) -> Int? {
+        guard let header = try? OfficerShareFile.header(at: path), header.fingerprint == quorum.fingerprint else {
+            return nil
+        }
         do {
             try quorum.check(try OfficerShareFile.read(at: path, passphrase: { nil }, secretKey: { nil }))
-            return true
+            return header.identifier
         } catch VaultError.keySharePassphraseRequired, VaultError.keyShareSecretKeyRequired {
-            return true
+            return header.identifier
         } catch {
-            return false
+            return nil
         }
     }
 
@@ -355,7 +357,7 @@ extension Vault {
 
     /// Removes the aborted rekey's key files shown to be its key's; returns those removed and those kept.
     private static func removeAbandonedKeyFiles(_ meta: VaultKeyMeta) -> (removed: [String], kept: [String]) {
-        let files = (meta.values["rekeyKeyFiles"] ?? "").split(separator: "\n").map(String.init)
+        let files = meta.rekeyKeyFiles
         var removed: [String] = []
         var kept: [String] = []
         let fingerprint = meta.rekeyQuorum.flatMap { try? KeyQuorum(stored: $0).fingerprint }
