@@ -134,6 +134,7 @@ let package = Package(
             name: "SharevaultTestSupport",
             dependencies: [
                 "ShareVault",
+                "ShareMath",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import ShareMath
+import SharevaultTestSupport
 import Testing
 
 @testable import ShareVault
@@ -14,14 +15,8 @@ import Testing
     /// new key's path.
     static func rekeyStopped(after k: Int, batchSize: Int, _ fixture: Fixture, vault: Vault) async throws -> String {
         let newKeyPath = fixture.newKeyPath("abandoned")
-        let task = Task {
-            try await vault.rekey(
-                to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize,
-                progress: { step, done, _ in
-                    if step == .encryptingShare && done >= k * batchSize { withUnsafeCurrentTask { $0?.cancel() } }
-                })
-        }
-        await #expect(throws: CancellationError.self) { try await task.result.get() }
+        await RekeyTests.rekeyCancelled(
+            vault, to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize, afterShares: k * batchSize)
         return newKeyPath
     }
 
@@ -93,8 +88,8 @@ import Testing
             "\(kinds) \(context)")
 
         // The vault that began the abandoned rekey moved back with the abort: it seals under version 1 again.
-        let (first, _) = try RekeyTests.twoDealings()
-        #expect(try await vault.ingestCustodian(RekeyTests.webhook("after-abort", first)).outcome == .stored)
+        let (first, _) = try TestWebhooks.twoDealings()
+        #expect(try await vault.ingestCustodian(TestWebhooks.body("after-abort", first)).outcome == .stored)
         let rows = try await RekeyTests.rows(vault)
         #expect(rows.allSatisfy { ($0.keyVersion ?? 1) == 1 }, "\(context)")
 
@@ -177,8 +172,8 @@ import Testing
         // Both instances join the rekey: they seal under version 2 now.
         try await intake.refreshKeys()
         try await sleeper.refreshKeys()
-        let (joined, _) = try RekeyTests.twoDealings()
-        #expect(try await intake.ingestCustodian(RekeyTests.webhook("joined", joined)).outcome == .stored)
+        let (joined, _) = try TestWebhooks.twoDealings()
+        #expect(try await intake.ingestCustodian(TestWebhooks.body("joined", joined)).outcome == .stored)
         #expect(try await RekeyTests.rows(intake).contains { $0.clientId == "joined" && $0.keyVersion == 2 })
 
         // An abort that began and stopped (at a share that does not open) after two batches moved back.
@@ -190,8 +185,8 @@ import Testing
         }
         #expect(try await fixture.vault.store.keyMeta().rekeyAborted)
         // The intake still seals under version 2: the store refuses that, and the intake seals it under 1.
-        let (midway, _) = try RekeyTests.twoDealings()
-        #expect(try await intake.ingestCustodian(RekeyTests.webhook("midway", midway)).outcome == .stored)
+        let (midway, _) = try TestWebhooks.twoDealings()
+        #expect(try await intake.ingestCustodian(TestWebhooks.body("midway", midway)).outcome == .stored)
         #expect(try await RekeyTests.rows(intake).contains { $0.clientId == "midway" && $0.keyVersion == 1 })
         try await TestStores.tamper(
             fixture.vault,
@@ -199,7 +194,7 @@ import Testing
                 + "WHERE pairId = \(pairId)")
 
         // The abort taken up, racing four senders.
-        let bodies = try (0..<32).map { RekeyTests.webhook("race-\($0)", try RekeyTests.twoDealings().0) }
+        let bodies = try (0..<32).map { TestWebhooks.body("race-\($0)", try TestWebhooks.twoDealings().0) }
         async let aborted = aborter.abortRekey(batchSize: 2)
         let outcomes = await RekeyTests.deliver(bodies, to: intake, senders: 4, pause: .milliseconds(10))
         let report = try await aborted
@@ -215,8 +210,8 @@ import Testing
 
         // The sleeper still seals under the abandoned key: the store refuses that seal, and the sleeper takes the
         // vault's key state (newer than its own, so the abandoned key goes) and seals under version 1.
-        let (late, _) = try RekeyTests.twoDealings()
-        #expect(try await sleeper.ingestCustodian(RekeyTests.webhook("late", late)).outcome == .stored)
+        let (late, _) = try TestWebhooks.twoDealings()
+        #expect(try await sleeper.ingestCustodian(TestWebhooks.body("late", late)).outcome == .stored)
         #expect(await sleeper.readiness(within: .seconds(5)) == .ready)
         #expect(sleeper.keys.key(version: 2) == nil)
         try await Self.expectAllUnder(try await fixture.open(), version: 1, abandoned: abandoned, "after the abort")
@@ -358,20 +353,13 @@ import Testing
         _ = try await fixture.open().abortRekey()
         // The next rekey, begun and stopped after a batch, by yet another process.
         let nextPath = fixture.newKeyPath("next")
-        let starter = try await fixture.open()
-        let task = Task {
-            try await starter.rekey(
-                to: .file(at: nextPath, passphrase: nil), batchSize: 3,
-                progress: { step, done, _ in
-                    if step == .encryptingShare && done >= 3 { withUnsafeCurrentTask { $0?.cancel() } }
-                })
-        }
-        await #expect(throws: CancellationError.self) { try await task.result.get() }
+        await RekeyTests.rekeyCancelled(
+            try await fixture.open(), to: .file(at: nextPath, passphrase: nil), batchSize: 3, afterShares: 3)
         #expect(try await fixture.vault.store.keyMeta().rekeyVersion == 3)
         // The sleeper still seals under version 2, the abandoned key.
         #expect(intake.keys.key(version: 2) != nil)
-        let (late, _) = try RekeyTests.twoDealings()
-        #expect(try await intake.ingestCustodian(RekeyTests.webhook("late", late)).outcome == .stored)
+        let (late, _) = try TestWebhooks.twoDealings()
+        #expect(try await intake.ingestCustodian(TestWebhooks.body("late", late)).outcome == .stored)
         let row = try #require(try await RekeyTests.rows(fixture.vault).first { $0.clientId == "late" })
         #expect(row.keyVersion == 3)
         #expect(intake.keys.key(version: 2) == nil)
@@ -431,15 +419,9 @@ import Testing
     @Test func theAbortRemovesOnlyFilesShownToBeTheAbandonedKeys() async throws {
         let fixture = try await RekeyTests.fixture(.sqlite, created: 4, webhook: 1)
         let wrappedPath = fixture.newKeyPath("wrapped")
-        let vault = fixture.vault
-        let task = Task {
-            try await vault.rekey(
-                to: .file(at: wrappedPath, passphrase: "a passphrase".secure), batchSize: 2,
-                progress: { step, done, _ in
-                    if step == .encryptingShare && done >= 2 { withUnsafeCurrentTask { $0?.cancel() } }
-                })
-        }
-        await #expect(throws: CancellationError.self) { try await task.result.get() }
+        await RekeyTests.rekeyCancelled(
+            fixture.vault, to: .file(at: wrappedPath, passphrase: "a passphrase".secure), batchSize: 2,
+            afterShares: 2)
         let wrapped = try await fixture.open().abortRekey()
         #expect(wrapped.removedFiles == [] && wrapped.keptFiles == [wrappedPath])
         #expect(FileManager.default.fileExists(atPath: wrappedPath))

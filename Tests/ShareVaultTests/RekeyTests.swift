@@ -1,5 +1,6 @@
 import Foundation
 import ShareMath
+import SharevaultTestSupport
 import Testing
 
 @testable import ShareVault
@@ -29,24 +30,6 @@ import Testing
         func newKeyPath(_ name: String = "new") -> String { scratch.path("\(name)-\(UUID().uuidString).key") }
     }
 
-    static let gdrive = "GDRIVE-SECP256K1"
-
-    /// A webhook body carrying the second share of `dealing`.
-    static func webhook(_ clientId: String, _ dealing: Dealing<Secp256k1>) -> Data {
-        let share = ShareDocument.documents(for: dealing)[1].exportJSON()
-        return WebhookBody.encoded(clientId: clientId, share: share, backupMethod: gdrive).withUnsafeBytes { Data($0) }
-    }
-
-    /// Two dealings of one key: two different custodian shares of one wallet.
-    static func twoDealings() throws -> (Dealing<Secp256k1>, Dealing<Secp256k1>) {
-        let secret = Scalar<Secp256k1>.random()
-        let identifiers = [Secp256k1.element(1), Secp256k1.element(2)]
-        return (
-            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers),
-            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers)
-        )
-    }
-
     /// A vault with `created` clients made by `create` (both curves), `webhook` clients each delivered two shares
     /// (the first replaced, in history), and every third custodian row made to look as the first release wrote
     /// it (no key version, sealed with the first format's associated data).
@@ -63,11 +46,11 @@ import Testing
         var clients: [String] = []
         var bodies: [Data] = []
         for index in 0..<webhook {
-            let (first, second) = try twoDealings()
+            let (first, second) = try TestWebhooks.twoDealings()
             let clientId = "hook-\(index)"
-            bodies += [Self.webhook(clientId, first), Self.webhook(clientId, second)]
-            #expect(try await vault.ingestCustodian(Self.webhook(clientId, first)).outcome == .stored)
-            #expect(try await vault.ingestCustodian(Self.webhook(clientId, second)).outcome == .replaced)
+            bodies += [TestWebhooks.body(clientId, first), TestWebhooks.body(clientId, second)]
+            #expect(try await vault.ingestCustodian(TestWebhooks.body(clientId, first)).outcome == .stored)
+            #expect(try await vault.ingestCustodian(TestWebhooks.body(clientId, second)).outcome == .replaced)
             clients.append(clientId)
         }
         let rows = try await Self.rows(vault)
@@ -177,6 +160,23 @@ import Testing
         }
     }
 
+    /// Begins a rekey of `vault` to `newKey` and cancels it (from its progress handler, which runs in the rekey's
+    /// task once a batch has committed) once `shares` shares are resealed: the rekey stays recorded, the batches
+    /// before the cancellation moved, the rest not.
+    static func rekeyCancelled(
+        _ vault: Vault, to newKey: NewVaultKey, batchSize: Int, afterShares shares: Int,
+        _ context: String = ""
+    ) async {
+        let task = Task {
+            try await vault.rekey(
+                to: newKey, batchSize: batchSize,
+                progress: { step, done, _ in
+                    if step == .encryptingShare && done >= shares { withUnsafeCurrentTask { $0?.cancel() } }
+                })
+        }
+        await #expect(throws: CancellationError.self, "\(context)") { try await task.value }
+    }
+
     static func loadKey(_ path: String) throws -> SecureBytes {
         try VaultKeyFile.load(at: path, passphrase: { nil })
     }
@@ -217,8 +217,8 @@ import Testing
         let fromOldHead = try await reopened.verifyAuditLog(expecting: headBefore)
         #expect(fromOldHead.isIntact && fromOldHead.macsChecked, "\(fromOldHead)")
         // The vault that ran the rekey moved with it: it writes under the new version, and the chain holds.
-        let (first, _) = try Self.twoDealings()
-        #expect(try await vault.ingestCustodian(Self.webhook("after-1", first)).outcome == .stored)
+        let (first, _) = try TestWebhooks.twoDealings()
+        #expect(try await vault.ingestCustodian(TestWebhooks.body("after-1", first)).outcome == .stored)
         #expect(try await reopened.verifyAuditLog().isIntact)
         let headOfVersion2 = try #require(try await reopened.exportAuditHead().head)
 
@@ -266,13 +266,16 @@ import Testing
         return (row.pairId, row.sealedShare, row.keyVersion ?? 1)
     }
 
-    /// A rekey stopped after a random number of batches (by a share that does not open, found in the batch
-    /// after them), then taken up by a freshly opened vault once the share is repaired; three rekeys in a row
-    /// on one vault, each stopped at its own point.
-    @Test(arguments: StoreEngine.allCases) func aRekeyStoppedAtAnyBatchIsTakenUpWhereItStood(engine: StoreEngine)
-        async throws
-    {
-        let fixture = try await Self.fixture(engine, created: 20, webhook: 4)
+    /// Three rekeys in a row on one vault, each stopped by `stop` after a random number `k` of batches of a random
+    /// size, then taken up by a freshly opened vault: where each stood, and that each ends with every share under
+    /// its new key. `stop` begins the rekey of `vault` to a key file at `newKeyPath` and stops it once `k` batches
+    /// have committed; it returns what puts right what stopped it, run before the rekey is taken up.
+    static func threeRekeysStoppedAtRandom(
+        _ fixture: Fixture, stoppedBy how: String,
+        stop: (
+            _ vault: Vault, _ newKeyPath: String, _ round: Int, _ batchSize: Int, _ k: Int, _ context: String
+        ) async throws -> () async throws -> Void
+    ) async throws {
         var generator = SystemRandomNumberGenerator()
         var keyPath = fixture.keyPath
         var retired: [SecureBytes] = []
@@ -282,15 +285,9 @@ import Testing
             let batchSize = Int.random(in: 4...9, using: &generator)
             let batches = (total + batchSize - 1) / batchSize
             let k = Int.random(in: 1..<batches - 1, using: &generator)
-            let context = "round \(round): batch size \(batchSize), stopped after \(k) of \(batches) batches"
-            let (damagedPair, original, damagedVersion) = try await Self.damageRow(
-                inBatch: k, batchSize: batchSize, of: vault, sealedOtherThan: round + 1)
+            let context = "round \(round): batch size \(batchSize), \(how) after \(k) of \(batches) batches"
             let newKeyPath = fixture.newKeyPath("round\(round)")
-            await #expect(
-                throws: VaultError.shareDoesNotOpen(pairId: damagedPair, version: damagedVersion), "\(context)"
-            ) {
-                _ = try await vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize)
-            }
+            let putRight = try await stop(vault, newKeyPath, round, batchSize, k, context)
             // Stopped mid-rekey: the rekey is recorded, k batches moved, the rest not.
             let meta = try await vault.store.keyMeta()
             #expect(meta.rekeyVersion == round + 1 && meta.keyVersion == round, "\(context)")
@@ -301,10 +298,7 @@ import Testing
                 _ = try await fixture.open(keyPath: newKeyPath)
             }
 
-            try await TestStores.tamper(
-                vault,
-                "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
-                    + "WHERE pairId = \(damagedPair)")
+            try await putRight()
             let resumer = try await fixture.open(keyPath: keyPath)
             let report = try await resumer.rekey(to: nil, batchSize: batchSize)
             #expect(report.resumed && report.fromVersion == round && report.toVersion == round + 1, "\(context)")
@@ -323,6 +317,31 @@ import Testing
         }
     }
 
+    /// A rekey stopped after a random number of batches (by a share that does not open, found in the batch
+    /// after them), then taken up by a freshly opened vault once the share is repaired; three rekeys in a row
+    /// on one vault, each stopped at its own point.
+    @Test(arguments: StoreEngine.allCases) func aRekeyStoppedAtAnyBatchIsTakenUpWhereItStood(engine: StoreEngine)
+        async throws
+    {
+        let fixture = try await Self.fixture(engine, created: 20, webhook: 4)
+        try await Self.threeRekeysStoppedAtRandom(fixture, stoppedBy: "stopped") {
+            vault, newKeyPath, round, batchSize, k, context in
+            let (damagedPair, original, damagedVersion) = try await Self.damageRow(
+                inBatch: k, batchSize: batchSize, of: vault, sealedOtherThan: round + 1)
+            await #expect(
+                throws: VaultError.shareDoesNotOpen(pairId: damagedPair, version: damagedVersion), "\(context)"
+            ) {
+                _ = try await vault.rekey(to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize)
+            }
+            return {
+                try await TestStores.tamper(
+                    vault,
+                    "UPDATE custodianShare SET sealedShare = \(TestStores.bytesLiteral(original, for: vault)) "
+                        + "WHERE pairId = \(damagedPair)")
+            }
+        }
+    }
+
     /// Deliveries to a vault opened before the rekey began, racing a rekey run by another instance: every one is
     /// acknowledged and kept, and the rekey moves them too. An instance that slept through the rekey cannot reach
     /// the new key: its next delivery is refused and it reports itself not ready.
@@ -334,7 +353,7 @@ import Testing
         let livePairsBefore = try await fixture.vault.store.counts().livePairs
         var generator = SystemRandomNumberGenerator()
         let batchSize = Int.random(in: 5...20, using: &generator)
-        let bodies = try (0..<48).map { Self.webhook("race-\($0)", try Self.twoDealings().0) }
+        let bodies = try (0..<48).map { TestWebhooks.body("race-\($0)", try TestWebhooks.twoDealings().0) }
         let newKeyPath = fixture.newKeyPath()
 
         async let rekeyed = rekeyer.rekey(
@@ -382,8 +401,8 @@ import Testing
 
         // The intake that took part in the rekey holds the new key and goes on.
         #expect(await intake.readiness(within: .seconds(5)) == .ready)
-        let (later, _) = try Self.twoDealings()
-        #expect(try await intake.ingestCustodian(Self.webhook("later", later)).outcome == .stored)
+        let (later, _) = try TestWebhooks.twoDealings()
+        #expect(try await intake.ingestCustodian(TestWebhooks.body("later", later)).outcome == .stored)
         // The one that slept through it holds only the retired key.
         // Its readiness probe takes the vault's key state and finds the vault at a key it does not hold.
         guard case .notReady(let first) = await sleeper.readiness(within: .seconds(5)) else {
@@ -391,9 +410,9 @@ import Testing
             return
         }
         #expect(first.contains("rekeyed"), "\(first)")
-        let (late, _) = try Self.twoDealings()
+        let (late, _) = try TestWebhooks.twoDealings()
         await #expect(throws: VaultError.keyringStale(path: fixture.keyPath)) {
-            _ = try await sleeper.ingestCustodian(Self.webhook("late", late))
+            _ = try await sleeper.ingestCustodian(TestWebhooks.body("late", late))
         }
         guard case .notReady(let reason) = await sleeper.readiness(within: .seconds(5)) else {
             Issue.record("a vault holding a retired key reports itself ready")
@@ -480,48 +499,12 @@ extension RekeyTests {
     /// it up; three rekeys in a row on one vault, each cancelled at its own point.
     @Test(arguments: StoreEngine.allCases) func aCancelledRekeyStopsAndIsTakenUp(engine: StoreEngine) async throws {
         let fixture = try await Self.fixture(engine, created: 20, webhook: 2)
-        var generator = SystemRandomNumberGenerator()
-        var keyPath = fixture.keyPath
-        var retired: [SecureBytes] = []
-        for round in 1...3 {
-            let vault = try await fixture.open(keyPath: keyPath)
-            let total = try await Self.rows(vault).count
-            let batchSize = Int.random(in: 4...9, using: &generator)
-            let batches = (total + batchSize - 1) / batchSize
-            let k = Int.random(in: 1..<batches - 1, using: &generator)
-            let context = "round \(round): batch size \(batchSize), cancelled after \(k) of \(batches) batches"
-            let newKeyPath = fixture.newKeyPath("round\(round)")
-            let task = Task {
-                try await vault.rekey(
-                    to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize,
-                    progress: { step, done, _ in
-                        if step == .encryptingShare && done >= k * batchSize {
-                            withUnsafeCurrentTask { $0?.cancel() }
-                        }
-                    })
-            }
-            let result = await task.result
-            #expect(throws: CancellationError.self, "\(context)") { try result.get() }
-            // Stopped mid-rekey: the rekey is recorded, k batches moved, the rest not.
-            let meta = try await vault.store.keyMeta()
-            #expect(meta.rekeyVersion == round + 1 && meta.keyVersion == round, "\(context)")
-            let versions = try await Self.rows(vault).map { $0.keyVersion ?? 1 }
-            #expect(versions.filter { $0 == round + 1 }.count == k * batchSize, "\(context)")
-            #expect(versions.filter { $0 < round + 1 }.count == total - k * batchSize, "\(context)")
-
-            let resumer = try await fixture.open(keyPath: keyPath)
-            let report = try await resumer.rekey(to: nil, batchSize: batchSize)
-            #expect(report.resumed && report.toVersion == round + 1, "\(context)")
-            #expect(report.resealed == total - k * batchSize, "\(context)")
-            retired.append(try Self.loadKey(keyPath))
-            keyPath = newKeyPath
-            try await Self.expectAllMoved(
-                resumer, to: round + 1, key: try Self.loadKey(newKeyPath), retired: retired, context)
-            let current = try await fixture.open(keyPath: newKeyPath)
-            try await Self.expectCustodianVerifies(current, webhookClients: fixture.webhookClients, context)
-            let kinds = try await Self.auditKinds(current)
-            #expect(kinds.filter { $0 == "rekey-started" }.count == round, "\(kinds) \(context)")
-            #expect(kinds.filter { $0 == "rekey-finished" }.count == round, "\(kinds) \(context)")
+        try await Self.threeRekeysStoppedAtRandom(fixture, stoppedBy: "cancelled") {
+            vault, newKeyPath, _, batchSize, k, context in
+            await Self.rekeyCancelled(
+                vault, to: .file(at: newKeyPath, passphrase: nil), batchSize: batchSize, afterShares: k * batchSize,
+                context)
+            return {}
         }
     }
 }
@@ -569,14 +552,7 @@ extension RekeyTests {
         let fixture = try await Self.fixture(engine, created: 10, webhook: 1)
         let vault = try await fixture.open()
         let newKeyPath = fixture.newKeyPath()
-        let task = Task {
-            try await vault.rekey(
-                to: .file(at: newKeyPath, passphrase: nil), batchSize: 3,
-                progress: { step, done, _ in
-                    if step == .encryptingShare && done >= 3 { withUnsafeCurrentTask { $0?.cancel() } }
-                })
-        }
-        await #expect(throws: CancellationError.self) { try await task.value }
+        await Self.rekeyCancelled(vault, to: .file(at: newKeyPath, passphrase: nil), batchSize: 3, afterShares: 3)
         let moved = try #require(FileManager.default.contents(atPath: newKeyPath))
         try FileManager.default.removeItem(atPath: newKeyPath)
 
@@ -632,14 +608,8 @@ extension RekeyTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let names = ["alice", "bob", "carol"]
-        let task = Task {
-            try await vault.rekey(
-                to: .officers(threshold: 2, officers: names, directory: officers), batchSize: 3,
-                progress: { step, done, _ in
-                    if step == .encryptingShare && done >= 3 { withUnsafeCurrentTask { $0?.cancel() } }
-                })
-        }
-        await #expect(throws: CancellationError.self) { try await task.value }
+        await Self.rekeyCancelled(
+            vault, to: .officers(threshold: 2, officers: names, directory: officers), batchSize: 3, afterShares: 3)
         let paths = names.map { OfficerShareFiles.path(for: $0, in: officers) }
         let kept = try paths.map { try #require(FileManager.default.contents(atPath: $0)) }
         // Another dealing to the same names: its files look right but name another fingerprint.
@@ -688,8 +658,8 @@ extension RekeyTests {
         let oldAudit = AuditKey(vaultKey: try Self.loadKey(fixture.keyPath))
         let newKeyPath = fixture.newKeyPath()
         _ = try await vault.rekey(to: .file(at: newKeyPath, passphrase: nil))
-        let (first, _) = try Self.twoDealings()
-        _ = try await vault.ingestCustodian(Self.webhook("after-rekey", first))
+        let (first, _) = try TestWebhooks.twoDealings()
+        _ = try await vault.ingestCustodian(TestWebhooks.body("after-rekey", first))
         let rekeyed = try await fixture.open(keyPath: newKeyPath)
         #expect(try await rekeyed.verifyAuditLog().isIntact)
 

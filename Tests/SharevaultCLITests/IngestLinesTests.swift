@@ -1,6 +1,7 @@
 import Foundation
 import ShareMath
 import ShareVault
+import SharevaultTestSupport
 import Testing
 
 /// `ingest custodian --lines`: a stream of webhook bodies, many to a commit, each line answered in order.
@@ -11,12 +12,12 @@ import Testing
         let scratch = try ScratchDirectory()
         let vault = scratch.path("v.db")
         #expect(try Sharevault.run(["init", "--vault", vault]).status == 0)
-        let (first, second) = try PostgresServeTests.twoDealings()
+        let (first, second) = try TestWebhooks.twoDealings()
         var lines = try (0..<300).map { Self.line(try ServeCommandTests.body("stream-\($0)")) }
-        lines.insert(Self.line(PostgresServeTests.body("again", first)), at: 10)  // line 11
-        lines.insert(Self.line(PostgresServeTests.body("again", first)), at: 200)  // line 201: the same share
+        lines.insert(Self.line(TestWebhooks.body("again", first)), at: 10)  // line 11
+        lines.insert(Self.line(TestWebhooks.body("again", first)), at: 200)  // line 201: the same share
         lines.insert("", at: 250)  // line 251: blank, skipped
-        lines.insert(Self.line(PostgresServeTests.body("again", second)), at: 280)  // line 281: a new share, same key
+        lines.insert(Self.line(TestWebhooks.body("again", second)), at: 280)  // line 281: a new share, same key
         lines.insert(#"{"clientId": "broken", "share": 42}"#, at: 290)  // line 291
         lines.insert(String(repeating: "x", count: 70_000), at: 295)  // line 296: over the limit
         let input = try scratch.write("stream.jsonl", lines.joined(separator: "\n") + "\n")

@@ -24,23 +24,6 @@ import Testing
         return (url, store)
     }
 
-    /// A custodian webhook for `clientId` carrying the second share of `dealing`.
-    static func body(_ clientId: String, _ dealing: Dealing<Secp256k1>) -> Data {
-        let share = ShareDocument.documents(for: dealing)[1].exportJSON()
-        return WebhookBody.encoded(clientId: clientId, share: share, backupMethod: "GDRIVE-SECP256K1")
-            .withUnsafeBytes { Data($0) }
-    }
-
-    /// Two dealings of one key: two different custodian shares for the same wallet.
-    static func twoDealings() throws -> (Dealing<Secp256k1>, Dealing<Secp256k1>) {
-        let secret = Scalar<Secp256k1>.random()
-        let identifiers = [Secp256k1.element(1), Secp256k1.element(2)]
-        return (
-            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers),
-            try Dealing.split(secret: secret, threshold: 2, identifiers: identifiers)
-        )
-    }
-
     /// Delivers every body, at most `inFlight` at once, each to its server; the statuses in order.
     static func deliver(_ deliveries: [(ServeCommandTests.Server, Data)], inFlight: Int = 48) async -> [Int] {
         await withTaskGroup(of: (Int, Int).self) { group in
@@ -73,9 +56,9 @@ import Testing
         let clients = 1250
         var deliveries: [(ServeCommandTests.Server, Data)] = []
         for client in 0..<clients {
-            let (first, second) = try Self.twoDealings()
+            let (first, second) = try TestWebhooks.twoDealings()
             for dealing in [first, second] {
-                let body = Self.body("race-\(client)", dealing)
+                let body = TestWebhooks.body("race-\(client)", dealing)
                 deliveries += servers.map { ($0, body) }
             }
         }
@@ -120,7 +103,8 @@ import Testing
         let (url, store) = try await Self.newVault(scratch)
         let survivor = try ServeCommandTests.Server(scratch: scratch, store: store)
         let victim = try ServeCommandTests.Server(scratch: scratch, store: store)
-        let bodies = try (0..<1200).map { index in Self.body("kill-\(index)", try Self.twoDealings().0) }
+        let bodies = try (0..<1200).map { index in TestWebhooks.body("kill-\(index)", try TestWebhooks.twoDealings().0)
+        }
         let probe = try await WriteLockProbe(url: url, victim: victim.process.processIdentifier)
         let rollbacksBefore = try await probe.rollbacks()
 

@@ -1,6 +1,7 @@
 import Foundation
 import ShareMath
 import ShareVault
+import SharevaultTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -89,12 +90,9 @@ import Testing
         }
     }
 
+    /// A custodian webhook for `clientId` carrying a share of a fresh key.
     static func body(_ clientId: String) throws -> Data {
-        let dealing = try Dealing<Secp256k1>.split(
-            secret: .random(), threshold: 2, identifiers: [Secp256k1.element(1), Secp256k1.element(2)])
-        let share = ShareDocument.documents(for: dealing)[1].exportJSON()
-        return WebhookBody.encoded(clientId: clientId, share: share, backupMethod: "GDRIVE-SECP256K1")
-            .withUnsafeBytes { Data($0) }
+        TestWebhooks.body(clientId, try TestWebhooks.twoDealings().0)
     }
 
     static func clients(in vault: String) throws -> Set<String> {
